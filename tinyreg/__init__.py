@@ -1,3 +1,106 @@
-"""tinyreg: a small, readable, numpy-only autograd framework built around regularization."""
+"""tinyreg: a small, readable, numpy-only autograd framework built around regularization.
+
+The public API, re-exported from the modules that define it::
+
+    autograd   Tensor, tensor, zeros, ones, arange, no_grad, enable_grad, op
+    ops        add, mul, matmul, sum, mean, exp, log, relu, softmax, ... (as functions)
+    random     manual_seed, randn, rand
+    gradcheck  gradcheck
+"""
+
+from tinyreg.autograd import (
+    Tensor,
+    arange,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    ones,
+    op,
+    tensor,
+    zeros,
+)
+from tinyreg.gradcheck import GradcheckError, gradcheck
+from tinyreg.ops import (
+    abs,
+    add,
+    clip,
+    concatenate,
+    div,
+    exp,
+    getitem,
+    log,
+    log_softmax,
+    logsumexp,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mul,
+    neg,
+    power,
+    relu,
+    reshape,
+    sigmoid,
+    softmax,
+    sqrt,
+    stack,
+    sub,
+    sum,
+    tanh,
+    transpose,
+    var,
+    where,
+)
+from tinyreg.random import manual_seed, rand, randn
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "GradcheckError",
+    "Tensor",
+    "abs",
+    "add",
+    "arange",
+    "clip",
+    "concatenate",
+    "div",
+    "enable_grad",
+    "exp",
+    "getitem",
+    "gradcheck",
+    "is_grad_enabled",
+    "log",
+    "log_softmax",
+    "logsumexp",
+    "manual_seed",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "mul",
+    "neg",
+    "no_grad",
+    "ones",
+    "op",
+    "power",
+    "rand",
+    "randn",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "softmax",
+    "sqrt",
+    "stack",
+    "sub",
+    "sum",
+    "tanh",
+    "tensor",
+    "transpose",
+    "var",
+    "where",
+    "zeros",
+]
