@@ -6,6 +6,11 @@ The public API, re-exported from the modules that define it::
     ops        add, mul, matmul, sum, mean, exp, log, relu, softmax, ... (as functions)
     random     manual_seed, randn, rand
     gradcheck  gradcheck
+    serialization  save, load
+
+and the submodules ``nn``, ``functional``, ``optim``, ``penalties``,
+``linear`` (reference solvers), ``testing`` (hypothesis strategies; needs the
+``test`` extra, so it is not imported here).
 """
 
 from tinyreg.autograd import (
@@ -54,10 +59,14 @@ from tinyreg.ops import (
     where,
 )
 from tinyreg.random import manual_seed, rand, randn
+from tinyreg.serialization import CheckpointError, load, save
+
+from tinyreg import functional, nn, optim, penalties  # noqa: E402, I001  (built on the names above)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointError",
     "GradcheckError",
     "Tensor",
     "abs",
@@ -68,9 +77,11 @@ __all__ = [
     "div",
     "enable_grad",
     "exp",
+    "functional",
     "getitem",
     "gradcheck",
     "is_grad_enabled",
+    "load",
     "log",
     "log_softmax",
     "logsumexp",
@@ -83,14 +94,18 @@ __all__ = [
     "minimum",
     "mul",
     "neg",
+    "nn",
     "no_grad",
     "ones",
     "op",
+    "optim",
+    "penalties",
     "power",
     "rand",
     "randn",
     "relu",
     "reshape",
+    "save",
     "sigmoid",
     "softmax",
     "sqrt",

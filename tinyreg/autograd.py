@@ -513,6 +513,7 @@ def op(forward: Callable[..., tuple[Any, Any]]) -> Callable[..., Tensor]:
     variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
     n_inputs = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
     option_names = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+    defaults = [p.default for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     name = forward.__name__.strip("_")
 
     @functools.wraps(forward)
@@ -520,6 +521,11 @@ def op(forward: Callable[..., tuple[Any, Any]]) -> Callable[..., Tensor]:
         if not variadic and len(inputs) > n_inputs:
             _move_to_options(name, inputs[n_inputs:], option_names, options)
             inputs = inputs[:n_inputs]
+        elif not variadic and len(inputs) < n_inputs:  # omitted optional inputs take their defaults
+            given = len(inputs)
+            inputs = (*inputs, *defaults[given:])
+            if any(x is inspect.Parameter.empty for x in inputs):
+                raise TypeError(f"{name}() takes {n_inputs} inputs, got {given}")
         arrays = [x.data if isinstance(x, Tensor) else _operand(x) for x in inputs]
         try:
             out, vjps = forward(*arrays, **options)
@@ -546,8 +552,8 @@ def op(forward: Callable[..., tuple[Any, Any]]) -> Callable[..., Tensor]:
 
 
 def _operand(x: Any) -> Any:
-    """A non-tensor input as forward sees it: Python numbers stay numbers, the rest arrays."""
-    return x if isinstance(x, (int, float)) else np.asarray(x)
+    """A non-tensor input as forward sees it: numbers and None stay as they are, the rest arrays."""
+    return x if x is None or isinstance(x, (int, float)) else np.asarray(x)
 
 
 def _move_to_options(name: str, extra: Sequence[Any], option_names: list[str], options: dict) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "check_choice",
     "check_finite_array",
     "check_in_range",
     "check_nonnegative",
@@ -65,6 +66,13 @@ def check_in_range(
         left = "[" if closed[0] else "("
         right = "]" if closed[1] else ")"
         raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {value!r}")
+    return value
+
+
+def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> Any:
+    """Return ``value`` if it is one of ``choices``, else raise ValueError listing them."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
 
 

@@ -1,0 +1,168 @@
+"""Neural-network functions: activations, dropout, the linear layer, losses.
+
+``tinyreg.functional`` plays the part of ``torch.nn.functional``. Activations
+are the primitives of :mod:`tinyreg.ops`. ``linear`` and the losses are ops
+of their own, defined with the same :func:`~tinyreg.autograd.op` decorator:
+fused into one node each, they are both shorter to read as maths and much
+cheaper than a chain of small ops (one Python-level node instead of four or
+five per layer or loss).
+
+Every loss takes ``reduction`` = ``"mean"`` (average over all elements, the
+default), ``"sum"`` or ``"none"`` (the elementwise losses), as PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinyreg.autograd import Tensor, op
+from tinyreg.ops import log_softmax, relu, sigmoid, softmax, tanh
+from tinyreg.random import resolve_generator
+from tinyreg.validation import check_choice, check_in_range
+
+__all__ = [
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "dropout",
+    "l1_loss",
+    "linear",
+    "log_softmax",
+    "mse_loss",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+@op
+def linear(x, weight, bias=None):
+    """``x @ weightᵀ + bias``: x is (..., in), weight (out, in), bias (out,).
+
+    VJPs: dx = g·W; dW = gᵀ·x summed over all leading (batch) axes;
+    db = g summed over them (the engine's unbroadcast does that sum).
+    """
+    out = x @ weight.T
+    if bias is not None:
+        out += bias
+
+    def vjp_weight(g):
+        return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
+
+    return out, (lambda g: g @ weight, vjp_weight, None if bias is None else (lambda g: g))
+
+
+def dropout(
+    x: Any, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Inverted dropout: zero each element with probability ``p``, scale the rest by 1/(1 − p).
+
+    The expected output equals the input, so evaluation needs no rescaling:
+    in eval mode (``training=False``) and for ``p = 0`` this is the identity;
+    ``p = 1`` gives zeros. Backward multiplies by the same mask as forward.
+    """
+    p = check_in_range("dropout probability p", p, 0.0, 1.0)
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        mask = np.zeros(x.shape, dtype=x.dtype)
+    else:
+        keep = resolve_generator(generator).random(x.shape) >= p
+        mask = np.multiply(keep, 1.0 / (1.0 - p), dtype=x.dtype)
+    return x * mask  # an ops.mul with a constant: its VJP is g * mask
+
+
+def _reduce(values: np.ndarray, reduction: str) -> tuple[np.ndarray, Callable[[Any], Any]]:
+    """Apply ``reduction`` to elementwise losses; also return g -> the weight of each element.
+
+    A loss's VJP is then ``weight(g) * (elementwise derivative)``.
+    """
+    check_choice("reduction", reduction, REDUCTIONS)
+    if reduction == "mean":
+        n = max(values.size, 1)
+        return np.mean(values), lambda g: g / n
+    if reduction == "sum":
+        return np.sum(values), lambda g: g
+    return values, lambda g: g
+
+
+def _check_same_shape(name: str, input: np.ndarray, target: np.ndarray) -> None:  # noqa: A002
+    if np.shape(input) != np.shape(target):
+        raise ValueError(
+            f"{name}: input has shape {np.shape(input)} but target has shape {np.shape(target)}"
+        )
+
+
+@op
+def mse_loss(input, target, *, reduction="mean"):  # noqa: A002 (PyTorch's names)
+    """Squared error (input − target)²: d/dinput = 2(input − target), d/dtarget = its negative."""
+    _check_same_shape("mse_loss", input, target)
+    diff = input - target
+    out, weight = _reduce(diff * diff, reduction)
+    return out, (lambda g: weight(g) * 2 * diff, lambda g: weight(g) * -2 * diff)
+
+
+@op
+def l1_loss(input, target, *, reduction="mean"):  # noqa: A002
+    """Absolute error |input − target|: d/dinput = sign(input − target)."""
+    _check_same_shape("l1_loss", input, target)
+    diff = input - target
+    out, weight = _reduce(np.abs(diff), reduction)
+    return out, (lambda g: weight(g) * np.sign(diff), lambda g: weight(g) * -np.sign(diff))
+
+
+@op
+def binary_cross_entropy_with_logits(input, target, *, reduction="mean"):  # noqa: A002
+    """−[t·log σ(x) + (1 − t)·log(1 − σ(x))] for logits x and targets t in [0, 1].
+
+    Written as max(x, 0) − x·t + log(1 + exp(−|x|)), which never overflows.
+    d/dx = σ(x) − t;  d/dt = −x.
+    """
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    values = np.maximum(input, 0) - input * target + np.log1p(np.exp(-np.abs(input)))
+    out, weight = _reduce(values, reduction)
+    prob = sigmoid(input).data
+    return out, (lambda g: weight(g) * (prob - target), lambda g: weight(g) * -input)
+
+
+@op
+def cross_entropy(input, target, *, reduction="mean"):  # noqa: A002
+    """−log softmax(input)[target] for logits (N, C) and integer class targets (N,).
+
+    Uses log_softmax, so large logits do not overflow.
+    d/dlogits = softmax(logits) − onehot(target). Targets are not differentiable.
+    """
+    target = np.asarray(target)
+    if input.ndim != 2:
+        raise ValueError(f"cross_entropy: logits must be 2-D (batch, classes), got shape {input.shape}")
+    if target.shape != input.shape[:1]:
+        raise ValueError(
+            f"cross_entropy: target must have shape {input.shape[:1]} for logits of shape "
+            f"{input.shape}, got {target.shape}"
+        )
+    if target.dtype.kind not in "iu" and not np.array_equal(target, np.round(target)):
+        raise ValueError("cross_entropy: target must hold integer class indices")
+    target = target.astype(np.intp)
+    if target.size and (target.min() < 0 or target.max() >= input.shape[1]):
+        raise ValueError(
+            f"cross_entropy: class indices must be in [0, {input.shape[1] - 1}], "
+            f"got values from {target.min()} to {target.max()}"
+        )
+    rows = np.arange(input.shape[0])
+    shifted = input - np.max(input, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    out, weight = _reduce(-log_probs[rows, target], reduction)
+
+    def vjp(g):
+        grad = np.exp(log_probs)
+        grad[rows, target] -= 1.0
+        return grad * np.reshape(weight(g), (-1, 1))
+
+    return out, (vjp, None)

@@ -1,0 +1,421 @@
+"""Layers and models, with PyTorch's names, shapes and printout.
+
+A :class:`Module` is a container that notices, on attribute assignment, the
+:class:`Parameter` objects and sub-modules it is given; everything else --
+``parameters()``, ``state_dict()``, ``train()``/``eval()``, ``print(model)``
+-- walks that registry. A :class:`Parameter` is a Tensor that requires grad
+and says whether penalties apply to it (``regularize``): True for weights,
+False for biases, as is usual for weight decay.
+
+The seed tutorial's model runs unchanged but for its import::
+
+    from tinyreg import nn
+
+    class SimpleNN(nn.Module):
+        def __init__(self):
+            super(SimpleNN, self).__init__()
+            self.network = nn.Sequential(
+                nn.Linear(1, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 1)
+            )
+
+        def forward(self, x):
+            return self.network(x)
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from tinyreg import functional as F
+from tinyreg import ops
+from tinyreg.autograd import Tensor
+from tinyreg.random import resolve_generator
+from tinyreg.validation import check_choice, check_in_range
+
+__all__ = [
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "Dropout",
+    "Flatten",
+    "Identity",
+    "L1Loss",
+    "Linear",
+    "LoadResult",
+    "MSELoss",
+    "Module",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "StateDictError",
+    "Tanh",
+]
+
+
+class Parameter(Tensor):
+    """A Tensor that is a learnable part of a Module (``requires_grad=True`` by default).
+
+    ``regularize`` tells optimizers whether their penalty applies to it.
+    """
+
+    __slots__ = ("regularize",)
+
+    def __init__(self, data: Any, requires_grad: bool = True, regularize: bool = True) -> None:
+        super().__init__(data, requires_grad=requires_grad)
+        self.regularize = bool(regularize)
+
+    def __repr__(self) -> str:
+        return f"Parameter containing:\n{super().__repr__()}"
+
+
+class StateDictError(ValueError):
+    """A state dict does not fit the model; the message lists every problem."""
+
+
+class LoadResult(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of every layer and model.
+
+    Subclasses assign parameters and sub-modules as attributes in
+    ``__init__`` (after calling ``super().__init__()``) and define
+    ``forward``; calling the module calls ``forward``.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() call: call super().__init__() first"
+            )
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    # -- the registry -----------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self._modules.items()
+
+    def children(self) -> Iterator[Module]:
+        yield from self._modules.values()
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """This module and every module below it, with dotted names ("" for this one)."""
+        seen: set[int] = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child}" if name else child, m) for child, m in module._modules.items()]
+            stack.extend(reversed(children))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter with its dotted name (``"0.weight"``), each shared one once."""
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        seen: set[int] = set()
+        for module_name, module in modules:
+            for name, param in module._parameters.items():
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield (f"{module_name}.{name}" if module_name else name), param
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    # -- modes and gradients ----------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active) on this module and all below; returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """Set evaluation mode (dropout is the identity); returns self."""
+        return self.train(False)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient (to None, or to zeros in place)."""
+        for param in self.parameters():
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad.fill(0)
+
+    # -- saving and loading -------------------------------------------------------
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Copies of every parameter's array under PyTorch's keys (``"network.0.weight"``)."""
+        return OrderedDict((name, param.data.copy()) for name, param in self.named_parameters())
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> LoadResult:
+        """Copy arrays from ``state_dict`` into the parameters, after checking all of them.
+
+        Every entry is checked first -- missing and unexpected keys (when
+        ``strict``), shapes, numeric type, finiteness -- and one
+        :class:`StateDictError` lists every problem. Only if there is none
+        are the values copied (cast to each parameter's dtype), so a failed
+        load leaves the model exactly as it was.
+        """
+        own = dict(self.named_parameters())
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        problems = []
+        if strict:
+            problems += [f"missing key {key!r}" for key in missing]
+            problems += [f"unexpected key {key!r}" for key in unexpected]
+        values = {}
+        for key, param in own.items():
+            if key not in state_dict:
+                continue
+            value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor) else state_dict[key])
+            if value.dtype.kind not in "fiub":
+                problems.append(f"{key!r} holds {value.dtype} data, expected numbers")
+            elif value.shape != param.shape:
+                problems.append(f"{key!r} has shape {value.shape}, the model expects {param.shape}")
+            elif not np.isfinite(value).all():
+                problems.append(f"{key!r} contains NaN or infinite values")
+            else:
+                values[key] = value
+        if problems:
+            raise StateDictError(
+                f"cannot load state dict into {type(self).__name__} (nothing was changed):\n  "
+                + "\n  ".join(problems)
+            )
+        for key, value in values.items():
+            np.copyto(own[key].data, value, casting="unsafe")
+        return LoadResult(missing, unexpected)
+
+    # -- printing -----------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in ``print(model)``."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [
+            f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()
+        ]
+        if not lines:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+# ---------------------------------------------------------------------------
+# Layers
+# ---------------------------------------------------------------------------
+
+
+class Linear(Module):
+    """y = x·Wᵀ + b, with W of shape (out_features, in_features) and b of shape (out_features,).
+
+    Initialised as PyTorch does: W and b uniform on [−1/√in, 1/√in]. The bias
+    has ``regularize=False``, so penalties leave it alone.
+    """
+
+    def __init__(
+        self, in_features: int, out_features: int, bias: bool = True,
+        generator: np.random.Generator | None = None, dtype: Any = np.float64,
+    ) -> None:
+        super().__init__()
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        rng = resolve_generator(generator)
+        bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
+        self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype))
+        self.bias = (
+            Parameter(rng.uniform(-bound, bound, out_features).astype(dtype), regularize=False)
+            if bias else None
+        )
+
+    def forward(self, x: Any) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class ReLU(Module):
+    """max(x, 0), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return ops.relu(x)
+
+
+class Tanh(Module):
+    """tanh(x), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return ops.tanh(x)
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(−x)), elementwise."""
+
+    def forward(self, x: Any) -> Tensor:
+        return ops.sigmoid(x)
+
+
+class Identity(Module):
+    """Returns its input."""
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Flatten(Module):
+    """Flatten axes ``start_dim..end_dim`` into one (by default all but the batch axis)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, x: Any) -> Tensor:
+        shape = np.shape(x)
+        start = self.start_dim % len(shape)
+        end = self.end_dim % len(shape)
+        new_shape = (*shape[:start], -1, *shape[end + 1:])
+        return ops.reshape(x, shape=new_shape)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout with probability ``p`` in training mode, the identity in eval mode.
+
+    See :func:`tinyreg.functional.dropout`. Masks come from ``generator``, or
+    the package generator (:func:`tinyreg.manual_seed`) at each call.
+    """
+
+    def __init__(self, p: float = 0.5, generator: np.random.Generator | None = None) -> None:
+        super().__init__()
+        self.p = check_in_range("dropout probability p", p, 0.0, 1.0)
+        self.generator = generator
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Sequential(Module):
+    """Modules applied one after the other: ``Sequential(Linear(1, 8), ReLU(), Linear(8, 1))``.
+
+    Sub-modules are named "0", "1", ... (or by the keys of an OrderedDict),
+    so state dict keys are PyTorch's (``"0.weight"``).
+    """
+
+    def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, module in modules[0].items():
+                setattr(self, name, module)
+        else:
+            for module in modules:
+                self.append(module)
+
+    def append(self, module: Module) -> Sequential:
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential holds Modules, got {type(module).__name__}")
+        setattr(self, str(len(self._modules)), module)
+        return self
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return Sequential(*modules[index])
+        return modules[index]
+
+
+# ---------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------
+
+
+class _Loss(Module):
+    _function: Any = None
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        self.reduction = check_choice("reduction", reduction, F.REDUCTIONS)
+
+    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002 (PyTorch's names)
+        return type(self)._function(input, target, reduction=self.reduction)
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """Mean (or summed) squared error; see :func:`tinyreg.functional.mse_loss`."""
+
+    _function = staticmethod(F.mse_loss)
+
+
+class L1Loss(_Loss):
+    """Mean (or summed) absolute error; see :func:`tinyreg.functional.l1_loss`."""
+
+    _function = staticmethod(F.l1_loss)
+
+
+class CrossEntropyLoss(_Loss):
+    """Softmax cross-entropy on logits with integer class targets; see :func:`tinyreg.functional.cross_entropy`."""
+
+    _function = staticmethod(F.cross_entropy)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy on logits; see :func:`tinyreg.functional.binary_cross_entropy_with_logits`."""
+
+    _function = staticmethod(F.binary_cross_entropy_with_logits)
