@@ -1,0 +1,261 @@
+"""One training step of Linear-ReLU-Dropout-Linear: tinyreg vs numpy by hand vs PyTorch.
+
+The step: forward, MSE loss, backward, SGD update with an L2 penalty of 1e-4
+(PyTorch: ``weight_decay=1e-4``), float64, dropout p = 0.5. Two sizes:
+
+* seed: batch 100, 1 -> 64 -> 1 (the tutorial's network; pure overhead)
+* mnist: batch 128, 784 -> 256 -> 10 (matrix products start to matter)
+
+Engines, each timed in its own subprocess in the same run:
+
+* ``tinyreg``  -- ``model(x)``, ``F.mse_loss``, ``backward()``, ``opt.step()``;
+* ``numpy``    -- the same step written by hand with in-place updates: the
+  floor for any numpy-based engine;
+* ``matmul``   -- the step's five matrix products alone: the floor of floors;
+* ``torch``    -- PyTorch on the CPU, if it is installed.
+
+Prints a markdown table of the median time per step and ratios to the numpy
+step and to the matmul floor, then the resident-memory growth of 10,000
+tinyreg steps at the seed size. ``--json PATH`` writes the numbers;
+``--quick`` shrinks the work (a smoke test, not a measurement).
+
+Run: ``python benchmarks/bench_engine.py``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+SIZES = {"seed": (100, 1, 64, 1), "mnist": (128, 784, 256, 10)}
+LR, ALPHA, P = 0.01, 1e-4, 0.5
+
+
+def _data(size):
+    batch, n_in, hidden, n_out = SIZES[size]
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((batch, n_in))
+    y = rng.standard_normal((batch, n_out))
+    bound1, bound2 = 1 / np.sqrt(n_in), 1 / np.sqrt(hidden)
+    params = [
+        rng.uniform(-bound1, bound1, (hidden, n_in)), rng.uniform(-bound1, bound1, hidden),
+        rng.uniform(-bound2, bound2, (n_out, hidden)), rng.uniform(-bound2, bound2, n_out),
+    ]
+    return x, y, params
+
+
+def make_tinyreg(size):
+    import tinyreg
+    from tinyreg import functional as F
+    from tinyreg import nn, optim, penalties
+
+    x, y, params = _data(size)
+    batch, n_in, hidden, n_out = SIZES[size]
+    tinyreg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(P), nn.Linear(hidden, n_out))
+    for p, value in zip(model.parameters(), params, strict=True):
+        p.data[...] = value
+    opt = optim.SGD(model.parameters(), lr=LR, penalty=penalties.L2(ALPHA))
+    xt, yt = tinyreg.tensor(x), tinyreg.tensor(y)
+
+    def step():
+        opt.zero_grad()
+        loss = F.mse_loss(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+def make_numpy(size):
+    x, y, (w1, b1, w2, b2) = _data(size)
+    rng = np.random.default_rng(0)
+    scale = 1.0 / (1.0 - P)
+
+    def step():
+        h = x @ w1.T
+        h += b1
+        relu_mask = h > 0
+        a = np.maximum(h, 0.0)
+        drop = (rng.random(a.shape) >= P) * scale
+        a *= drop
+        out = a @ w2.T
+        out += b2
+        g = out - y
+        g *= 2.0 / g.size                     # d mean((out - y)^2) / d out
+        gw2 = g.T @ a
+        gb2 = g.sum(axis=0)
+        ga = g @ w2
+        ga *= drop
+        ga *= relu_mask
+        gw1 = ga.T @ x
+        gb1 = ga.sum(axis=0)
+        for w, gw in ((w1, gw1), (w2, gw2)):   # SGD with L2: w -= lr * (g + alpha * w)
+            gw += ALPHA * w
+            gw *= LR
+            w -= gw
+        b1[...] -= LR * gb1
+        b2[...] -= LR * gb2
+
+    return step
+
+
+def make_matmul(size):
+    x, y, (w1, b1, w2, b2) = _data(size)
+    a = np.maximum(x @ w1.T, 0)
+    g = np.ones((x.shape[0], w2.shape[0]))
+
+    def step():
+        a_ = x @ w1.T
+        a_ @ w2.T
+        g.T @ a
+        ga = g @ w2
+        ga.T @ x
+
+    return step
+
+
+def make_torch(size):
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    x, y, params = _data(size)
+    batch, n_in, hidden, n_out = SIZES[size]
+    torch.manual_seed(0)
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(P), nn.Linear(hidden, n_out)).double()
+    with torch.no_grad():
+        for p, value in zip(model.parameters(), params, strict=True):
+            p.copy_(torch.from_numpy(value))
+    opt = torch.optim.SGD(model.parameters(), lr=LR, weight_decay=ALPHA)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    loss_fn = nn.MSELoss()
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(xt), yt)
+        loss.backward()
+        opt.step()
+
+    return step
+
+
+ENGINES = {"tinyreg": make_tinyreg, "numpy": make_numpy, "matmul": make_matmul, "torch": make_torch}
+
+
+def measure(engine, size, repeats, number):
+    """Median seconds per step over ``repeats`` batches of ``number`` steps (after a warm-up)."""
+    step = ENGINES[engine](size)
+    for _ in range(max(number // 5, 3)):
+        step()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(number):
+            step()
+        times.append((time.perf_counter() - start) / number)
+    return float(np.median(times))
+
+
+def rss_bytes():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_growth(steps):
+    """Resident memory growth (bytes) over ``steps`` tinyreg steps at the seed size."""
+    step = make_tinyreg("seed")
+    for _ in range(200):
+        step()
+    before = rss_bytes()
+    for _ in range(steps):
+        step()
+    return rss_bytes() - before
+
+
+def child(args):
+    """Run one measurement and print its JSON (called in a subprocess)."""
+    if args.engine == "memory":
+        print(json.dumps({"growth": memory_growth(args.number)}))
+    else:
+        print(json.dumps({"seconds": measure(args.engine, args.size, args.repeats, args.number)}))
+
+
+def run_child(engine, size, repeats, number):
+    cmd = [sys.executable, __file__, "--child", engine, "--size", size,
+           "--repeats", str(repeats), "--number", str(number)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
+    return json.loads(done.stdout.strip().splitlines()[-1]), None
+
+
+def torch_available():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
+    parser.add_argument("--quick", action="store_true", help="tiny run, for smoke tests")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--size", default="seed", help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=7, help=argparse.SUPPRESS)
+    parser.add_argument("--number", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        args.engine = args.child
+        child(args)
+        return 0
+
+    engines = ["tinyreg", "numpy", "matmul"] + (["torch"] if torch_available() else [])
+    repeats = 3 if args.quick else 7
+    numbers = {"seed": 20 if args.quick else 2000, "mnist": 3 if args.quick else 100}
+    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, "
+               f"numpy {np.__version__}", "sizes": {}}
+    rows = []
+    for size in SIZES:
+        timings = {}
+        for engine in engines:
+            value, error = run_child(engine, size, repeats, numbers[size])
+            timings[engine] = value["seconds"] if value else None
+            if error:
+                print(f"{engine} at {size}: {error}", file=sys.stderr)
+        results["sizes"][size] = timings
+        base, floor = timings["numpy"], timings["matmul"]
+        for engine in engines:
+            t = timings[engine]
+            if t is None:
+                continue
+            rows.append(f"| {size} {SIZES[size]} | {engine} | {t * 1e6:10.1f} | {t / base:6.2f} | "
+                        f"{t / floor:6.2f} |")
+    print(f"One training step, median of {repeats} runs ({results['machine']})\n")
+    print("| size (batch, in, hidden, out) | engine | µs / step | × numpy step | × matmul floor |")
+    print("|---|---|---:|---:|---:|")
+    print("\n".join(rows))
+    steps = 500 if args.quick else 10_000
+    value, error = run_child("memory", "seed", 1, steps)
+    if value:
+        results["memory_growth_bytes"] = value["growth"]
+        results["memory_steps"] = steps
+        print(f"\nResident memory growth over {steps} tinyreg steps (seed size): "
+              f"{value['growth'] / 2**20:.2f} MiB")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
