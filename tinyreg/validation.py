@@ -21,6 +21,7 @@ __all__ = [
     "check_in_range",
     "check_nonnegative",
     "check_positive",
+    "check_positive_int",
     "check_X_y",
 ]
 
@@ -49,6 +50,19 @@ def check_positive(name: str, value: Any) -> float:
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
     return value
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    """Return ``value`` as an int if it is an integer ``>= 1``, else raise TypeError/ValueError.
+
+    Integral floats such as ``1000.0`` are refused, as scikit-learn does: a
+    count given as a float is usually a mistake.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}")
+    return int(value)
 
 
 def check_in_range(

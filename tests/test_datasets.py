@@ -1,0 +1,285 @@
+"""Data sets are deterministic per seed, have their documented shapes, and tell the truth."""
+
+import inspect
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinyreg
+from tinyreg import datasets
+from tinyreg.datasets import (
+    Standardizer,
+    make_house_prices,
+    make_moons,
+    make_polynomial_curve,
+    make_regression,
+    make_spirals,
+    polynomial_features,
+    train_test_split,
+)
+
+# Each generator with small arguments, returning its arrays as a tuple.
+GENERATORS = {
+    "house_prices": lambda seed: tuple(make_house_prices(50, 4, seed=seed)[:2]),
+    "regression": lambda seed: make_regression(40, 8, 3, seed=seed),
+    "polynomial_curve": lambda seed: tuple(make_polynomial_curve(20, 5, seed=seed)[:3]),
+    "moons": lambda seed: make_moons(60, seed=seed),
+    "spirals": lambda seed: make_spirals(61, 3, seed=seed),
+}
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_same_seed_same_arrays_different_seed_different(name):
+    make = GENERATORS[name]
+    first, again, other = make(3), make(3), make(4)
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not all(np.array_equal(a, b) for a, b in zip(first, other, strict=True))
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_seed_none_follows_manual_seed(name):
+    make = GENERATORS[name]
+    tinyreg.manual_seed(7)
+    first = make(None)
+    tinyreg.manual_seed(7)
+    again = make(None)
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# -- house prices -------------------------------------------------------------------
+
+
+def test_house_prices_shapes_names_and_true_coefficients():
+    data = make_house_prices(n_samples=120, n_noise_features=6, seed=1)
+    assert data.X.shape == (120, 9) and data.y.shape == (120,)
+    assert data.feature_names == ["size_sqft", "bedrooms", "location_score"] + [
+        f"noise_{i}" for i in range(6)
+    ]
+    assert data.coef.shape == (9,)
+    assert np.all(data.coef[:3] > 0) and np.all(data.coef[3:] == 0)
+    assert data.intercept > 0
+    X, y, names, coef, intercept = data  # a NamedTuple unpacks
+    assert X is data.X and y is data.y and coef is data.coef
+    assert names is data.feature_names and intercept == data.intercept
+
+
+def test_house_prices_features_look_like_houses():
+    X = make_house_prices(n_samples=2000, seed=0).X
+    size, bedrooms, location = X[:, 0], X[:, 1], X[:, 2]
+    assert size.min() >= 800 and size.max() <= 4000
+    assert set(np.unique(bedrooms)) <= {1, 2, 3, 4, 5, 6}
+    assert location.min() >= 0 and location.max() <= 10
+    assert np.corrcoef(size, bedrooms)[0, 1] > 0.5  # bedrooms go with size
+    y = make_house_prices(n_samples=2000, seed=0).y
+    assert 300_000 < np.median(y) < 600_000
+
+
+def test_house_prices_without_noise_is_exactly_linear():
+    data = make_house_prices(n_samples=30, n_noise_features=0, noise=0.0, seed=2)
+    assert data.X.shape == (30, 3)
+    np.testing.assert_allclose(data.y, data.intercept + data.X @ data.coef)
+
+
+def test_ols_on_a_big_sample_recovers_the_true_coefficients():
+    data = make_house_prices(n_samples=20_000, seed=5)
+    A = np.column_stack([np.ones(len(data.y)), data.X])
+    solution, *_ = np.linalg.lstsq(A, data.y, rcond=None)
+    # OLS standard errors, σ·sqrt(diag((AᵀA)⁻¹)) with the generator's default σ:
+    # every estimate must lie within 4.5 of them of the truth (fails by chance ~1e-4 of seeds).
+    sigma = inspect.signature(make_house_prices).parameters["noise"].default
+    stderr = sigma * np.sqrt(np.diag(np.linalg.inv(A.T @ A)))
+    truth = np.concatenate([[data.intercept], data.coef])
+    assert np.all(np.abs(solution - truth) < 4.5 * stderr), (solution - truth) / stderr
+    # and "approximately" in plain terms: within 2% per sqft and 10% per location point.
+    assert abs(solution[1] / data.coef[0] - 1) < 0.02
+    assert abs(solution[3] / data.coef[2] - 1) < 0.1
+
+
+def test_house_prices_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="n_samples"):
+        make_house_prices(n_samples=0)
+    with pytest.raises(ValueError, match="n_noise_features"):
+        make_house_prices(n_noise_features=-1)
+    with pytest.raises(TypeError, match="n_noise_features"):
+        make_house_prices(n_noise_features=2.0)
+    with pytest.raises(ValueError, match="noise"):
+        make_house_prices(noise=-1.0)
+
+
+# -- the other generators ------------------------------------------------------------
+
+
+def test_make_regression_shapes_and_sparsity():
+    X, y, coef = make_regression(n_samples=70, n_features=12, n_informative=4, noise=0.0, seed=3)
+    assert X.shape == (70, 12) and y.shape == (70,) and coef.shape == (12,)
+    assert np.count_nonzero(coef) == 4
+    np.testing.assert_allclose(y, X @ coef)
+    with pytest.raises(ValueError, match="n_informative"):
+        make_regression(n_features=3, n_informative=4)
+
+
+def test_polynomial_features_columns_are_powers():
+    x = np.array([0.5, 2.0, -1.0])
+    P = polynomial_features(x, 3)
+    np.testing.assert_allclose(P, np.column_stack([x, x**2, x**3]))
+    np.testing.assert_allclose(polynomial_features(x.reshape(-1, 1), 3), P)
+    with pytest.raises(ValueError, match="single column"):
+        polynomial_features(np.ones((3, 2)), 2)
+    with pytest.raises(ValueError, match="degree"):
+        polynomial_features(x, 0)
+
+
+def test_make_polynomial_curve():
+    curve = make_polynomial_curve(n_samples=25, degree=7, noise=0.0, seed=1)
+    assert curve.X.shape == (25, 7) and curve.y.shape == (25,) and curve.x.shape == (25,)
+    assert np.all(np.diff(curve.x) >= 0) and curve.x.min() >= 0 and curve.x.max() <= 1
+    np.testing.assert_allclose(curve.X, polynomial_features(curve.x, 7))
+    np.testing.assert_allclose(curve.y, curve.true_function(curve.x))
+    np.testing.assert_allclose(curve.true_function(0.25), 1.0)
+
+
+def test_moons_and_spirals_shapes_and_labels():
+    X, y = make_moons(n_samples=101, noise=0.0, seed=0)
+    assert X.shape == (101, 2) and y.shape == (101,) and y.dtype == np.int64
+    assert np.bincount(y).tolist() == [51, 50]
+    # Without noise, the outer moon lies on the unit circle.
+    np.testing.assert_allclose(np.hypot(*X[y == 0].T), 1.0)
+
+    X, y = make_spirals(n_samples=302, n_classes=4, noise=0.0, seed=0)
+    assert X.shape == (302, 2) and y.dtype == np.int64
+    assert np.bincount(y).tolist() == [76, 76, 75, 75]
+    assert np.hypot(*X.T).max() <= 1.0 + 1e-12
+
+
+# -- train_test_split -----------------------------------------------------------------
+
+
+def test_split_sizes_disjoint_and_covering():
+    X = np.arange(40).reshape(20, 2)
+    y = np.arange(20)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=1)
+    assert len(X_test) == len(y_test) == 5 and len(X_train) == len(y_train) == 15
+    assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(20))
+    np.testing.assert_array_equal(X_train[:, 0] // 2, y_train)  # rows stay paired
+    np.testing.assert_array_equal(X_test[:, 0] // 2, y_test)
+    assert len(train_test_split(X, y, test_size=3)[1]) == 3
+
+
+def test_split_is_deterministic_per_seed_and_shuffles():
+    X, y = np.arange(50.0).reshape(-1, 1), np.arange(50)
+    a = train_test_split(X, y, seed=0)
+    b = train_test_split(X, y, seed=0)
+    c = train_test_split(X, y, seed=1)
+    for u, v in zip(a, b, strict=True):
+        np.testing.assert_array_equal(u, v)
+    assert not np.array_equal(a[3], c[3])
+    assert not np.array_equal(np.sort(a[3]), np.arange(38, 50))  # not just the last rows
+
+
+def test_split_accepts_tensors():
+    X_train, X_test, _, _ = train_test_split(tinyreg.ones(8, 2), tinyreg.zeros(8), test_size=2)
+    assert isinstance(X_train, np.ndarray) and X_test.shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("test_size", "error", "match"),
+    [
+        (0.0, ValueError, "test_size"),
+        (1.0, ValueError, "test_size"),
+        (-0.5, ValueError, "test_size"),
+        (0, ValueError, "test_size"),
+        (10, ValueError, "no training samples"),
+        (0.99, ValueError, "no training samples"),
+        (True, TypeError, "test_size"),
+        ("half", TypeError, "test_size"),
+    ],
+)
+def test_split_rejects_bad_test_size(test_size, error, match):
+    with pytest.raises(error, match=match):
+        train_test_split(np.zeros((10, 2)), np.zeros(10), test_size=test_size)
+
+
+def test_split_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match=r"\(10, 2\).*\(9,\)"):
+        train_test_split(np.zeros((10, 2)), np.zeros(9))
+
+
+@given(
+    n=st.integers(2, 300),
+    fraction=st.floats(0.01, 0.99),
+    count=st.integers(1, 299),
+    use_count=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_split_sizes_property(n, fraction, count, use_count, seed):
+    test_size = count if use_count else fraction
+    expected = count if use_count else math.ceil(fraction * n)
+    X, y = np.arange(n).reshape(-1, 1), np.arange(n)
+    if expected >= n:
+        with pytest.raises(ValueError, match="no training samples"):
+            train_test_split(X, y, test_size=test_size, seed=seed)
+        return
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, seed=seed)
+    assert len(y_test) == expected and len(y_train) == n - expected
+    assert np.array_equal(np.sort(np.concatenate([y_train, y_test])), np.arange(n))
+    assert np.array_equal(X_train[:, 0], y_train) and np.array_equal(X_test[:, 0], y_test)
+
+
+# -- Standardizer ----------------------------------------------------------------------
+
+
+def test_standardizer_round_trip_and_statistics():
+    X = make_house_prices(n_samples=80, seed=0).X
+    scaler = Standardizer()
+    Z = scaler.fit_transform(X)
+    np.testing.assert_allclose(Z.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), 1.0)
+    np.testing.assert_allclose(scaler.mean_, X.mean(axis=0))
+    np.testing.assert_allclose(scaler.scale_, X.std(axis=0))
+    np.testing.assert_allclose(scaler.inverse_transform(Z), X)
+
+
+def test_standardizer_constant_column_gets_scale_one():
+    X = np.array([[1.0, 0.1], [2.0, 0.1], [3.0, 0.1]])
+    scaler = Standardizer().fit(X)
+    assert scaler.scale_[1] == 1.0
+    Z = scaler.transform(X)
+    assert np.all(np.isfinite(Z)) and np.all(Z[:, 1] == 0.0)
+    np.testing.assert_allclose(scaler.inverse_transform(Z), X)
+
+
+def test_standardizer_transform_uses_the_training_statistics():
+    train = np.array([[0.0], [2.0]])  # mean 1, scale 1
+    scaler = Standardizer().fit(train)
+    np.testing.assert_allclose(scaler.transform(np.array([[5.0], [1.0]])), [[4.0], [0.0]])
+    assert scaler.mean_.tolist() == [1.0] and scaler.scale_.tolist() == [1.0]
+
+
+def test_standardizer_on_1d_targets():
+    y = np.array([100.0, 200.0, 300.0])
+    scaler = Standardizer()
+    z = scaler.fit_transform(y)
+    assert z.shape == (3,)
+    np.testing.assert_allclose(scaler.inverse_transform(z), y)
+
+
+def test_standardizer_errors():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        Standardizer().transform(np.ones((2, 2)))
+    scaler = Standardizer().fit(np.ones((3, 2)))
+    with pytest.raises(ValueError, match=r"\(3, 3\)"):
+        scaler.transform(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="non-finite"):
+        Standardizer().fit(np.array([[1.0], [np.nan]]))
+    with pytest.raises(ValueError, match="no samples"):
+        Standardizer().fit(np.ones((0, 2)))
+
+
+def test_public_names():
+    for name in datasets.__all__:
+        assert hasattr(datasets, name)

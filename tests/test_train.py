@@ -1,0 +1,268 @@
+"""tinyreg.train.fit: loss curves, minibatches, early stopping, modes, determinism."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinyreg
+from tinyreg import nn, optim
+from tinyreg.datasets import make_moons
+from tinyreg.train import History, fit
+
+
+def linear_problem(n=64, n_features=3, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, n_features))
+    y = X @ np.arange(1.0, n_features + 1.0)[:, None] + 0.5 + 0.1 * rng.standard_normal((n, 1))
+    return X, y
+
+
+def linear_model(n_features=3, seed=0):
+    return nn.Linear(n_features, 1, generator=np.random.default_rng(seed))
+
+
+def params(model):
+    return {name: p.data.copy() for name, p in model.named_parameters()}
+
+
+def test_full_batch_sgd_loss_decreases_on_linear_regression():
+    X, y = linear_problem()
+    model = linear_model()
+    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, epochs=40)
+    assert isinstance(history, History)
+    assert len(history.train_loss) == 40 and history.val_loss == []
+    # Gradient descent on a convex quadratic with a small step never goes up.
+    assert all(b <= a for a, b in zip(history.train_loss, history.train_loss[1:], strict=False))
+    assert history.train_loss[-1] < 0.02 < history.train_loss[0]
+    assert history.best_epoch == 39 and not history.stopped_early
+    np.testing.assert_allclose(model.weight.data, [[1.0, 2.0, 3.0]], atol=0.05)
+
+
+def test_train_loss_is_measured_on_the_whole_set_after_the_epoch():
+    X, y = linear_problem()
+    model = linear_model()
+    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), X, y, epochs=3,
+                  batch_size=10, seed=0)
+    with tinyreg.no_grad():
+        final = nn.MSELoss()(model(tinyreg.tensor(X)), tinyreg.tensor(y)).item()
+    assert history.train_loss[-1] == pytest.approx(final, rel=1e-12)
+
+
+def test_validation_curve_is_recorded():
+    X, y = linear_problem(n=80)
+    model = linear_model()
+    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X[:60], y[:60],
+                  epochs=15, validation=(X[60:], y[60:]))
+    assert len(history.val_loss) == len(history.train_loss) == 15
+    assert history.val_loss[-1] < history.val_loss[0]
+    assert history.best_epoch == int(np.argmin(history.val_loss))
+
+
+def early_stopping_problem():
+    """Training pulls w towards 2, validation wants w = 1: the validation loss falls, then rises."""
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((50, 1))
+    X_val = rng.standard_normal((50, 1))
+    return X, 2.0 * X, X_val, 1.0 * X_val
+
+
+def zero_model():
+    model = nn.Linear(1, 1, bias=False)
+    model.weight.data[...] = 0.0
+    return model
+
+
+def test_early_stopping_stops_and_restores_the_best_parameters():
+    X, y, X_val, y_val = early_stopping_problem()
+    model = zero_model()
+    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), X, y, epochs=200,
+                  validation=(X_val, y_val), patience=3)
+    best = history.best_epoch
+    assert history.stopped_early
+    assert len(history.train_loss) == len(history.val_loss) == best + 1 + 3
+    assert best == int(np.argmin(history.val_loss)) and 0 < best < 20
+    assert all(v > history.val_loss[best] for v in history.val_loss[best + 1:])
+
+    # The restored weight is the one after epoch `best`: retrain that many epochs to compare.
+    replay = zero_model()
+    fit(replay, nn.MSELoss(), optim.SGD(replay.parameters(), lr=0.05), X, y, epochs=best + 1)
+    np.testing.assert_array_equal(model.weight.data, replay.weight.data)
+    with tinyreg.no_grad():
+        restored_val = nn.MSELoss()(model(tinyreg.tensor(X_val)), tinyreg.tensor(y_val)).item()
+    assert restored_val == pytest.approx(history.val_loss[best], rel=1e-12)
+
+
+def test_patience_restores_the_best_even_without_stopping_early():
+    X, y, X_val, y_val = early_stopping_problem()
+    model = zero_model()
+    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), X, y, epochs=30,
+                  validation=(X_val, y_val), patience=100)
+    assert not history.stopped_early and len(history.val_loss) == 30
+    assert history.best_epoch < 29
+    with tinyreg.no_grad():
+        restored_val = nn.MSELoss()(model(tinyreg.tensor(X_val)), tinyreg.tensor(y_val)).item()
+    assert restored_val == pytest.approx(min(history.val_loss), rel=1e-12)
+
+
+def run_minibatch(seed, batch_size=8):
+    X, y = linear_problem(n=50)
+    model = linear_model(seed=3)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    history = fit(model, nn.MSELoss(), opt, X, y, epochs=5, batch_size=batch_size, seed=seed)
+    return history, params(model)
+
+
+def test_same_seed_gives_bit_identical_training():
+    (h1, p1), (h2, p2), (h3, _) = run_minibatch(0), run_minibatch(0), run_minibatch(1)
+    assert h1.train_loss == h2.train_loss
+    for name in p1:
+        np.testing.assert_array_equal(p1[name], p2[name])
+    assert h1.train_loss != h3.train_loss
+
+
+def test_seed_none_uses_the_package_generator():
+    tinyreg.manual_seed(11)
+    h1, _ = run_minibatch(None)
+    tinyreg.manual_seed(11)
+    h2, _ = run_minibatch(None)
+    assert h1.train_loss == h2.train_loss
+
+
+def test_batch_size_sets_the_number_of_steps():
+    X, y = linear_problem(n=50)
+    model = linear_model()
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    steps = []
+    original = opt.step
+    opt.step = lambda: steps.append(1) or original()
+    fit(model, nn.MSELoss(), opt, X, y, epochs=3, batch_size=16, seed=0)
+    assert len(steps) == 3 * math.ceil(50 / 16)
+    steps.clear()
+    fit(model, nn.MSELoss(), opt, X, y, epochs=2, batch_size=500, seed=0)  # > n: full batch
+    assert len(steps) == 2
+
+
+class RowRecorder(nn.Module):
+    """Linear(1, 1) that records the rows (their x values) it sees in training mode."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(1, 1, generator=np.random.default_rng(0))
+        self.batches = []
+
+    def forward(self, x):
+        if self.training:
+            self.batches.append(x.data[:, 0].astype(int).tolist())
+        return self.linear(x)
+
+
+@given(n=st.integers(1, 30), batch_size=st.integers(1, 40), seed=st.integers(0, 1000))
+def test_every_epoch_visits_every_row_once(n, batch_size, seed):
+    X = np.arange(n, dtype=float).reshape(-1, 1)
+    model = RowRecorder()
+    fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=1e-3), X, np.zeros((n, 1)),
+        epochs=2, batch_size=batch_size, seed=seed)
+    per_epoch = math.ceil(n / batch_size)
+    assert len(model.batches) == 2 * per_epoch
+    for epoch in range(2):
+        batches = model.batches[epoch * per_epoch:(epoch + 1) * per_epoch]
+        assert all(len(b) <= batch_size for b in batches)
+        assert sorted(row for b in batches for row in b) == list(range(n))
+
+
+def test_modes_train_for_steps_eval_for_curves_and_restored_after():
+    X, y = linear_problem(n=40)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Dropout(0.5), nn.Linear(8, 1))
+    seen = []
+
+    def loss_fn(pred, target):
+        seen.append((model.training, model[2].training, tinyreg.is_grad_enabled()))
+        return nn.MSELoss()(pred, target)
+
+    opt = optim.SGD(model.parameters(), lr=0.01)
+    fit(model, loss_fn, opt, X, y, epochs=2, batch_size=20, seed=0, validation=(X, y))
+    # per epoch: two training steps, then the train and validation evaluations
+    assert seen == [(True, True, True)] * 2 + [(False, False, False)] * 2 + [
+        (True, True, True)
+    ] * 2 + [(False, False, False)] * 2
+    assert model.training and model[2].training
+    assert tinyreg.is_grad_enabled()
+
+    model.eval()
+    fit(model, loss_fn, opt, X, y, epochs=1)
+    assert not model.training and not model[2].training  # the mode it had before
+
+
+def test_dropout_curves_are_measured_without_dropout():
+    X, y = linear_problem(n=40)
+    tinyreg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 1))
+    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.01), X, y, epochs=2)
+    model.eval()
+    with tinyreg.no_grad():
+        twice = [nn.MSELoss()(model(tinyreg.tensor(X)), tinyreg.tensor(y)).item() for _ in range(2)]
+    assert twice[0] == twice[1] == pytest.approx(history.train_loss[-1], rel=1e-12)
+
+
+def test_classification_with_integer_labels_and_tensor_inputs():
+    X, y = make_moons(n_samples=120, noise=0.1, seed=0)
+    tinyreg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+    opt = optim.Adam(model.parameters(), lr=0.05)
+    history = fit(model, nn.CrossEntropyLoss(), opt, tinyreg.tensor(X), y, epochs=30,
+                  batch_size=32, seed=0)
+    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+    with tinyreg.no_grad():
+        accuracy = (model(tinyreg.tensor(X)).data.argmax(axis=1) == y).mean()
+    assert accuracy > 0.85
+
+
+def test_verbose_prints_one_line_per_epoch_to_stderr(capsys):
+    X, y = linear_problem(n=20)
+    model = linear_model()
+    fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, epochs=4,
+        validation=(X, y), verbose=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("epoch 1/4") and "train_loss" in lines[0] and "val_loss" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"epochs": 2.5}, TypeError, "epochs"),
+        ({"batch_size": 0}, ValueError, "batch_size"),
+        ({"patience": 2}, ValueError, "validation"),
+        ({"patience": 0, "validation": "set below"}, ValueError, "patience"),
+        ({"y": np.zeros((19, 1))}, ValueError, r"\(20, 3\) and \(19, 1\)"),
+        ({"validation": "mismatched"}, ValueError, "validation"),
+    ],
+)
+def test_bad_arguments_raise_and_change_nothing(kwargs, error, match):
+    X, y = linear_problem(n=20)
+    model = linear_model()
+    before = params(model)
+    arguments = {"X": X, "y": y, "epochs": 3, **kwargs}
+    if arguments.get("validation") == "set below":
+        arguments["validation"] = (X, y)
+    elif arguments.get("validation") == "mismatched":
+        arguments["validation"] = (X, y[:5])
+    with pytest.raises(error, match=match):
+        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), **arguments)
+    for name, value in params(model).items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_callback_is_called_after_every_epoch():
+    X, y, X_val, y_val = early_stopping_problem()
+    model = zero_model()
+    calls = []
+    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), X, y, epochs=200,
+                  validation=(X_val, y_val), patience=2, callback=calls.append)
+    assert calls == list(range(1, len(history.train_loss) + 1))

@@ -1,0 +1,152 @@
+"""``fit``: the training loop, packaged, with loss curves and early stopping.
+
+This is a convenience. The documented way to train stays the explicit loop,
+which is all that :func:`fit` runs for each minibatch::
+
+    model.train()
+    optimizer.zero_grad()
+    loss = loss_fn(model(X_batch), y_batch)
+    loss.backward()
+    optimizer.step()
+
+After each epoch the model is put in eval mode and, under ``no_grad()``,
+the loss is computed on the *whole* training set (and on the validation
+set): these are the curves in :class:`History`. Measuring in eval mode means
+dropout is off, so the curves show the model, not the noise of its masks
+or of the minibatch order. Penalties belong to the optimizer
+(``SGD(..., penalty=L2(1e-3))``), so the recorded losses are the data term
+alone -- what you would compare between a regularized and a plain model.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tinyreg.autograd import Tensor, no_grad
+from tinyreg.random import resolve_generator
+from tinyreg.validation import check_positive_int
+
+__all__ = ["History", "fit"]
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured, one entry per completed epoch.
+
+    Attributes:
+        train_loss: loss on the whole training set after each epoch (eval mode).
+        val_loss: loss on the validation set after each epoch (empty without one).
+        best_epoch: index (from 0) of the epoch with the lowest validation
+            loss -- or the lowest training loss when there is no validation set.
+        stopped_early: True if early stopping ended training before ``epochs``.
+    """
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+
+
+def _as_arrays(names: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    X, y = np.asarray(X), np.asarray(y)  # Tensors give their data
+    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y) or len(X) == 0:
+        raise ValueError(
+            f"{names} must be non-empty and have the same number of samples (first axis), "
+            f"got shapes {X.shape} and {y.shape}"
+        )
+    return X, y
+
+
+def fit(
+    model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, epochs: int,
+    batch_size: int | None = None, validation: tuple[Any, Any] | None = None,
+    seed: int | np.random.Generator | None = None, verbose: bool = False,
+    patience: int | None = None, callback: Callable[[int], Any] | None = None,
+) -> History:
+    """Train ``model`` to minimise ``loss_fn(model(X), y)`` with ``optimizer``.
+
+    Args:
+        model: a :class:`tinyreg.nn.Module` (anything with ``train``, ``eval``,
+            ``state_dict`` and ``load_state_dict``).
+        loss_fn: ``loss_fn(prediction, target) -> scalar Tensor``, e.g. ``nn.MSELoss()``.
+        optimizer: e.g. ``optim.SGD(model.parameters(), lr=0.1, penalty=L2(1e-3))``.
+        X, y: training inputs and targets (arrays or Tensors), first axis = samples.
+        epochs: number of passes over the training set.
+        batch_size: rows per gradient step; ``None`` means the full batch
+            (one step per epoch). Minibatches are drawn from a fresh shuffle
+            of the rows at every epoch.
+        validation: ``(X_val, y_val)``, evaluated after every epoch.
+        seed: seeds the shuffling (an int or a Generator); ``None`` uses the
+            package generator of :func:`tinyreg.manual_seed`.
+        verbose: print one line per epoch to stderr.
+        patience: early stopping -- stop once the validation loss has not
+            improved on its best for ``patience`` epochs in a row, and in any
+            case end with the parameters of the best epoch restored. Needs
+            ``validation``.
+        callback: called as ``callback(n)`` after each epoch, with n the
+            number of epochs completed so far (e.g. to report progress).
+
+    Returns:
+        a :class:`History`. The model ends in the training/eval mode it
+        had when ``fit`` was called.
+    """
+    epochs = check_positive_int("epochs", epochs)
+    if batch_size is not None:
+        batch_size = check_positive_int("batch_size", batch_size)
+    if patience is not None:
+        patience = check_positive_int("patience", patience)
+        if validation is None:
+            raise ValueError("early stopping (patience) needs validation=(X_val, y_val)")
+    X, y = _as_arrays("X and y", X, y)
+    val = None if validation is None else _as_arrays("validation X and y", *validation)
+    rng = resolve_generator(None) if seed is None else np.random.default_rng(seed)
+    n = len(X)
+    batch = n if batch_size is None else min(batch_size, n)
+
+    def evaluate(inputs: np.ndarray, targets: np.ndarray) -> float:
+        with no_grad():
+            return float(loss_fn(model(Tensor(inputs)), Tensor(targets)).item())
+
+    history, best, best_state, waited = History(), math.inf, None, 0
+    was_training = model.training
+    try:
+        for epoch in range(epochs):
+            model.train()
+            order = rng.permutation(n) if batch < n else np.arange(n)
+            for start in range(0, n, batch):
+                rows = order[start:start + batch]
+                optimizer.zero_grad()
+                loss_fn(model(Tensor(X[rows])), Tensor(y[rows])).backward()
+                optimizer.step()
+
+            model.eval()
+            history.train_loss.append(evaluate(X, y))
+            if val is not None:
+                history.val_loss.append(evaluate(*val))
+            current = (history.val_loss or history.train_loss)[-1]
+            if current < best:
+                best, history.best_epoch, waited = current, epoch, 0
+                if patience is not None:
+                    best_state = model.state_dict()
+            else:
+                waited += 1
+            if verbose:
+                shown = f" val_loss {history.val_loss[-1]:.6g}" if val is not None else ""
+                print(f"epoch {epoch + 1}/{epochs} train_loss {history.train_loss[-1]:.6g}{shown}",
+                      file=sys.stderr)
+            if callback is not None:
+                callback(epoch + 1)
+            if patience is not None and waited >= patience:
+                history.stopped_early = epoch + 1 < epochs
+                break
+        if best_state is not None:
+            model.load_state_dict(best_state)
+    finally:
+        model.train(was_training)
+    return history
