@@ -34,6 +34,11 @@ __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
 
 
 def _check_penalty(penalty: Any) -> Any:
+    if isinstance(penalty, type):
+        raise TypeError(
+            f"penalty must be a penalty object, got the class {penalty.__name__}: "
+            f"write {penalty.__name__}(alpha)"
+        )
     if penalty is not None and not all(callable(getattr(penalty, m, None)) for m in ("grad", "prox")):
         raise TypeError(
             f"penalty must provide grad(w) and prox(w, t) (see tinyreg.penalties), got {penalty!r}"
@@ -239,6 +244,11 @@ class SGD(Optimizer):
         p.data -= group["lr"] * grad
 
 
+def _pair(betas: Any) -> Any:
+    """``betas`` as a tuple when it is a list or tuple (anything else is reported by the check)."""
+    return tuple(betas) if isinstance(betas, (tuple, list)) else betas
+
+
 class Adam(Optimizer):
     """Adam, PyTorch's formulation, with the penalty *coupled*.
 
@@ -254,10 +264,12 @@ class Adam(Optimizer):
         self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8, penalty: Any = None,
     ) -> None:
-        super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "penalty": penalty})
+        super().__init__(params, {"lr": lr, "betas": _pair(betas), "eps": eps, "penalty": penalty})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
+        if not isinstance(group["betas"], (tuple, list)) or len(group["betas"]) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {group['betas']!r}")
         beta1, beta2 = group["betas"]
         check_in_range("betas[0]", beta1, 0.0, 1.0, closed=(True, False))
         check_in_range("betas[1]", beta2, 0.0, 1.0, closed=(True, False))
@@ -296,7 +308,7 @@ class AdamW(Adam):
         eps: float = 1e-8, weight_decay: float = 1e-2, penalty: Any = None,
     ) -> None:
         Optimizer.__init__(self, params, {
-            "lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "penalty": penalty,
+            "lr": lr, "betas": _pair(betas), "eps": eps, "weight_decay": weight_decay, "penalty": penalty,
         })
 
     def _check_group(self, group: dict[str, Any]) -> None:

@@ -37,6 +37,8 @@ class CheckpointError(ValueError):
 def _encode(obj: Any, arrays: dict[str, np.ndarray], path: str) -> Any:
     """A JSON-able description of ``obj``; arrays go to ``arrays`` under new names."""
     if isinstance(obj, (np.ndarray, np.generic)):
+        if obj.dtype.hasobject:  # would be pickled, and load() refuses pickles
+            raise TypeError(f"cannot save {path}: arrays of dtype object are not supported")
         name = f"array_{len(arrays)}"
         arrays[name] = np.asarray(obj)
         return {"array": name, "scalar": isinstance(obj, np.generic)}
@@ -109,7 +111,10 @@ def load(path: str | os.PathLike[str]) -> Any:
     """
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):  # a bare .npy array
+            raise CheckpointError(f"{path} is a .npy array file, not a tinyreg checkpoint")
+        with archive:
             if _MANIFEST not in archive.files:
                 raise CheckpointError(f"{path} is an .npz archive but not a tinyreg checkpoint")
             manifest = json.loads(archive[_MANIFEST].tobytes().decode("utf-8"))
@@ -123,5 +128,11 @@ def load(path: str | os.PathLike[str]) -> Any:
             f"{path} is not a readable tinyreg checkpoint (truncated or corrupt?): {error}"
         ) from error
     if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
-        raise CheckpointError(f"{path}: unsupported checkpoint format {manifest.get('format')!r}")
-    return _decode(manifest["root"], arrays)
+        found = manifest.get("format") if isinstance(manifest, dict) else manifest
+        raise CheckpointError(f"{path}: unsupported checkpoint format {found!r}")
+    try:
+        return _decode(manifest["root"], arrays)
+    except CheckpointError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise CheckpointError(f"{path} has a corrupt checkpoint manifest: {error!r}") from error

@@ -1,0 +1,813 @@
+"""Layers, models and losses: PyTorch's layout and semantics, gradients, dropout, state dicts."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import tinyreg
+from tinyreg import functional as F
+from tinyreg import gradcheck, nn, optim, penalties
+from tinyreg.testing import arrays
+
+# The seed tutorial's Example 2, verbatim but for its import lines
+# (``import torch`` / ``import torch.nn as nn`` -> ``from tinyreg import nn``).
+SEED_EXAMPLE_2 = """\
+from tinyreg import nn
+
+# Define a simple neural network with Dropout
+class SimpleNN(nn.Module):
+    def __init__(self):
+        super(SimpleNN, self).__init__()
+        self.network = nn.Sequential(
+            nn.Linear(1, 64),     # Input layer to hidden layer
+            nn.ReLU(),            # Activation function
+            nn.Dropout(0.5),      # Dropout: Randomly drops 50% of neurons
+            nn.Linear(64, 1)      # Hidden layer to output layer
+        )
+
+    def forward(self, x):
+        return self.network(x)
+
+# Initialize the model
+model = SimpleNN()
+
+# Print the model architecture
+print(model)
+"""
+
+PYTORCH_PRINTOUT = (
+    "SimpleNN(\n"
+    "  (network): Sequential(\n"
+    "    (0): Linear(in_features=1, out_features=64, bias=True)\n"
+    "    (1): ReLU()\n"
+    "    (2): Dropout(p=0.5)\n"
+    "    (3): Linear(in_features=64, out_features=1, bias=True)\n"
+    "  )\n"
+    ")"
+)
+
+SIMPLE_NN_SHAPES = {
+    "network.0.weight": (64, 1),
+    "network.0.bias": (64,),
+    "network.3.weight": (1, 64),
+    "network.3.bias": (1,),
+}
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+# tmp_path with @given: each example overwrites the same file, so sharing it is fine
+FILE_SETTINGS = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+
+
+def run_seed_example():
+    namespace: dict = {}
+    exec(compile(SEED_EXAMPLE_2, "<seed example 2>", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture
+def simple_nn_class():
+    namespace = run_seed_example()
+    return namespace["SimpleNN"]
+
+
+def snapshot(model):
+    return {name: p.data.copy() for name, p in model.named_parameters()}
+
+
+def assert_unchanged(model, before):
+    after = snapshot(model)
+    assert list(after) == list(before)
+    for name in before:
+        assert after[name].dtype == before[name].dtype
+        assert after[name].tobytes() == before[name].tobytes(), name
+
+
+# ---------------------------------------------------------------------------
+# The seed's model
+# ---------------------------------------------------------------------------
+
+
+def test_seed_example_runs_and_prints_like_pytorch(capsys):
+    namespace = run_seed_example()
+    assert capsys.readouterr().out == PYTORCH_PRINTOUT + "\n"
+    model = namespace["model"]
+    assert repr(model) == PYTORCH_PRINTOUT
+    assert str(model) == PYTORCH_PRINTOUT
+    out = model(tinyreg.randn(100, 1))
+    assert isinstance(out, tinyreg.Tensor)
+    assert out.shape == (100, 1)
+
+
+def test_simple_nn_state_dict_has_pytorch_keys_and_shapes(simple_nn_class):
+    model = simple_nn_class()
+    state = model.state_dict()
+    assert list(state) == list(SIMPLE_NN_SHAPES)
+    assert {k: v.shape for k, v in state.items()} == SIMPLE_NN_SHAPES
+    assert all(isinstance(v, np.ndarray) and v.dtype == np.float64 for v in state.values())
+
+
+def test_state_dict_holds_copies(simple_nn_class):
+    model = simple_nn_class()
+    state = model.state_dict()
+    before = snapshot(model)
+    state["network.0.weight"][:] = 123.0  # editing the dict does not touch the model
+    assert_unchanged(model, before)
+    model.network[0].weight.data[:] = -7.0  # and training the model does not touch the dict
+    assert np.all(state["network.0.weight"] == 123.0)
+
+
+def test_registry_walks_the_model_in_pytorch_order(simple_nn_class):
+    model = simple_nn_class()
+    seq = model.network
+    assert [name for name, _ in model.named_parameters()] == list(SIMPLE_NN_SHAPES)
+    expected = [seq[0].weight, seq[0].bias, seq[3].weight, seq[3].bias]
+    assert list(model.parameters()) == expected
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in model.parameters())
+    assert list(model.children()) == [seq]
+    assert [type(m).__name__ for m in model.modules()] == [
+        "SimpleNN", "Sequential", "Linear", "ReLU", "Dropout", "Linear",
+    ]
+    assert [name for name, _ in model.named_modules()] == [
+        "", "network", "network.0", "network.1", "network.2", "network.3",
+    ]
+    assert [name for name, _ in seq.named_children()] == ["0", "1", "2", "3"]
+    assert list(model.parameters(recurse=False)) == []
+
+
+def test_shared_parameters_and_modules_are_counted_once():
+    tinyreg.manual_seed(0)
+    shared = nn.Linear(3, 3)
+    model = nn.Sequential(shared, nn.ReLU(), shared)
+    assert len(list(model.parameters())) == 2
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert len(list(model.modules())) == 3  # Sequential, Linear, ReLU
+
+    a, b = nn.Linear(4, 4), nn.Linear(4, 4)
+    b.weight = a.weight  # tied weights
+    tied = nn.Sequential(a, b)
+    assert [name for name, _ in tied.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
+    # the gradient of a tied weight is the sum over both uses
+    x = tinyreg.randn(5, 4)
+    tied(x).sum().backward()
+    grad_tied = a.weight.grad.copy()
+    a.weight.grad = None
+    w = tinyreg.tensor(a.weight.data, requires_grad=True)
+    F.linear(F.linear(x, w, a.bias), w, b.bias).sum().backward()
+    np.testing.assert_allclose(grad_tied, w.grad, rtol=1e-14)
+
+
+def test_train_and_eval_are_recursive(simple_nn_class):
+    model = simple_nn_class()
+    assert all(m.training for m in model.modules())
+    assert model.eval() is model
+    assert not any(m.training for m in model.modules())
+    assert model.train() is model
+    assert all(m.training for m in model.modules())
+    model.train(False)
+    assert not any(m.training for m in model.modules())
+    # a child set on its own
+    model.train()
+    model.network[2].eval()
+    assert [m.training for m in model.modules()] == [True, True, True, True, False, True]
+
+
+def test_eval_mode_is_deterministic_and_train_mode_is_not(simple_nn_class):
+    tinyreg.manual_seed(1)
+    model = simple_nn_class()
+    x = tinyreg.randn(50, 1)
+    model.eval()
+    a, b = model(x).data, model(x).data
+    np.testing.assert_array_equal(a, b)
+    seq = model.network
+    reference = np.maximum(x.data @ seq[0].weight.data.T + seq[0].bias.data, 0)
+    reference = reference @ seq[3].weight.data.T + seq[3].bias.data
+    np.testing.assert_allclose(a, reference, rtol=1e-13)
+    model.train()
+    assert not np.array_equal(model(x).data, model(x).data)
+
+
+def test_zero_grad(simple_nn_class):
+    model = simple_nn_class()
+    model.eval()
+    model(tinyreg.randn(8, 1)).sum().backward()
+    grads = {name: p.grad for name, p in model.named_parameters()}
+    assert all(g is not None and np.any(g) for g in grads.values())
+    model.zero_grad(set_to_none=False)
+    for name, p in model.named_parameters():
+        assert p.grad is grads[name]  # filled in place
+        assert not np.any(p.grad)
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+# ---------------------------------------------------------------------------
+# Linear
+# ---------------------------------------------------------------------------
+
+
+@given(
+    in_features=st.integers(1, 20),
+    out_features=st.integers(1, 20),
+    batch=st.lists(st.integers(1, 4), max_size=2),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_linear_shapes_bounds_and_forward(in_features, out_features, batch, seed):
+    layer = nn.Linear(in_features, out_features, generator=np.random.default_rng(seed))
+    assert layer.weight.shape == (out_features, in_features)
+    assert layer.bias.shape == (out_features,)
+    bound = 1 / np.sqrt(in_features)
+    assert np.all(np.abs(layer.weight.data) <= bound)
+    assert np.all(np.abs(layer.bias.data) <= bound)
+    assert layer.weight.regularize is True
+    assert layer.bias.regularize is False
+    x = np.random.default_rng(seed + 1).standard_normal((*batch, in_features))
+    out = layer(x)
+    assert out.shape == (*batch, out_features)
+    reference = x @ layer.weight.data.T + layer.bias.data
+    np.testing.assert_allclose(out.data, reference, rtol=1e-12, atol=1e-14)
+
+
+def test_linear_init_is_uniform_on_the_pytorch_bound():
+    tinyreg.manual_seed(0)
+    layer = nn.Linear(400, 500)
+    bound = 1 / np.sqrt(400)
+    w = layer.weight.data.ravel()
+    assert w.min() >= -bound and w.max() <= bound
+    assert w.min() < -0.999 * bound and w.max() > 0.999 * bound  # fills the interval
+    counts, _ = np.histogram(w, bins=10, range=(-bound, bound))
+    expected = w.size / 10
+    sigma = np.sqrt(w.size * 0.1 * 0.9)
+    assert np.all(np.abs(counts - expected) < 5 * sigma), counts
+    # variance of U(-a, a) is a²/3
+    assert np.var(w) == pytest.approx(bound**2 / 3, rel=0.02)
+    assert np.all(np.abs(layer.bias.data) <= bound)
+    assert np.ptp(layer.bias.data) > bound  # not all one value
+
+
+def test_linear_without_bias():
+    layer = nn.Linear(3, 2, bias=False)
+    assert layer.bias is None
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]
+    assert repr(layer) == "Linear(in_features=3, out_features=2, bias=False)"
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(layer(x).data, x @ layer.weight.data.T)
+
+
+def test_linear_init_uses_the_given_generator_and_manual_seed():
+    a = nn.Linear(5, 4, generator=np.random.default_rng(3))
+    b = nn.Linear(5, 4, generator=np.random.default_rng(3))
+    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    tinyreg.manual_seed(9)
+    c = nn.Linear(5, 4)
+    tinyreg.manual_seed(9)
+    d = nn.Linear(5, 4)
+    np.testing.assert_array_equal(c.weight.data, d.weight.data)
+    np.testing.assert_array_equal(c.bias.data, d.bias.data)
+    assert not np.array_equal(a.weight.data, c.weight.data)
+
+
+@pytest.mark.parametrize("x_shape", [(4,), (3, 4), (2, 3, 4)], ids=["1-D", "2-D", "batched-3-D"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_gradcheck_linear(x_shape, bias):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(x_shape)
+    w = rng.standard_normal((5, 4))
+    if bias:
+        assert gradcheck(F.linear, [x, w, rng.standard_normal(5)])
+    else:
+        assert gradcheck(lambda x, w: F.linear(x, w), [x, w])
+
+
+@given(
+    dims=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3)),
+    seed=st.integers(0, 1000),
+)
+def test_gradcheck_linear_module_parameters(dims, seed):
+    in_f, out_f, b1, b2 = dims
+    layer = nn.Linear(in_f, out_f, generator=np.random.default_rng(seed))
+    x = np.random.default_rng(seed + 1).standard_normal((b1, b2, in_f))
+    assert gradcheck(
+        lambda x, w, b: F.linear(x, w, b), [x, layer.weight.data, layer.bias.data]
+    )
+    # the module's own backward fills the parameters' grads with the same values
+    out = layer(x)
+    upstream = np.random.default_rng(seed + 2).standard_normal(out.shape)
+    out.backward(upstream)
+    expected = upstream.reshape(-1, out_f).T @ x.reshape(-1, in_f)
+    np.testing.assert_allclose(layer.weight.grad, expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(layer.bias.grad, upstream.sum(axis=(0, 1)), rtol=1e-12, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# Activations and small modules
+# ---------------------------------------------------------------------------
+
+
+def test_activation_modules_forward():
+    x = np.linspace(-5, 5, 41).reshape(-1, 1)
+    np.testing.assert_array_equal(nn.ReLU()(x).data, np.maximum(x, 0))
+    np.testing.assert_allclose(nn.Tanh()(x).data, np.tanh(x), rtol=1e-15)
+    np.testing.assert_allclose(nn.Sigmoid()(x).data, 1 / (1 + np.exp(-x)), rtol=1e-15)
+    big = np.array([-800.0, 800.0])
+    np.testing.assert_array_equal(nn.Sigmoid()(big).data, [0.0, 1.0])  # no overflow warning/NaN
+    for module in (nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.Identity()):
+        assert repr(module) == f"{type(module).__name__}()"
+
+
+def test_identity_and_flatten():
+    t = tinyreg.randn(2, 3, 4, requires_grad=True)
+    assert nn.Identity()(t) is t
+    flat = nn.Flatten()(t)
+    assert flat.shape == (2, 12)
+    np.testing.assert_array_equal(flat.data, t.data.reshape(2, 12))
+    assert nn.Flatten(0)(t).shape == (24,)
+    assert nn.Flatten(1, 1)(t).shape == (2, 3, 4)
+    assert nn.Flatten(0, 1)(t).shape == (6, 4)
+    flat.backward(np.arange(24.0).reshape(2, 12))
+    np.testing.assert_array_equal(t.grad, np.arange(24.0).reshape(2, 3, 4))
+
+
+ACTIVATIONS = {
+    "relu": F.relu,
+    "tanh": F.tanh,
+    "sigmoid": F.sigmoid,
+    "softmax": lambda x: F.softmax(x, axis=-1),
+    "log_softmax": lambda x: F.log_softmax(x, axis=-1),
+    "ReLU": nn.ReLU(),
+    "Tanh": nn.Tanh(),
+    "Sigmoid": nn.Sigmoid(),
+}
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+@given(x=arrays(avoid=(0.0,), margin=1e-2))
+def test_gradcheck_activations(name, x):
+    assert gradcheck(ACTIVATIONS[name], [x])
+
+
+# ---------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------
+
+
+def _loss_inputs(name, rng):
+    if name == "cross_entropy":
+        logits = rng.standard_normal((5, 4))
+        target = tinyreg.tensor(rng.integers(0, 4, 5))  # class indices, held constant
+        return [logits, target]
+    x = rng.standard_normal((3, 4))
+    if name == "l1_loss":  # keep input − target away from the kink at 0
+        offset = rng.uniform(0.1, 1.0, x.shape) * rng.choice([-1.0, 1.0], x.shape)
+        return [x, x + offset]
+    if name == "binary_cross_entropy_with_logits":
+        return [x, rng.uniform(0, 1, x.shape)]
+    return [x, rng.standard_normal(x.shape)]
+
+
+LOSS_FUNCTIONS = {
+    "mse_loss": (F.mse_loss, nn.MSELoss),
+    "l1_loss": (F.l1_loss, nn.L1Loss),
+    "cross_entropy": (F.cross_entropy, nn.CrossEntropyLoss),
+    "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss),
+}
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name", list(LOSS_FUNCTIONS))
+def test_gradcheck_losses_and_loss_modules(name, reduction):
+    function, module_class = LOSS_FUNCTIONS[name]
+    for seed in range(3):
+        inputs = _loss_inputs(name, np.random.default_rng(seed))
+        assert gradcheck(lambda x, t: function(x, t, reduction=reduction), inputs)
+        assert gradcheck(module_class(reduction=reduction), inputs)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_loss_values_against_numpy(reduction):
+    rng = np.random.default_rng(1)
+    x, t = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    p = rng.uniform(0, 1, (4, 3))
+    reduce = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
+    mse = F.mse_loss(x, t, reduction=reduction).data
+    np.testing.assert_allclose(mse, reduce((x - t) ** 2), rtol=1e-14)
+    l1 = F.l1_loss(x, t, reduction=reduction).data
+    np.testing.assert_allclose(l1, reduce(np.abs(x - t)), rtol=1e-14)
+    sig = 1 / (1 + np.exp(-x))
+    bce = -(p * np.log(sig) + (1 - p) * np.log(1 - sig))
+    np.testing.assert_allclose(
+        F.binary_cross_entropy_with_logits(x, p, reduction=reduction).data, reduce(bce), rtol=1e-12
+    )
+    assert repr(nn.MSELoss(reduction=reduction)).startswith("MSELoss(")
+
+
+def _cross_entropy_reference(logits, target):
+    """−log softmax, from numpy's logaddexp (a different route from the library's)."""
+    return np.logaddexp.reduce(logits, axis=1) - logits[np.arange(len(target)), target]
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e3, 1e5])
+def test_cross_entropy_is_stable_and_matches_numpy(scale):
+    rng = np.random.default_rng(2)
+    logits = scale * rng.standard_normal((6, 5))
+    target = rng.integers(0, 5, 6)
+    expected = _cross_entropy_reference(logits, target)
+    x = tinyreg.tensor(logits, requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow, no NaN
+        none = F.cross_entropy(x, target, reduction="none")
+        loss = F.cross_entropy(x, target)
+        loss.backward()
+    np.testing.assert_allclose(none.data, expected, rtol=1e-12, atol=1e-12 * scale)
+    assert loss.item() == pytest.approx(expected.mean(), rel=1e-12, abs=1e-12 * scale)
+    assert np.all(np.isfinite(x.grad))
+    # rows of softmax − onehot sum to 0
+    np.testing.assert_allclose(x.grad.sum(axis=1), 0.0, atol=1e-15)
+    if scale >= 1e3:
+        assert np.abs(logits).max() > np.log(np.finfo(np.float64).max)  # naive exp would overflow
+
+
+def test_cross_entropy_gradient_is_softmax_minus_onehot():
+    logits = np.array([[1000.0, 0.0, -1000.0], [0.0, 0.0, 0.0]])
+    x = tinyreg.tensor(logits, requires_grad=True)
+    F.cross_entropy(x, [2, 1], reduction="sum").backward()
+    np.testing.assert_allclose(x.grad, [[1.0, 0.0, -1.0], [1 / 3, -2 / 3, 1 / 3]], atol=1e-15)
+    assert F.cross_entropy(logits, [2, 1], reduction="none").data[0] == 2000.0
+
+
+@pytest.mark.parametrize("name", list(LOSS_FUNCTIONS))
+def test_bad_reduction_raises(name):
+    function, module_class = LOSS_FUNCTIONS[name]
+    inputs = _loss_inputs(name, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"reduction.*'avg'"):
+        function(*inputs, reduction="avg")
+    with pytest.raises(ValueError, match=r"reduction.*'avg'"):
+        module_class(reduction="avg")
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "binary_cross_entropy_with_logits"])
+def test_elementwise_loss_with_wrong_target_shape_raises(name):
+    function = LOSS_FUNCTIONS[name][0]
+    with pytest.raises(ValueError, match=re.escape("(4, 1)") + ".*" + re.escape("(4,)")):
+        function(np.zeros((4, 1)), np.zeros(4))
+
+
+def test_cross_entropy_bad_targets_raise():
+    logits = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"target must have shape \(3,\)"):
+        F.cross_entropy(logits, [0, 1])
+    with pytest.raises(ValueError, match=r"target must have shape \(3,\)"):
+        F.cross_entropy(logits, np.zeros((3, 4), dtype=int))
+    with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\]"):
+        F.cross_entropy(logits, [0, 1, 4])
+    with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\]"):
+        F.cross_entropy(logits, [0, -1, 2])
+    with pytest.raises(ValueError, match="integer class indices"):
+        F.cross_entropy(logits, [0, 1.5, 2])
+    with pytest.raises(ValueError, match="2-D"):
+        F.cross_entropy(np.zeros(4), [1])
+    with pytest.raises(ValueError, match="class indices"):
+        nn.CrossEntropyLoss()(logits, [0, 1, 9])
+
+
+# ---------------------------------------------------------------------------
+# Dropout
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+def test_dropout_with_a_fixed_mask_passes_gradcheck(p):
+    x = np.random.default_rng(0).standard_normal((4, 5))
+
+    def masked(x):  # a fresh generator with the same seed: the same mask every call
+        return F.dropout(x, p, True, np.random.default_rng(42))
+
+    assert gradcheck(masked, [x])
+    assert gradcheck(lambda x: nn.Dropout(p, generator=np.random.default_rng(42))(x), [x])
+    out = masked(tinyreg.tensor(x)).data
+    assert np.any(out == 0) and np.any(out != 0)  # the mask is not trivial
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
+def test_dropout_statistics(p):
+    n = 200_000
+    x = np.random.default_rng(3).uniform(0.5, 1.5, n)  # nonzero inputs: zeros come from the mask
+    out = F.dropout(x, p, True, np.random.default_rng(4)).data
+    zero_fraction = np.mean(out == 0)
+    assert abs(zero_fraction - p) < 5 * np.sqrt(p * (1 - p) / n)
+    kept = out != 0
+    np.testing.assert_allclose(out[kept], x[kept] / (1 - p), rtol=1e-15)
+    # inverted dropout: E[out] = x, with Var[out_i] = x_i²·p/(1 − p)
+    sigma = np.sqrt(np.sum(x**2) * p / (1 - p)) / n
+    assert abs(out.mean() - x.mean()) < 5 * sigma
+
+
+def test_dropout_p0_and_eval_mode_are_the_identity():
+    x = tinyreg.randn(20, 7, requires_grad=True)
+    for out in (F.dropout(x, 0.0), F.dropout(x, 0.7, training=False)):
+        np.testing.assert_array_equal(out.data, x.data)
+    layer = nn.Dropout(0.7)
+    layer.eval()
+    out = layer(x)
+    np.testing.assert_array_equal(out.data, x.data)
+    out.backward(np.full(x.shape, 3.0))
+    np.testing.assert_array_equal(x.grad, np.full(x.shape, 3.0))
+    np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)
+
+
+def test_dropout_p1_gives_zeros_and_zero_gradient():
+    x = tinyreg.randn(10, 3, requires_grad=True)
+    out = nn.Dropout(1.0)(x)
+    assert np.all(out.data == 0)
+    out.backward(np.ones(x.shape))
+    np.testing.assert_array_equal(x.grad, np.zeros(x.shape))
+    assert np.all(F.dropout(x, 1.0).data == 0)
+
+
+@pytest.mark.parametrize("p", [0.25, 0.5, 0.75])
+def test_dropout_backward_uses_the_forward_mask(p):
+    rng = np.random.default_rng(5)
+    values = rng.uniform(0.5, 2.0, (40, 30)) * rng.choice([-1, 1], (40, 30))
+    x = tinyreg.tensor(values, requires_grad=True)
+    out = F.dropout(x, p)
+    out.backward(np.ones(x.shape))
+    np.testing.assert_array_equal(x.grad != 0, out.data != 0)
+    np.testing.assert_allclose(x.grad[x.grad != 0], 1 / (1 - p), rtol=1e-15)
+    np.testing.assert_allclose(x.grad, out.data / x.data, rtol=1e-14)
+    # a random upstream gradient is masked the same way
+    x.grad = None
+    out = F.dropout(x, p)
+    upstream = rng.standard_normal(x.shape)
+    out.backward(upstream)
+    np.testing.assert_allclose(x.grad, upstream * out.data / x.data, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.1, 2.0, float("nan")])
+def test_dropout_probability_outside_0_1_raises(p):
+    with pytest.raises(ValueError, match="dropout probability p"):
+        nn.Dropout(p)
+    with pytest.raises(ValueError, match="dropout probability p"):
+        F.dropout(np.ones(3), p)
+
+
+def test_manual_seed_gives_the_same_mask():
+    x = np.ones((50, 50))
+    tinyreg.manual_seed(123)
+    a = F.dropout(x, 0.5).data
+    tinyreg.manual_seed(123)
+    b = F.dropout(x, 0.5).data
+    tinyreg.manual_seed(124)
+    c = F.dropout(x, 0.5).data
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    tinyreg.manual_seed(123)
+    layer = nn.Dropout(0.5)
+    np.testing.assert_array_equal(layer(x).data, a)
+
+
+def test_an_explicit_generator_is_honoured():
+    x = np.ones((50, 50))
+    a = F.dropout(x, 0.5, True, np.random.default_rng(7)).data
+    b = F.dropout(x, 0.5, True, np.random.default_rng(7)).data
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, F.dropout(x, 0.5, True, np.random.default_rng(8)).data)
+    # the explicit generator is used instead of the package one, which stays untouched
+    tinyreg.manual_seed(0)
+    expected_next = F.dropout(x, 0.5).data
+    tinyreg.manual_seed(0)
+    layer = nn.Dropout(0.5, generator=np.random.default_rng(7))
+    np.testing.assert_array_equal(layer(x).data, a)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).data, expected_next)
+    # a module's generator advances: two calls give two masks
+    assert not np.array_equal(layer(x).data, a)
+
+
+# ---------------------------------------------------------------------------
+# Sequential
+# ---------------------------------------------------------------------------
+
+
+def test_sequential_container():
+    tinyreg.manual_seed(0)
+    l0, act, l2 = nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)
+    seq = nn.Sequential(l0, act, l2)
+    assert len(seq) == 3
+    assert seq[0] is l0 and seq[2] is l2
+    assert seq[-1] is l2 and seq[-3] is l0
+    assert list(seq) == [l0, act, l2]
+    head = seq[:2]
+    assert isinstance(head, nn.Sequential)
+    assert list(head) == [l0, act]
+    assert list(seq[::-1]) == [l2, act, l0]
+    # a slice keeps the names, as in PyTorch, so its state dict keys match the full model's
+    tail = seq[1:]
+    assert [name for name, _ in tail.named_children()] == ["1", "2"]
+    assert list(tail.state_dict()) == ["2.weight", "2.bias"]
+    assert repr(tail) == (
+        "Sequential(\n  (1): Tanh()\n  (2): Linear(in_features=3, out_features=1, bias=True)\n)"
+    )
+    assert len(seq[5:]) == 0
+    with pytest.raises(IndexError):
+        seq[3]
+    x = np.random.default_rng(0).standard_normal((4, 2))
+    np.testing.assert_allclose(seq(x).data, l2(np.tanh(l0(x).data)).data, rtol=1e-14)
+    np.testing.assert_allclose(seq[1:](head[0](x)).data, seq(x).data, rtol=1e-14)
+    relu = nn.ReLU()
+    assert seq.append(relu) is seq
+    assert len(seq) == 4 and seq[3] is relu
+    assert [name for name, _ in seq.named_children()] == ["0", "1", "2", "3"]
+    with pytest.raises(TypeError, match="Modules"):
+        seq.append(lambda x: x)
+
+
+def test_sequential_from_ordered_dict():
+    tinyreg.manual_seed(0)
+    seq = nn.Sequential(
+        OrderedDict([("fc", nn.Linear(2, 4)), ("act", nn.ReLU()), ("out", nn.Linear(4, 1))])
+    )
+    assert list(seq.state_dict()) == ["fc.weight", "fc.bias", "out.weight", "out.bias"]
+    assert seq.fc is seq[0]
+    assert repr(seq) == (
+        "Sequential(\n"
+        "  (fc): Linear(in_features=2, out_features=4, bias=True)\n"
+        "  (act): ReLU()\n"
+        "  (out): Linear(in_features=4, out_features=1, bias=True)\n"
+        ")"
+    )
+
+
+def test_plain_sequential_state_dict_keys():
+    tinyreg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(1, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 1))
+    assert {k: v.shape for k, v in model.state_dict().items()} == {
+        "0.weight": (64, 1), "0.bias": (64,), "3.weight": (1, 64), "3.bias": (1,),
+    }
+
+
+# ---------------------------------------------------------------------------
+# load_state_dict
+# ---------------------------------------------------------------------------
+
+
+def test_load_state_dict_copies_values(simple_nn_class):
+    tinyreg.manual_seed(0)
+    source = simple_nn_class()
+    tinyreg.manual_seed(1)
+    target = simple_nn_class()
+    result = target.load_state_dict(source.state_dict())
+    assert list(result.missing_keys) == [] and list(result.unexpected_keys) == []
+    for (_, a), (_, b) in zip(source.named_parameters(), target.named_parameters(), strict=True):
+        assert a.data.tobytes() == b.data.tobytes()
+        assert a.data is not b.data
+    weight = target.network[0].weight
+    identity = weight.data
+    target.load_state_dict({k: v * 2 for k, v in source.state_dict().items()})
+    assert weight.data is identity  # loaded in place: optimizers keep pointing at the parameter
+
+
+def test_load_state_dict_reports_every_problem_and_changes_nothing(simple_nn_class):
+    model = simple_nn_class()
+    before = snapshot(model)
+    state = model.state_dict()
+    del state["network.3.bias"]  # missing
+    state["network.5.weight"] = np.zeros((1, 1))  # unexpected
+    state["network.0.weight"] = np.zeros((64, 2))  # wrong shape
+    state["network.0.bias"][3] = np.nan  # NaN
+    state["network.3.weight"] = state["network.3.weight"] + 1.0  # fine, but must not be loaded
+    with pytest.raises(nn.StateDictError) as info:
+        model.load_state_dict(state)
+    assert isinstance(info.value, ValueError)
+    message = str(info.value)
+    assert re.search(r"missing.*network\.3\.bias", message)
+    assert re.search(r"unexpected.*network\.5\.weight", message)
+    assert re.search(r"network\.0\.weight.*\(64, 2\).*\(64, 1\)", message)
+    assert re.search(r"network\.0\.bias.*NaN", message)
+    assert "network.3.weight" not in message
+    assert_unchanged(model, before)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_load_state_dict_rejects_infinity(simple_nn_class, bad):
+    model = simple_nn_class()
+    before = snapshot(model)
+    state = model.state_dict()
+    state["network.3.weight"][0, 0] = bad
+    with pytest.raises(nn.StateDictError, match=r"network\.3\.weight"):
+        model.load_state_dict(state)
+    assert_unchanged(model, before)
+
+
+def test_load_state_dict_non_strict_returns_missing_and_unexpected(simple_nn_class):
+    tinyreg.manual_seed(0)
+    model = simple_nn_class()
+    new_weight = np.full((64, 1), 0.25)
+    result = model.load_state_dict(
+        {"network.0.weight": new_weight, "extra.weight": np.zeros(2)}, strict=False
+    )
+    assert result.missing_keys == ["network.0.bias", "network.3.weight", "network.3.bias"]
+    assert result.unexpected_keys == ["extra.weight"]
+    np.testing.assert_array_equal(model.network[0].weight.data, new_weight)
+    # non-strict still refuses bad values for keys it knows
+    before = snapshot(model)
+    with pytest.raises(nn.StateDictError, match="shape"):
+        model.load_state_dict({"network.0.weight": np.zeros(64)}, strict=False)
+    assert_unchanged(model, before)
+
+
+def test_float32_state_loads_into_float64_parameters(simple_nn_class):
+    model = simple_nn_class()
+    state32 = {k: (v * 3).astype(np.float32) for k, v in model.state_dict().items()}
+    model.load_state_dict(state32)
+    for name, p in model.named_parameters():
+        assert p.dtype == np.float64
+        np.testing.assert_array_equal(p.data, state32[name].astype(np.float64))
+
+
+def _mlp(sizes, seed, p=0.0):
+    layers = []
+    rng = np.random.default_rng(seed)
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
+        layers.append(nn.Linear(a, b, generator=rng))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+            if p:
+                layers.append(nn.Dropout(p))
+    return nn.Sequential(*layers)
+
+
+layer_sizes = st.lists(st.integers(1, 8), min_size=2, max_size=4)
+
+
+@FILE_SETTINGS
+@given(sizes=layer_sizes, batch=st.integers(1, 6), seed=st.integers(0, 2**16))
+def test_state_dict_round_trip_through_save_and_load_is_bit_exact(tmp_path, sizes, batch, seed):
+    model = _mlp(sizes, seed)
+    path = tmp_path / "model.npz"
+    tinyreg.save(model.state_dict(), path)
+    loaded = tinyreg.load(path)
+    assert list(loaded) == list(model.state_dict())
+    fresh = _mlp(sizes, seed + 1)
+    fresh.load_state_dict(loaded)
+    assert_unchanged(fresh, snapshot(model))
+    x = np.random.default_rng(seed).standard_normal((batch, sizes[0]))
+    assert model(x).data.tobytes() == fresh(x).data.tobytes()
+
+
+@given(sizes=layer_sizes, seed=st.integers(0, 2**16), data=st.data())
+def test_load_state_dict_with_one_corrupted_entry_raises_and_changes_nothing(sizes, seed, data):
+    model = _mlp(sizes, seed)
+    before = snapshot(model)
+    state = _mlp(sizes, seed + 1).state_dict()
+    key = data.draw(st.sampled_from(list(state)), label="key")
+    how = st.sampled_from(["shape", "nan", "inf", "missing", "extra"])
+    corruption = data.draw(how, label="corruption")
+    if corruption == "shape":
+        value = state[key]
+        wider = np.zeros((*value.shape[:-1], value.shape[-1] + 1))
+        state[key] = data.draw(st.sampled_from([value.ravel()[:0], value[..., None], wider]))
+    elif corruption in ("nan", "inf"):
+        flat = state[key].reshape(-1)
+        index = data.draw(st.integers(0, flat.size - 1), label="index")
+        flat[index] = np.nan if corruption == "nan" else np.inf
+    elif corruption == "missing":
+        del state[key]
+    else:
+        state[f"{key}.extra"] = state[key]
+    with pytest.raises(nn.StateDictError, match=re.escape(key)):
+        model.load_state_dict(state)
+    assert_unchanged(model, before)
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_same_seed_gives_bit_identical_training(seed):
+    data_rng = np.random.default_rng(0)
+    X = data_rng.standard_normal((32, 3))
+    y = np.sin(X.sum(axis=1, keepdims=True))
+
+    def run(s):
+        tinyreg.manual_seed(s)
+        model = nn.Sequential(nn.Linear(3, 16), nn.ReLU(), nn.Dropout(0.3), nn.Linear(16, 1))
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, penalty=penalties.L2(1e-3))
+        losses = []
+        for _ in range(20):
+            opt.zero_grad()
+            loss = F.mse_loss(model(X), y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        return model.state_dict(), losses
+
+    (state_a, losses_a), (state_b, losses_b) = run(seed), run(seed)
+    assert losses_a == losses_b
+    for key in state_a:
+        assert state_a[key].tobytes() == state_b[key].tobytes()
+    _, losses_c = run(seed + 1)
+    assert losses_c != losses_a  # the seed does matter (init and masks)

@@ -1,0 +1,624 @@
+"""Optimizers: PyTorch's update rules by hand, penalties plugged in, state, and convergence.
+
+Every reference update is written out again below in plain numpy, from the
+formulas (PyTorch's SGD, Adam and AdamW), and compared with tinyreg to 1e-15
+over several steps with different gradients set directly on ``.grad``.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinyreg
+from tinyreg import functional as F
+from tinyreg import nn, optim, penalties
+
+TIGHT = {"rtol": 1e-15, "atol": 1e-15}
+
+
+def make_params(seed=0):
+    rng = np.random.default_rng(seed)
+    w = nn.Parameter(rng.standard_normal((3, 2)))
+    b = nn.Parameter(rng.standard_normal(3), regularize=False)
+    return w, b
+
+
+def gradients(shape, steps=4, seed=1):
+    """Different gradients at every step, of different sizes."""
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(shape) * scale for scale in (1.0, 0.3, 2.5, 0.01, 1.7)[:steps]]
+
+
+def run(opt, params, grads_per_param):
+    for k in range(len(grads_per_param[0])):
+        for p, grads in zip(params, grads_per_param, strict=True):
+            p.grad = grads[k].copy()
+        opt.step()
+    return [p.data.copy() for p in params]
+
+
+def soft_threshold(w, t):
+    return np.sign(w) * np.maximum(np.abs(w) - t, 0.0)
+
+
+# -- reference formulas (PyTorch's documentation), plain numpy -------------------
+
+
+def sgd_reference(w0, grads, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
+                  l1=0.0):
+    w, buf = w0.copy(), None
+    for g in grads:
+        d = g + weight_decay * w
+        if momentum != 0:
+            buf = d.copy() if buf is None else momentum * buf + (1 - dampening) * d
+            d = d + momentum * buf if nesterov else buf
+        w = w - lr * d
+        if l1:
+            w = soft_threshold(w, lr * l1)
+    return w
+
+
+def adam_reference(w0, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=0.0):
+    b1, b2 = betas
+    w = w0.copy()
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        if decoupled:
+            w = w * (1 - lr * decoupled)  # AdamW: decay first
+        d = g + weight_decay * w  # Adam + L2: coupled, before the moments
+        m = b1 * m + (1 - b1) * d
+        v = b2 * v + (1 - b2) * (d * d)
+        denom = np.sqrt(v) / np.sqrt(1 - b2**t) + eps
+        w = w - lr / (1 - b1**t) * m / denom
+    return w
+
+
+SGD_SETTINGS = {
+    "plain": {},
+    "momentum": {"momentum": 0.9},
+    "dampening": {"momentum": 0.8, "dampening": 0.3},
+    "nesterov": {"momentum": 0.9, "nesterov": True},
+}
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.1], ids=["no-penalty", "L2"])
+@pytest.mark.parametrize("name", list(SGD_SETTINGS))
+def test_sgd_by_hand(name, alpha):
+    settings = SGD_SETTINGS[name]
+    w, b = make_params()
+    w0, b0 = w.data.copy(), b.data.copy()
+    gw, gb = gradients(w.shape, seed=1), gradients(b.shape, seed=2)
+    penalty = penalties.L2(alpha) if alpha else None
+    got_w, got_b = run(optim.SGD([w, b], lr=0.1, penalty=penalty, **settings), [w, b], [gw, gb])
+    # L2(alpha) is PyTorch's weight_decay=alpha, on the weight only (the bias has regularize=False)
+    expected_w = sgd_reference(w0, gw, 0.1, weight_decay=alpha, **settings)
+    np.testing.assert_allclose(got_w, expected_w, **TIGHT)
+    np.testing.assert_allclose(got_b, sgd_reference(b0, gb, 0.1, **settings), **TIGHT)
+    assert not np.allclose(got_w, w0)
+
+
+@pytest.mark.parametrize("name", list(SGD_SETTINGS))
+def test_sgd_with_l1_is_a_gradient_step_then_the_soft_threshold(name):
+    settings = SGD_SETTINGS[name]
+    w, _ = make_params()
+    w0 = w.data.copy()
+    gw = gradients(w.shape, seed=3)
+    got_w, = run(optim.SGD([w], lr=0.1, penalty=penalties.L1(1.0), **settings), [w], [gw])
+    expected = sgd_reference(w0, gw, 0.1, l1=1.0, **settings)
+    np.testing.assert_allclose(got_w, expected, **TIGHT)
+    np.testing.assert_array_equal(got_w == 0.0, expected == 0.0)
+    assert 0 < np.count_nonzero(expected == 0.0) < expected.size
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.05], ids=["no-penalty", "L2-coupled"])
+@pytest.mark.parametrize("betas", [(0.9, 0.999), (0.5, 0.8)])
+def test_adam_by_hand(alpha, betas):
+    w, b = make_params()
+    w0, b0 = w.data.copy(), b.data.copy()
+    gw, gb = gradients(w.shape, seed=4), gradients(b.shape, seed=5)
+    penalty = penalties.L2(alpha) if alpha else None
+    opt = optim.Adam([w, b], lr=0.01, betas=betas, eps=1e-6, penalty=penalty)
+    got_w, got_b = run(opt, [w, b], [gw, gb])
+    expected_w = adam_reference(w0, gw, 0.01, betas, 1e-6, weight_decay=alpha)
+    np.testing.assert_allclose(got_w, expected_w, **TIGHT)
+    np.testing.assert_allclose(got_b, adam_reference(b0, gb, 0.01, betas, 1e-6), **TIGHT)
+    if alpha:  # coupled and decoupled decay really are different updates
+        decoupled = adam_reference(w0, gw, 0.01, betas, 1e-6, decoupled=alpha)
+        assert np.abs(decoupled - expected_w).max() > 1e-6
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1, 2.0])
+def test_adamw_by_hand(weight_decay):
+    w, b = make_params()
+    w0, b0 = w.data.copy(), b.data.copy()
+    gw, gb = gradients(w.shape, seed=6), gradients(b.shape, seed=7)
+    opt = optim.AdamW([w, b], lr=0.01, weight_decay=weight_decay)
+    got_w, got_b = run(opt, [w, b], [gw, gb])
+    np.testing.assert_allclose(got_w, adam_reference(w0, gw, 0.01, decoupled=weight_decay), **TIGHT)
+    # the bias (regularize=False) is not decayed
+    np.testing.assert_allclose(got_b, adam_reference(b0, gb, 0.01), **TIGHT)
+
+
+def test_adamw_decays_every_parameter_of_a_group_marked_regularize():
+    _, b = make_params()
+    b0 = b.data.copy()
+    gb = gradients(b.shape, seed=7)
+    opt = optim.AdamW([{"params": [b], "regularize": True}], lr=0.01, weight_decay=0.5)
+    got_b, = run(opt, [b], [gb])
+    np.testing.assert_allclose(got_b, adam_reference(b0, gb, 0.01, decoupled=0.5), **TIGHT)
+
+
+OPTIMIZERS = {
+    "sgd": lambda ps, pen: optim.SGD(ps, lr=0.1, penalty=pen),
+    "sgd-momentum": lambda ps, pen: optim.SGD(ps, lr=0.1, momentum=0.9, penalty=pen),
+    "sgd-nesterov": lambda ps, pen: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, penalty=pen),
+    "sgd-dampening": lambda ps, pen: optim.SGD(ps, lr=0.1, momentum=0.5, dampening=0.5,
+                                               penalty=pen),
+    "adam": lambda ps, pen: optim.Adam(ps, lr=0.01, penalty=pen),
+    "adamw": lambda ps, pen: optim.AdamW(ps, lr=0.01, weight_decay=0.1, penalty=pen),
+}
+PENALTIES = {
+    "none": None,
+    "L2": penalties.L2(0.1),
+    "L1": penalties.L1(0.1),
+    "ElasticNet": penalties.ElasticNet(0.1, 0.5),
+}
+
+
+@pytest.mark.parametrize("penalty", list(PENALTIES))
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_step_never_modifies_grad(name, penalty):
+    w, b = make_params()
+    grads = [np.random.default_rng(8).standard_normal(w.shape), np.ones(b.shape)]
+    opt = OPTIMIZERS[name]([w, b], PENALTIES[penalty])
+    w.grad, b.grad = grads[0].copy(), grads[1].copy()
+    objects = [w.grad, b.grad]
+    for _ in range(3):  # several steps: a momentum buffer must not alias the gradient
+        opt.step()
+        for p, g, obj in zip((w, b), grads, objects, strict=True):
+            assert p.grad is obj
+            assert p.grad.dtype == g.dtype
+            assert p.grad.tobytes() == g.tobytes()
+
+
+@pytest.mark.parametrize("penalty", list(PENALTIES))
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_parameters_without_grad_are_skipped(name, penalty):
+    w, b = make_params()
+    frozen = nn.Parameter(np.array([0.05, -3.0, 0.0]))  # small values: a prox would change them
+    before = frozen.data.copy()
+    opt = OPTIMIZERS[name]([w, frozen, b], PENALTIES[penalty])
+    for _ in range(3):
+        w.grad, b.grad = np.ones(w.shape), np.ones(b.shape)
+        opt.step()
+    assert frozen.grad is None
+    assert frozen.data.tobytes() == before.tobytes()
+    assert not opt.state.get(frozen)
+
+
+@pytest.mark.parametrize("penalty", [penalties.L2(0.5), penalties.L1(0.5)], ids=["L2", "L1"])
+def test_biases_are_not_penalized_unless_the_group_says_so(penalty):
+    tinyreg.manual_seed(0)
+    layer = nn.Linear(4, 3)
+    w0, b0 = layer.weight.data.copy(), layer.bias.data.copy()
+    zero_grads = [np.zeros((3, 4)), np.zeros(3)]
+    run(optim.SGD(layer.parameters(), lr=0.1, penalty=penalty), [layer.weight, layer.bias],
+        [[zero_grads[0]], [zero_grads[1]]])
+    assert layer.bias.data.tobytes() == b0.tobytes()
+    assert np.all(np.abs(layer.weight.data) < np.abs(w0))  # the weight was shrunk
+
+    b1 = layer.bias.data.copy()
+    forced = optim.SGD([{"params": [layer.bias], "regularize": True}], lr=0.1, penalty=penalty)
+    run(forced, [layer.bias], [[zero_grads[1]]])
+    assert np.all(np.abs(layer.bias.data) < np.abs(b1))
+
+    w1 = layer.weight.data.copy()
+    exempt = optim.SGD([{"params": [layer.weight], "regularize": False}], lr=0.1, penalty=penalty)
+    run(exempt, [layer.weight], [[zero_grads[0]]])
+    assert layer.weight.data.tobytes() == w1.tobytes()
+
+
+def test_parameter_groups_apply_their_own_lr_and_penalty():
+    rng = np.random.default_rng(9)
+    w1, w2, w3 = (nn.Parameter(rng.standard_normal((2, 3))) for _ in range(3))
+    starts = [w.data.copy() for w in (w1, w2, w3)]
+    grads = [gradients((2, 3), seed=s) for s in (10, 11, 12)]
+    opt = optim.SGD(
+        [
+            {"params": [w1], "lr": 0.3, "penalty": penalties.L2(0.2)},
+            {"params": [w2], "momentum": 0.5},
+            {"params": [w3], "penalty": None, "lr": 0.05},
+        ],
+        lr=0.1,
+        penalty=penalties.L1(0.05),
+    )
+    got = run(opt, [w1, w2, w3], grads)
+    expected = [
+        sgd_reference(starts[0], grads[0], 0.3, weight_decay=0.2),  # its own lr and penalty
+        sgd_reference(starts[1], grads[1], 0.1, momentum=0.5, l1=0.05),  # the defaults
+    ]
+    np.testing.assert_allclose(got[0], expected[0], **TIGHT)
+    np.testing.assert_allclose(got[1], expected[1], **TIGHT)
+    np.testing.assert_allclose(got[2], sgd_reference(starts[2], grads[2], 0.05), **TIGHT)
+    assert [g["lr"] for g in opt.param_groups] == [0.3, 0.1, 0.05]
+
+
+def test_add_param_group_uses_the_defaults():
+    w, b = make_params()
+    opt = optim.Adam([w], lr=0.02, betas=(0.8, 0.9))
+    opt.add_param_group({"params": [b], "lr": 0.5})
+    assert opt.param_groups[1]["betas"] == (0.8, 0.9)
+    assert opt.param_groups[1]["lr"] == 0.5
+
+
+@pytest.mark.parametrize("from_module", [True, False])
+def test_zero_grad(from_module):
+    tinyreg.manual_seed(0)
+    layer = nn.Linear(3, 2)
+    opt = optim.SGD(layer if from_module else layer.parameters(), lr=0.1)
+    layer(np.ones((4, 3))).sum().backward()
+    grads = [p.grad for p in layer.parameters()]
+    opt.zero_grad(set_to_none=False)
+    for p, g in zip(layer.parameters(), grads, strict=True):
+        assert p.grad is g
+        assert not np.any(p.grad)
+    opt.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in layer.parameters())
+    opt.zero_grad(set_to_none=False)  # grads already None stay None
+    assert all(p.grad is None for p in layer.parameters())
+
+
+def _param():
+    return nn.Parameter(np.ones(3))
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda: optim.SGD([_param()], lr=0.0), ValueError, "lr"),
+        (lambda: optim.SGD([_param()], lr=-0.1), ValueError, "lr"),
+        (lambda: optim.SGD([_param()], lr=float("nan")), ValueError, "lr"),
+        (lambda: optim.Adam([_param()], lr=0.0), ValueError, "lr"),
+        (lambda: optim.SGD([_param()], lr=0.1, momentum=-0.5), ValueError, "momentum"),
+        (lambda: optim.SGD([_param()], lr=0.1, dampening=-0.5), ValueError, "dampening"),
+        (lambda: optim.SGD([_param()], lr=0.1, nesterov=True), ValueError, "nesterov"),
+        (lambda: optim.SGD([_param()], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+         ValueError, "nesterov"),
+        (lambda: optim.Adam([_param()], betas=(1.0, 0.999)), ValueError, r"betas\[0\]"),
+        (lambda: optim.Adam([_param()], betas=(-0.1, 0.999)), ValueError, r"betas\[0\]"),
+        (lambda: optim.Adam([_param()], betas=(0.9, 1.5)), ValueError, r"betas\[1\]"),
+        (lambda: optim.AdamW([_param()], betas=(0.9, 0.99, 0.9)), ValueError, "betas"),
+        (lambda: optim.Adam([_param()], betas=0.9), ValueError, "betas"),
+        (lambda: optim.Adam([_param()], eps=-1e-8), ValueError, "eps"),
+        (lambda: optim.AdamW([_param()], weight_decay=-0.01), ValueError, "weight_decay"),
+        (lambda: optim.SGD([{"params": [_param()], "lrr": 0.1}], lr=0.1), ValueError, "lrr"),
+        (lambda: optim.Adam([{"params": [_param()], "weight_decay": 0.1}]), ValueError,
+         "weight_decay"),
+        (lambda: optim.SGD([{"params": [_param()], "lr": -1.0}], lr=0.1), ValueError, "lr"),
+        (lambda: optim.SGD([], lr=0.1), ValueError, "empty"),
+        (lambda: optim.SGD([np.ones(3)], lr=0.1), TypeError, "tensors that require grad"),
+        (lambda: optim.SGD([_param()], lr=0.1, penalty=0.01), TypeError, "penalty"),
+        (lambda: optim.SGD([_param()], lr=0.1, penalty="L2"), TypeError, "penalty"),
+        (lambda: optim.SGD([_param()], lr=0.1, penalty=penalties.L2), TypeError, "penalty"),
+        (lambda: optim.Adam([{"params": [_param()], "penalty": object()}]), TypeError, "penalty"),
+    ],
+)
+def test_bad_hyper_parameters_raise_naming_them(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_duplicate_parameters_raise():
+    p, q = _param(), _param()
+    with pytest.raises(ValueError, match="more than one"):
+        optim.SGD([p, q, p], lr=0.1)
+    with pytest.raises(ValueError, match="more than one"):
+        optim.SGD([{"params": [p]}, {"params": [q, p]}], lr=0.1)
+    opt = optim.SGD([p], lr=0.1)
+    with pytest.raises(ValueError, match="more than one"):
+        opt.add_param_group({"params": [p]})
+    assert len(opt.param_groups) == 1
+
+
+# ---------------------------------------------------------------------------
+# Optimizer state
+# ---------------------------------------------------------------------------
+
+
+def _problem():
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((16, 3))
+    y = np.tanh(X @ np.array([[1.0], [-2.0], [0.5]]))
+    return X, y
+
+
+def _model(seed):
+    tinyreg.manual_seed(seed)
+    return nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1))
+
+
+def _train(model, opt, steps, X, y):
+    for _ in range(steps):
+        opt.zero_grad()
+        F.mse_loss(model(X), y).backward()
+        opt.step()
+
+
+STATEFUL = {
+    "sgd-nesterov": lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True,
+                                         penalty=penalties.L1(1e-3)),
+    "adam-l2": lambda ps: optim.Adam(ps, lr=0.01, penalty=penalties.L2(0.01)),
+    "adamw": lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=0.05),
+}
+
+
+def assert_tree_equal(a, b):
+    assert type(a) is type(b) or (isinstance(a, (int, float)) and isinstance(b, (int, float)))
+    if isinstance(a, dict):
+        assert list(a) == list(b)
+        for key in a:
+            assert_tree_equal(a[key], b[key])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            assert_tree_equal(x, y)
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+    else:
+        assert a == b
+
+
+@pytest.mark.parametrize("through_file", [False, True], ids=["in-memory", "save-load"])
+@pytest.mark.parametrize("name", list(STATEFUL))
+def test_resuming_from_a_state_dict_equals_uninterrupted_training(tmp_path, name, through_file):
+    X, y = _problem()
+    reference = _model(0)
+    _train(reference, STATEFUL[name](reference.parameters()), 10, X, y)
+
+    first = _model(0)
+    opt = STATEFUL[name](first.parameters())
+    _train(first, opt, 5, X, y)
+    checkpoint = {"model": first.state_dict(), "optim": opt.state_dict()}
+    if through_file:
+        tinyreg.save(checkpoint, tmp_path / "ckpt.npz")
+        checkpoint = tinyreg.load(tmp_path / "ckpt.npz")
+
+    resumed = _model(1)  # different initial weights, overwritten by the checkpoint
+    opt2 = STATEFUL[name](resumed.parameters())
+    resumed.load_state_dict(checkpoint["model"])
+    opt2.load_state_dict(checkpoint["optim"])
+    _train(resumed, opt2, 5, X, y)
+    for (key, a), (_, b) in zip(reference.state_dict().items(), resumed.state_dict().items(),
+                                strict=True):
+        assert a.tobytes() == b.tobytes(), key
+
+
+def test_optimizer_state_dict_is_a_copy():
+    X, y = _problem()
+    model = _model(0)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    _train(model, opt, 2, X, y)
+    saved = opt.state_dict()
+    snapshot = copy.deepcopy(saved)
+    saved["state"][0]["momentum_buffer"][:] = 99.0
+    saved["param_groups"][0]["lr"] = 123.0
+    assert_tree_equal(opt.state_dict(), snapshot)
+    assert opt.param_groups[0]["lr"] == 0.05
+    assert "penalty" not in snapshot["param_groups"][0]  # configuration, not state
+
+
+def _bad_state_dicts(saved):
+    extra_group = copy.deepcopy(saved)
+    extra_group["param_groups"].append(copy.deepcopy(saved["param_groups"][0]))
+    wrong_buffer = copy.deepcopy(saved)
+    wrong_buffer["state"][0]["momentum_buffer"] = np.zeros((2, 2))
+    wrong_count = copy.deepcopy(saved)
+    wrong_count["param_groups"][0]["params"] = wrong_count["param_groups"][0]["params"][:-1]
+    bad_lr = copy.deepcopy(saved)
+    bad_lr["param_groups"][0]["lr"] = -1.0
+    bad_index = copy.deepcopy(saved)
+    bad_index["state"][17] = {"momentum_buffer": np.zeros(3)}
+    return {
+        "extra-group": (extra_group, "parameter groups"),
+        "wrong-buffer-shape": (wrong_buffer, r"momentum_buffer.*\(2, 2\)"),
+        "wrong-param-count": (wrong_count, "parameters saved"),
+        "bad-lr": (bad_lr, "lr"),
+        "bad-index": (bad_index, "17"),
+        "not-a-state-dict": ({"weights": 1}, "not an optimizer state dict"),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["extra-group", "wrong-buffer-shape", "wrong-param-count", "bad-lr", "bad-index",
+     "not-a-state-dict"],
+)
+def test_bad_optimizer_state_dict_raises_and_changes_nothing(case):
+    X, y = _problem()
+    model = _model(0)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    _train(model, opt, 3, X, y)
+    twin = _model(0)
+    twin_opt = optim.SGD(twin.parameters(), lr=0.05, momentum=0.9)
+    _train(twin, twin_opt, 3, X, y)
+
+    before = opt.state_dict()
+    groups_before = opt.param_groups
+    bad, message = _bad_state_dicts(opt.state_dict())[case]
+    with pytest.raises(ValueError, match=message):
+        opt.load_state_dict(bad)
+    assert opt.param_groups is groups_before
+    assert_tree_equal(opt.state_dict(), before)
+    # and training goes on exactly as if nothing had happened
+    _train(model, opt, 3, X, y)
+    _train(twin, twin_opt, 3, X, y)
+    for a, b in zip(model.parameters(), twin.parameters(), strict=True):
+        assert a.data.tobytes() == b.data.tobytes()
+
+
+def test_bad_optimizer_state_dict_lists_every_problem():
+    model = _model(0)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    _train(model, opt, 1, *_problem())
+    bad = opt.state_dict()
+    bad["state"][0]["momentum_buffer"] = np.zeros(7)
+    bad["param_groups"][0]["momentum"] = -1.0
+    with pytest.raises(ValueError) as info:
+        opt.load_state_dict(bad)
+    assert "momentum_buffer" in str(info.value) and "momentum must be >= 0" in str(info.value)
+
+
+# ---------------------------------------------------------------------------
+# Convergence on least squares: (1/(2n))‖y − Xw − b‖² + penalty
+# ---------------------------------------------------------------------------
+
+
+def _least_squares(n, p, w_true, intercept, noise, seed, shift=0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + shift
+    y = X @ w_true + intercept + noise * rng.standard_normal(n)
+    return X, y
+
+
+def _lipschitz(X):
+    """Largest eigenvalue of the data term's Hessian in (w, b)."""
+    Xa = np.hstack([X, np.ones((len(X), 1))])
+    return float(np.linalg.eigvalsh(Xa.T @ Xa / len(X)).max())
+
+
+def _fit(X, y, make_opt, steps, loss_penalty=None, start=None):
+    """Full-batch training of nn.Linear(p, 1) on 0.5·mse = (1/(2n))‖y − Xw − b‖²."""
+    tinyreg.manual_seed(0)
+    model = nn.Linear(X.shape[1], 1)
+    if start is not None:
+        model.weight.data[:] = start[0]
+        model.bias.data[:] = start[1]
+    opt = make_opt(model.parameters())
+    Xt, yt = tinyreg.tensor(X), tinyreg.tensor(y[:, None])
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = 0.5 * F.mse_loss(model(Xt), yt)
+        if loss_penalty is not None:
+            loss = loss + loss_penalty(model)
+        loss.backward()
+        opt.step()
+    return model.weight.data[0].copy(), float(model.bias.data[0])
+
+
+def _ridge(X, y, alpha):
+    """Closed form on centred data; the intercept is not penalized."""
+    n, p = X.shape
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    w = np.linalg.solve(Xc.T @ Xc / n + alpha * np.eye(p), Xc.T @ yc / n)
+    return w, y.mean() - X.mean(axis=0) @ w
+
+
+@given(alpha=st.floats(0.01, 2.0), seed=st.integers(0, 1000))
+def test_sgd_momentum_with_l2_reaches_the_closed_form_ridge_solution(alpha, seed):
+    X, y = _least_squares(40, 4, np.array([1.5, -2.0, 0.5, 3.0]), 0.7, 0.3, seed, shift=0.3)
+    w_ridge, b_ridge = _ridge(X, y, alpha)
+    lr = 1.0 / (_lipschitz(X) + alpha)
+    w, b = _fit(X, y, lambda ps: optim.SGD(ps, lr=lr, momentum=0.5, penalty=penalties.L2(alpha)),
+                steps=400)
+    scale = np.linalg.norm(np.append(w_ridge, b_ridge))
+    assert np.linalg.norm(np.append(w - w_ridge, b - b_ridge)) <= 1e-6 * scale
+    # and the penalty made a difference: ordinary least squares is elsewhere
+    w_ols, _ = _ridge(X, y, 0.0)
+    assert np.linalg.norm(w_ols - w_ridge) > 1e-3 * alpha * scale
+
+
+LASSO_W = np.array([2.0, 0.0, -1.5, 0.0, 0.0, 1.0])
+
+
+def _lasso_problem():
+    return _least_squares(60, 6, LASSO_W, 0.5, 0.1, seed=1)
+
+
+def test_sgd_with_l1_reaches_the_lasso_solution_with_exact_zeros():
+    X, y = _lasso_problem()
+    alpha = 0.1
+    w, b = _fit(X, y, lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X), penalty=penalties.L1(alpha)),
+                steps=500)
+    absent = LASSO_W == 0
+    assert np.all(w[absent] == 0.0)  # exact zeros, not merely small
+    assert np.all(w[~absent] != 0.0)
+    # optimality (KKT) of (1/(2n))‖y − Xw − b‖² + alpha·‖w‖₁
+    n = len(y)
+    r = y - X @ w - b
+    correlation = X.T @ r / n
+    assert abs(r.mean()) < 1e-9  # the intercept is at its optimum
+    assert np.all(np.abs(correlation[absent]) <= alpha + 1e-6)
+    np.testing.assert_allclose(correlation[~absent], alpha * np.sign(w[~absent]), atol=1e-6)
+
+
+def test_l1_through_autograd_gives_no_exact_zeros():
+    X, y = _lasso_problem()
+    alpha = 0.1
+    w, _ = _fit(X, y, lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X)), steps=500,
+                loss_penalty=penalties.L1(alpha))
+    assert np.count_nonzero(w == 0.0) == 0
+    # it still shrinks towards the lasso solution, but only approximately
+    lr = 1 / _lipschitz(X)
+    w_prox, _ = _fit(X, y, lambda ps: optim.SGD(ps, lr=lr, penalty=penalties.L1(alpha)), steps=500)
+    assert np.abs(w - w_prox).max() < 0.2
+    assert np.abs(w - w_prox).max() > 1e-4
+
+
+def _adam_problem():
+    X, y = _least_squares(40, 4, np.array([1.5, -2.0, 0.5, 3.0]), 0.7, 0.3, seed=0, shift=0.3)
+    return X, y, 0.3
+
+
+def _ridge_gradient_norm(X, y, w, b, alpha):
+    """Norm of the gradient of (1/(2n))‖y − Xw − b‖² + (alpha/2)‖w‖²; zero at the ridge solution."""
+    r = y - X @ w - b
+    return np.linalg.norm(np.append(-X.T @ r / len(y) + alpha * w, -r.mean()))
+
+
+def test_adamw_fixed_point_differs_from_adam_with_l2():
+    """Both trained from the same start on the same problem with weight_decay = alpha.
+
+    Adam + L2 converges to the ridge solution. AdamW does not: its decay is
+    not rescaled by the moments, so it is stationary where
+    wd·w = −m̂/(√v̂ + eps), i.e. where the loss gradient is of order eps --
+    next to the unpenalized least-squares solution here. It approaches that
+    point slowly (on the 1/(1 − β2) time scale), so after the same number of
+    steps it is merely far from ridge; the next test pins its fixed point.
+    """
+    X, y, alpha = _adam_problem()
+    w_ridge, _ = _ridge(X, y, alpha)
+    w_adam, b_adam = _fit(X, y, lambda ps: optim.Adam(ps, lr=0.03, penalty=penalties.L2(alpha)),
+                          steps=2000)
+    w_adamw, b_adamw = _fit(X, y, lambda ps: optim.AdamW(ps, lr=0.03, weight_decay=alpha),
+                            steps=2000)
+    # Adam + L2 (coupled) converges to the ridge solution ...
+    np.testing.assert_allclose(w_adam, w_ridge, atol=1e-8)
+    assert _ridge_gradient_norm(X, y, w_adam, b_adam, alpha) < 1e-8
+    # ... AdamW (decoupled) does not
+    assert np.abs(w_adamw - w_adam).max() > 0.1
+    assert _ridge_gradient_norm(X, y, w_adamw, b_adamw, alpha) > 1e-2
+
+
+@pytest.mark.parametrize("start", ["ridge", "least-squares"])
+def test_fixed_points_ridge_for_adam_l2_and_least_squares_for_adamw(start):
+    X, y, alpha = _adam_problem()
+    w_ridge, b_ridge = _ridge(X, y, alpha)
+    w_ols, b_ols = _ridge(X, y, 0.0)
+    assert np.abs(w_ridge - w_ols).max() > 0.5  # the two candidate points are far apart
+    initial = (w_ridge, b_ridge) if start == "ridge" else (w_ols, b_ols)
+    w_adam, _ = _fit(X, y, lambda ps: optim.Adam(ps, lr=0.01, penalty=penalties.L2(alpha)),
+                     steps=1000, start=initial)
+    w_adamw, _ = _fit(X, y, lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=alpha),
+                      steps=1000, start=initial)
+    # Adam + L2 ends at ridge from either start (and stays there when started there)
+    assert np.abs(w_adam - w_ridge).max() < 1e-8
+    if start == "ridge":  # ridge is not a fixed point of AdamW: it walks away
+        assert np.abs(w_adamw - w_ridge).max() > 0.1
+    else:  # least squares is (up to O(lr) hovering): AdamW stays next to it
+        assert np.abs(w_adamw - w_ols).max() < 0.02
+        assert np.abs(w_adamw - w_ridge).max() > 0.5

@@ -1,0 +1,414 @@
+"""Penalties: values, gradients and proximal steps per the table in DESIGN.md.
+
+====================  ==================================  ===============  =========================
+penalty               value                               grad(w)          prox(w, t)
+====================  ==================================  ===============  =========================
+L2(alpha)             (alpha/2)·Σw²                       alpha·w          w
+L1(alpha)             alpha·Σ|w|                          0                sign(w)·max(|w| − tα, 0)
+ElasticNet(alpha, r)  alpha·r·Σ|w| + (alpha·(1−r)/2)·Σw²  alpha·(1 − r)·w  soft-threshold at t·α·r
+====================  ==================================  ===============  =========================
+
+Every reference below is written out again in plain numpy. The last part
+plugs two user-defined penalties (a group lasso and a max-norm constraint)
+into ``optim.SGD`` through the ``Penalty`` protocol.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import tinyreg
+from tinyreg import functional as F
+from tinyreg import gradcheck, nn, optim, penalties
+from tinyreg.testing import arrays, shapes
+
+ALPHAS = st.floats(0.0, 5.0, allow_nan=False, allow_infinity=False)
+POSITIVE_ALPHAS = st.floats(0.01, 5.0)
+STEPS = st.floats(0.0, 3.0, allow_nan=False, allow_infinity=False)
+RATIOS = st.floats(0.0, 1.0)
+
+
+def soft_threshold_reference(w: np.ndarray, threshold: float) -> np.ndarray:
+    return np.sign(w) * np.maximum(np.abs(w) - threshold, 0.0)
+
+
+def all_penalties(alpha: float, ratio: float) -> list[penalties.Penalty]:
+    return [penalties.L2(alpha), penalties.L1(alpha), penalties.ElasticNet(alpha, ratio)]
+
+
+# ---------------------------------------------------------------------------
+# The table, one penalty at a time
+# ---------------------------------------------------------------------------
+
+
+@given(w=arrays(), alpha=ALPHAS, t=STEPS)
+def test_l2_value_grad_prox(w, alpha, t):
+    pen = penalties.L2(alpha)
+    assert pen.value(w) == pytest.approx(0.5 * alpha * np.sum(w**2), rel=1e-12, abs=1e-300)
+    grad = pen.grad(w)
+    assert grad.shape == w.shape
+    np.testing.assert_allclose(grad, alpha * w, rtol=1e-15, atol=0)
+    assert np.array_equal(pen.prox(w, t), w)  # nothing non-smooth: the identity
+
+
+@given(w=arrays(), alpha=ALPHAS, t=STEPS)
+def test_l1_value_grad_prox(w, alpha, t):
+    pen = penalties.L1(alpha)
+    assert pen.value(w) == pytest.approx(alpha * np.sum(np.abs(w)), rel=1e-12, abs=1e-300)
+    grad = pen.grad(w)
+    assert grad.shape == w.shape
+    assert not np.any(grad)  # all of L1 is non-smooth
+    prox = pen.prox(w, t)
+    assert prox.shape == w.shape
+    # exactly the soft threshold, bit for bit (-0.0 == 0.0)
+    assert np.array_equal(prox, soft_threshold_reference(w, t * alpha))
+    # inside the band the result is exactly zero, not merely small
+    inside = np.abs(w) <= t * alpha
+    assert np.all(prox[inside] == 0.0)
+    assert np.all(prox[~inside] != 0.0)
+
+
+@given(
+    w=st.floats(-4.0, 4.0, allow_nan=False),
+    alpha=POSITIVE_ALPHAS,
+    t=st.floats(0.05, 3.0),
+)
+def test_l1_prox_is_the_argmin(w, alpha, t):
+    """prox(w, t) minimizes f(z) = alpha·|z| + (z − w)²/(2t): on a dense grid and by optimality."""
+    z_star = float(penalties.L1(alpha).prox(np.array([w]), t)[0])
+
+    def f(z):
+        return alpha * np.abs(z) + (z - w) ** 2 / (2 * t)
+
+    reach = abs(w) + 1.0
+    grid = np.linspace(-reach, reach, 40_001)
+    values = f(grid)
+    # no grid point beats the prox (the grid includes points arbitrarily close to z*)
+    assert f(z_star) <= values.min() + 1e-12
+    # f is (1/t)-strongly convex, so the grid's best point lies within a grid spacing of z*
+    assert abs(grid[np.argmin(values)] - z_star) <= 2 * (grid[1] - grid[0])
+    # first-order optimality: 0 ∈ (z − w)/t + alpha·∂|z|
+    if z_star == 0.0:
+        assert abs(w) / t <= alpha * (1 + 1e-12)
+    else:
+        assert (z_star - w) / t + alpha * math.copysign(1.0, z_star) == pytest.approx(0.0, abs=1e-9)
+
+
+@given(w=arrays(), alpha=ALPHAS, ratio=RATIOS, t=STEPS)
+def test_elastic_net_value_grad_prox(w, alpha, ratio, t):
+    pen = penalties.ElasticNet(alpha, ratio)
+    expected = alpha * ratio * np.sum(np.abs(w)) + 0.5 * alpha * (1 - ratio) * np.sum(w**2)
+    assert pen.value(w) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+    np.testing.assert_allclose(pen.grad(w), alpha * (1 - ratio) * w, rtol=1e-14, atol=1e-300)
+    np.testing.assert_array_equal(pen.prox(w, t), soft_threshold_reference(w, t * alpha * ratio))
+
+
+@given(w=arrays(), alpha=ALPHAS, t=STEPS)
+def test_elastic_net_endpoints_are_l1_and_l2(w, alpha, t):
+    as_l1, l1 = penalties.ElasticNet(alpha, 1.0), penalties.L1(alpha)
+    assert as_l1.value(w) == pytest.approx(l1.value(w), rel=1e-14, abs=1e-300)
+    np.testing.assert_array_equal(as_l1.grad(w), l1.grad(w))
+    np.testing.assert_array_equal(as_l1.prox(w, t), l1.prox(w, t))
+    np.testing.assert_array_equal(as_l1.subgradient(w), l1.subgradient(w))
+
+    as_l2, l2 = penalties.ElasticNet(alpha, 0.0), penalties.L2(alpha)
+    assert as_l2.value(w) == pytest.approx(l2.value(w), rel=1e-14, abs=1e-300)
+    np.testing.assert_array_equal(as_l2.grad(w), l2.grad(w))
+    np.testing.assert_array_equal(as_l2.prox(w, t), l2.prox(w, t))
+    np.testing.assert_array_equal(as_l2.subgradient(w), l2.subgradient(w))
+
+
+@given(
+    pair=shapes(min_dims=1).flatmap(lambda s: st.tuples(arrays(s), arrays(s))),
+    alpha=ALPHAS,
+    ratio=RATIOS,
+    t=STEPS,
+)
+def test_prox_is_non_expansive(pair, alpha, ratio, t):
+    a, b = pair
+    for pen in all_penalties(alpha, ratio):
+        gap = np.linalg.norm(pen.prox(a, t) - pen.prox(b, t))
+        assert gap <= np.linalg.norm(a - b) * (1 + 1e-12) + 1e-15, pen
+
+
+@given(w=arrays(), alpha=ALPHAS, ratio=RATIOS, t=STEPS)
+def test_prox_never_modifies_its_input(w, alpha, ratio, t):
+    before = w.copy()
+    for pen in all_penalties(alpha, ratio):
+        pen.prox(w, t)
+        pen.grad(w)
+        assert np.array_equal(w, before), pen
+
+
+# ---------------------------------------------------------------------------
+# Calling a penalty: a differentiable Tensor to add to a loss
+# ---------------------------------------------------------------------------
+
+
+@given(
+    ws=st.lists(arrays(avoid=(0.0,), margin=0.05), min_size=1, max_size=3),
+    alpha=POSITIVE_ALPHAS,
+    ratio=RATIOS,
+)
+def test_calling_a_penalty_gives_sum_of_values_and_the_subgradient(ws, alpha, ratio):
+    for pen in all_penalties(alpha, ratio):
+        tensors = [tinyreg.tensor(w, requires_grad=True) for w in ws]
+        total = pen(tensors)
+        assert isinstance(total, tinyreg.Tensor)
+        assert total.shape == ()
+        assert total.item() == pytest.approx(sum(pen.value(w) for w in ws), rel=1e-12, abs=1e-300)
+        total.backward()
+        for w, tensor in zip(ws, tensors, strict=True):
+            expected = pen.grad(w)
+            if not isinstance(pen, penalties.L2):
+                l1_part = alpha * (ratio if isinstance(pen, penalties.ElasticNet) else 1.0)
+                expected = expected + l1_part * np.sign(w)
+            np.testing.assert_allclose(tensor.grad, expected, rtol=1e-14, atol=1e-15)
+
+
+@given(
+    ws=shapes(max_dims=2, max_side=3).flatmap(
+        lambda s: st.tuples(*(arrays(s, avoid=(0.0,), margin=0.05) for _ in range(2)))
+    ),
+    alpha=POSITIVE_ALPHAS,
+    ratio=RATIOS,
+)
+def test_penalty_tensor_passes_gradcheck_away_from_zero(ws, alpha, ratio):
+    for pen in all_penalties(alpha, ratio):
+        assert gradcheck(lambda a, b, pen=pen: pen([a, b]), list(ws))
+        assert gradcheck(lambda a, pen=pen: pen(a), [ws[0]])
+
+
+def test_calling_a_penalty_on_a_module_skips_biases():
+    tinyreg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    pen = penalties.L2(0.7)
+    weights = [model[0].weight, model[2].weight]
+    expected = sum(0.35 * np.sum(w.data**2) for w in weights)
+    total = pen(model)
+    assert total.item() == pytest.approx(expected, rel=1e-12)
+    total.backward()
+    for w in weights:
+        np.testing.assert_allclose(w.grad, 0.7 * w.data, rtol=1e-15)
+    assert model[0].bias.grad is None
+    assert model[2].bias.grad is None
+    # a bias marked for regularization is included
+    model[0].bias.regularize = True
+    assert pen(model).item() == pytest.approx(expected + 0.35 * np.sum(model[0].bias.data**2))
+
+
+def test_l1_in_the_loss_adds_alpha_sign_to_the_gradient():
+    w = tinyreg.tensor([[-2.0, 0.5], [3.0, -0.25]], requires_grad=True)
+    x = tinyreg.tensor([[1.0, 2.0]])
+    loss = (x @ w).sum() + penalties.L1(0.3)(w)
+    loss.backward()
+    np.testing.assert_allclose(w.grad, np.array([[1.0, 1.0], [2.0, 2.0]]) + 0.3 * np.sign(w.data))
+
+
+# ---------------------------------------------------------------------------
+# Bad arguments
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (lambda: penalties.L2(-0.1), "alpha"),
+        (lambda: penalties.L1(-1.0), "alpha"),
+        (lambda: penalties.ElasticNet(-1.0, 0.5), "alpha"),
+        (lambda: penalties.L2(float("nan")), "alpha"),
+        (lambda: penalties.L1(float("nan")), "alpha"),
+        (lambda: penalties.ElasticNet(float("nan"), 0.5), "alpha"),
+        (lambda: penalties.ElasticNet(1.0, 1.5), "l1_ratio"),
+        (lambda: penalties.ElasticNet(1.0, -0.1), "l1_ratio"),
+        (lambda: penalties.ElasticNet(1.0, float("nan")), "l1_ratio"),
+    ],
+)
+def test_bad_penalty_arguments_raise_value_error_naming_them(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()
+
+
+# ---------------------------------------------------------------------------
+# User-defined penalties through the protocol
+# ---------------------------------------------------------------------------
+
+
+class GroupLasso(penalties.Penalty):
+    """alpha·Σ_groups ‖w_group‖₂ on a 2-D weight; groups are its rows (or columns).
+
+    grad = 0 (all non-smooth); prox is the block soft threshold: each group
+    scaled by max(0, 1 − t·alpha/‖group‖). ``groups="columns"`` groups the
+    columns of a Linear weight (out, in), i.e. one group per *input feature*
+    across all outputs (scikit-learn's MultiTaskLasso).
+    """
+
+    def __init__(self, alpha: float, groups: str = "rows") -> None:
+        self.alpha = alpha
+        self.axis = 1 if groups == "rows" else 0  # the axis the norm runs along
+
+    def _norms(self, w: np.ndarray) -> np.ndarray:
+        return np.sqrt(np.sum(w * w, axis=self.axis, keepdims=True))
+
+    def value(self, w):
+        return self.alpha * float(np.sum(self._norms(w)))
+
+    def grad(self, w):
+        return np.zeros_like(w)
+
+    def prox(self, w, t):
+        norms = self._norms(w)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(norms > 0, np.maximum(0.0, 1.0 - t * self.alpha / norms), 0.0)
+        return w * scale
+
+    def subgradient(self, w):
+        norms = self._norms(w)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(norms > 0, self.alpha * w / norms, 0.0)
+
+
+class MaxNorm(penalties.Penalty):
+    """The constraint ‖w_row‖₂ ≤ c (value 0 inside, inf outside); prox = projection."""
+
+    def __init__(self, c: float) -> None:
+        self.c = c
+
+    def value(self, w):
+        return 0.0 if np.all(np.linalg.norm(w, axis=-1) <= self.c * (1 + 1e-12)) else math.inf
+
+    def grad(self, w):
+        return np.zeros_like(w)
+
+    def prox(self, w, t):
+        norms = np.linalg.norm(w, axis=-1, keepdims=True)
+        return w * np.minimum(1.0, self.c / np.maximum(norms, 1e-300))
+
+
+@given(
+    w=arrays(st.tuples(st.integers(1, 4), st.integers(1, 4))),
+    alpha=POSITIVE_ALPHAS,
+    t=st.floats(0.01, 3.0),
+)
+def test_group_lasso_prox_is_the_block_soft_threshold_and_its_argmin(w, alpha, t):
+    pen = GroupLasso(alpha)
+    z = pen.prox(w, t)
+    for row, z_row in zip(w, z, strict=True):
+        norm = np.linalg.norm(row)
+        if norm <= t * alpha:
+            assert np.all(z_row == 0.0)
+            # optimality of 0: the block's subdifferential ball contains w/t
+            assert norm / t <= alpha * (1 + 1e-12)
+        else:
+            np.testing.assert_allclose(z_row, row * (1 - t * alpha / norm), rtol=1e-12, atol=1e-15)
+            # optimality: (z − w)/t + alpha·z/‖z‖ = 0
+            resid = (z_row - row) / t + alpha * z_row / np.linalg.norm(z_row)
+            np.testing.assert_allclose(resid, 0.0, atol=1e-9)
+
+
+def _multitask_problem():
+    rng = np.random.default_rng(7)
+    n, p, k = 80, 6, 3
+    X = rng.standard_normal((n, p))
+    W_true = np.zeros((k, p))
+    W_true[:, [0, 2, 5]] = rng.uniform(1.0, 2.0, (k, 3)) * rng.choice([-1.0, 1.0], (k, 3))
+    Y = X @ W_true.T + 0.3 + 0.05 * rng.standard_normal((n, k))
+    Xa = np.hstack([X, np.ones((n, 1))])
+    lipschitz = np.linalg.eigvalsh(Xa.T @ Xa / n).max()
+    return X, Y, W_true, lipschitz
+
+
+def _fit(X, Y, penalty, lr, steps):
+    n, p = X.shape
+    tinyreg.manual_seed(0)
+    model = nn.Linear(p, Y.shape[1])
+    opt = optim.SGD(model.parameters(), lr=lr, penalty=penalty)
+    Xt, Yt = tinyreg.tensor(X), tinyreg.tensor(Y)
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = F.mse_loss(model(Xt), Yt, reduction="sum") / (2 * n)
+        loss.backward()
+        opt.step()
+    return model
+
+
+def test_group_lasso_plugs_into_sgd_and_zeroes_whole_groups():
+    """Columns of a Linear weight = input features: the irrelevant ones are zeroed as a block."""
+    X, Y, W_true, lipschitz = _multitask_problem()
+    alpha = 0.1
+    model = _fit(X, Y, GroupLasso(alpha, groups="columns"), lr=1 / lipschitz, steps=400)
+    W, b = model.weight.data, model.bias.data
+    irrelevant = ~np.any(W_true, axis=0)
+    assert np.all(W[:, irrelevant] == 0.0)  # exact zeros, whole columns
+    assert np.all(np.linalg.norm(W[:, ~irrelevant], axis=0) > 0.5)
+    # optimality (block KKT) of (1/(2n))‖Y − XWᵀ − b‖² + alpha·Σ_j ‖W[:, j]‖
+    n = X.shape[0]
+    R = Y - X @ W.T - b
+    G = -(R.T @ X) / n  # gradient of the data term with respect to W
+    np.testing.assert_allclose(R.mean(axis=0), 0.0, atol=1e-9)
+    for j in range(X.shape[1]):
+        if irrelevant[j]:
+            assert np.linalg.norm(G[:, j]) <= alpha * (1 + 1e-6)
+        else:
+            col = W[:, j]
+            np.testing.assert_allclose(G[:, j], -alpha * col / np.linalg.norm(col), atol=1e-6)
+
+
+def test_group_lasso_on_rows_zeroes_outputs_unrelated_to_the_inputs():
+    """Rows of a Linear weight = outputs: a target that is pure noise gets an all-zero row."""
+    X, Y, _, lipschitz = _multitask_problem()
+    rng = np.random.default_rng(8)
+    Y = np.hstack([Y, 0.1 * rng.standard_normal((X.shape[0], 1))])  # output 3: noise
+    model = _fit(X, Y, GroupLasso(0.1), lr=1 / lipschitz, steps=400)
+    W = model.weight.data
+    assert np.all(W[3] == 0.0)
+    assert np.all(np.linalg.norm(W[:3], axis=1) > 0.5)
+    # the unpenalized bias still fits the noise target's mean
+    assert model.bias.data[3] == pytest.approx(Y[:, 3].mean(), abs=1e-9)
+
+
+def test_group_lasso_value_and_subgradient_through_autograd():
+    w = np.array([[3.0, 4.0], [0.6, -0.8]])
+    pen = GroupLasso(0.5)
+    assert pen.value(w) == pytest.approx(0.5 * (5.0 + 1.0))
+    assert gradcheck(pen, [w])
+
+
+def test_max_norm_constraint_keeps_rows_within_the_bound():
+    X, Y, _, lipschitz = _multitask_problem()
+    c = 1.0
+    n, p = X.shape
+    tinyreg.manual_seed(0)
+    model = nn.Linear(p, Y.shape[1])
+    opt = optim.SGD(model.parameters(), lr=1 / lipschitz, momentum=0.5, penalty=MaxNorm(c))
+    Xt, Yt = tinyreg.tensor(X), tinyreg.tensor(Y)
+    for _ in range(200):
+        opt.zero_grad()
+        (F.mse_loss(model(Xt), Yt, reduction="sum") / (2 * n)).backward()
+        opt.step()
+        assert np.all(np.linalg.norm(model.weight.data, axis=1) <= c * (1 + 1e-12))
+    # the constraint is active: the unconstrained fit has rows of norm > 2
+    norms = np.linalg.norm(model.weight.data, axis=1)
+    np.testing.assert_allclose(norms, c, rtol=1e-9)
+    assert MaxNorm(c).value(model.weight.data) == 0.0
+
+
+def test_duck_typed_penalty_without_subclassing_plugs_in():
+    """Any object with grad(w) and prox(w, t) works as an optimizer penalty."""
+
+    class HalveAfterStep:
+        def grad(self, w):
+            return np.ones_like(w)
+
+        def prox(self, w, t):
+            return w / 2
+
+    p = nn.Parameter(np.array([4.0, -2.0]))
+    p.grad = np.array([1.0, 1.0])
+    optim.SGD([p], lr=0.5, penalty=HalveAfterStep()).step()
+    np.testing.assert_array_equal(p.data, (np.array([4.0, -2.0]) - 0.5 * 2.0) / 2)
