@@ -9,8 +9,9 @@ The public API, re-exported from the modules that define it::
     serialization  save, load
 
 and the submodules ``nn``, ``functional``, ``optim``, ``penalties``,
-``linear`` (reference solvers), ``testing`` (hypothesis strategies; needs the
-``test`` extra, so it is not imported here).
+``linear`` (reference solvers), ``metrics``, ``datasets``, ``train``, ``viz``;
+``testing`` (hypothesis strategies) needs the ``test`` extra, so it is not
+imported here.
 """
 
 from tinyreg.autograd import (
@@ -61,7 +62,17 @@ from tinyreg.ops import (
 from tinyreg.random import manual_seed, rand, randn
 from tinyreg.serialization import CheckpointError, load, save
 
-from tinyreg import functional, nn, optim, penalties  # noqa: E402, I001  (built on the names above)
+from tinyreg import (  # noqa: I001  (these modules are built on the names above)
+    datasets,
+    functional,
+    linear,
+    metrics,
+    nn,
+    optim,
+    penalties,
+    train,
+    viz,
+)
 
 __version__ = "0.1.0"
 
@@ -74,6 +85,7 @@ __all__ = [
     "arange",
     "clip",
     "concatenate",
+    "datasets",
     "div",
     "enable_grad",
     "exp",
@@ -81,6 +93,7 @@ __all__ = [
     "getitem",
     "gradcheck",
     "is_grad_enabled",
+    "linear",
     "load",
     "log",
     "log_softmax",
@@ -90,6 +103,7 @@ __all__ = [
     "max",
     "maximum",
     "mean",
+    "metrics",
     "min",
     "minimum",
     "mul",
@@ -114,8 +128,10 @@ __all__ = [
     "sum",
     "tanh",
     "tensor",
+    "train",
     "transpose",
     "var",
+    "viz",
     "where",
     "zeros",
 ]

@@ -33,7 +33,7 @@ from tinyreg.validation import (
     check_finite_array,
     check_in_range,
     check_nonnegative,
-    check_positive_int,
+    check_int,
 )
 
 __all__ = [
@@ -55,13 +55,6 @@ Seed = int | np.random.Generator | None
 def _generator(seed: Seed) -> np.random.Generator:
     """A generator for ``seed``: a fresh one for an int, the package generator for None."""
     return resolve_generator(None) if seed is None else np.random.default_rng(seed)
-
-
-def _check_count(name: str, value: Any) -> int:
-    """``value`` as an int ``>= 0`` (a TypeError for floats and bools, a ValueError below 0)."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    return int(check_nonnegative(name, value))
 
 
 # ---------------------------------------------------------------------------
@@ -138,8 +131,8 @@ def make_house_prices(
         noise: standard deviation of ε, in dollars (``>= 0``).
         seed: see the module docstring.
     """
-    n = check_positive_int("n_samples", n_samples)
-    n_noise = _check_count("n_noise_features", n_noise_features)
+    n = check_int("n_samples", n_samples)
+    n_noise = check_int("n_noise_features", n_noise_features, minimum=0)
     noise = check_nonnegative("noise", noise)
     rng = _generator(seed)
 
@@ -173,9 +166,9 @@ def make_regression(
     uniformly from [0, 100) (as scikit-learn's ``make_regression``); the
     others are exactly 0. There is no intercept.
     """
-    n = check_positive_int("n_samples", n_samples)
-    p = check_positive_int("n_features", n_features)
-    k = _check_count("n_informative", n_informative)
+    n = check_int("n_samples", n_samples)
+    p = check_int("n_features", n_features)
+    k = check_int("n_informative", n_informative, minimum=0)
     if k > p:
         raise ValueError(f"n_informative must be <= n_features = {p}, got {k}")
     noise = check_nonnegative("noise", noise)
@@ -220,7 +213,7 @@ def polynomial_features(x: Any, degree: int) -> np.ndarray:
     0.99), which makes gradient descent crawl and makes any penalty hit the
     columns unevenly.
     """
-    degree = check_positive_int("degree", degree)
+    degree = check_int("degree", degree)
     x = check_finite_array("x", x, ndim=(1, 2))
     if x.ndim == 2:
         if x.shape[1] != 1:
@@ -242,7 +235,7 @@ def make_polynomial_curve(
     passes close to every training point while swinging wildly between and
     beyond them; a small L2 penalty (or a degree-3 fit) tracks the sine.
     """
-    n = check_positive_int("n_samples", n_samples)
+    n = check_int("n_samples", n_samples)
     noise = check_nonnegative("noise", noise)
     rng = _generator(seed)
     x = np.sort(rng.uniform(0.0, 1.0, n))
@@ -266,7 +259,7 @@ def make_moons(
     (rounded up), class 1 the rest. The rows are shuffled. ``X`` has shape
     ``(n_samples, 2)``, ``y`` holds int64 labels 0 and 1.
     """
-    n = check_positive_int("n_samples", n_samples)
+    n = check_int("n_samples", n_samples)
     noise = check_nonnegative("noise", noise)
     rng = _generator(seed)
     n_outer = (n + 1) // 2
@@ -294,8 +287,8 @@ def make_spirals(
     shuffled. ``X`` has shape ``(n_samples, 2)``, ``y`` int64 labels
     0..n_classes − 1. Not linearly separable: a network needs a hidden layer.
     """
-    n = check_positive_int("n_samples", n_samples)
-    n_classes = check_positive_int("n_classes", n_classes)
+    n = check_int("n_samples", n_samples)
+    n_classes = check_int("n_classes", n_classes)
     noise = check_nonnegative("noise", noise)
     rng = _generator(seed)
     counts = [n // n_classes + (k < n % n_classes) for k in range(n_classes)]
@@ -337,7 +330,7 @@ def train_test_split(
             f"X has shape {X.shape}, y has shape {y.shape}"
         )
     if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, (bool, np.bool_)):
-        n_test = check_positive_int("test_size", test_size)
+        n_test = check_int("test_size", test_size)
     else:
         fraction = check_in_range("test_size", test_size, 0.0, 1.0, closed=(False, False))
         n_test = math.ceil(fraction * n)

@@ -30,7 +30,7 @@ import numpy as np
 
 from tinyreg.autograd import Tensor, no_grad
 from tinyreg.random import resolve_generator
-from tinyreg.validation import check_positive_int
+from tinyreg.validation import check_int
 
 __all__ = ["History", "fit"]
 
@@ -96,11 +96,11 @@ def fit(
         a :class:`History`. The model ends in the training/eval mode it
         had when ``fit`` was called.
     """
-    epochs = check_positive_int("epochs", epochs)
+    epochs = check_int("epochs", epochs)
     if batch_size is not None:
-        batch_size = check_positive_int("batch_size", batch_size)
+        batch_size = check_int("batch_size", batch_size)
     if patience is not None:
-        patience = check_positive_int("patience", patience)
+        patience = check_int("patience", patience)
         if validation is None:
             raise ValueError("early stopping (patience) needs validation=(X_val, y_val)")
     X, y = _as_arrays("X and y", X, y)

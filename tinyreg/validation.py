@@ -20,8 +20,8 @@ __all__ = [
     "check_finite_array",
     "check_in_range",
     "check_nonnegative",
+    "check_int",
     "check_positive",
-    "check_positive_int",
     "check_X_y",
 ]
 
@@ -52,16 +52,16 @@ def check_positive(name: str, value: Any) -> float:
     return value
 
 
-def check_positive_int(name: str, value: Any) -> int:
-    """Return ``value`` as an int if it is an integer ``>= 1``, else raise TypeError/ValueError.
+def check_int(name: str, value: Any, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise TypeError/ValueError.
 
     Integral floats such as ``1000.0`` are refused, as scikit-learn does: a
     count given as a float is usually a mistake.
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
     return int(value)
 
 
