@@ -178,7 +178,8 @@ def plot(path: str, names: Sequence[str], true_coef: np.ndarray, scale: np.ndarr
     for r, color in zip(mlp_results, ["C0", "C1", "C2", "C3"], strict=False):
         curves.plot(r.curves["train"], color=color, linestyle="--", alpha=0.8, label=f"{r.name} (train)")
         curves.plot(r.curves["test"], color=color, label=f"{r.name} (test)")
-    curves.set_yscale("log")
+    top = max(max(r.curves["test"]) for r in mlp_results)
+    curves.set_ylim(0, 1.1 * top)
     curves.set_xlabel("epoch")
     curves.set_ylabel("MSE (standardized price)")
     curves.set_title("MLP: train (dashed) vs test (solid)")
