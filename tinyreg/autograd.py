@@ -301,21 +301,25 @@ class Tensor:
                 previous = grads.get(parent)
                 grads[parent] = parent_grad if previous is None else previous + parent_grad
 
-        # Nothing above has changed any state; now commit.
-        for leaf, grad in grads.items():
-            if not leaf._parents:
-                leaf._accumulate(grad)
-        for node, grad in retained:
-            node._accumulate(grad)
+        # Nothing above has changed any state; now commit. A gradient array
+        # becomes a tensor's .grad as it is when no one else can see it: it
+        # owns its memory, is writeable, and has not been handed out already
+        # (``lambda g: g`` gives two inputs the same array; a user's seed
+        # gradient belongs to the user). Anything else is copied first.
+        handed_out = {id(seed)} if gradient is not None else set()
+        for node, grad in [*((t, g) for t, g in grads.items() if not t._parents), *retained]:
+            private = grad.base is None and grad.flags.writeable and id(grad) not in handed_out
+            handed_out.add(id(grad))
+            node._accumulate(grad, private)
         if not retain_graph:
             for node in order:
                 if node._parents:
                     node._parents = None  # drop the VJPs and the arrays they hold
 
-    def _accumulate(self, grad: np.ndarray) -> None:
+    def _accumulate(self, grad: np.ndarray, private: bool) -> None:
+        """Add ``grad`` to ``.grad``; ``private`` says ``grad`` may be kept without a copy."""
         if self.grad is None:
-            # A private copy: the same array may be flowing to other tensors.
-            self.grad = np.array(grad, dtype=self.data.dtype)
+            self.grad = grad.astype(self.data.dtype, copy=not private)
         else:
             np.add(self.grad, grad, out=self.grad, casting="unsafe")
 

@@ -248,8 +248,10 @@ def reshape(x, *, shape: tuple[int, ...]):
 @op
 def transpose(x, *, axes: Sequence[int] | None = None):
     """Permute the axes (reverse them when ``axes`` is None); the VJP applies the inverse."""
-    inverse = None if axes is None else np.argsort(axes)
-    return np.transpose(x, axes), lambda g: np.transpose(g, inverse)
+    out = np.transpose(x, axes)
+    # The inverse permutation; axes may be spelled negative, as numpy allows.
+    inverse = None if axes is None else np.argsort([a % x.ndim for a in axes])
+    return out, lambda g: np.transpose(g, inverse)
 
 
 def _is_basic_index(index: Any) -> bool:

@@ -122,10 +122,14 @@ def broadcastable_arrays(n: int = 2, **array_options: Any) -> Any:
     )
 
 
-def matmul_shapes(max_dims: int = 4, max_side: int = 4) -> Any:
-    """Pairs of shapes valid for ``numpy.matmul``: 1-D, 2-D, and batched with broadcasting."""
+def matmul_shapes(max_batch_dims: int = 2, max_side: int = 4) -> Any:
+    """Pairs of shapes valid for ``numpy.matmul``: 1-D, 2-D, and batched with broadcasting.
+
+    ``max_batch_dims`` bounds the broadcast batch axes in front of the two
+    matrix axes (so operands have at most ``max_batch_dims + 2`` axes).
+    """
     return hnp.mutually_broadcastable_shapes(
-        signature=hnp.matmul_signature, max_dims=max_dims, min_side=1, max_side=max_side
+        signature=np.matmul.signature, max_dims=max_batch_dims, min_side=1, max_side=max_side
     ).map(lambda result: result.input_shapes)
 
 
