@@ -45,8 +45,10 @@ def _data(size):
     y = rng.standard_normal((batch, n_out))
     bound1, bound2 = 1 / np.sqrt(n_in), 1 / np.sqrt(hidden)
     params = [
-        rng.uniform(-bound1, bound1, (hidden, n_in)), rng.uniform(-bound1, bound1, hidden),
-        rng.uniform(-bound2, bound2, (n_out, hidden)), rng.uniform(-bound2, bound2, n_out),
+        rng.uniform(-bound1, bound1, (hidden, n_in)),
+        rng.uniform(-bound1, bound1, hidden),
+        rng.uniform(-bound2, bound2, (n_out, hidden)),
+        rng.uniform(-bound2, bound2, n_out),
     ]
     return x, y, params
 
@@ -57,9 +59,11 @@ def make_tinyreg(size):
     from tinyreg import nn, optim, penalties
 
     x, y, params = _data(size)
-    batch, n_in, hidden, n_out = SIZES[size]
+    _, n_in, hidden, n_out = SIZES[size]
     tinyreg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(P), nn.Linear(hidden, n_out))
+    model = nn.Sequential(
+        nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(P), nn.Linear(hidden, n_out)
+    )
     for p, value in zip(model.parameters(), params, strict=True):
         p.data[...] = value
     opt = optim.SGD(model.parameters(), lr=LR, penalty=penalties.L2(ALPHA))
@@ -89,7 +93,7 @@ def make_numpy(size):
         out = a @ w2.T
         out += b2
         g = out - y
-        g *= 2.0 / g.size                     # d mean((out - y)^2) / d out
+        g *= 2.0 / g.size  # d mean((out - y)^2) / d out
         gw2 = g.T @ a
         gb2 = g.sum(axis=0)
         ga = g @ w2
@@ -97,7 +101,7 @@ def make_numpy(size):
         ga *= relu_mask
         gw1 = ga.T @ x
         gb1 = ga.sum(axis=0)
-        for w, gw in ((w1, gw1), (w2, gw2)):   # SGD with L2: w -= lr * (g + alpha * w)
+        for w, gw in ((w1, gw1), (w2, gw2)):  # SGD with L2: w -= lr * (g + alpha * w)
             gw += ALPHA * w
             gw *= LR
             w -= gw
@@ -108,7 +112,7 @@ def make_numpy(size):
 
 
 def make_matmul(size):
-    x, y, (w1, b1, w2, b2) = _data(size)
+    x, _, (w1, _, w2, _) = _data(size)
     a = np.maximum(x @ w1.T, 0)
     g = np.ones((x.shape[0], w2.shape[0]))
 
@@ -127,10 +131,12 @@ def make_torch(size):
 
     torch.set_num_threads(os.cpu_count() or 1)
     x, y, params = _data(size)
-    batch, n_in, hidden, n_out = SIZES[size]
+    _, n_in, hidden, n_out = SIZES[size]
     torch.manual_seed(0)
     nn = torch.nn
-    model = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(P), nn.Linear(hidden, n_out)).double()
+    model = nn.Sequential(
+        nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(P), nn.Linear(hidden, n_out)
+    ).double()
     with torch.no_grad():
         for p, value in zip(model.parameters(), params, strict=True):
             p.copy_(torch.from_numpy(value))
@@ -189,8 +195,18 @@ def child(args):
 
 
 def run_child(engine, size, repeats, number):
-    cmd = [sys.executable, __file__, "--child", engine, "--size", size,
-           "--repeats", str(repeats), "--number", str(number)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        engine,
+        "--size",
+        size,
+        "--repeats",
+        str(repeats),
+        "--number",
+        str(number),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return None, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"
@@ -222,8 +238,11 @@ def main(argv=None):
     engines = ["tinyreg", "numpy", "matmul"] + (["torch"] if torch_available() else [])
     repeats = 3 if args.quick else 7
     numbers = {"seed": 20 if args.quick else 2000, "mnist": 3 if args.quick else 100}
-    results = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, "
-               f"numpy {np.__version__}", "sizes": {}}
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, "
+        f"numpy {np.__version__}",
+        "sizes": {},
+    }
     rows = []
     for size in SIZES:
         timings = {}
@@ -238,8 +257,10 @@ def main(argv=None):
             t = timings[engine]
             if t is None:
                 continue
-            rows.append(f"| {size} {SIZES[size]} | {engine} | {t * 1e6:10.1f} | {t / base:6.2f} | "
-                        f"{t / floor:6.2f} |")
+            rows.append(
+                f"| {size} {SIZES[size]} | {engine} | {t * 1e6:10.1f} | {t / base:6.2f} | "
+                f"{t / floor:6.2f} |"
+            )
     print(f"One training step, median of {repeats} runs ({results['machine']})\n")
     print("| size (batch, in, hidden, out) | engine | µs / step | × numpy step | × matmul floor |")
     print("|---|---|---:|---:|---:|")
@@ -249,8 +270,10 @@ def main(argv=None):
     if value:
         results["memory_growth_bytes"] = value["growth"]
         results["memory_steps"] = steps
-        print(f"\nResident memory growth over {steps} tinyreg steps (seed size): "
-              f"{value['growth'] / 2**20:.2f} MiB")
+        print(
+            f"\nResident memory growth over {steps} tinyreg steps (seed size): "
+            f"{value['growth'] / 2**20:.2f} MiB"
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

@@ -107,7 +107,8 @@ def _near_one(rng, n):
 
 def _add(rng, n):
     return Case(
-        _normal(rng, n), (_normal(rng, n),),
+        _normal(rng, n),
+        (_normal(rng, n),),
         tiny=lambda y, b: y + b,
         fwd=lambda y, b: (y + b, None),
         bwd=lambda g, _: (g, (g,)),
@@ -117,7 +118,8 @@ def _add(rng, n):
 
 def _mul(rng, n):
     return Case(
-        _normal(rng, n), (_near_one(rng, n),),
+        _normal(rng, n),
+        (_near_one(rng, n),),
         tiny=lambda y, b: y * b,
         fwd=lambda y, b: (y * b, (y, b)),
         bwd=lambda g, s: (g * s[1], (g * s[0],)),
@@ -131,7 +133,8 @@ def _div(rng, n):
         return out, (b, out)
 
     return Case(
-        _normal(rng, n), (_near_one(rng, n),),
+        _normal(rng, n),
+        (_near_one(rng, n),),
         tiny=lambda y, b: y / b,
         fwd=fwd,
         bwd=lambda g, s: (g / s[0], (-g * s[1] / s[0],)),
@@ -142,7 +145,8 @@ def _div(rng, n):
 def _matmul(rng, n):
     w, _ = np.linalg.qr(_normal(rng, n))  # orthogonal: a chain keeps its scale
     return Case(
-        _normal(rng, n), (w,),
+        _normal(rng, n),
+        (w,),
         tiny=lambda y, w: y @ w,
         fwd=lambda y, w: (y @ w, (y, w)),
         bwd=lambda g, s: (g @ s[1].T, (s[0].T @ g,)),
@@ -152,7 +156,8 @@ def _matmul(rng, n):
 
 def _sum(rng, n):
     return Case(
-        _normal(rng, n), (),
+        _normal(rng, n),
+        (),
         tiny=lambda y: y.sum(axis=1),
         fwd=lambda y: (y.sum(axis=1), y.shape),
         bwd=lambda g, shape: (np.broadcast_to(g[:, None], shape), ()),
@@ -162,7 +167,8 @@ def _sum(rng, n):
 
 def _mean(rng, n):
     return Case(
-        _normal(rng, n), (),
+        _normal(rng, n),
+        (),
         tiny=lambda y: y.mean(),
         fwd=lambda y: (y.mean(), y.shape),
         bwd=lambda g, shape: (np.broadcast_to(g / math.prod(shape), shape), ()),
@@ -180,8 +186,14 @@ def _max(rng, n):
         hits = y == m
         return hits * (g[:, None] / hits.sum(axis=1, keepdims=True)), ()
 
-    return Case(_normal(rng, n), (), tiny=lambda y: y.max(axis=1), fwd=fwd, bwd=bwd,
-                torch_fn=lambda y: y.amax(1))
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.max(axis=1),
+        fwd=fwd,
+        bwd=bwd,
+        torch_fn=lambda y: y.amax(1),
+    )
 
 
 def _exp(rng, n):
@@ -189,14 +201,25 @@ def _exp(rng, n):
         out = np.exp(y)
         return out, out
 
-    return Case(_normal(rng, n), (), tiny=lambda y: y.exp(), fwd=fwd,
-                bwd=lambda g, out: (g * out, ()), torch_fn=lambda y: y.exp())
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.exp(),
+        fwd=fwd,
+        bwd=lambda g, out: (g * out, ()),
+        torch_fn=lambda y: y.exp(),
+    )
 
 
 def _log(rng, n):
-    return Case(rng.uniform(0.5, 2.0, (n, n)), (), tiny=lambda y: y.log(),
-                fwd=lambda y: (np.log(y), y), bwd=lambda g, y: (g / y, ()),
-                torch_fn=lambda y: y.log())
+    return Case(
+        rng.uniform(0.5, 2.0, (n, n)),
+        (),
+        tiny=lambda y: y.log(),
+        fwd=lambda y: (np.log(y), y),
+        bwd=lambda g, y: (g / y, ()),
+        torch_fn=lambda y: y.log(),
+    )
 
 
 def _logsumexp(rng, n):
@@ -206,9 +229,14 @@ def _logsumexp(rng, n):
         s = e.sum(axis=1, keepdims=True)
         return (np.log(s) + m)[:, 0], (e, s)
 
-    return Case(_normal(rng, n), (), tiny=lambda y: y.logsumexp(axis=1), fwd=fwd,
-                bwd=lambda g, s: (g[:, None] * (s[0] / s[1]), ()),
-                torch_fn=lambda y: y.logsumexp(1))
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.logsumexp(axis=1),
+        fwd=fwd,
+        bwd=lambda g, s: (g[:, None] * (s[0] / s[1]), ()),
+        torch_fn=lambda y: y.logsumexp(1),
+    )
 
 
 def _tanh(rng, n):
@@ -216,8 +244,14 @@ def _tanh(rng, n):
         out = np.tanh(y)
         return out, out
 
-    return Case(_normal(rng, n), (), tiny=lambda y: y.tanh(), fwd=fwd,
-                bwd=lambda g, out: (g * (1 - out * out), ()), torch_fn=lambda y: y.tanh())
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.tanh(),
+        fwd=fwd,
+        bwd=lambda g, out: (g * (1 - out * out), ()),
+        torch_fn=lambda y: y.tanh(),
+    )
 
 
 def _sigmoid(rng, n):
@@ -226,14 +260,25 @@ def _sigmoid(rng, n):
         out = np.where(y >= 0, 1, e) / (1 + e)
         return out, out
 
-    return Case(_normal(rng, n), (), tiny=lambda y: y.sigmoid(), fwd=fwd,
-                bwd=lambda g, out: (g * out * (1 - out), ()), torch_fn=lambda y: y.sigmoid())
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.sigmoid(),
+        fwd=fwd,
+        bwd=lambda g, out: (g * out * (1 - out), ()),
+        torch_fn=lambda y: y.sigmoid(),
+    )
 
 
 def _relu(rng, n):
-    return Case(_normal(rng, n), (), tiny=lambda y: y.relu(),
-                fwd=lambda y: (np.maximum(y, 0), y), bwd=lambda g, y: (g * (y > 0), ()),
-                torch_fn=lambda y: y.relu())
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.relu(),
+        fwd=lambda y: (np.maximum(y, 0), y),
+        bwd=lambda g, y: (g * (y > 0), ()),
+        torch_fn=lambda y: y.relu(),
+    )
 
 
 def _getitem_slice(rng, n):
@@ -242,9 +287,14 @@ def _getitem_slice(rng, n):
         grad[::-1] = g
         return grad, ()
 
-    return Case(_normal(rng, n), (), tiny=lambda y: y[::-1],
-                fwd=lambda y: (y[::-1], y.shape), bwd=bwd,
-                torch_fn=lambda y: y.flip(0))  # torch has no negative-step slices
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y[::-1],
+        fwd=lambda y: (y[::-1], y.shape),
+        bwd=bwd,
+        torch_fn=lambda y: y.flip(0),
+    )  # torch has no negative-step slices
 
 
 def _getitem_array(rng, n):
@@ -259,8 +309,14 @@ def _getitem_array(rng, n):
     if torch is not None:
         torch_index = torch.as_tensor(index)
         torch_fn = lambda y: y[torch_index]  # noqa: E731
-    return Case(_normal(rng, n), (), tiny=lambda y: y[index],
-                fwd=lambda y: (y[index], y.shape), bwd=bwd, torch_fn=torch_fn)
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y[index],
+        fwd=lambda y: (y[index], y.shape),
+        bwd=bwd,
+        torch_fn=torch_fn,
+    )
 
 
 def _softmax(rng, n):
@@ -269,9 +325,14 @@ def _softmax(rng, n):
         s = e / e.sum(axis=-1, keepdims=True)
         return s, s
 
-    return Case(_normal(rng, n), (), tiny=lambda y: y.softmax(-1), fwd=fwd,
-                bwd=lambda g, s: (s * (g - (g * s).sum(axis=-1, keepdims=True)), ()),
-                torch_fn=lambda y: y.softmax(-1))
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.softmax(-1),
+        fwd=fwd,
+        bwd=lambda g, s: (s * (g - (g * s).sum(axis=-1, keepdims=True)), ()),
+        torch_fn=lambda y: y.softmax(-1),
+    )
 
 
 def _log_softmax(rng, n):
@@ -280,14 +341,25 @@ def _log_softmax(rng, n):
         out = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
         return out, out
 
-    return Case(_normal(rng, n), (), tiny=lambda y: y.log_softmax(-1), fwd=fwd,
-                bwd=lambda g, out: (g - np.exp(out) * g.sum(axis=-1, keepdims=True), ()),
-                torch_fn=lambda y: y.log_softmax(-1))
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.log_softmax(-1),
+        fwd=fwd,
+        bwd=lambda g, out: (g - np.exp(out) * g.sum(axis=-1, keepdims=True), ()),
+        torch_fn=lambda y: y.log_softmax(-1),
+    )
 
 
 def _transpose(rng, n):
-    return Case(_normal(rng, n), (), tiny=lambda y: y.T, fwd=lambda y: (y.T, None),
-                bwd=lambda g, _: (g.T, ()), torch_fn=lambda y: y.T)
+    return Case(
+        _normal(rng, n),
+        (),
+        tiny=lambda y: y.T,
+        fwd=lambda y: (y.T, None),
+        bwd=lambda g, _: (g.T, ()),
+        torch_fn=lambda y: y.T,
+    )
 
 
 BENCHES = [
@@ -371,8 +443,11 @@ def make_numpy(case: Case, graph: str, k: int):
             g, param_grads = upstream, None
             for s in reversed(saved):
                 g, grads_k = bwd(g, s)
-                param_grads = grads_k if param_grads is None else tuple(
-                    a + b for a, b in zip(param_grads, grads_k, strict=True))
+                param_grads = (
+                    grads_k
+                    if param_grads is None
+                    else tuple(a + b for a, b in zip(param_grads, grads_k, strict=True))
+                )
             return [g, *param_grads]
         saved = [fwd(x, *params)[1] for _ in range(k)]
         total = None
@@ -487,11 +562,22 @@ def table(rows: list[dict[str, Any]], with_torch: bool, title: str, target: str)
     if with_torch:
         head.append("torch µs/op")
     head.append(target)
-    lines = [f"### {title}", "", "| " + " | ".join(head) + " |",
-             "|" + "|".join("---" if i < 2 else "---:" for i in range(len(head))) + "|"]
+    lines = [
+        f"### {title}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join("---" if i < 2 else "---:" for i in range(len(head))) + "|",
+    ]
     for row in rows:
-        cells = [row["op"], row["graph"], str(row["k"]), _fmt_us(row["tinyreg_us"]),
-                 _fmt_us(row["numpy_us"]), _fmt_us(row["overhead_us"]), f"{row['ratio']:.2f}×"]
+        cells = [
+            row["op"],
+            row["graph"],
+            str(row["k"]),
+            _fmt_us(row["tinyreg_us"]),
+            _fmt_us(row["numpy_us"]),
+            _fmt_us(row["overhead_us"]),
+            f"{row['ratio']:.2f}×",
+        ]
         if with_torch:
             cells.append(_fmt_us(row["torch_us"]))
         cells.append("yes" if row["meets_target"] else "no")
@@ -502,13 +588,20 @@ def table(rows: list[dict[str, Any]], with_torch: bool, title: str, target: str)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument("--quick", action="store_true",
-                        help="one repeat, K=10, 200x200 large operands: a smoke test")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one repeat, K=10, 200x200 large operands: a smoke test",
+    )
     parser.add_argument("--ops", help="comma-separated op names to run (default: all)")
     parser.add_argument("--k", type=int, default=100, help="ops per backward on small operands")
     parser.add_argument("--repeats", type=int, default=7, help="timing repeats (min is kept)")
-    parser.add_argument("--torch-threads", type=int, metavar="N",
-                        help="torch.set_num_threads(N) (default: PyTorch's own choice)")
+    parser.add_argument(
+        "--torch-threads",
+        type=int,
+        metavar="N",
+        help="torch.set_num_threads(N) (default: PyTorch's own choice)",
+    )
     args = parser.parse_args(argv)
     if torch is not None and args.torch_threads:
         torch.set_num_threads(args.torch_threads)
@@ -520,8 +613,9 @@ def main(argv: list[str] | None = None) -> int:
     benches = BENCHES
     if args.ops:
         wanted = [name.strip() for name in args.ops.split(",")]
-        benches = [b for b in BENCHES if b.name in wanted or b.name.split("(")[0].split(" ")[0]
-                   in wanted]
+        benches = [
+            b for b in BENCHES if b.name in wanted or b.name.split("(")[0].split(" ")[0] in wanted
+        ]
         if not benches:
             parser.error(f"no op matches {args.ops!r}; ops: {', '.join(b.name for b in BENCHES)}")
 
@@ -529,8 +623,9 @@ def main(argv: list[str] | None = None) -> int:
     for bench in benches:
         rows["small, K ops per backward"].append(bench_one(bench, small, k, repeats, min_time))
         rows["small, single op"].append(bench_one(bench, small, 1, repeats, min_time))
-        rows["large, single op"].append(bench_one(bench, large, 1, max(1, repeats // 2),
-                                                  large_min_time))
+        rows["large, single op"].append(
+            bench_one(bench, large, 1, max(1, repeats // 2), large_min_time)
+        )
         print(f"  measured {bench.name}", file=sys.stderr, flush=True)
     for group, group_rows in rows.items():
         for row in group_rows:
@@ -556,21 +651,32 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(f"# tinyreg per-op cost (forward + backward), float64{' -- QUICK' if args.quick else ''}")
     print()
-    torch_note = f"torch {info['torch']} ({info['torch_threads']} threads)" if with_torch else (
-        "torch not installed")
-    print(f"Python {info['python']}, numpy {info['numpy']}, {torch_note}, "
-          f"{info['cpus']} CPUs. Minimum of {repeats} "
-          "interleaved repeats. µs per op; overhead = tinyreg − numpy; ratio = tinyreg / numpy.")
+    torch_note = (
+        f"torch {info['torch']} ({info['torch_threads']} threads)"
+        if with_torch
+        else ("torch not installed")
+    )
+    print(
+        f"Python {info['python']}, numpy {info['numpy']}, {torch_note}, "
+        f"{info['cpus']} CPUs. Minimum of {repeats} "
+        "interleaved repeats. µs per op; overhead = tinyreg − numpy; ratio = tinyreg / numpy."
+    )
     print()
     titles = {
-        "small, K ops per backward": (f"{small}×{small} operands, K = {k} ops per backward "
-                                      f"(target: overhead ≤ {SMALL_TARGET_US:g} µs/op)",
-                                      f"≤ {SMALL_TARGET_US:g} µs"),
-        "small, single op": (f"{small}×{small} operands, one op + backward (K = 1)",
-                             f"≤ {SMALL_TARGET_US:g} µs"),
-        "large, single op": (f"{large}×{large} operands, one op + backward "
-                             f"(target: ratio ≤ {LARGE_TARGET_RATIO:g}×)",
-                             f"≤ {LARGE_TARGET_RATIO:g}×"),
+        "small, K ops per backward": (
+            f"{small}×{small} operands, K = {k} ops per backward "
+            f"(target: overhead ≤ {SMALL_TARGET_US:g} µs/op)",
+            f"≤ {SMALL_TARGET_US:g} µs",
+        ),
+        "small, single op": (
+            f"{small}×{small} operands, one op + backward (K = 1)",
+            f"≤ {SMALL_TARGET_US:g} µs",
+        ),
+        "large, single op": (
+            f"{large}×{large} operands, one op + backward "
+            f"(target: ratio ≤ {LARGE_TARGET_RATIO:g}×)",
+            f"≤ {LARGE_TARGET_RATIO:g}×",
+        ),
     }
     for group, group_rows in rows.items():
         title, target = titles[group]

@@ -54,8 +54,10 @@ COMPOSITES = {
         st.tuples(arrays((3, 4)), arrays((4, 2))),
     ),
     "index, reductions, where": (
-        lambda x: tr.where(x.data > 0, x[::-1] * x.var(axis=0), x.max(axis=0, keepdims=True))
-        + x.sum(axis=-1, keepdims=True),
+        lambda x: (
+            tr.where(x.data > 0, x[::-1] * x.var(axis=0), x.max(axis=0, keepdims=True))
+            + x.sum(axis=-1, keepdims=True)
+        ),
         arrays((3, 2), distinct=True).map(lambda x: (x,)),
     ),
 }
@@ -444,8 +446,18 @@ def test_floating_inputs_keep_their_dtype(dtype):
 
 @pytest.mark.parametrize(
     "value",
-    [3, True, 2.5, [1, 2], [[1.0, 0.0]], [True, False], np.arange(3), np.array([True]),
-     np.int32(4), np.uint8(7)],
+    [
+        3,
+        True,
+        2.5,
+        [1, 2],
+        [[1.0, 0.0]],
+        [True, False],
+        np.arange(3),
+        np.array([True]),
+        np.int32(4),
+        np.uint8(7),
+    ],
     ids=repr,
 )
 def test_ints_bools_lists_and_numbers_become_float64(value):

@@ -32,7 +32,9 @@ def test_bench_ops_quick_prints_a_table_and_writes_json(tmp_path):
     results = json.loads(out_json.read_text())
     assert results["info"]["quick"] is True
     assert {row["group"] for row in results["rows"]} == {
-        "small, K ops per backward", "small, single op", "large, single op"
+        "small, K ops per backward",
+        "small, single op",
+        "large, single op",
     }
     for row in results["rows"]:
         assert row["tinyreg_us"] > 0 and row["numpy_us"] > 0

@@ -29,7 +29,7 @@ LINK = re.compile(r"\[`?([^\]`]+?)`?\]\((\.\./)?(tinyreg/[\w/]+\.py)#L(\d+)\)")
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_source_line_links_point_at_their_symbol(doc):
-    """A link like [`backward`](../tinyreg/autograd.py#L250) must land on a line naming `backward`."""
+    """A link like [`backward`](../tinyreg/autograd.py#L250) must land on a line naming it."""
     text = doc.read_text(encoding="utf-8")
     for label, _, path, line in LINK.findall(text):
         source = (ROOT / path).read_text(encoding="utf-8").splitlines()

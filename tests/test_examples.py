@@ -110,8 +110,13 @@ def run_example(script: Path, cwd: Path, pythonpath_first: Path | None = None):
         "MKL_NUM_THREADS": "1",
     }
     return subprocess.run(
-        [sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True,
-        timeout=300, check=False,
+        [sys.executable, str(script)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -168,8 +173,11 @@ def test_l2_and_dropout_beat_no_regularization_in_fast_mode_too(fast_run):
     assert result.returncode == 0, result.stderr
     final_test = {
         name: float(test)
-        for name, test in re.findall(r"^ *(none|L2|dropout|L2 \+ dropout) +[\d.]+ +([\d.]+)",
-                                     result.stdout, flags=re.MULTILINE)
+        for name, test in re.findall(
+            r"^ *(none|L2|dropout|L2 \+ dropout) +[\d.]+ +([\d.]+)",
+            result.stdout,
+            flags=re.MULTILINE,
+        )
     }
     assert set(final_test) == {"none", "L2", "dropout", "L2 + dropout"}
     assert final_test["L2"] < final_test["none"]
@@ -223,7 +231,7 @@ def test_seed_code_is_kept_verbatim(example, start):
         return re.sub(r"\s+", " ", text).strip()
 
     seed_blocks = [normalized(b) for b in re.findall(r"`(import [^`]+)`", SEED.read_text())]
-    (seed_code,) = [b[b.index(start):] for b in seed_blocks if start in b]
+    (seed_code,) = [b[b.index(start) :] for b in seed_blocks if start in b]
     source = (EXAMPLES_DIR / f"{example}.py").read_text()
     begin = source.index("\n", source.index("# ---- the seed's code, verbatim")) + 1
     end = source.index("# ---- end of the seed's code")

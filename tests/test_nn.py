@@ -135,10 +135,20 @@ def test_registry_walks_the_model_in_pytorch_order(simple_nn_class):
     assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in model.parameters())
     assert list(model.children()) == [seq]
     assert [type(m).__name__ for m in model.modules()] == [
-        "SimpleNN", "Sequential", "Linear", "ReLU", "Dropout", "Linear",
+        "SimpleNN",
+        "Sequential",
+        "Linear",
+        "ReLU",
+        "Dropout",
+        "Linear",
     ]
     assert [name for name, _ in model.named_modules()] == [
-        "", "network", "network.0", "network.1", "network.2", "network.3",
+        "",
+        "network",
+        "network.0",
+        "network.1",
+        "network.2",
+        "network.3",
     ]
     assert [name for name, _ in seq.named_children()] == ["0", "1", "2", "3"]
     assert list(model.parameters(recurse=False)) == []
@@ -296,9 +306,7 @@ def test_gradcheck_linear_module_parameters(dims, seed):
     in_f, out_f, b1, b2 = dims
     layer = nn.Linear(in_f, out_f, generator=np.random.default_rng(seed))
     x = np.random.default_rng(seed + 1).standard_normal((b1, b2, in_f))
-    assert gradcheck(
-        lambda x, w, b: F.linear(x, w, b), [x, layer.weight.data, layer.bias.data]
-    )
+    assert gradcheck(lambda x, w, b: F.linear(x, w, b), [x, layer.weight.data, layer.bias.data])
     # the module's own backward fills the parameters' grads with the same values
     out = layer(x)
     upstream = np.random.default_rng(seed + 2).standard_normal(out.shape)
@@ -648,7 +656,10 @@ def test_plain_sequential_state_dict_keys():
     tinyreg.manual_seed(0)
     model = nn.Sequential(nn.Linear(1, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 1))
     assert {k: v.shape for k, v in model.state_dict().items()} == {
-        "0.weight": (64, 1), "0.bias": (64,), "3.weight": (1, 64), "3.bias": (1,),
+        "0.weight": (64, 1),
+        "0.bias": (64,),
+        "3.weight": (1, 64),
+        "3.bias": (1,),
     }
 
 

@@ -49,8 +49,9 @@ def soft_threshold(w, t):
 # -- reference formulas (PyTorch's documentation), plain numpy -------------------
 
 
-def sgd_reference(w0, grads, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0,
-                  l1=0.0):
+def sgd_reference(
+    w0, grads, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0, l1=0.0
+):
     w, buf = w0.copy(), None
     for g in grads:
         d = g + weight_decay * w
@@ -108,7 +109,7 @@ def test_sgd_with_l1_is_a_gradient_step_then_the_soft_threshold(name):
     w, _ = make_params()
     w0 = w.data.copy()
     gw = gradients(w.shape, seed=3)
-    got_w, = run(optim.SGD([w], lr=0.1, penalty=penalties.L1(1.0), **settings), [w], [gw])
+    (got_w,) = run(optim.SGD([w], lr=0.1, penalty=penalties.L1(1.0), **settings), [w], [gw])
     expected = sgd_reference(w0, gw, 0.1, l1=1.0, **settings)
     np.testing.assert_allclose(got_w, expected, **TIGHT)
     np.testing.assert_array_equal(got_w == 0.0, expected == 0.0)
@@ -149,7 +150,7 @@ def test_adamw_decays_every_parameter_of_a_group_marked_regularize():
     b0 = b.data.copy()
     gb = gradients(b.shape, seed=7)
     opt = optim.AdamW([{"params": [b], "regularize": True}], lr=0.01, weight_decay=0.5)
-    got_b, = run(opt, [b], [gb])
+    (got_b,) = run(opt, [b], [gb])
     np.testing.assert_allclose(got_b, adam_reference(b0, gb, 0.01, decoupled=0.5), **TIGHT)
 
 
@@ -157,8 +158,9 @@ OPTIMIZERS = {
     "sgd": lambda ps, pen: optim.SGD(ps, lr=0.1, penalty=pen),
     "sgd-momentum": lambda ps, pen: optim.SGD(ps, lr=0.1, momentum=0.9, penalty=pen),
     "sgd-nesterov": lambda ps, pen: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, penalty=pen),
-    "sgd-dampening": lambda ps, pen: optim.SGD(ps, lr=0.1, momentum=0.5, dampening=0.5,
-                                               penalty=pen),
+    "sgd-dampening": lambda ps, pen: optim.SGD(
+        ps, lr=0.1, momentum=0.5, dampening=0.5, penalty=pen
+    ),
     "adam": lambda ps, pen: optim.Adam(ps, lr=0.01, penalty=pen),
     "adamw": lambda ps, pen: optim.AdamW(ps, lr=0.01, weight_decay=0.1, penalty=pen),
 }
@@ -207,8 +209,11 @@ def test_biases_are_not_penalized_unless_the_group_says_so(penalty):
     layer = nn.Linear(4, 3)
     w0, b0 = layer.weight.data.copy(), layer.bias.data.copy()
     zero_grads = [np.zeros((3, 4)), np.zeros(3)]
-    run(optim.SGD(layer.parameters(), lr=0.1, penalty=penalty), [layer.weight, layer.bias],
-        [[zero_grads[0]], [zero_grads[1]]])
+    run(
+        optim.SGD(layer.parameters(), lr=0.1, penalty=penalty),
+        [layer.weight, layer.bias],
+        [[zero_grads[0]], [zero_grads[1]]],
+    )
     assert layer.bias.data.tobytes() == b0.tobytes()
     assert np.all(np.abs(layer.weight.data) < np.abs(w0))  # the weight was shrunk
 
@@ -287,8 +292,11 @@ def _param():
         (lambda: optim.SGD([_param()], lr=0.1, momentum=-0.5), ValueError, "momentum"),
         (lambda: optim.SGD([_param()], lr=0.1, dampening=-0.5), ValueError, "dampening"),
         (lambda: optim.SGD([_param()], lr=0.1, nesterov=True), ValueError, "nesterov"),
-        (lambda: optim.SGD([_param()], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
-         ValueError, "nesterov"),
+        (
+            lambda: optim.SGD([_param()], lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+            ValueError,
+            "nesterov",
+        ),
         (lambda: optim.Adam([_param()], betas=(1.0, 0.999)), ValueError, r"betas\[0\]"),
         (lambda: optim.Adam([_param()], betas=(-0.1, 0.999)), ValueError, r"betas\[0\]"),
         (lambda: optim.Adam([_param()], betas=(0.9, 1.5)), ValueError, r"betas\[1\]"),
@@ -297,8 +305,11 @@ def _param():
         (lambda: optim.Adam([_param()], eps=-1e-8), ValueError, "eps"),
         (lambda: optim.AdamW([_param()], weight_decay=-0.01), ValueError, "weight_decay"),
         (lambda: optim.SGD([{"params": [_param()], "lrr": 0.1}], lr=0.1), ValueError, "lrr"),
-        (lambda: optim.Adam([{"params": [_param()], "weight_decay": 0.1}]), ValueError,
-         "weight_decay"),
+        (
+            lambda: optim.Adam([{"params": [_param()], "weight_decay": 0.1}]),
+            ValueError,
+            "weight_decay",
+        ),
         (lambda: optim.SGD([{"params": [_param()], "lr": -1.0}], lr=0.1), ValueError, "lr"),
         (lambda: optim.SGD([], lr=0.1), ValueError, "empty"),
         (lambda: optim.SGD([np.ones(3)], lr=0.1), TypeError, "tensors that require grad"),
@@ -350,8 +361,9 @@ def _train(model, opt, steps, X, y):
 
 
 STATEFUL = {
-    "sgd-nesterov": lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True,
-                                         penalty=penalties.L1(1e-3)),
+    "sgd-nesterov": lambda ps: optim.SGD(
+        ps, lr=0.05, momentum=0.9, nesterov=True, penalty=penalties.L1(1e-3)
+    ),
     "adam-l2": lambda ps: optim.Adam(ps, lr=0.01, penalty=penalties.L2(0.01)),
     "adamw": lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=0.05),
 }
@@ -393,8 +405,9 @@ def test_resuming_from_a_state_dict_equals_uninterrupted_training(tmp_path, name
     resumed.load_state_dict(checkpoint["model"])
     opt2.load_state_dict(checkpoint["optim"])
     _train(resumed, opt2, 5, X, y)
-    for (key, a), (_, b) in zip(reference.state_dict().items(), resumed.state_dict().items(),
-                                strict=True):
+    for (key, a), (_, b) in zip(
+        reference.state_dict().items(), resumed.state_dict().items(), strict=True
+    ):
         assert a.tobytes() == b.tobytes(), key
 
 
@@ -435,8 +448,14 @@ def _bad_state_dicts(saved):
 
 @pytest.mark.parametrize(
     "case",
-    ["extra-group", "wrong-buffer-shape", "wrong-param-count", "bad-lr", "bad-index",
-     "not-a-state-dict"],
+    [
+        "extra-group",
+        "wrong-buffer-shape",
+        "wrong-param-count",
+        "bad-lr",
+        "bad-index",
+        "not-a-state-dict",
+    ],
 )
 def test_bad_optimizer_state_dict_raises_and_changes_nothing(case):
     X, y = _problem()
@@ -523,8 +542,9 @@ def test_sgd_momentum_with_l2_reaches_the_closed_form_ridge_solution(alpha, seed
     X, y = _least_squares(40, 4, np.array([1.5, -2.0, 0.5, 3.0]), 0.7, 0.3, seed, shift=0.3)
     w_ridge, b_ridge = _ridge(X, y, alpha)
     lr = 1.0 / (_lipschitz(X) + alpha)
-    w, b = _fit(X, y, lambda ps: optim.SGD(ps, lr=lr, momentum=0.5, penalty=penalties.L2(alpha)),
-                steps=400)
+    w, b = _fit(
+        X, y, lambda ps: optim.SGD(ps, lr=lr, momentum=0.5, penalty=penalties.L2(alpha)), steps=400
+    )
     scale = np.linalg.norm(np.append(w_ridge, b_ridge))
     assert np.linalg.norm(np.append(w - w_ridge, b - b_ridge)) <= 1e-6 * scale
     # and the penalty made a difference: ordinary least squares is elsewhere
@@ -542,8 +562,9 @@ def _lasso_problem():
 def test_sgd_with_l1_reaches_the_lasso_solution_with_exact_zeros():
     X, y = _lasso_problem()
     alpha = 0.1
-    w, b = _fit(X, y, lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X), penalty=penalties.L1(alpha)),
-                steps=500)
+    w, b = _fit(
+        X, y, lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X), penalty=penalties.L1(alpha)), steps=500
+    )
     absent = LASSO_W == 0
     assert np.all(w[absent] == 0.0)  # exact zeros, not merely small
     assert np.all(w[~absent] != 0.0)
@@ -559,8 +580,13 @@ def test_sgd_with_l1_reaches_the_lasso_solution_with_exact_zeros():
 def test_l1_through_autograd_gives_no_exact_zeros():
     X, y = _lasso_problem()
     alpha = 0.1
-    w, _ = _fit(X, y, lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X)), steps=500,
-                loss_penalty=penalties.L1(alpha))
+    w, _ = _fit(
+        X,
+        y,
+        lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X)),
+        steps=500,
+        loss_penalty=penalties.L1(alpha),
+    )
     assert np.count_nonzero(w == 0.0) == 0
     # it still shrinks towards the lasso solution, but only approximately
     lr = 1 / _lipschitz(X)
@@ -592,10 +618,12 @@ def test_adamw_fixed_point_differs_from_adam_with_l2():
     """
     X, y, alpha = _adam_problem()
     w_ridge, _ = _ridge(X, y, alpha)
-    w_adam, b_adam = _fit(X, y, lambda ps: optim.Adam(ps, lr=0.03, penalty=penalties.L2(alpha)),
-                          steps=2000)
-    w_adamw, b_adamw = _fit(X, y, lambda ps: optim.AdamW(ps, lr=0.03, weight_decay=alpha),
-                            steps=2000)
+    w_adam, b_adam = _fit(
+        X, y, lambda ps: optim.Adam(ps, lr=0.03, penalty=penalties.L2(alpha)), steps=2000
+    )
+    w_adamw, b_adamw = _fit(
+        X, y, lambda ps: optim.AdamW(ps, lr=0.03, weight_decay=alpha), steps=2000
+    )
     # Adam + L2 (coupled) converges to the ridge solution ...
     np.testing.assert_allclose(w_adam, w_ridge, atol=1e-8)
     assert _ridge_gradient_norm(X, y, w_adam, b_adam, alpha) < 1e-8
@@ -611,10 +639,16 @@ def test_fixed_points_ridge_for_adam_l2_and_least_squares_for_adamw(start):
     w_ols, b_ols = _ridge(X, y, 0.0)
     assert np.abs(w_ridge - w_ols).max() > 0.5  # the two candidate points are far apart
     initial = (w_ridge, b_ridge) if start == "ridge" else (w_ols, b_ols)
-    w_adam, _ = _fit(X, y, lambda ps: optim.Adam(ps, lr=0.01, penalty=penalties.L2(alpha)),
-                     steps=1000, start=initial)
-    w_adamw, _ = _fit(X, y, lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=alpha),
-                      steps=1000, start=initial)
+    w_adam, _ = _fit(
+        X,
+        y,
+        lambda ps: optim.Adam(ps, lr=0.01, penalty=penalties.L2(alpha)),
+        steps=1000,
+        start=initial,
+    )
+    w_adamw, _ = _fit(
+        X, y, lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=alpha), steps=1000, start=initial
+    )
     # Adam + L2 ends at ridge from either start (and stays there when started there)
     assert np.abs(w_adam - w_ridge).max() < 1e-8
     if start == "ridge":  # ridge is not a fixed point of AdamW: it walks away

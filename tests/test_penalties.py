@@ -199,7 +199,7 @@ def test_calling_a_penalty_on_a_module_skips_biases():
     assert model[2].bias.grad is None
     # a bias marked for regularization is included
     model[0].bias.regularize = True
-    assert pen(model).item() == pytest.approx(expected + 0.35 * np.sum(model[0].bias.data**2))
+    assert pen(model).item() == pytest.approx(expected + 0.35 * np.sum(model[0].bias.data ** 2))
 
 
 def test_l1_in_the_loss_adds_alpha_sign_to_the_gradient():

@@ -21,7 +21,15 @@ FILE_SETTINGS = settings(
 )
 
 DTYPES = [
-    np.float16, np.float32, np.float64, np.int8, np.int32, np.int64, np.uint8, np.uint64, np.bool_,
+    np.float16,
+    np.float32,
+    np.float64,
+    np.int8,
+    np.int32,
+    np.int64,
+    np.uint8,
+    np.uint64,
+    np.bool_,
 ]
 
 
@@ -60,9 +68,7 @@ numpy_arrays = st.sampled_from(DTYPES).flatmap(
 numpy_scalars = st.sampled_from(DTYPES).flatmap(
     lambda dtype: hnp.from_dtype(np.dtype(dtype)).map(np.dtype(dtype).type)
 )
-plain_values = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10)
-)
+plain_values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10))
 leaves = st.one_of(numpy_arrays, numpy_scalars, plain_values)
 keys = st.one_of(st.text(max_size=6), st.integers(-3, 3))
 nested = st.recursive(
@@ -285,8 +291,17 @@ def test_missing_file_raises_file_not_found(tmp_path):
         {"w": np.array([None, 1], dtype=object)},
         {"f": lambda x: x},
     ],
-    ids=["object", "set", "complex", "tuple-key", "bool-key", "float-key", "nested-object",
-         "object-array", "function"],
+    ids=[
+        "object",
+        "set",
+        "complex",
+        "tuple-key",
+        "bool-key",
+        "float-key",
+        "nested-object",
+        "object-array",
+        "function",
+    ],
 )
 def test_unsavable_objects_raise_type_error_before_writing(tmp_path, obj):
     with pytest.raises(TypeError, match="cannot save"):

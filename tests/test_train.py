@@ -44,8 +44,16 @@ def test_full_batch_sgd_loss_decreases_on_linear_regression():
 def test_train_loss_is_measured_on_the_whole_set_after_the_epoch():
     X, y = linear_problem()
     model = linear_model()
-    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), X, y, epochs=3,
-                  batch_size=10, seed=0)
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=3,
+        batch_size=10,
+        seed=0,
+    )
     with tinyreg.no_grad():
         final = nn.MSELoss()(model(tinyreg.tensor(X)), tinyreg.tensor(y)).item()
     assert history.train_loss[-1] == pytest.approx(final, rel=1e-12)
@@ -54,8 +62,15 @@ def test_train_loss_is_measured_on_the_whole_set_after_the_epoch():
 def test_validation_curve_is_recorded():
     X, y = linear_problem(n=80)
     model = linear_model()
-    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X[:60], y[:60],
-                  epochs=15, validation=(X[60:], y[60:]))
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        X[:60],
+        y[:60],
+        epochs=15,
+        validation=(X[60:], y[60:]),
+    )
     assert len(history.val_loss) == len(history.train_loss) == 15
     assert history.val_loss[-1] < history.val_loss[0]
     assert history.best_epoch == int(np.argmin(history.val_loss))
@@ -78,13 +93,21 @@ def zero_model():
 def test_early_stopping_stops_and_restores_the_best_parameters():
     X, y, X_val, y_val = early_stopping_problem()
     model = zero_model()
-    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), X, y, epochs=200,
-                  validation=(X_val, y_val), patience=3)
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=200,
+        validation=(X_val, y_val),
+        patience=3,
+    )
     best = history.best_epoch
     assert history.stopped_early
     assert len(history.train_loss) == len(history.val_loss) == best + 1 + 3
     assert best == int(np.argmin(history.val_loss)) and 0 < best < 20
-    assert all(v > history.val_loss[best] for v in history.val_loss[best + 1:])
+    assert all(v > history.val_loss[best] for v in history.val_loss[best + 1 :])
 
     # The restored weight is the one after epoch `best`: retrain that many epochs to compare.
     replay = zero_model()
@@ -98,8 +121,16 @@ def test_early_stopping_stops_and_restores_the_best_parameters():
 def test_patience_restores_the_best_even_without_stopping_early():
     X, y, X_val, y_val = early_stopping_problem()
     model = zero_model()
-    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), X, y, epochs=30,
-                  validation=(X_val, y_val), patience=100)
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=30,
+        validation=(X_val, y_val),
+        patience=100,
+    )
     assert not history.stopped_early and len(history.val_loss) == 30
     assert history.best_epoch < 29
     with tinyreg.no_grad():
@@ -163,12 +194,20 @@ class RowRecorder(nn.Module):
 def test_every_epoch_visits_every_row_once(n, batch_size, seed):
     X = np.arange(n, dtype=float).reshape(-1, 1)
     model = RowRecorder()
-    fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=1e-3), X, np.zeros((n, 1)),
-        epochs=2, batch_size=batch_size, seed=seed)
+    fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=1e-3),
+        X,
+        np.zeros((n, 1)),
+        epochs=2,
+        batch_size=batch_size,
+        seed=seed,
+    )
     per_epoch = math.ceil(n / batch_size)
     assert len(model.batches) == 2 * per_epoch
     for epoch in range(2):
-        batches = model.batches[epoch * per_epoch:(epoch + 1) * per_epoch]
+        batches = model.batches[epoch * per_epoch : (epoch + 1) * per_epoch]
         assert all(len(b) <= batch_size for b in batches)
         assert sorted(row for b in batches for row in b) == list(range(n))
 
@@ -185,9 +224,13 @@ def test_modes_train_for_steps_eval_for_curves_and_restored_after():
     opt = optim.SGD(model.parameters(), lr=0.01)
     fit(model, loss_fn, opt, X, y, epochs=2, batch_size=20, seed=0, validation=(X, y))
     # per epoch: two training steps, then the train and validation evaluations
-    assert seen == [(True, True, True)] * 2 + [(False, False, False)] * 2 + [
-        (True, True, True)
-    ] * 2 + [(False, False, False)] * 2
+    assert (
+        seen
+        == [(True, True, True)] * 2
+        + [(False, False, False)] * 2
+        + [(True, True, True)] * 2
+        + [(False, False, False)] * 2
+    )
     assert model.training and model[2].training
     assert tinyreg.is_grad_enabled()
 
@@ -212,8 +255,9 @@ def test_classification_with_integer_labels_and_tensor_inputs():
     tinyreg.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
     opt = optim.Adam(model.parameters(), lr=0.05)
-    history = fit(model, nn.CrossEntropyLoss(), opt, tinyreg.tensor(X), y, epochs=30,
-                  batch_size=32, seed=0)
+    history = fit(
+        model, nn.CrossEntropyLoss(), opt, tinyreg.tensor(X), y, epochs=30, batch_size=32, seed=0
+    )
     assert history.train_loss[-1] < 0.5 * history.train_loss[0]
     with tinyreg.no_grad():
         accuracy = (model(tinyreg.tensor(X)).data.argmax(axis=1) == y).mean()
@@ -223,8 +267,16 @@ def test_classification_with_integer_labels_and_tensor_inputs():
 def test_verbose_prints_one_line_per_epoch_to_stderr(capsys):
     X, y = linear_problem(n=20)
     model = linear_model()
-    fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, epochs=4,
-        validation=(X, y), verbose=True)
+    fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.1),
+        X,
+        y,
+        epochs=4,
+        validation=(X, y),
+        verbose=True,
+    )
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
@@ -263,6 +315,15 @@ def test_callback_is_called_after_every_epoch():
     X, y, X_val, y_val = early_stopping_problem()
     model = zero_model()
     calls = []
-    history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.05), X, y, epochs=200,
-                  validation=(X_val, y_val), patience=2, callback=calls.append)
+    history = fit(
+        model,
+        nn.MSELoss(),
+        optim.SGD(model.parameters(), lr=0.05),
+        X,
+        y,
+        epochs=200,
+        validation=(X_val, y_val),
+        patience=2,
+        callback=calls.append,
+    )
     assert calls == list(range(1, len(history.train_loss) + 1))

@@ -176,9 +176,11 @@ BINARY = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "sub": lambda a,
 
 @given(
     steps=st.lists(
-        st.tuples(st.sampled_from(sorted(UNARY) + sorted(BINARY)), st.integers(0, 99),
-                  st.integers(0, 99)),
-        min_size=1, max_size=15,
+        st.tuples(
+            st.sampled_from(sorted(UNARY) + sorted(BINARY)), st.integers(0, 99), st.integers(0, 99)
+        ),
+        min_size=1,
+        max_size=15,
     )
 )
 def test_random_graphs_parse_and_count_correctly(steps):

@@ -14,6 +14,17 @@ and the submodules ``nn``, ``functional``, ``optim``, ``penalties``,
 imported here.
 """
 
+from tinyreg import (
+    datasets,
+    functional,
+    linear,
+    metrics,
+    nn,
+    optim,
+    penalties,
+    train,
+    viz,
+)
 from tinyreg.autograd import (
     Tensor,
     arange,
@@ -61,18 +72,6 @@ from tinyreg.ops import (
 )
 from tinyreg.random import manual_seed, rand, randn
 from tinyreg.serialization import CheckpointError, load, save
-
-from tinyreg import (  # noqa: I001  (these modules are built on the names above)
-    datasets,
-    functional,
-    linear,
-    metrics,
-    nn,
-    optim,
-    penalties,
-    train,
-    viz,
-)
 
 __version__ = "0.1.0"
 

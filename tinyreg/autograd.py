@@ -113,7 +113,9 @@ def _as_float_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndar
     if dtype is not None:
         dtype = np.dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"tinyreg tensors hold floating-point data; dtype={dtype} is not floating")
+            raise TypeError(
+                f"tinyreg tensors hold floating-point data; dtype={dtype} is not floating"
+            )
         return np.array(data, dtype=dtype, copy=copy or None)
     array = np.array(data, copy=copy or None)
     kind = array.dtype.kind
@@ -160,7 +162,9 @@ class Tensor:
         self._retains_grad = False
 
     @classmethod
-    def _from_op(cls, data: np.ndarray, parents: tuple[tuple[Tensor, VJP], ...], name: str) -> Tensor:
+    def _from_op(
+        cls, data: np.ndarray, parents: tuple[tuple[Tensor, VJP], ...], name: str
+    ) -> Tensor:
         """A tensor produced by op ``name`` (no copying, no checks: the engine's fast path)."""
         out = object.__new__(Tensor)
         out.data = data
@@ -210,7 +214,9 @@ class Tensor:
     def item(self) -> float:
         """The value of a one-element tensor as a Python float."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")
+            raise ValueError(
+                f"item() needs a tensor with one element, this one has shape {self.shape}"
+            )
         return float(self.data.reshape(()))
 
     def detach(self) -> Tensor:
@@ -282,7 +288,8 @@ class Tensor:
             seed = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient)
             if seed.shape != self.shape:
                 raise ValueError(
-                    f"backward(): gradient has shape {seed.shape} but the tensor has shape {self.shape}"
+                    f"backward(): gradient has shape {seed.shape} "
+                    f"but the tensor has shape {self.shape}"
                 )
             seed = seed.astype(self.dtype, copy=False)
 
@@ -443,10 +450,12 @@ class Tensor:
     def abs(self) -> Tensor:
         return ops.abs(self)
 
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002 (numpy's names)
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
         return ops.clip(self, min=min, max=max)
 
-    def logsumexp(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    def logsumexp(
+        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
+    ) -> Tensor:
         return ops.logsumexp(self, axis=axis, keepdims=keepdims)
 
     def softmax(self, axis: int = -1) -> Tensor:
@@ -517,7 +526,9 @@ def op(forward: Callable[..., tuple[Any, Any]]) -> Callable[..., Tensor]:
     variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
     n_inputs = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in parameters)
     option_names = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
-    defaults = [p.default for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    defaults = [
+        p.default for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     name = forward.__name__.strip("_")
 
     @functools.wraps(forward)
@@ -560,7 +571,9 @@ def _operand(x: Any) -> Any:
     return x if x is None or isinstance(x, (int, float)) else np.asarray(x)
 
 
-def _move_to_options(name: str, extra: Sequence[Any], option_names: list[str], options: dict) -> None:
+def _move_to_options(
+    name: str, extra: Sequence[Any], option_names: list[str], options: dict
+) -> None:
     if len(extra) > len(option_names):
         raise TypeError(f"{name}() got too many positional arguments")
     for option, value in zip(option_names, extra, strict=False):

@@ -67,8 +67,14 @@ def _rmse(y: np.ndarray, pred: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.ravel(y) - np.ravel(pred)) ** 2)))
 
 
-def _cv_alpha(make: Callable[[float], Any], alphas: np.ndarray, X: np.ndarray, y: np.ndarray,
-              folds: int, seed: int) -> float:
+def _cv_alpha(
+    make: Callable[[float], Any],
+    alphas: np.ndarray,
+    X: np.ndarray,
+    y: np.ndarray,
+    folds: int,
+    seed: int,
+) -> float:
     """The alpha with the lowest k-fold cross-validated squared error (training data only)."""
     order = np.random.default_rng(seed).permutation(len(y))
     parts = np.array_split(order, folds)
@@ -85,69 +91,122 @@ def _cv_alpha(make: Callable[[float], Any], alphas: np.ndarray, X: np.ndarray, y
 def linear_models(X_train, y_train, X_test, y_test, seed: int) -> list[Result]:
     """Unpenalized, Ridge, Lasso and ElasticNet fits, alphas chosen by CV on the training set."""
     ridge_cv = linear.RidgeCV(alphas=np.logspace(-3, 3, 25)).fit(X_train, y_train)
-    # Grids from the smallest alpha that zeroes every weight (alpha_max = max|Xᵀy|/(n·l1_ratio)) down.
+    # Grids down from the smallest alpha that zeroes every weight, max|Xᵀy|/(n·l1_ratio).
     alpha_max = np.max(np.abs(X_train.T @ (y_train - y_train.mean()))) / len(y_train)
-    lasso_alpha = _cv_alpha(lambda a: linear.Lasso(alpha=a, max_iter=5000),
-                            alpha_max * np.logspace(-3, 0, 25), X_train, y_train, folds=5, seed=seed)
-    enet_alpha = _cv_alpha(lambda a: linear.ElasticNet(alpha=a, l1_ratio=0.5, max_iter=5000),
-                           2 * alpha_max * np.logspace(-6, 0, 40), X_train, y_train, folds=5, seed=seed)
+    lasso_alpha = _cv_alpha(
+        lambda a: linear.Lasso(alpha=a, max_iter=5000),
+        alpha_max * np.logspace(-3, 0, 25),
+        X_train,
+        y_train,
+        folds=5,
+        seed=seed,
+    )
+    enet_alpha = _cv_alpha(
+        lambda a: linear.ElasticNet(alpha=a, l1_ratio=0.5, max_iter=5000),
+        2 * alpha_max * np.logspace(-6, 0, 40),
+        X_train,
+        y_train,
+        folds=5,
+        seed=seed,
+    )
     models = [
         ("linear: no penalty", linear.LinearRegression()),
         (f"linear: Ridge (alpha={ridge_cv.alpha_:.3g})", linear.Ridge(alpha=ridge_cv.alpha_)),
-        (f"linear: Lasso (alpha={lasso_alpha:.3g})", linear.Lasso(alpha=lasso_alpha, max_iter=5000)),
-        (f"linear: ElasticNet (alpha={enet_alpha:.3g}, l1_ratio=0.5)",
-         linear.ElasticNet(alpha=enet_alpha, l1_ratio=0.5, max_iter=5000)),
+        (
+            f"linear: Lasso (alpha={lasso_alpha:.3g})",
+            linear.Lasso(alpha=lasso_alpha, max_iter=5000),
+        ),
+        (
+            f"linear: ElasticNet (alpha={enet_alpha:.3g}, l1_ratio=0.5)",
+            linear.ElasticNet(alpha=enet_alpha, l1_ratio=0.5, max_iter=5000),
+        ),
     ]
     results = []
     for name, model in models:
         model.fit(X_train, y_train)
-        results.append(Result(
-            name, _rmse(y_train, model.predict(X_train)), _rmse(y_test, model.predict(X_test)),
-            int(np.sum(model.coef_ == 0.0)), model.coef_.size, coef=model.coef_.copy(),
-        ))
+        results.append(
+            Result(
+                name,
+                _rmse(y_train, model.predict(X_train)),
+                _rmse(y_test, model.predict(X_test)),
+                int(np.sum(model.coef_ == 0.0)),
+                model.coef_.size,
+                coef=model.coef_.copy(),
+            )
+        )
     return results
 
 
-def mlp_models(X_train, y_train, X_test, y_test, *, epochs: int, seed: int,
-               progress: Progress) -> list[Result]:
+def mlp_models(
+    X_train, y_train, X_test, y_test, *, epochs: int, seed: int, progress: Progress
+) -> list[Result]:
     """The MLP with no regularization, L2, dropout, and both (targets standardized for training)."""
     y_mean, y_scale = float(y_train.mean()), float(y_train.std())
     yt_train = ((y_train - y_mean) / y_scale).reshape(-1, 1)
     yt_test = ((y_test - y_mean) / y_scale).reshape(-1, 1)
-    variants = [("MLP: no regularization", 0.0, None), ("MLP: L2 penalty", 0.0, 1e-2),
-                ("MLP: dropout 0.3", 0.3, None), ("MLP: L2 + dropout", 0.3, 1e-2)]
+    variants = [
+        ("MLP: no regularization", 0.0, None),
+        ("MLP: L2 penalty", 0.0, 1e-2),
+        ("MLP: dropout 0.3", 0.3, None),
+        ("MLP: L2 + dropout", 0.3, 1e-2),
+    ]
     results = []
     for name, p, alpha in variants:
         tinyreg.manual_seed(seed)
-        model = nn.Sequential(nn.Linear(X_train.shape[1], 64), nn.ReLU(), nn.Dropout(p), nn.Linear(64, 1))
-        opt = optim.Adam(model.parameters(), lr=1e-2, penalty=penalties.L2(alpha) if alpha else None)
+        model = nn.Sequential(
+            nn.Linear(X_train.shape[1], 64), nn.ReLU(), nn.Dropout(p), nn.Linear(64, 1)
+        )
+        opt = optim.Adam(
+            model.parameters(), lr=1e-2, penalty=penalties.L2(alpha) if alpha else None
+        )
         started = time.perf_counter()
 
         def report(epoch: int, _name: str = name, _started: float = started) -> None:
-            progress(f"training {_name}: epoch {epoch}/{epochs} ({time.perf_counter() - _started:.1f} s)")
+            progress(
+                f"training {_name}: epoch {epoch}/{epochs} ({time.perf_counter() - _started:.1f} s)"
+            )
 
-        history = fit(model, F.mse_loss, opt, X_train, yt_train, epochs=epochs,
-                      validation=(X_test, yt_test), seed=seed, callback=report)
+        history = fit(
+            model,
+            F.mse_loss,
+            opt,
+            X_train,
+            yt_train,
+            epochs=epochs,
+            validation=(X_test, yt_test),
+            seed=seed,
+            callback=report,
+        )
         model.eval()
         with tinyreg.no_grad():
             pred_train = model(tinyreg.tensor(X_train)).data * y_scale + y_mean
             pred_test = model(tinyreg.tensor(X_test)).data * y_scale + y_mean
         weights = [p for p in model.parameters() if p.regularize]
-        results.append(Result(
-            name, _rmse(y_train, pred_train), _rmse(y_test, pred_test),
-            sum(int(np.sum(w.data == 0.0)) for w in weights), sum(w.size for w in weights),
-            curves={"train": history.train_loss, "test": history.val_loss},
-        ))
+        results.append(
+            Result(
+                name,
+                _rmse(y_train, pred_train),
+                _rmse(y_test, pred_test),
+                sum(int(np.sum(w.data == 0.0)) for w in weights),
+                sum(w.size for w in weights),
+                curves={"train": history.train_loss, "test": history.val_loss},
+            )
+        )
     progress.done()
     return results
 
 
 def format_table(results: Sequence[Result], unit: float = 1000.0) -> str:
     """A markdown table of the results, errors in thousands of dollars."""
-    lines = ["| model | train RMSE ($k) | test RMSE ($k) | exact-zero weights |", "|---|---:|---:|---:|"]
+    lines = [
+        "| model | train RMSE ($k) | test RMSE ($k) | exact-zero weights |",
+        "|---|---:|---:|---:|",
+    ]
     for r in results:
-        lines.append(f"| {r.name} | {r.train_rmse / unit:.1f} | {r.test_rmse / unit:.1f} | "
-                     f"{r.zeros} / {r.n_weights} |")
+        lines.append(
+            f"| {r.name} | {r.train_rmse / unit:.1f} | {r.test_rmse / unit:.1f} | "
+            f"{r.zeros} / {r.n_weights} |"
+        )
     return "\n".join(lines)
 
 
@@ -166,8 +225,14 @@ def feature_report(names: Sequence[str], true_coef: np.ndarray, lasso_coef: np.n
     )
 
 
-def plot(path: str, names: Sequence[str], true_coef: np.ndarray, scale: np.ndarray,
-         linear_results: Sequence[Result], mlp_results: Sequence[Result]) -> None:
+def plot(
+    path: str,
+    names: Sequence[str],
+    true_coef: np.ndarray,
+    scale: np.ndarray,
+    linear_results: Sequence[Result],
+    mlp_results: Sequence[Result],
+) -> None:
     """Train/test curves of the MLPs beside the linear models' coefficients."""
     import matplotlib
 
@@ -176,7 +241,9 @@ def plot(path: str, names: Sequence[str], true_coef: np.ndarray, scale: np.ndarr
 
     fig, (curves, coefs) = plt.subplots(1, 2, figsize=(14, 5.5))
     for r, color in zip(mlp_results, ["C0", "C1", "C2", "C3"], strict=False):
-        curves.plot(r.curves["train"], color=color, linestyle="--", alpha=0.8, label=f"{r.name} (train)")
+        curves.plot(
+            r.curves["train"], color=color, linestyle="--", alpha=0.8, label=f"{r.name} (train)"
+        )
         curves.plot(r.curves["test"], color=color, label=f"{r.name} (test)")
     top = max(max(r.curves["test"]) for r in mlp_results)
     curves.set_ylim(0, 1.1 * top)
@@ -189,7 +256,9 @@ def plot(path: str, names: Sequence[str], true_coef: np.ndarray, scale: np.ndarr
     coefs.bar(positions, true_coef * scale, width, color="black", label="true")
     for k, r in enumerate(linear_results, start=1):
         coefs.bar(positions + k * width, r.coef, width, label=r.name.split(" (")[0])
-    coefs.set_xticks(positions + width * len(linear_results) / 2, names, rotation=60, ha="right", fontsize=8)
+    coefs.set_xticks(
+        positions + width * len(linear_results) / 2, names, rotation=60, ha="right", fontsize=8
+    )
     coefs.set_ylabel("coefficient on standardized feature ($)")
     coefs.set_title("Linear models: Lasso's exact zeros, Ridge's shrinkage")
     coefs.axhline(0, color="grey", linewidth=0.5)
@@ -203,26 +272,35 @@ def demo(args: argparse.Namespace) -> int:
     """Run the comparison and print the table."""
     start = time.perf_counter()
     progress = Progress(args.quiet)
-    data = datasets.make_house_prices(n_samples=args.samples, n_noise_features=args.noise_features,
-                                      seed=args.seed)
-    X_train, X_test, y_train, y_test = datasets.train_test_split(data.X, data.y, test_size=0.5, seed=args.seed)
+    data = datasets.make_house_prices(
+        n_samples=args.samples, n_noise_features=args.noise_features, seed=args.seed
+    )
+    X_train, X_test, y_train, y_test = datasets.train_test_split(
+        data.X, data.y, test_size=0.5, seed=args.seed
+    )
     scaler = datasets.Standardizer().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
-    print(f"House prices: {args.samples} houses ({len(y_train)} to train, {len(y_test)} held out), "
-          f"{len(data.feature_names)} features of which {int(np.sum(data.coef != 0))} matter; seed {args.seed}.\n")
+    print(
+        f"House prices: {args.samples} houses ({len(y_train)} to train, {len(y_test)} held out), "
+        f"{len(data.feature_names)} features of which {int(np.sum(data.coef != 0))} matter; "
+        f"seed {args.seed}.\n"
+    )
     progress("fitting linear models ...")
     linear_results = linear_models(X_train, y_train, X_test, y_test, args.seed)
-    mlp_results = mlp_models(X_train, y_train, X_test, y_test, epochs=args.epochs, seed=args.seed,
-                             progress=progress)
+    mlp_results = mlp_models(
+        X_train, y_train, X_test, y_test, epochs=args.epochs, seed=args.seed, progress=progress
+    )
     print(format_table([*linear_results, *mlp_results]))
     print()
     print(feature_report(data.feature_names, data.coef, linear_results[2].coef))
     if args.plot:
         try:
-            plot(args.plot, data.feature_names, data.coef, scaler.scale_, linear_results, mlp_results)
+            plot(
+                args.plot, data.feature_names, data.coef, scaler.scale_, linear_results, mlp_results
+            )
         except ImportError:
-            print("\n--plot needs matplotlib: pip install \"tinyreg[plot]\"", file=sys.stderr)
+            print('\n--plot needs matplotlib: pip install "tinyreg[plot]"', file=sys.stderr)
             return 1
         print(f"\nFigure written to {args.plot}")
     print(f"\n({time.perf_counter() - start:.1f} s)")
@@ -281,14 +359,31 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Commands: 'demo' (the default) runs the comparison; 'tour' prints a one-screen "
         "tour of the autograd engine.",
     )
-    parser.add_argument("command", nargs="?", default="demo", choices=["demo", "tour"],
-                        help="what to run (default: demo)")
-    parser.add_argument("--seed", type=_at_least(0), default=0, help="random seed for data, split and training")
-    parser.add_argument("--samples", type=_at_least(20), default=200, help="number of houses (default 200)")
-    parser.add_argument("--noise-features", type=_at_least(0), default=10,
-                        help="irrelevant features added to the real ones (default 10)")
-    parser.add_argument("--epochs", type=_at_least(1), default=500, help="MLP training epochs (default 500)")
-    parser.add_argument("--plot", metavar="PATH", help="write a PNG of curves and coefficients (needs matplotlib)")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="demo",
+        choices=["demo", "tour"],
+        help="what to run (default: demo)",
+    )
+    parser.add_argument(
+        "--seed", type=_at_least(0), default=0, help="random seed for data, split and training"
+    )
+    parser.add_argument(
+        "--samples", type=_at_least(20), default=200, help="number of houses (default 200)"
+    )
+    parser.add_argument(
+        "--noise-features",
+        type=_at_least(0),
+        default=10,
+        help="irrelevant features added to the real ones (default 10)",
+    )
+    parser.add_argument(
+        "--epochs", type=_at_least(1), default=500, help="MLP training epochs (default 500)"
+    )
+    parser.add_argument(
+        "--plot", metavar="PATH", help="write a PNG of curves and coefficients (needs matplotlib)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     parser.add_argument("--version", action="version", version=f"tinyreg {tinyreg.__version__}")
     return parser

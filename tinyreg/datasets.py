@@ -32,8 +32,8 @@ from tinyreg.random import resolve_generator
 from tinyreg.validation import (
     check_finite_array,
     check_in_range,
-    check_nonnegative,
     check_int,
+    check_nonnegative,
 )
 
 __all__ = [
@@ -156,8 +156,11 @@ def make_house_prices(
 
 
 def make_regression(
-    n_samples: int = 100, n_features: int = 20, n_informative: int = 5,
-    noise: float = 1.0, seed: Seed = 0,
+    n_samples: int = 100,
+    n_features: int = 20,
+    n_informative: int = 5,
+    noise: float = 1.0,
+    seed: Seed = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A sparse linear problem: ``y = X·coef + N(0, noise²)``; returns ``(X, y, coef)``.
 
@@ -265,10 +268,12 @@ def make_moons(
     n_outer = (n + 1) // 2
     t_outer = np.linspace(0.0, np.pi, n_outer)
     t_inner = np.linspace(0.0, np.pi, n - n_outer)
-    X = np.concatenate([
-        np.column_stack([np.cos(t_outer), np.sin(t_outer)]),
-        np.column_stack([1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)]),
-    ])
+    X = np.concatenate(
+        [
+            np.column_stack([np.cos(t_outer), np.sin(t_outer)]),
+            np.column_stack([1.0 - np.cos(t_inner), 0.5 - np.sin(t_inner)]),
+        ]
+    )
     y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n - n_outer, np.int64)])
     X += rng.normal(0.0, noise, X.shape)
     order = rng.permutation(n)

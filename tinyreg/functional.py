@@ -93,7 +93,7 @@ def _reduce(values: np.ndarray, reduction: str) -> tuple[np.ndarray, Callable[[A
     return values, lambda g: g
 
 
-def _check_same_shape(name: str, input: np.ndarray, target: np.ndarray) -> None:  # noqa: A002
+def _check_same_shape(name: str, input: np.ndarray, target: np.ndarray) -> None:
     if np.shape(input) != np.shape(target):
         raise ValueError(
             f"{name}: input has shape {np.shape(input)} but target has shape {np.shape(target)}"
@@ -101,7 +101,7 @@ def _check_same_shape(name: str, input: np.ndarray, target: np.ndarray) -> None:
 
 
 @op
-def mse_loss(input, target, *, reduction="mean"):  # noqa: A002 (PyTorch's names)
+def mse_loss(input, target, *, reduction="mean"):
     """Squared error (input − target)²: d/dinput = 2(input − target), d/dtarget = its negative."""
     _check_same_shape("mse_loss", input, target)
     diff = input - target
@@ -110,7 +110,7 @@ def mse_loss(input, target, *, reduction="mean"):  # noqa: A002 (PyTorch's names
 
 
 @op
-def l1_loss(input, target, *, reduction="mean"):  # noqa: A002
+def l1_loss(input, target, *, reduction="mean"):
     """Absolute error |input − target|: d/dinput = sign(input − target)."""
     _check_same_shape("l1_loss", input, target)
     diff = input - target
@@ -119,7 +119,7 @@ def l1_loss(input, target, *, reduction="mean"):  # noqa: A002
 
 
 @op
-def binary_cross_entropy_with_logits(input, target, *, reduction="mean"):  # noqa: A002
+def binary_cross_entropy_with_logits(input, target, *, reduction="mean"):
     """−[t·log σ(x) + (1 − t)·log(1 − σ(x))] for logits x and targets t in [0, 1].
 
     Written as max(x, 0) − x·t + log(1 + exp(−|x|)), which never overflows.
@@ -133,7 +133,7 @@ def binary_cross_entropy_with_logits(input, target, *, reduction="mean"):  # noq
 
 
 @op
-def cross_entropy(input, target, *, reduction="mean"):  # noqa: A002
+def cross_entropy(input, target, *, reduction="mean"):
     """−log softmax(input)[target] for logits (N, C) and integer class targets (N,).
 
     Uses log_softmax, so large logits do not overflow.
@@ -141,7 +141,9 @@ def cross_entropy(input, target, *, reduction="mean"):  # noqa: A002
     """
     target = np.asarray(target)
     if input.ndim != 2:
-        raise ValueError(f"cross_entropy: logits must be 2-D (batch, classes), got shape {input.shape}")
+        raise ValueError(
+            f"cross_entropy: logits must be 2-D (batch, classes), got shape {input.shape}"
+        )
     if target.shape != input.shape[:1]:
         raise ValueError(
             f"cross_entropy: target must have shape {input.shape[:1]} for logits of shape "

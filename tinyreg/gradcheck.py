@@ -71,14 +71,21 @@ def _step(x: np.ndarray, eps: float | None) -> np.ndarray:
 def _perturbed(fn, xs, i, delta) -> np.ndarray:
     """f evaluated with input i shifted by ``delta`` (no graph recorded)."""
     shifted = [
-        Tensor(x.data + delta, requires_grad=False) if k == i else x.detach() for k, x in enumerate(xs)
+        Tensor(x.data + delta, requires_grad=False) if k == i else x.detach()
+        for k, x in enumerate(xs)
     ]
     with no_grad():
         return np.array(_output(fn, shifted).data, dtype=np.float64)
 
 
-def _compare(name: str, analytic: np.ndarray, numeric: np.ndarray, atol: float, rtol: float,
-             labels: Callable[[tuple[int, ...]], str]) -> None:
+def _compare(
+    name: str,
+    analytic: np.ndarray,
+    numeric: np.ndarray,
+    atol: float,
+    rtol: float,
+    labels: Callable[[tuple[int, ...]], str],
+) -> None:
     error = np.abs(analytic - numeric)
     allowed = atol + rtol * np.abs(numeric)
     bad = ~(error <= allowed)  # also catches NaN
@@ -144,19 +151,31 @@ def gradcheck(
                 f"the input has shape {xs[i].shape}"
             )
         if not np.array_equal(first[i], second[i], equal_nan=True):
-            raise GradcheckError(f"gradcheck: two backward passes gave different gradients for {name}")
+            raise GradcheckError(
+                f"gradcheck: two backward passes gave different gradients for {name}"
+            )
         if np.any(zero[i] != 0):
-            raise GradcheckError(f"gradcheck: a zero upstream gradient gave a nonzero gradient for {name}")
+            raise GradcheckError(
+                f"gradcheck: a zero upstream gradient gave a nonzero gradient for {name}"
+            )
 
     if fast:
         for i in checked:
             x = xs[i].data
             v = rng.standard_normal(x.shape)
             h = float(np.max(_step(x, eps)))
-            numeric = np.sum(u * (_perturbed(fn, xs, i, h * v) - _perturbed(fn, xs, i, -h * v))) / (2 * h)
+            numeric = np.sum(u * (_perturbed(fn, xs, i, h * v) - _perturbed(fn, xs, i, -h * v))) / (
+                2 * h
+            )
             analytic = np.sum(first[i] * v)
-            _compare(f"input {i}", np.array([analytic]), np.array([numeric]), atol, rtol,
-                     lambda _: "the random projection uᵀJv")
+            _compare(
+                f"input {i}",
+                np.array([analytic]),
+                np.array([numeric]),
+                atol,
+                rtol,
+                lambda _: "the random projection uᵀJv",
+            )
         return True
 
     # Full Jacobians: row k of J from backward with upstream e_k, column j from differences.
@@ -165,7 +184,9 @@ def gradcheck(
     rows = _analytic_vjps(fn, xs, list(basis))
     for i in checked:
         x = xs[i].data
-        analytic = np.stack([row[i].reshape(-1) for row in rows]) if n_out else np.zeros((0, x.size))
+        analytic = (
+            np.stack([row[i].reshape(-1) for row in rows]) if n_out else np.zeros((0, x.size))
+        )
         numeric = np.empty((n_out, x.size))
         steps = _step(x, eps).reshape(-1)
         for j in range(x.size):
@@ -175,12 +196,14 @@ def gradcheck(
             diff = _perturbed(fn, xs, i, delta) - _perturbed(fn, xs, i, -delta)
             numeric[:, j] = diff.reshape(-1) / (2 * steps[j])
 
-        def where(k_j, x_shape=x.shape):
+        def where(k_j, x_shape=x.shape, i=i):
             k, j = k_j
             out_index = np.unravel_index(k, out_shape) if out_shape else ()
             in_index = np.unravel_index(j, x_shape) if x_shape else ()
-            return (f"d out{tuple(int(a) for a in out_index)} / "
-                    f"d input{i}{tuple(int(a) for a in in_index)}")
+            return (
+                f"d out{tuple(int(a) for a in out_index)} / "
+                f"d input{i}{tuple(int(a) for a in in_index)}"
+            )
 
         _compare(f"input {i}", analytic, numeric, atol, rtol, where)
     return True

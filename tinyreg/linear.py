@@ -69,9 +69,9 @@ from tinyreg.validation import (
     check_choice,
     check_finite_array,
     check_in_range,
+    check_int,
     check_nonnegative,
     check_positive,
-    check_int,
     check_X_y,
 )
 

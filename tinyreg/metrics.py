@@ -20,7 +20,9 @@ from tinyreg.validation import check_finite_array
 __all__ = ["mean_squared_error", "r2_score"]
 
 
-def _targets(y_true: Any, y_pred: Any, sample_weight: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _targets(
+    y_true: Any, y_pred: Any, sample_weight: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     y_true = check_finite_array("y_true", y_true, ndim=(1, 2))
     y_pred = check_finite_array("y_pred", y_pred, ndim=(1, 2))
     if y_true.shape != y_pred.shape:
@@ -51,5 +53,7 @@ def r2_score(y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
     y_true, y_pred, w = _targets(y_true, y_pred, sample_weight)
     residual = np.sum(w[:, None] * (y_true - y_pred) ** 2, axis=0)
     total = np.sum(w[:, None] * (y_true - np.average(y_true, axis=0, weights=w)) ** 2, axis=0)
-    scores = np.where(total > 0, 1 - residual / np.where(total > 0, total, 1), np.where(residual == 0, 1.0, 0.0))
+    scores = np.where(
+        total > 0, 1 - residual / np.where(total > 0, total, 1), np.where(residual == 0, 1.0, 0.0)
+    )
     return float(np.mean(scores))

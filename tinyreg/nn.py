@@ -102,7 +102,8 @@ class Module:
     def __setattr__(self, name: str, value: Any) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError(
-                f"cannot assign {name!r} before Module.__init__() call: call super().__init__() first"
+                f"cannot assign {name!r} before Module.__init__() call: "
+                "call super().__init__() first"
             )
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
@@ -140,14 +141,18 @@ class Module:
                 continue
             seen.add(id(module))
             yield name, module
-            children = [(f"{name}.{child}" if name else child, m) for child, m in module._modules.items()]
+            children = [
+                (f"{name}.{child}" if name else child, m) for child, m in module._modules.items()
+            ]
             stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
         for _, module in self.named_modules():
             yield module
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted name (``"0.weight"``), each shared one once."""
         modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
         seen: set[int] = set()
@@ -205,7 +210,9 @@ class Module:
         for key, param in own.items():
             if key not in state_dict:
                 continue
-            value = np.asarray(state_dict[key].data if isinstance(state_dict[key], Tensor) else state_dict[key])
+            value = np.asarray(
+                state_dict[key].data if isinstance(state_dict[key], Tensor) else state_dict[key]
+            )
             if value.dtype.kind not in "fiub":
                 problems.append(f"{key!r} holds {value.dtype} data, expected numbers")
             elif value.shape != param.shape:
@@ -230,7 +237,8 @@ class Module:
 
     def __repr__(self) -> str:
         lines = [
-            f"({name}): " + repr(module).replace("\n", "\n  ") for name, module in self._modules.items()
+            f"({name}): " + repr(module).replace("\n", "\n  ")
+            for name, module in self._modules.items()
         ]
         if not lines:
             return f"{type(self).__name__}({self.extra_repr()})"
@@ -251,25 +259,33 @@ class Linear(Module):
     """
 
     def __init__(
-        self, in_features: int, out_features: int, bias: bool = True,
-        generator: np.random.Generator | None = None, dtype: Any = np.float64,
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        generator: np.random.Generator | None = None,
+        dtype: Any = np.float64,
     ) -> None:
         super().__init__()
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         rng = resolve_generator(generator)
         bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
-        self.weight = Parameter(rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype))
+        self.weight = Parameter(
+            rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype)
+        )
         self.bias = (
             Parameter(rng.uniform(-bound, bound, out_features).astype(dtype), regularize=False)
-            if bias else None
+            if bias
+            else None
         )
 
     def forward(self, x: Any) -> Tensor:
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        bias = self.bias is not None
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={bias}"
 
 
 class ReLU(Module):
@@ -312,7 +328,7 @@ class Flatten(Module):
         shape = np.shape(x)
         start = self.start_dim % len(shape)
         end = self.end_dim % len(shape)
-        new_shape = (*shape[:start], -1, *shape[end + 1:])
+        new_shape = (*shape[:start], -1, *shape[end + 1 :])
         return ops.reshape(x, shape=new_shape)
 
     def extra_repr(self) -> str:
@@ -389,7 +405,7 @@ class _Loss(Module):
         super().__init__()
         self.reduction = check_choice("reduction", reduction, F.REDUCTIONS)
 
-    def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002 (PyTorch's names)
+    def forward(self, input: Any, target: Any) -> Tensor:
         return type(self)._function(input, target, reduction=self.reduction)
 
     def extra_repr(self) -> str:
@@ -409,12 +425,12 @@ class L1Loss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy on logits with integer class targets; see :func:`tinyreg.functional.cross_entropy`."""
+    """Softmax cross-entropy on logits, integer class targets; see :func:`F.cross_entropy`."""
 
     _function = staticmethod(F.cross_entropy)
 
 
 class BCEWithLogitsLoss(_Loss):
-    """Binary cross-entropy on logits; see :func:`tinyreg.functional.binary_cross_entropy_with_logits`."""
+    """Binary cross-entropy on logits; see :func:`F.binary_cross_entropy_with_logits`."""
 
     _function = staticmethod(F.binary_cross_entropy_with_logits)

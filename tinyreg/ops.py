@@ -148,7 +148,7 @@ def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
 
 
 @op
-def sum(x, *, axis: Axis = None, keepdims: bool = False):  # noqa: A001 (numpy's name)
+def sum(x, *, axis: Axis = None, keepdims: bool = False):
     """Sum over ``axis``: every summed element receives the output's gradient."""
     kept = _kept_shape(x.shape, axis)
     return np.sum(x, axis=axis, keepdims=keepdims), lambda g: np.broadcast_to(
@@ -190,13 +190,13 @@ def _extremum(x, axis: Axis, keepdims: bool, reduce):
 
 
 @op
-def max(x, *, axis: Axis = None, keepdims: bool = False):  # noqa: A001 (numpy's name)
+def max(x, *, axis: Axis = None, keepdims: bool = False):
     """Largest element over ``axis``; ties share the gradient equally."""
     return _extremum(x, axis, keepdims, np.max)
 
 
 @op
-def min(x, *, axis: Axis = None, keepdims: bool = False):  # noqa: A001 (numpy's name)
+def min(x, *, axis: Axis = None, keepdims: bool = False):
     """Smallest element over ``axis``; ties share the gradient equally."""
     return _extremum(x, axis, keepdims, np.min)
 
@@ -212,7 +212,9 @@ def logsumexp(x, *, axis: Axis = None, keepdims: bool = False):
     e = np.exp(x - m)
     s = np.sum(e, axis=axis, keepdims=True)
     out = np.log(s) + m
-    return (out if keepdims else np.squeeze(out, axis=axis)), lambda g: np.reshape(g, s.shape) * (e / s)
+    return (
+        out if keepdims else np.squeeze(out, axis=axis)
+    ), lambda g: np.reshape(g, s.shape) * (e / s)
 
 
 @op
@@ -271,7 +273,9 @@ def getitem(x, *, index: Any):
     if isinstance(index, Tensor) or (
         isinstance(index, tuple) and builtins.any(isinstance(i, Tensor) for i in index)
     ):
-        raise TypeError("index a tensor with ints, slices or numpy integer arrays, not with a Tensor")
+        raise TypeError(
+            "index a tensor with ints, slices or numpy integer arrays, not with a Tensor"
+        )
     basic = _is_basic_index(index)
 
     def vjp(g):
@@ -372,13 +376,13 @@ def relu(x):
 
 
 @op
-def abs(x):  # noqa: A001 (numpy's name)
+def abs(x):
     """|x|: d/dx = sign(x) (0 at the kink)."""
     return np.abs(x), lambda g: g * np.sign(x)
 
 
 @op
-def clip(x, *, min: Any = None, max: Any = None):  # noqa: A002 (numpy's names)
+def clip(x, *, min: Any = None, max: Any = None):
     """Limit x to [min, max]: the gradient passes where min ≤ x ≤ max, else 0."""
     if min is None and max is None:
         return x.copy(), lambda g: g

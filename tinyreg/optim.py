@@ -39,7 +39,9 @@ def _check_penalty(penalty: Any) -> Any:
             f"penalty must be a penalty object, got the class {penalty.__name__}: "
             f"write {penalty.__name__}(alpha)"
         )
-    if penalty is not None and not all(callable(getattr(penalty, m, None)) for m in ("grad", "prox")):
+    if penalty is not None and not all(
+        callable(getattr(penalty, m, None)) for m in ("grad", "prox")
+    ):
         raise TypeError(
             f"penalty must provide grad(w) and prox(w, t) (see tinyreg.penalties), got {penalty!r}"
         )
@@ -68,7 +70,7 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group: dict[str, Any]) -> None:
-        """Add a group: ``{"params": [...], "lr": ..., ...}``; missing settings take the defaults."""
+        """Add a group ``{"params": [...], "lr": ..., ...}``; missing settings take the defaults."""
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
             raise ValueError(
@@ -122,7 +124,12 @@ class Optimizer:
         return loss
 
     def _update(
-        self, p: Tensor, grad: np.ndarray, group: dict[str, Any], state: dict[str, Any], regularized: bool
+        self,
+        p: Tensor,
+        grad: np.ndarray,
+        group: dict[str, Any],
+        state: dict[str, Any],
+        regularized: bool,
     ) -> None:
         """Update ``p.data`` in place from ``grad``; must not modify ``grad``."""
         raise NotImplementedError
@@ -160,7 +167,10 @@ class Optimizer:
             raise ValueError(f"not an optimizer state dict: {error!r}") from error
         params = [p for g in self.param_groups for p in g["params"]]
         if len(saved_groups) != len(self.param_groups):
-            problems.append(f"{len(saved_groups)} parameter groups saved, optimizer has {len(self.param_groups)}")
+            problems.append(
+                f"{len(saved_groups)} parameter groups saved, "
+                f"optimizer has {len(self.param_groups)}"
+            )
         new_groups = []
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=False)):
             if len(saved.get("params", ())) != len(group["params"]):
@@ -168,7 +178,10 @@ class Optimizer:
                     f"group {i}: {len(saved.get('params', ()))} parameters saved, optimizer has "
                     f"{len(group['params'])}"
                 )
-            candidate = {**group, **{k: v for k, v in saved.items() if k in self.defaults and k != "penalty"}}
+            candidate = {
+                **group,
+                **{k: v for k, v in saved.items() if k in self.defaults and k != "penalty"},
+            }
             try:
                 self._check_group(candidate)
             except (TypeError, ValueError) as error:
@@ -189,7 +202,8 @@ class Optimizer:
             new_state[params[i]] = copy.deepcopy(dict(entry))
         if problems:
             raise ValueError(
-                f"cannot load {type(self).__name__} state (nothing was changed):\n  " + "\n  ".join(problems)
+                f"cannot load {type(self).__name__} state (nothing was changed):\n  "
+                + "\n  ".join(problems)
             )
         self.param_groups = new_groups
         self.state = new_state
@@ -216,13 +230,24 @@ class SGD(Optimizer):
     """
 
     def __init__(
-        self, params: Any, lr: float, momentum: float = 0.0, dampening: float = 0.0,
-        nesterov: bool = False, penalty: Any = None,
+        self,
+        params: Any,
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        penalty: Any = None,
     ) -> None:
-        super().__init__(params, {
-            "lr": lr, "momentum": momentum, "dampening": dampening, "nesterov": nesterov,
-            "penalty": penalty,
-        })
+        super().__init__(
+            params,
+            {
+                "lr": lr,
+                "momentum": momentum,
+                "dampening": dampening,
+                "nesterov": nesterov,
+                "penalty": penalty,
+            },
+        )
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -261,8 +286,12 @@ class Adam(Optimizer):
     """
 
     def __init__(
-        self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8, penalty: Any = None,
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        penalty: Any = None,
     ) -> None:
         super().__init__(params, {"lr": lr, "betas": _pair(betas), "eps": eps, "penalty": penalty})
 
@@ -304,12 +333,25 @@ class AdamW(Adam):
     """
 
     def __init__(
-        self, params: Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8, weight_decay: float = 1e-2, penalty: Any = None,
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        penalty: Any = None,
     ) -> None:
-        Optimizer.__init__(self, params, {
-            "lr": lr, "betas": _pair(betas), "eps": eps, "weight_decay": weight_decay, "penalty": penalty,
-        })
+        Optimizer.__init__(
+            self,
+            params,
+            {
+                "lr": lr,
+                "betas": _pair(betas),
+                "eps": eps,
+                "weight_decay": weight_decay,
+                "penalty": penalty,
+            },
+        )
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)

@@ -13,16 +13,16 @@ which converges to the exact minimiser of loss + R -- exact zeros included,
 because the proximal step of the L1 norm (soft-thresholding) sets small
 weights to 0 exactly. The conventions match scikit-learn's ``ElasticNet``:
 
-=========================  ========================================  ==================  =================================
-penalty                    value added to the objective              ``grad(w)``         ``prox(w, t)``
-=========================  ========================================  ==================  =================================
-``L2(alpha)``              (alpha/2)·Σw²                             alpha·w             w
-``L1(alpha)``              alpha·Σ|w|                                0                   sign(w)·max(|w| − t·alpha, 0)
-``ElasticNet(alpha, r)``   alpha·r·Σ|w| + (alpha·(1 − r)/2)·Σw²      alpha·(1 − r)·w     soft-threshold at t·alpha·r
-=========================  ========================================  ==================  =================================
+====================  ============================  ===========  =========================
+penalty               value added to the objective  ``grad(w)``  ``prox(w, t)``
+====================  ============================  ===========  =========================
+``L2(a)``             (a/2)·Σw²                     a·w          w
+``L1(a)``             a·Σ|w|                        0            sign(w)·max(|w| − t·a, 0)
+``ElasticNet(a, r)``  a·r·Σ|w| + (a·(1 − r)/2)·Σw²  a·(1 − r)·w  soft-threshold at t·a·r
+====================  ============================  ===========  =========================
 
-With the data term (1/(2n))‖y − Xw − b‖², ``L1(alpha)`` is scikit-learn's
-``Lasso(alpha)``, ``ElasticNet(alpha, r)`` its ``ElasticNet(alpha, r)``, and
+(a = alpha, r = l1_ratio.) With the data term (1/(2n))‖y − Xw − b‖²,
+``L1(alpha)`` is scikit-learn's ``Lasso(alpha)``, ``ElasticNet(alpha, r)`` its ``ElasticNet(alpha, r)``, and
 ``L2(alpha)`` its ``Ridge(alpha·n)``; ``L2(alpha)`` with plain SGD is PyTorch's
 ``weight_decay=alpha``.
 

@@ -37,7 +37,9 @@ def resolve_generator(generator: np.random.Generator | None) -> np.random.Genera
 
 
 def randn(
-    *shape: int, requires_grad: bool = False, dtype: Any = np.float64,
+    *shape: int,
+    requires_grad: bool = False,
+    dtype: Any = np.float64,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """A tensor of standard normal samples: ``randn(2, 3)``."""
@@ -46,7 +48,9 @@ def randn(
 
 
 def rand(
-    *shape: int, requires_grad: bool = False, dtype: Any = np.float64,
+    *shape: int,
+    requires_grad: bool = False,
+    dtype: Any = np.float64,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """A tensor of samples uniform on [0, 1): ``rand(2, 3)``."""

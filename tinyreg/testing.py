@@ -56,7 +56,9 @@ Shape = tuple[int, ...]
 
 def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: int = 4) -> Any:
     """Array shapes with ``min_dims..max_dims`` axes of ``min_side..max_side`` elements."""
-    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+    return hnp.array_shapes(
+        min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side
+    )
 
 
 def _push_away(values: np.ndarray, avoid: tuple[float, ...], margin: float) -> np.ndarray:
@@ -151,7 +153,9 @@ def axes(ndim: int, *, allow_none: bool = True, allow_tuple: bool = True) -> Any
         options.append(st.integers(-ndim, ndim - 1))
         if allow_tuple:
             options.append(
-                st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(tuple)
+                st.lists(st.integers(0, ndim - 1), min_size=1, max_size=ndim, unique=True).map(
+                    tuple
+                )
             )
     elif allow_tuple or not options:
         options.append(st.just(()))

@@ -64,10 +64,18 @@ def _as_arrays(names: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit(
-    model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, epochs: int,
-    batch_size: int | None = None, validation: tuple[Any, Any] | None = None,
-    seed: int | np.random.Generator | None = None, verbose: bool = False,
-    patience: int | None = None, callback: Callable[[int], Any] | None = None,
+    model: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    X: Any,
+    y: Any,
+    epochs: int,
+    batch_size: int | None = None,
+    validation: tuple[Any, Any] | None = None,
+    seed: int | np.random.Generator | None = None,
+    verbose: bool = False,
+    patience: int | None = None,
+    callback: Callable[[int], Any] | None = None,
 ) -> History:
     """Train ``model`` to minimise ``loss_fn(model(X), y)`` with ``optimizer``.
 
@@ -120,7 +128,7 @@ def fit(
             model.train()
             order = rng.permutation(n) if batch < n else np.arange(n)
             for start in range(0, n, batch):
-                rows = order[start:start + batch]
+                rows = order[start : start + batch]
                 optimizer.zero_grad()
                 loss_fn(model(Tensor(X[rows])), Tensor(y[rows])).backward()
                 optimizer.step()
@@ -138,8 +146,10 @@ def fit(
                 waited += 1
             if verbose:
                 shown = f" val_loss {history.val_loss[-1]:.6g}" if val is not None else ""
-                print(f"epoch {epoch + 1}/{epochs} train_loss {history.train_loss[-1]:.6g}{shown}",
-                      file=sys.stderr)
+                print(
+                    f"epoch {epoch + 1}/{epochs} train_loss {history.train_loss[-1]:.6g}{shown}",
+                    file=sys.stderr,
+                )
             if callback is not None:
                 callback(epoch + 1)
             if patience is not None and waited >= patience:

@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "check_X_y",
     "check_choice",
     "check_finite_array",
     "check_in_range",
-    "check_nonnegative",
     "check_int",
+    "check_nonnegative",
     "check_positive",
-    "check_X_y",
 ]
 
 
@@ -53,7 +53,7 @@ def check_positive(name: str, value: Any) -> float:
 
 
 def check_int(name: str, value: Any, minimum: int = 1) -> int:
-    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise TypeError/ValueError.
+    """Return ``value`` as an int if it is an integer ``>= minimum``; else TypeError/ValueError.
 
     Integral floats such as ``1000.0`` are refused, as scikit-learn does: a
     count given as a float is usually a mistake.
@@ -90,7 +90,9 @@ def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> Any:
     return value
 
 
-def check_finite_array(name: str, array: Any, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+def check_finite_array(
+    name: str, array: Any, *, ndim: int | tuple[int, ...] | None = None
+) -> np.ndarray:
     """Return ``array`` as a floating numpy array after checking it.
 
     Integer and boolean input is cast to float64; floating input keeps its
@@ -117,7 +119,9 @@ def check_finite_array(name: str, array: Any, *, ndim: int | tuple[int, ...] | N
                     "; reshape it with array.reshape(-1, 1) if it holds one feature, "
                     "or array.reshape(1, -1) if it holds one sample"
                 )
-            raise ValueError(f"{name} must be {want}, got a {arr.ndim}-D array of shape {arr.shape}{hint}")
+            raise ValueError(
+                f"{name} must be {want}, got a {arr.ndim}-D array of shape {arr.shape}{hint}"
+            )
     if not np.isfinite(arr).all():
         bad = ~np.isfinite(arr)
         first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -142,7 +146,8 @@ def check_X_y(
     y = check_finite_array("y", y, ndim=(1, 2))
     if X.shape[0] != y.shape[0]:
         raise ValueError(
-            f"X and y have different numbers of samples: X has shape {X.shape}, y has shape {y.shape}"
+            f"X and y have different numbers of samples: "
+            f"X has shape {X.shape}, y has shape {y.shape}"
         )
     if X.shape[0] == 0:
         raise ValueError(f"X has no samples (shape {X.shape})")

@@ -132,7 +132,9 @@ def render(tensor: Tensor, path: str | Path, labels: Mapping[str, Tensor] | None
         )
     result = subprocess.run(
         [dot, f"-T{fmt}", "-o", str(path)],
-        input=source.encode("utf-8"), capture_output=True, check=False,
+        input=source.encode("utf-8"),
+        capture_output=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(
