@@ -22,9 +22,9 @@ penalty               value added to the objective  ``grad(w)``  ``prox(w, t)``
 ====================  ============================  ===========  =========================
 
 (a = alpha, r = l1_ratio.) With the data term (1/(2n))‖y − Xw − b‖²,
-``L1(alpha)`` is scikit-learn's ``Lasso(alpha)``, ``ElasticNet(alpha, r)`` its ``ElasticNet(alpha, r)``, and
-``L2(alpha)`` its ``Ridge(alpha·n)``; ``L2(alpha)`` with plain SGD is PyTorch's
-``weight_decay=alpha``.
+``L1(alpha)`` is scikit-learn's ``Lasso(alpha)``, ``ElasticNet(alpha, r)``
+its ``ElasticNet(alpha, r)``, and ``L2(alpha)`` its ``Ridge(alpha·n)``;
+``L2(alpha)`` with plain SGD is PyTorch's ``weight_decay=alpha``.
 
 A penalty can also be *called* on parameters -- ``loss = mse + penalty(model)``
 -- to get a differentiable Tensor. Autograd then sees L1 through a
