@@ -13,15 +13,25 @@ def python_blocks(path: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
 
 
+def run_blocks(path: Path) -> dict:
+    """Run a document's python blocks in order, in one namespace, as a reader would."""
+    namespace: dict = {"__name__": path.stem}
+    for block in python_blocks(path):
+        exec(compile(block, path.name, "exec"), namespace)
+    return namespace
+
+
 def test_readme_python_blocks_run_in_order():
-    """Each README block runs (later blocks may use names from earlier ones, as a reader would)."""
-    namespace: dict = {"__name__": "readme"}
-    blocks = python_blocks(ROOT / "README.md")
-    assert len(blocks) >= 4
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), namespace)
+    assert len(python_blocks(ROOT / "README.md")) >= 4
+    namespace = run_blocks(ROOT / "README.md")
     # the property test defined in the README is a real hypothesis test: run it too
     namespace["test_softplus"]()
+
+
+def test_internals_python_blocks_run(capsys):
+    run_blocks(ROOT / "docs" / "internals.md")
+    out = capsys.readouterr().out
+    assert "mean ['power']" in out and out.count("digraph") == 1
 
 
 LINK = re.compile(r"\[`?([^\]`]+?)`?\]\((\.\./)?(tinyreg/[\w/]+\.py)#L(\d+)\)")
