@@ -59,8 +59,9 @@ def sgd_reference(
             buf = d.copy() if buf is None else momentum * buf + (1 - dampening) * d
             d = d + momentum * buf if nesterov else buf
         w = w - lr * d
-        if l1:
-            w = soft_threshold(w, lr * l1)
+        if l1:  # the prox step is the settled step: the buffer tends to d / (1 - momentum)
+            step = lr * (1 - dampening) / (1 - momentum) if momentum else lr
+            w = soft_threshold(w, step * l1)
     return w
 
 
@@ -109,8 +110,10 @@ def test_sgd_with_l1_is_a_gradient_step_then_the_soft_threshold(name):
     w, _ = make_params()
     w0 = w.data.copy()
     gw = gradients(w.shape, seed=3)
-    (got_w,) = run(optim.SGD([w], lr=0.1, penalty=penalties.L1(1.0), **settings), [w], [gw])
-    expected = sgd_reference(w0, gw, 0.1, l1=1.0, **settings)
+    # the prox threshold is lr·alpha·(1 - dampening)/(1 - momentum): keep it at 0.1 in every setting
+    alpha = (1 - settings.get("momentum", 0.0)) / (1 - settings.get("dampening", 0.0))
+    (got_w,) = run(optim.SGD([w], lr=0.1, penalty=penalties.L1(alpha), **settings), [w], [gw])
+    expected = sgd_reference(w0, gw, 0.1, l1=alpha, **settings)
     np.testing.assert_allclose(got_w, expected, **TIGHT)
     np.testing.assert_array_equal(got_w == 0.0, expected == 0.0)
     assert 0 < np.count_nonzero(expected == 0.0) < expected.size
@@ -489,7 +492,7 @@ def test_bad_optimizer_state_dict_lists_every_problem():
     bad["param_groups"][0]["momentum"] = -1.0
     with pytest.raises(ValueError) as info:
         opt.load_state_dict(bad)
-    assert "momentum_buffer" in str(info.value) and "momentum must be >= 0" in str(info.value)
+    assert "momentum_buffer" in str(info.value) and "momentum must be in [0.0, 1.0)" in str(info.value)
 
 
 # ---------------------------------------------------------------------------

@@ -595,15 +595,17 @@ def unbroadcast(grad: Any, shape: tuple[int, ...], op_name: str | None = None) -
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
-    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, grad.shape[lead:], strict=True)):
+    if lead > 0:  # axes that broadcasting added in front
+        grad = np.asarray(grad.sum(axis=tuple(range(lead))))  # an array even when 0-d
+    if lead >= 0 and grad.shape != shape:  # axes where the input had size 1
+        stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+        grad = grad.sum(axis=stretched, keepdims=True)
+    if grad.shape != shape:
         raise ValueError(
             f"backward of op {op_name!r} returned a gradient of shape {grad.shape} "
             f"for an input of shape {shape}"
         )
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
-    )
-    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+    return grad
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:

@@ -87,7 +87,7 @@ def _reduce(values: np.ndarray, reduction: str) -> tuple[np.ndarray, Callable[[A
     check_choice("reduction", reduction, REDUCTIONS)
     if reduction == "mean":
         n = max(values.size, 1)
-        return np.mean(values), lambda g: g / n
+        return values.sum() / n, lambda g: g / n
     if reduction == "sum":
         return np.sum(values), lambda g: g
     return values, lambda g: g

@@ -4,10 +4,15 @@ Every optimizer step, for each parameter w with a gradient, is
 
     d  = w.grad + penalty.grad(w)       (the smooth part of the penalty)
     w ← update(w, d)                     (SGD, Adam, ... : in place)
-    w ← penalty.prox(w, lr)              (the non-smooth part: exact zeros for L1)
+    w ← penalty.prox(w, t)               (the non-smooth part: exact zeros for L1)
 
 -- proximal gradient descent, which converges to the minimiser of
-loss + penalty. The penalty applies only to parameters with
+loss + penalty. The proximal step t is the step the update takes per unit
+of gradient once it has settled: ``lr`` for plain SGD,
+lr·(1 − dampening)/(1 − momentum) with momentum (the momentum buffer
+settles at d/(1 − momentum)), and lr/(√v̂ + eps) per coordinate for Adam.
+With t = lr instead, SGD with momentum m would converge to the solution
+for the penalty scaled by (1 − m), and Adam to one scaled per coordinate. The penalty applies only to parameters with
 ``regularize=True`` (weights, not ``Linear.bias``) unless a parameter group
 sets ``"regularize"`` to True or False for all of its parameters.
 
@@ -109,16 +114,16 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            penalty, lr, override = group["penalty"], group["lr"], group["regularize"]
+            penalty, override = group["penalty"], group["regularize"]
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 regularized = getattr(p, "regularize", True) if override is None else override
                 penalized = penalty is not None and regularized
                 grad = p.grad + penalty.grad(p.data) if penalized else p.grad
-                self._update(p, grad, group, self.state.setdefault(p, {}), regularized)
+                step = self._update(p, grad, group, self.state.setdefault(p, {}), regularized)
                 if penalized:
-                    shrunk = penalty.prox(p.data, lr)
+                    shrunk = penalty.prox(p.data, step)
                     if shrunk is not p.data:
                         np.copyto(p.data, shrunk, casting="unsafe")
         return loss
@@ -130,8 +135,12 @@ class Optimizer:
         group: dict[str, Any],
         state: dict[str, Any],
         regularized: bool,
-    ) -> None:
-        """Update ``p.data`` in place from ``grad``; must not modify ``grad``."""
+    ) -> float | np.ndarray:
+        """Update ``p.data`` in place from ``grad`` (never modifying ``grad``).
+
+        Returns the proximal step t: the settled step per unit of gradient, a
+        number or an array of per-coordinate steps.
+        """
         raise NotImplementedError
 
     # -- saving and loading -------------------------------------------------------
@@ -225,8 +234,9 @@ class SGD(Optimizer):
         d ← d + momentum·b   if nesterov   else   b
         w ← w − lr·d
 
-    then the penalty's proximal step. ``SGD(..., penalty=L2(a))`` equals
-    PyTorch's ``SGD(..., weight_decay=a)``.
+    then the penalty's proximal step with t = lr·(1 − dampening)/(1 − momentum)
+    (just lr without momentum). ``SGD(..., penalty=L2(a))`` equals PyTorch's
+    ``SGD(..., weight_decay=a)``.
     """
 
     def __init__(
@@ -251,8 +261,8 @@ class SGD(Optimizer):
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
-        momentum = check_nonnegative("momentum", group["momentum"])
-        dampening = check_nonnegative("dampening", group["dampening"])
+        momentum = check_in_range("momentum", group["momentum"], 0.0, 1.0, closed=(True, False))
+        dampening = check_in_range("dampening", group["dampening"], 0.0, 1.0)
         if group["nesterov"] and (momentum == 0 or dampening != 0):
             raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
 
@@ -267,6 +277,9 @@ class SGD(Optimizer):
                 buf += (1.0 - group["dampening"]) * grad
             grad = grad + momentum * buf if group["nesterov"] else buf
         p.data -= group["lr"] * grad
+        if not momentum:
+            return group["lr"]
+        return group["lr"] * (1.0 - group["dampening"]) / (1.0 - momentum)
 
 
 def _pair(betas: Any) -> Any:
@@ -283,6 +296,9 @@ class Adam(Optimizer):
 
         m ← β1·m + (1 − β1)·d            v ← β2·v + (1 − β2)·d²
         w ← w − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps)
+
+    then the penalty's proximal step with the per-coordinate step
+    t = lr / (√v / √(1 − β2ᵗ) + eps), so that L1 converges to the lasso.
     """
 
     def __init__(
@@ -318,6 +334,7 @@ class Adam(Optimizer):
         denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t)
         denom += group["eps"]
         p.data -= (group["lr"] / (1.0 - beta1**t)) * m / denom
+        return group["lr"] / denom
 
 
 class AdamW(Adam):
@@ -360,4 +377,4 @@ class AdamW(Adam):
     def _update(self, p, grad, group, state, regularized):
         if regularized and group["weight_decay"]:
             p.data *= 1.0 - group["lr"] * group["weight_decay"]
-        super()._update(p, grad, group, state, regularized)
+        return super()._update(p, grad, group, state, regularized)

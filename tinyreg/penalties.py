@@ -69,7 +69,8 @@ class Penalty:
     * ``value(w)``: R(w), a float;
     * ``grad(w)``: gradient of R's smooth part (an array shaped like w);
     * ``prox(w, t)``: proximal step of R's non-smooth part with step t
-      (return ``w`` itself when there is none);
+      (return ``w`` itself when there is none). t is a positive number, or
+      an array of per-coordinate steps shaped like w (Adam passes one);
     * ``subgradient(w)``: a subgradient of the whole of R, used only when
       the penalty is called to build a Tensor; defaults to ``grad(w)``.
     """
