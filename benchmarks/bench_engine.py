@@ -129,7 +129,7 @@ def make_matmul(size):
 def make_torch(size):
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count() or 1)))
     x, y, params = _data(size)
     _, n_in, hidden, n_out = SIZES[size]
     torch.manual_seed(0)
@@ -225,11 +225,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
     parser.add_argument("--quick", action="store_true", help="tiny run, for smoke tests")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="BLAS (and torch) threads in every engine's process; default: the libraries' own",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--size", default="seed", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=7, help=argparse.SUPPRESS)
     parser.add_argument("--number", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.threads:
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[variable] = str(args.threads)  # inherited by the engines' processes
     if args.child:
         args.engine = args.child
         child(args)
@@ -240,7 +248,7 @@ def main(argv=None):
     numbers = {"seed": 20 if args.quick else 2000, "mnist": 3 if args.quick else 100}
     results = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, "
-        f"numpy {np.__version__}",
+        f"numpy {np.__version__}, BLAS threads: {args.threads or 'default'}",
         "sizes": {},
     }
     rows = []

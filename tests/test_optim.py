@@ -492,7 +492,8 @@ def test_bad_optimizer_state_dict_lists_every_problem():
     bad["param_groups"][0]["momentum"] = -1.0
     with pytest.raises(ValueError) as info:
         opt.load_state_dict(bad)
-    assert "momentum_buffer" in str(info.value) and "momentum must be in [0.0, 1.0)" in str(info.value)
+    message = str(info.value)
+    assert "momentum_buffer" in message and "momentum must be in [0.0, 1.0)" in message
 
 
 # ---------------------------------------------------------------------------

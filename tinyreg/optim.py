@@ -12,9 +12,11 @@ of gradient once it has settled: ``lr`` for plain SGD,
 lr·(1 − dampening)/(1 − momentum) with momentum (the momentum buffer
 settles at d/(1 − momentum)), and lr/(√v̂ + eps) per coordinate for Adam.
 With t = lr instead, SGD with momentum m would converge to the solution
-for the penalty scaled by (1 − m), and Adam to one scaled per coordinate. The penalty applies only to parameters with
-``regularize=True`` (weights, not ``Linear.bias``) unless a parameter group
-sets ``"regularize"`` to True or False for all of its parameters.
+for the penalty scaled by (1 − m), and Adam to one scaled per coordinate.
+
+The penalty applies only to parameters with ``regularize=True`` (weights,
+not ``Linear.bias``) unless a parameter group sets ``"regularize"`` to True
+or False for all of its parameters.
 
 Parameter groups work as in PyTorch: pass a list of dicts, each with
 ``"params"`` and any hyper-parameters (``lr``, ``penalty``, ``momentum``, ...)
@@ -64,6 +66,8 @@ class Optimizer:
         self.defaults = {"penalty": None, "regularize": None, **defaults}
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
+        # One work array per parameter, reused by every step (not state: never saved).
+        self._scratch: dict[Tensor, np.ndarray] = {}
         if hasattr(params, "parameters"):
             params = params.parameters()
         groups = list(params)
@@ -120,13 +124,24 @@ class Optimizer:
                     continue
                 regularized = getattr(p, "regularize", True) if override is None else override
                 penalized = penalty is not None and regularized
-                grad = p.grad + penalty.grad(p.data) if penalized else p.grad
+                grad = (
+                    np.add(p.grad, penalty.grad(p.data), out=self.scratch(p))
+                    if penalized
+                    else p.grad
+                )
                 step = self._update(p, grad, group, self.state.setdefault(p, {}), regularized)
                 if penalized:
                     shrunk = penalty.prox(p.data, step)
                     if shrunk is not p.data:
                         np.copyto(p.data, shrunk, casting="unsafe")
         return loss
+
+    def scratch(self, p: Tensor) -> np.ndarray:
+        """A work array shaped like ``p``, allocated once: big temporaries cost page faults."""
+        work = self._scratch.get(p)
+        if work is None:
+            work = self._scratch[p] = np.empty_like(p.data)
+        return work
 
     def _update(
         self,
@@ -275,8 +290,8 @@ class SGD(Optimizer):
             else:
                 buf *= momentum
                 buf += (1.0 - group["dampening"]) * grad
-            grad = grad + momentum * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * grad
+            grad = np.add(grad, momentum * buf, out=self.scratch(p)) if group["nesterov"] else buf
+        p.data -= np.multiply(grad, group["lr"], out=self.scratch(p))
         if not momentum:
             return group["lr"]
         return group["lr"] * (1.0 - group["dampening"]) / (1.0 - momentum)

@@ -122,12 +122,17 @@ def check_finite_array(
             raise ValueError(
                 f"{name} must be {want}, got a {arr.ndim}-D array of shape {arr.shape}{hint}"
             )
-    if not np.isfinite(arr).all():
+    # One summation pass finds NaN/inf (they propagate into the sum) without the
+    # n-by-p boolean temporary of isfinite(arr); only when the sum is not finite
+    # (bad values, or a sum that overflowed) is the array scanned element by element.
+    with np.errstate(all="ignore"):
+        total = arr.sum()
+    if not np.isfinite(total) and not np.isfinite(arr).all():
         bad = ~np.isfinite(arr)
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
             f"{name} contains {int(bad.sum())} non-finite value(s) (NaN or infinity); "
-            f"the first is {arr[first]!r} at index {first}"
+            f"the first is {arr[first].item()!r} at index {first}"
         )
     return arr
 

@@ -1,0 +1,511 @@
+"""Lasso: coordinate descent vs FISTA vs tinyreg.optim (L1 prox; L1 by autograd) vs scikit-learn.
+
+Problems: standardized Gaussian X (n, p) -- (442×10) diabetes-sized,
+(1000×100), (10000×500) -- with a true support of 10% of the features
+(coefficients ±U(1, 2)), y = Xw + 2 + N(0, 1) noise, and alpha at the
+universal threshold σ·√(2·log p / n), which keeps roughly the true support
+active (the table shows alpha / alpha_max and what was recovered).
+
+Every solver minimises (1/(2n))‖y − Xw − b‖² + alpha·‖w‖₁ and is run to a
+*relative duality gap* of 1e-6: gap / (‖y − ȳ‖²/n) ≤ 1e-6, which is
+scikit-learn's ``tol`` convention (and tinyreg's). The gap is the one of
+``tinyreg.linear`` (its ``_duality_gap``, reused here, on centred data);
+for the optimizer routes, whose intercept is an iterate too, the
+suboptimality of the intercept, (b − ȳ + x̄ᵀw)²/2, is added, so the value
+bounds the suboptimality of (w, b) together.
+
+* ``tinyreg CD`` -- ``linear.Lasso(alpha, solver="cd", tol=1e-6)``;
+* ``tinyreg FISTA`` -- ``linear.Lasso(alpha, solver="fista", tol=1e-6)``;
+* ``sklearn`` / ``sklearn (Gram)`` -- ``sklearn.linear_model.Lasso(alpha,
+  tol=1e-6)`` with its default ``precompute=False`` and with
+  ``precompute=True`` (the Gram form tinyreg's CD uses when n ≥ p);
+* ``SGD + L1 prox`` -- ``nn.Linear(p, 1)`` trained full batch with
+  ``optim.SGD(lr=1/L, penalty=penalties.L1(alpha))``: proximal gradient
+  descent; the gap is computed every 10 steps (included in the time);
+* ``SGD + Nesterov + L1 prox`` -- the same with Nesterov momentum
+  (√κ − 1)/(√κ + 1) (the prox then uses the settled step lr/(1 − momentum));
+* ``Adam + L1 prox`` -- ``optim.Adam(lr=0.1, penalty=penalties.L1(alpha))``
+  (prox with Adam's per-coordinate step);
+* ``L1 via autograd`` -- ``loss + penalties.L1(alpha)(model)`` and plain
+  SGD, same lr, as many steps as ``SGD + L1 prox`` took: a subgradient
+  method, which gives no exact zeros.
+
+Reported: median and min time to the target gap, iterations, the relative
+gap reached, support recovered against the true support, exact zeros, and
+the largest coefficient difference from a reference CD solution at
+tol = 1e-13. Then a 100-alpha ``linear.lasso_path`` against
+``sklearn.linear_model.lasso_path`` on the same grid and tol (time, largest
+coefficient difference).
+
+Options: ``--quick`` (small problems: seconds), ``--json PATH``,
+``--plot DIR`` (gap against iteration for the optimizer routes),
+``--threads N``. scikit-learn and matplotlib are optional.
+
+Run: ``python benchmarks/bench_lasso.py``
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import _common as C
+import numpy as np
+
+import tinyreg
+from tinyreg import linear, nn, optim, penalties
+from tinyreg.linear import _duality_gap  # the gap formula the solvers stop on
+
+TOL = 1e-6
+REF_TOL = 1e-13
+CHECK_EVERY = 10
+PATH_TOL = 1e-6
+SHAPES = [(442, 10), (1000, 100), (10_000, 500)]
+QUICK_SHAPES = [(442, 10), (1000, 100)]
+TARGET_SHAPE = (10_000, 500)
+
+sklearn_linear = C.optional_import("sklearn.linear_model")
+
+
+def make_problem(n: int, p: int, seed: int = 0) -> dict[str, Any]:
+    """Standardized Gaussian X, 10% true support, y = Xw + 2 + N(0, 1), alpha σ√(2·log p/n)."""
+    rng = np.random.default_rng([seed, n, p])
+    X = rng.standard_normal((n, p))
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    k = max(1, round(0.1 * p))
+    support = np.sort(rng.choice(p, size=k, replace=False))
+    w = np.zeros(p)
+    w[support] = rng.choice([-1.0, 1.0], size=k) * rng.uniform(1.0, 2.0, size=k)
+    sigma = 1.0
+    y = X @ w + 2.0 + sigma * rng.standard_normal(n)
+    yc = y - y.mean()
+    alpha_max = float(np.max(np.abs(X.T @ yc))) / n
+    alpha = sigma * math.sqrt(2.0 * math.log(p) / n)
+    return {"X": X, "y": y, "support": support, "w_true": w, "alpha": alpha, "alpha_max": alpha_max}
+
+
+class GapMonitor:
+    """Relative duality gap of (w, b) for the lasso on (X, y), with linear.py's formula."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, alpha: float):
+        self.x_mean, self.y_mean = X.mean(axis=0), float(y.mean())
+        self.Xc, self.yc = X - self.x_mean, y - self.y_mean
+        self.n = X.shape[0]
+        self.l1 = self.n * alpha
+        self.scale = float(self.yc @ self.yc)
+
+    def __call__(self, w: np.ndarray, b: float | None = None) -> float:
+        R = self.yc - self.Xc @ w
+        gap = _duality_gap(w, self.Xc.T @ R, float(R @ R), float(R @ self.yc), self.l1, 0.0)
+        if b is not None:  # the intercept's own suboptimality, on the same n-scaled objective
+            gap += 0.5 * self.n * (b - (self.y_mean - float(self.x_mean @ w))) ** 2
+        return gap / self.scale
+
+
+def support_summary(w: np.ndarray, true_support: np.ndarray) -> dict[str, Any]:
+    found = set(np.flatnonzero(w).tolist())
+    truth = set(true_support.tolist())
+    return {
+        "n_nonzero": len(found),
+        "n_zeros": int(w.size - len(found)),
+        "false_positives": len(found - truth),
+        "false_negatives": len(truth - found),
+        "exact": found == truth,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Estimators: tinyreg CD and FISTA, scikit-learn
+# ---------------------------------------------------------------------------
+
+
+def bench_estimators(prob: dict[str, Any], quick: bool) -> dict[str, Any]:
+    X, y, alpha = prob["X"], prob["y"], prob["alpha"]
+    max_iter = 100_000
+    functions: dict[str, Any] = {
+        "tinyreg CD": lambda: linear.Lasso(alpha, tol=TOL, max_iter=max_iter).fit(X, y),
+        "tinyreg FISTA": lambda: linear.Lasso(
+            alpha, tol=TOL, max_iter=max_iter, solver="fista"
+        ).fit(X, y),
+    }
+    if sklearn_linear is not None:
+        functions["sklearn"] = lambda: sklearn_linear.Lasso(alpha, tol=TOL, max_iter=max_iter).fit(
+            X, y
+        )
+        functions["sklearn (Gram)"] = lambda: sklearn_linear.Lasso(
+            alpha, tol=TOL, max_iter=max_iter, precompute=True
+        ).fit(X, y)
+    budget, min_repeats = (0.3, 3) if quick else (8.0, 5)
+    times, outputs, plan = C.time_interleaved(
+        functions,
+        min_repeats=min_repeats,
+        budget=budget,
+        cooldown=0.0 if quick else C.default_cooldown(),
+    )
+    results = {}
+    for name, est in outputs.items():
+        results[name] = {
+            "seconds": C.stats(times[name]),
+            "n_iter": int(est.n_iter_),
+            "coef": est.coef_,
+            "intercept": float(est.intercept_),
+        }
+    return {"estimators": results, "repeats": plan["repeats"]}
+
+
+# ---------------------------------------------------------------------------
+# tinyreg.optim routes
+# ---------------------------------------------------------------------------
+
+
+def bench_optimizers(
+    prob: dict[str, Any], L: float, kappa: float, monitor: GapMonitor, quick: bool
+) -> dict[str, Any]:
+    X, y, alpha = prob["X"], prob["y"], prob["alpha"]
+    p = X.shape[1]
+    Xt, yt = tinyreg.tensor(X), tinyreg.tensor(y[:, None])
+    momentum = (math.sqrt(kappa) - 1.0) / (math.sqrt(kappa) + 1.0)
+    max_iter = 300 if quick else 1000
+    repeats = 1 if quick else 3
+    l1 = penalties.L1(alpha)
+    routes = {
+        "SGD + L1 prox": ({"lr": 1.0 / L, "penalty": l1}, None),
+        "SGD + Nesterov + L1 prox": (
+            {"lr": 1.0 / L, "momentum": momentum, "nesterov": True, "penalty": l1},
+            None,
+        ),
+        "Adam + L1 prox": ({"lr": 0.1, "penalty": l1}, None),
+        "L1 via autograd (subgradient)": ({"lr": 1.0 / L}, l1),
+    }
+
+    def run(name: str, cap: int) -> tuple[dict[str, Any], np.ndarray, float]:
+        options, extra = routes[name]
+        tinyreg.manual_seed(0)
+        model = nn.Linear(p, 1)
+        cls = optim.Adam if name.startswith("Adam") else optim.SGD
+        opt = cls(model.parameters(), **options)
+        step = C.linear_model_step(model, opt, Xt, yt, extra)
+        weight, bias = model.weight.data, model.bias.data
+
+        def gap() -> float:
+            return monitor(weight[0], float(bias[0]))
+
+        if extra is not None:  # the subgradient route: a fixed number of steps, no target
+            result = C.train(step, gap, tol=-1.0, max_iter=cap, check_every=CHECK_EVERY)
+        else:
+            result = C.train(step, gap, tol=TOL, max_iter=cap, check_every=CHECK_EVERY)
+        return result, weight[0].copy(), float(bias[0])
+
+    out: dict[str, Any] = {}
+    for name in routes:
+        cap = max_iter
+        if name.startswith("L1 via autograd"):  # same number of steps as the prox route
+            cap = max(out["SGD + L1 prox"]["iterations"], 1)
+        runs = [run(name, cap) for _ in range(repeats)]
+        result, w, b = runs[0]
+        options = {k: v for k, v in routes[name][0].items() if k != "penalty"}
+        out[name] = {
+            "options": options,
+            "iterations": result["iterations"],
+            "reached": result["reached"] if routes[name][1] is None else None,
+            "seconds": C.stats([r[0]["seconds"] for r in runs]),
+            "rel_gap": result["final"],
+            "best_rel_gap": result["best"],
+            "curve": result["curve"],
+            "coef": w,
+            "intercept": b,
+        }
+    return out
+
+
+# ---------------------------------------------------------------------------
+# One problem, the table
+# ---------------------------------------------------------------------------
+
+
+def bench_problem(n: int, p: int, quick: bool) -> dict[str, Any]:
+    prob = make_problem(n, p)
+    X, y, alpha = prob["X"], prob["y"], prob["alpha"]
+    monitor = GapMonitor(X, y, alpha)
+    ref = linear.Lasso(alpha, tol=REF_TOL, max_iter=1_000_000).fit(X, y)
+    L, mu = C.hessian_bounds(X, 0.0)
+    entry: dict[str, Any] = {
+        "n": n,
+        "p": p,
+        "true_support_size": int(prob["support"].size),
+        "alpha": alpha,
+        "alpha_max": prob["alpha_max"],
+        "alpha_over_alpha_max": alpha / prob["alpha_max"],
+        "L": L,
+        "mu": mu,
+        "kappa": L / mu,
+        "reference": {
+            "tol": REF_TOL,
+            "rel_gap": monitor(ref.coef_),
+            **support_summary(ref.coef_, prob["support"]),
+        },
+    }
+    estimators = bench_estimators(prob, quick)
+    entry["repeats"] = estimators["repeats"]
+    optimizers = bench_optimizers(prob, L, L / mu, monitor, quick)
+    methods: dict[str, Any] = {}
+    for kind, group in (("estimator", estimators["estimators"]), ("optimizer", optimizers)):
+        for name, r in group.items():
+            coef = r.pop("coef")
+            r.pop("intercept")
+            if kind == "estimator":
+                r["rel_gap"] = monitor(coef)
+                r["reached"] = r["rel_gap"] <= TOL
+                r["iterations"] = r.pop("n_iter")
+            r["kind"] = kind
+            r["max_abs_diff_vs_cd"] = float(np.max(np.abs(coef - ref.coef_)))
+            r["support"] = support_summary(coef, prob["support"])
+            r["nonzero"] = np.flatnonzero(coef).tolist()
+            r["same_support_as_cd"] = bool(
+                np.array_equal(np.flatnonzero(coef), np.flatnonzero(ref.coef_))
+            )
+            methods[name] = r
+    entry["methods"] = methods
+    return entry
+
+
+def problems_table(entries: list[dict[str, Any]]) -> str:
+    header = [
+        "problem",
+        "method",
+        "median",
+        "min",
+        "iterations",
+        "rel. gap",
+        "support (true)",
+        "exact zeros",
+        "max |Δw| vs CD ref",
+    ]
+    rows = []
+    for e in entries:
+        problem = (
+            f"{e['n']}×{e['p']}, α = {e['alpha']:.3g} "
+            f"({e['alpha_over_alpha_max']:.2f}·α_max), |S| = {e['true_support_size']}"
+        )
+        for name, m in e["methods"].items():
+            s = m["support"]
+            if s["exact"]:
+                support = "exact"
+            else:
+                support = (
+                    f"{s['n_nonzero']} nonzero: +{s['false_positives']} −{s['false_negatives']}"
+                )
+            if m["kind"] == "optimizer" and m["reached"] is not None and not m["reached"]:
+                its = f"not reached ({m['iterations']})"
+            else:
+                its = str(m["iterations"])
+            rows.append(
+                [
+                    problem,
+                    name,
+                    C.fmt_time(m["seconds"]["median"]),
+                    C.fmt_time(m["seconds"]["min"]),
+                    its,
+                    C.fmt_num(m["rel_gap"]),
+                    support,
+                    str(s["n_zeros"]),
+                    C.fmt_num(m["max_abs_diff_vs_cd"]),
+                ]
+            )
+        if sklearn_linear is None:
+            rows.append([problem, "sklearn", "not installed", "", "", "", "", "", ""])
+    return C.table(header, rows, "llrrrrlrr")
+
+
+# ---------------------------------------------------------------------------
+# Paths
+# ---------------------------------------------------------------------------
+
+
+def bench_path(n: int, p: int, quick: bool) -> dict[str, Any]:
+    prob = make_problem(n, p)
+    Xc = prob["X"] - prob["X"].mean(axis=0)
+    yc = prob["y"] - prob["y"].mean()
+    alpha_max = float(np.max(np.abs(Xc.T @ yc))) / n
+    grid = np.geomspace(alpha_max, 1e-3 * alpha_max, num=100)  # both libraries' default grid
+    functions: dict[str, Any] = {
+        "tinyreg lasso_path": lambda: linear.lasso_path(
+            Xc, yc, alphas=grid, tol=PATH_TOL, max_iter=100_000
+        ),
+    }
+    if sklearn_linear is not None:
+        functions["sklearn lasso_path"] = lambda: sklearn_linear.lasso_path(
+            Xc, yc, alphas=grid, tol=PATH_TOL, max_iter=100_000
+        )
+    budget, min_repeats = (0.3, 1) if quick else (10.0, 3)
+    times, outputs, plan = C.time_interleaved(
+        functions,
+        min_repeats=min_repeats,
+        max_repeats=9,
+        budget=budget,
+        cooldown=0.0 if quick else C.default_cooldown(),
+    )
+    entry: dict[str, Any] = {
+        "n": n,
+        "p": p,
+        "n_alphas": int(grid.size),
+        "tol": PATH_TOL,
+        "repeats": plan["repeats"],
+        "seconds": {name: C.stats(t) for name, t in times.items()},
+    }
+    ours = outputs["tinyreg lasso_path"][1]
+    entry["max_rel_gap"] = float(np.max(outputs["tinyreg lasso_path"][2]) * n / (yc @ yc))
+    if "sklearn lasso_path" in outputs:
+        theirs = outputs["sklearn lasso_path"][1]
+        entry["max_abs_diff"] = float(np.max(np.abs(ours - theirs)))
+        entry["max_coef"] = float(np.max(np.abs(theirs)))
+        entry["ratio_to_sklearn"] = (
+            entry["seconds"]["tinyreg lasso_path"]["median"]
+            / entry["seconds"]["sklearn lasso_path"]["median"]
+        )
+        same_zeros = np.all((ours == 0) == (theirs == 0), axis=0)
+        entry["same_zero_pattern_points"] = int(np.sum(same_zeros))
+    return entry
+
+
+def paths_table(entries: list[dict[str, Any]]) -> str:
+    header = [
+        "shape",
+        "tinyreg median",
+        "tinyreg min",
+        "sklearn median",
+        "sklearn min",
+        "× sklearn",
+        "max |Δcoef|",
+        "max |coef|",
+        "same zeros (of 100 alphas)",
+    ]
+    rows = []
+    for e in entries:
+        ours = e["seconds"]["tinyreg lasso_path"]
+        theirs = e["seconds"].get("sklearn lasso_path")
+        rows.append(
+            [
+                f"{e['n']}×{e['p']}",
+                C.fmt_time(ours["median"]),
+                C.fmt_time(ours["min"]),
+                C.fmt_time(theirs["median"]) if theirs else "not installed",
+                C.fmt_time(theirs["min"]) if theirs else "",
+                C.fmt_num(e.get("ratio_to_sklearn"), ".2f"),
+                C.fmt_num(e.get("max_abs_diff")),
+                C.fmt_num(e.get("max_coef"), ".3g"),
+                str(e.get("same_zero_pattern_points", "–")),
+            ]
+        )
+    return C.table(header, rows, "lrrrrrrrr")
+
+
+def evaluate_targets(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    targets: dict[str, Any] = {}
+    for e in entries:
+        if (e["n"], e["p"]) != TARGET_SHAPE or "sklearn" not in e["methods"]:
+            continue
+        cd = e["methods"]["tinyreg CD"]
+        for name in ("sklearn", "sklearn (Gram)"):
+            sk = e["methods"][name]
+            ratio = cd["seconds"]["median"] / sk["seconds"]["median"]
+            ratio_min = cd["seconds"]["min"] / sk["seconds"]["min"]
+            same = cd["nonzero"] == sk["nonzero"]
+            targets[f"cd_within_2x_of_{name.replace(' ', '_')}_at_10000x500"] = {
+                "ratio_median": ratio,
+                "ratio_min": ratio_min,
+                "identical_support": same,
+                "met": ratio <= 2.0 and same,
+            }
+    return targets
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = C.make_parser(__doc__.split("\n")[0])
+    args = parser.parse_args(argv)
+    code = C.reexec_with_threads(args.threads, __file__, argv)
+    if code is not None:
+        return code
+    warnings.simplefilter("ignore", category=linear.ConvergenceWarning)
+
+    info = C.machine_info()
+    print(
+        f"# Lasso benchmark (target: relative duality gap ≤ {TOL:g})\n\n"
+        f"Machine: {C.machine_line(info)}\n"
+    )
+    note = C.busy_note(info)
+    if note:
+        print(note + "\n")
+    shapes = QUICK_SHAPES if args.quick else SHAPES
+    entries = [bench_problem(n, p, args.quick) for n, p in shapes]
+    print("## Time to the target gap\n")
+    if sklearn_linear is None:
+        print("(scikit-learn not installed: its rows are empty)\n")
+    print(problems_table(entries))
+    print(
+        f"\nrel. gap = duality gap / (‖y − ȳ‖²/n) at the returned solution; optimizer routes "
+        f"check it every {CHECK_EVERY} steps (inside the timing). support: 'exact' when the "
+        f"nonzeros are the true support, else +false positives −false negatives. CD ref: "
+        f"linear.Lasso(tol={REF_TOL:g}). Rounds: "
+        + ", ".join(f"{e['n']}×{e['p']}: {e['repeats']}" for e in entries)
+    )
+    for e in entries:
+        print(
+            f"- {e['n']}×{e['p']}: L = {e['L']:.3f}, κ = {e['kappa']:.2f}, "
+            f"CD ref support: {'exact' if e['reference']['exact'] else e['reference']}"
+        )
+
+    paths = [bench_path(n, p, args.quick) for n, p in shapes]
+    print(
+        f"\n## lasso_path, 100 alphas (same grid and tol = {PATH_TOL:g}; centred data, "
+        "no intercept)\n"
+    )
+    print(paths_table(paths))
+
+    plots = []
+    if args.plot:
+        for e in entries:
+            path = Path(args.plot) / f"lasso_convergence_{e['n']}x{e['p']}.png"
+            curves = {name: m["curve"] for name, m in e["methods"].items() if "curve" in m}
+            title = f"Lasso through tinyreg.optim, {e['n']}×{e['p']}"
+            if C.plot_curves(path, title, curves, "relative duality gap", TOL):
+                plots.append(str(path))
+        print("\nPlots: " + (", ".join(plots) if plots else "skipped (matplotlib not installed)"))
+
+    targets = evaluate_targets(entries)
+    if targets:
+        print("\n## Targets\n")
+        for name, t in targets.items():
+            shown = {k: v for k, v in t.items() if k != "met"}
+            print(f"- {name}: {'MET' if t['met'] else 'NOT MET'} {shown}")
+    C.finish_info(info)
+    print(f"\nLoad average at end: {info['loadavg_end']}")
+
+    if args.json:
+        C.write_json(
+            args.json,
+            {
+                "benchmark": "lasso",
+                "machine": info,
+                "settings": {
+                    "tol": TOL,
+                    "reference_tol": REF_TOL,
+                    "check_every": CHECK_EVERY,
+                    "path_tol": PATH_TOL,
+                    "quick": args.quick,
+                },
+                "problems": entries,
+                "paths": paths,
+                "targets": targets,
+                "plots": plots,
+            },
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The ridge and lasso benchmarks run (``--quick``) and what they report is correct.
+
+Each script runs in a subprocess, from a temporary directory, and writes
+its JSON. The checks are on structure and on the coefficient differences
+the scripts report -- correctness, never timing: a busy machine must not
+fail these tests.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_script(name: str, tmp_path: Path) -> tuple[str, dict]:
+    out_json = tmp_path / f"{name}.json"
+    script = ROOT / "benchmarks" / f"{name}.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--quick", "--json", str(out_json)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,  # the scripts must not depend on the working directory
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout, json.loads(out_json.read_text())
+
+
+def has_module(name: str) -> bool:
+    try:
+        __import__(name)
+    except ImportError:
+        return False
+    return True
+
+
+def test_bench_ridge_quick(tmp_path):
+    stdout, results = run_script("bench_ridge", tmp_path)
+    assert "| shape (n×p) | implementation | median | min |" in stdout
+    assert "## Gradient training" in stdout
+    assert results["benchmark"] == "ridge"
+    assert results["settings"]["quick"] is True
+    for key in ("platform", "cores", "numpy", "sklearn", "loadavg_start"):
+        assert key in results["machine"]
+
+    entries = results["closed_form"]
+    assert {(e["n"], e["p"]) for e in entries} >= {(1000, 10)}
+    assert {e["form"] for e in entries} == {"primal", "dual"}
+    have_scipy, have_sklearn = has_module("scipy"), has_module("sklearn")
+    for e in entries:
+        for solver in ("cholesky", "svd", "auto"):
+            name = f"tinyreg {solver}"
+            assert e["seconds"][name]["median"] > 0
+            assert e["solver_used"][name] in ("cholesky", "svd")
+            if have_scipy:
+                assert e["rel_diff_vs_floor"][name] < 1e-9
+            if have_sklearn:
+                assert e["rel_diff_vs_sklearn"][name] < 1e-9
+        if have_scipy and have_sklearn:
+            assert e["rel_diff_vs_sklearn"]["LAPACK floor"] < 1e-9
+
+    (train,) = results["training"]
+    assert (train["n"], train["p"]) == (1000, 10)
+    assert train["L"] >= train["mu"] > 0
+    for name in ("SGD", "SGD + Nesterov", "Adam lr=0.1", "Adam lr=0.01"):
+        method = train["methods"][name]
+        assert method["curve"][0][0] == 0 and len(method["curve"]) == method["iterations"] + 1
+        assert method["final_error"] == method["curve"][-1][1]
+    for name in ("SGD", "SGD + Nesterov"):  # well conditioned: lr = 1/L gets there quickly
+        assert train["methods"][name]["reached"]
+        assert train["methods"][name]["final_error"] <= 1e-6
+        assert train["methods"][name]["intercept_error"] < 1e-4
+
+    if have_scipy and have_sklearn:
+        agree = results["targets"]["agrees_with_sklearn_to_1e-9"]
+        assert agree["met"] and agree["max_rel_diff"] < 1e-9
+
+
+def test_bench_lasso_quick(tmp_path):
+    stdout, results = run_script("bench_lasso", tmp_path)
+    assert "| problem | method | median | min |" in stdout
+    assert "## lasso_path" in stdout
+    assert results["benchmark"] == "lasso"
+    assert results["settings"]["quick"] is True
+    tol = results["settings"]["tol"]
+    have_sklearn = has_module("sklearn")
+
+    problems = results["problems"]
+    assert [(e["n"], e["p"]) for e in problems] == [(442, 10), (1000, 100)]
+    for e in problems:
+        assert 0 < e["alpha"] < e["alpha_max"]
+        assert e["reference"]["rel_gap"] <= 1e-12
+        methods = e["methods"]
+        expected = {
+            "tinyreg CD",
+            "tinyreg FISTA",
+            "SGD + L1 prox",
+            "SGD + Nesterov + L1 prox",
+            "Adam + L1 prox",
+            "L1 via autograd (subgradient)",
+        }
+        if have_sklearn:
+            expected |= {"sklearn", "sklearn (Gram)"}
+        assert set(methods) == expected
+        # every solver that claims the target gap reaches it, and lands next to the reference
+        proximal = ("SGD + L1 prox", "SGD + Nesterov + L1 prox", "Adam + L1 prox")
+        for name in ("tinyreg CD", "tinyreg FISTA", *proximal) + (
+            ("sklearn", "sklearn (Gram)") if have_sklearn else ()
+        ):
+            m = methods[name]
+            assert m["reached"] and m["rel_gap"] <= tol, name
+            assert m["max_abs_diff_vs_cd"] < 1e-3, name
+        for name in ("tinyreg CD", *proximal) + (("sklearn",) if have_sklearn else ()):
+            assert methods[name]["same_support_as_cd"], name  # exact zeros where CD has them
+        if have_sklearn:
+            assert methods["tinyreg CD"]["max_abs_diff_vs_cd"] < 1e-6
+            assert methods["tinyreg CD"]["nonzero"] == methods["sklearn"]["nonzero"]
+        # L1 through autograd: a subgradient method, no exact zeros
+        assert methods["L1 via autograd (subgradient)"]["support"]["n_zeros"] == 0
+
+    for path in results["paths"]:
+        assert path["n_alphas"] == 100
+        assert path["max_rel_gap"] <= path["tol"]
+        if have_sklearn:
+            assert path["max_abs_diff"] < 1e-3 * max(1.0, path["max_coef"])
+
+
+@pytest.mark.parametrize("name", ["bench_ridge", "bench_lasso"])
+def test_bench_help_mentions_the_options(name):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    for option in ("--json", "--quick", "--plot", "--threads"):
+        assert option in done.stdout
