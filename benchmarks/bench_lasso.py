@@ -282,13 +282,13 @@ def problems_table(entries: list[dict[str, Any]]) -> str:
         "rel. gap",
         "support (true)",
         "exact zeros",
-        "max |Δw| vs CD ref",
+        "max \\|Δw\\| vs CD ref",
     ]
     rows = []
     for e in entries:
         problem = (
             f"{e['n']}×{e['p']}, α = {e['alpha']:.3g} "
-            f"({e['alpha_over_alpha_max']:.2f}·α_max), |S| = {e['true_support_size']}"
+            f"({e['alpha_over_alpha_max']:.2f}·α_max), \\|S\\| = {e['true_support_size']}"
         )
         for name, m in e["methods"].items():
             s = m["support"]
@@ -379,8 +379,8 @@ def paths_table(entries: list[dict[str, Any]]) -> str:
         "sklearn median",
         "sklearn min",
         "× sklearn",
-        "max |Δcoef|",
-        "max |coef|",
+        "max \\|Δcoef\\|",
+        "max \\|coef\\|",
         "same zeros (of 100 alphas)",
     ]
     rows = []

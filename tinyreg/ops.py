@@ -17,6 +17,7 @@ no op here deals with broadcasting.
 from __future__ import annotations
 
 import builtins
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -161,7 +162,7 @@ def mean(x, *, axis: Axis = None, keepdims: bool = False):
     """Mean over ``axis``: each of the n averaged elements receives g / n."""
     out = np.mean(x, axis=axis, keepdims=keepdims)
     kept = _kept_shape(x.shape, axis)
-    count = x.size // builtins.max(int(np.prod(kept)), 1)
+    count = x.size // builtins.max(math.prod(kept), 1)
     return out, lambda g: np.broadcast_to(np.reshape(g, kept) / count, x.shape)
 
 
@@ -173,7 +174,7 @@ def var(x, *, axis: Axis = None, ddof: int = 0, keepdims: bool = False):
     """
     centred = x - np.mean(x, axis=axis, keepdims=True)
     kept = _kept_shape(x.shape, axis)
-    count = x.size // builtins.max(int(np.prod(kept)), 1)
+    count = x.size // builtins.max(math.prod(kept), 1)
     out = np.sum(centred * centred, axis=axis, keepdims=keepdims) / (count - ddof)
     return out, lambda g: np.reshape(g, kept) * (2 / (count - ddof)) * centred
 
