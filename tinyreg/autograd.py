@@ -314,10 +314,11 @@ class Tensor:
         # (``lambda g: g`` gives two inputs the same array; a user's seed
         # gradient belongs to the user). Anything else is copied first.
         handed_out = {id(seed)} if gradient is not None else set()
-        for node, grad in [*((t, g) for t, g in grads.items() if not t._parents), *retained]:
-            private = grad.base is None and grad.flags.writeable and id(grad) not in handed_out
-            handed_out.add(id(grad))
-            node._accumulate(grad, private)
+        for node, grad in grads.items():
+            if not node._parents:  # a leaf
+                node._accumulate(grad, _unshared(grad, handed_out))
+        for node, grad in retained:
+            node._accumulate(grad, _unshared(grad, handed_out))
         if not retain_graph:
             for node in order:
                 if node._parents:
@@ -533,14 +534,15 @@ def op(forward: Callable[..., tuple[Any, Any]]) -> Callable[..., Tensor]:
 
     @functools.wraps(forward)
     def apply(*inputs: Any, **options: Any) -> Tensor:
-        if not variadic and len(inputs) > n_inputs:
-            _move_to_options(name, inputs[n_inputs:], option_names, options)
-            inputs = inputs[:n_inputs]
-        elif not variadic and len(inputs) < n_inputs:  # omitted optional inputs take their defaults
-            given = len(inputs)
-            inputs = (*inputs, *defaults[given:])
-            if any(x is inspect.Parameter.empty for x in inputs):
-                raise TypeError(f"{name}() takes {n_inputs} inputs, got {given}")
+        if len(inputs) != n_inputs and not variadic:
+            if len(inputs) > n_inputs:
+                _move_to_options(name, inputs[n_inputs:], option_names, options)
+                inputs = inputs[:n_inputs]
+            else:  # omitted optional inputs take their defaults
+                given = len(inputs)
+                inputs = (*inputs, *defaults[given:])
+                if any(x is inspect.Parameter.empty for x in inputs):
+                    raise TypeError(f"{name}() takes {n_inputs} inputs, got {given}")
         arrays = [x.data if isinstance(x, Tensor) else _operand(x) for x in inputs]
         try:
             out, vjps = forward(*arrays, **options)
@@ -557,13 +559,22 @@ def op(forward: Callable[..., tuple[Any, Any]]) -> Callable[..., Tensor]:
         if len(vjps) != len(inputs):
             raise TypeError(f"op {name!r} returned {len(vjps)} VJPs for {len(inputs)} inputs")
         parents = tuple(
-            (x, vjp)
-            for x, vjp in zip(inputs, vjps, strict=True)
-            if vjp is not None and isinstance(x, Tensor) and x.requires_grad
+            [
+                (x, vjp)
+                for x, vjp in zip(inputs, vjps, strict=False)  # lengths checked above
+                if vjp is not None and isinstance(x, Tensor) and x.requires_grad
+            ]
         )
         return Tensor._from_op(out, parents, name)
 
     return apply
+
+
+def _unshared(grad: np.ndarray, handed_out: set[int]) -> bool:
+    """True if no one else can see ``grad``: it owns its memory, is writeable, and is new here."""
+    private = grad.base is None and grad.flags.writeable and id(grad) not in handed_out
+    handed_out.add(id(grad))
+    return private
 
 
 def _operand(x: Any) -> Any:
