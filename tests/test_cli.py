@@ -99,3 +99,32 @@ def test_help_explains_the_options():
     assert done.returncode == 0
     for option in ("--seed", "--samples", "--noise-features", "--plot", "--quiet", "tour"):
         assert option in done.stdout
+
+
+class FakeTerminal:
+    """A stderr that says it is a terminal, and records what is written to it."""
+
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_progress_line_only_on_a_terminal_and_not_with_quiet(monkeypatch, capsys):
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["--epochs", "3"]) == 0
+    assert "\r" in terminal.text and "epoch 3/3" in terminal.text
+    assert terminal.text.endswith("\r\033[K")  # the line is cleared before the table is printed
+    quiet = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert main(["--epochs", "3", "--quiet"]) == 0
+    assert quiet.text == ""
+    capsys.readouterr()

@@ -28,6 +28,11 @@ def test_readme_python_blocks_run_in_order():
     namespace["test_softplus"]()
 
 
+def test_regularization_python_blocks_run(capsys):
+    run_blocks(ROOT / "docs" / "regularization.md")
+    assert "[False False False  True  True  True]" in capsys.readouterr().out
+
+
 def test_internals_python_blocks_run(capsys):
     run_blocks(ROOT / "docs" / "internals.md")
     out = capsys.readouterr().out
