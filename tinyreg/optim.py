@@ -393,3 +393,6 @@ class AdamW(Adam):
         if regularized and group["weight_decay"]:
             p.data *= 1.0 - group["lr"] * group["weight_decay"]
         return super()._update(p, grad, group, state, regularized)
+
+
+from tinyreg import lr_scheduler  # noqa: E402, F401  (PyTorch's spelling: tinyreg.optim.lr_scheduler)
