@@ -148,22 +148,27 @@ def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _spread(g, kept: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
+    """``g`` (a reduction's gradient) copied back along the reduced axes: an array of ``shape``."""
+    grad = np.empty(shape, dtype=np.result_type(g))
+    grad[...] = np.reshape(g, kept)
+    return grad
+
+
 @op
 def sum(x, *, axis: Axis = None, keepdims: bool = False):
     """Sum over ``axis``: every summed element receives the output's gradient."""
     kept = _kept_shape(x.shape, axis)
-    return np.sum(x, axis=axis, keepdims=keepdims), lambda g: np.broadcast_to(
-        np.reshape(g, kept), x.shape
-    )
+    return x.sum(axis=axis, keepdims=keepdims), lambda g: _spread(g, kept, x.shape)
 
 
 @op
 def mean(x, *, axis: Axis = None, keepdims: bool = False):
     """Mean over ``axis``: each of the n averaged elements receives g / n."""
-    out = np.mean(x, axis=axis, keepdims=keepdims)
     kept = _kept_shape(x.shape, axis)
     count = x.size // builtins.max(math.prod(kept), 1)
-    return out, lambda g: np.broadcast_to(np.reshape(g, kept) / count, x.shape)
+    out = x.sum(axis=axis, keepdims=keepdims) / count
+    return out, lambda g: _spread(np.reshape(g, kept) / count, kept, x.shape)
 
 
 @op
@@ -172,10 +177,10 @@ def var(x, *, axis: Axis = None, ddof: int = 0, keepdims: bool = False):
 
     (The x̄ term's own derivative drops out because Σ(x − x̄) = 0.)
     """
-    centred = x - np.mean(x, axis=axis, keepdims=True)
     kept = _kept_shape(x.shape, axis)
     count = x.size // builtins.max(math.prod(kept), 1)
-    out = np.sum(centred * centred, axis=axis, keepdims=keepdims) / (count - ddof)
+    centred = x - x.sum(axis=axis, keepdims=True) / count
+    out = (centred * centred).sum(axis=axis, keepdims=keepdims) / (count - ddof)
     return out, lambda g: np.reshape(g, kept) * (2 / (count - ddof)) * centred
 
 
@@ -185,7 +190,7 @@ def _extremum(x, axis: Axis, keepdims: bool, reduce):
 
     def vjp(g):
         hits = x == out
-        return hits * (np.reshape(g, out.shape) / np.sum(hits, axis=axis, keepdims=True))
+        return hits * (np.reshape(g, out.shape) / hits.sum(axis=axis, keepdims=True))
 
     return (out if keepdims else np.squeeze(out, axis=axis)), vjp
 
@@ -193,13 +198,13 @@ def _extremum(x, axis: Axis, keepdims: bool, reduce):
 @op
 def max(x, *, axis: Axis = None, keepdims: bool = False):
     """Largest element over ``axis``; ties share the gradient equally."""
-    return _extremum(x, axis, keepdims, np.max)
+    return _extremum(x, axis, keepdims, np.ndarray.max)
 
 
 @op
 def min(x, *, axis: Axis = None, keepdims: bool = False):
     """Smallest element over ``axis``; ties share the gradient equally."""
-    return _extremum(x, axis, keepdims, np.min)
+    return _extremum(x, axis, keepdims, np.ndarray.min)
 
 
 @op
@@ -208,10 +213,10 @@ def logsumexp(x, *, axis: Axis = None, keepdims: bool = False):
 
     Shifting by the maximum keeps exp() from overflowing. d/dx = softmax(x).
     """
-    m = np.max(x, axis=axis, keepdims=True)
+    m = x.max(axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0.0)
     e = np.exp(x - m)
-    s = np.sum(e, axis=axis, keepdims=True)
+    s = e.sum(axis=axis, keepdims=True)
     out = np.log(s) + m
     return (
         out if keepdims else np.squeeze(out, axis=axis)
@@ -224,17 +229,17 @@ def softmax(x, *, axis: int = -1):
 
     With s = softmax(x): d/dx = s · (g − Σ g·s), the sum along ``axis``.
     """
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    s = e / np.sum(e, axis=axis, keepdims=True)
-    return s, lambda g: s * (g - np.sum(g * s, axis=axis, keepdims=True))
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    s = e / e.sum(axis=axis, keepdims=True)
+    return s, lambda g: s * (g - (g * s).sum(axis=axis, keepdims=True))
 
 
 @op
 def log_softmax(x, *, axis: int = -1):
     """x − logsumexp(x) along ``axis``: d/dx = g − softmax(x) · Σ g."""
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-    return out, lambda g: g - np.exp(out) * np.sum(g, axis=axis, keepdims=True)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return out, lambda g: g - np.exp(out) * g.sum(axis=axis, keepdims=True)
 
 
 # ---------------------------------------------------------------------------
