@@ -25,14 +25,11 @@ from tinyreg.linear import (
     NotFittedError,
     Ridge,
     RidgeCV,
-    _enet_coordinate_descent,
-    _enet_fista,
-    _make_form,
-    _ridge_cholesky,
-    _ridge_svd,
     enet_path,
     lasso_path,
 )
+from tinyreg.linear.elastic_net import _enet_coordinate_descent, _enet_fista, _make_form
+from tinyreg.linear.ridge import _ridge_cholesky, _ridge_svd
 
 # ---------------------------------------------------------------------------
 # Helpers: reference computations written from the math, independently of
