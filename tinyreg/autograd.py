@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -649,11 +649,6 @@ def _topological_order(root: Tensor) -> list[Tensor]:
             if parent not in visited:
                 stack.append((parent, False))
     return order
-
-
-def iter_graph(root: Tensor) -> Iterator[Tensor]:
-    """Yield ``root`` and every tensor recorded behind it, outputs before inputs."""
-    return reversed(_topological_order(root))
 
 
 from tinyreg import ops  # noqa: E402  (ops is built on the definitions above)
