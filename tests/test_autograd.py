@@ -799,3 +799,14 @@ def test_leaf_gradients_never_alias_each_other_or_the_seed():
     s.sum().backward()  # sum's VJP is a read-only broadcast view: .grad must be writeable
     assert s.grad.flags.writeable
     s.grad += 1
+
+
+def test_ops_accept_plain_numbers_and_lists():
+    """A lone number or list becomes an array (so reductions work on it); beside a tensor a
+    Python number keeps numpy's weak typing, so a float32 tensor stays float32."""
+    assert tr.sum(3.0).item() == 3.0
+    assert tr.max(2).item() == 2.0
+    assert tr.mean([1, 2, 3]).item() == 2.0
+    x32 = tr.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    assert (x32 * 2.0).dtype == np.float32
+    assert (2 + x32).dtype == np.float32

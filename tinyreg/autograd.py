@@ -531,6 +531,7 @@ def op(forward: Callable[..., tuple[Any, Any]]) -> Callable[..., Tensor]:
         p.default for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     name = forward.__name__.strip("_")
+    binary = variadic or n_inputs > 1
 
     @functools.wraps(forward)
     def apply(*inputs: Any, **options: Any) -> Tensor:
@@ -543,7 +544,7 @@ def op(forward: Callable[..., tuple[Any, Any]]) -> Callable[..., Tensor]:
                 inputs = (*inputs, *defaults[given:])
                 if any(x is inspect.Parameter.empty for x in inputs):
                     raise TypeError(f"{name}() takes {n_inputs} inputs, got {given}")
-        arrays = [x.data if isinstance(x, Tensor) else _operand(x) for x in inputs]
+        arrays = [x.data if isinstance(x, Tensor) else _operand(x, binary) for x in inputs]
         try:
             out, vjps = forward(*arrays, **options)
         except ValueError as error:
@@ -577,9 +578,15 @@ def _unshared(grad: np.ndarray, handed_out: set[int]) -> bool:
     return private
 
 
-def _operand(x: Any) -> Any:
-    """A non-tensor input as forward sees it: numbers and None stay as they are, the rest arrays."""
-    return x if x is None or isinstance(x, (int, float)) else np.asarray(x)
+def _operand(x: Any, keep_numbers: bool) -> Any:
+    """A non-tensor input as forward sees it: an array, or None.
+
+    Beside other inputs a Python number stays a number, so that, as in numpy,
+    ``float32_tensor * 2.0`` stays float32; a lone number becomes an array.
+    """
+    if x is None or (keep_numbers and isinstance(x, (int, float))):
+        return x
+    return np.asarray(x)
 
 
 def _move_to_options(
