@@ -52,11 +52,6 @@ __all__ = [
 Seed = int | np.random.Generator | None
 
 
-def _generator(seed: Seed) -> np.random.Generator:
-    """A generator for ``seed``: a fresh one for an int, the package generator for None."""
-    return resolve_generator(None) if seed is None else np.random.default_rng(seed)
-
-
 # ---------------------------------------------------------------------------
 # House prices: the seed tutorial's story
 # ---------------------------------------------------------------------------
@@ -134,7 +129,7 @@ def make_house_prices(
     n = check_int("n_samples", n_samples)
     n_noise = check_int("n_noise_features", n_noise_features, minimum=0)
     noise = check_nonnegative("noise", noise)
-    rng = _generator(seed)
+    rng = resolve_generator(seed)
 
     size = rng.lognormal(math.log(1800.0), 0.35, n)
     while (outside := (size < 800.0) | (size > 4000.0)).any():
@@ -175,7 +170,7 @@ def make_regression(
     if k > p:
         raise ValueError(f"n_informative must be <= n_features = {p}, got {k}")
     noise = check_nonnegative("noise", noise)
-    rng = _generator(seed)
+    rng = resolve_generator(seed)
     X = rng.standard_normal((n, p))
     coef = np.zeros(p)
     coef[rng.choice(p, size=k, replace=False)] = 100.0 * rng.random(k)
@@ -240,7 +235,7 @@ def make_polynomial_curve(
     """
     n = check_int("n_samples", n_samples)
     noise = check_nonnegative("noise", noise)
-    rng = _generator(seed)
+    rng = resolve_generator(seed)
     x = np.sort(rng.uniform(0.0, 1.0, n))
     y = sine_curve(x) + rng.normal(0.0, noise, n)
     return Curve(polynomial_features(x, degree), y, x, sine_curve)
@@ -264,7 +259,7 @@ def make_moons(
     """
     n = check_int("n_samples", n_samples)
     noise = check_nonnegative("noise", noise)
-    rng = _generator(seed)
+    rng = resolve_generator(seed)
     n_outer = (n + 1) // 2
     t_outer = np.linspace(0.0, np.pi, n_outer)
     t_inner = np.linspace(0.0, np.pi, n - n_outer)
@@ -295,7 +290,7 @@ def make_spirals(
     n = check_int("n_samples", n_samples)
     n_classes = check_int("n_classes", n_classes)
     noise = check_nonnegative("noise", noise)
-    rng = _generator(seed)
+    rng = resolve_generator(seed)
     counts = [n // n_classes + (k < n % n_classes) for k in range(n_classes)]
     X_parts, y_parts = [], []
     for k, m in enumerate(counts):
@@ -344,7 +339,7 @@ def train_test_split(
             f"test_size={test_size!r} leaves no training samples out of n_samples={n}; "
             "the test set needs 1..n_samples − 1 rows"
         )
-    order = _generator(seed).permutation(n)
+    order = resolve_generator(seed).permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 

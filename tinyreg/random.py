@@ -31,9 +31,14 @@ def default_generator() -> np.random.Generator:
     return _generator
 
 
-def resolve_generator(generator: np.random.Generator | None) -> np.random.Generator:
-    """``generator`` if given, else the package-level one."""
-    return _generator if generator is None else generator
+def resolve_generator(generator: np.random.Generator | int | None) -> np.random.Generator:
+    """The generator to draw from: the package-level one for None, ``generator``
+    itself for a Generator, a fresh generator seeded with it for an int."""
+    if generator is None:
+        return _generator
+    if isinstance(generator, (int, np.integer)):
+        return np.random.default_rng(generator)
+    return generator
 
 
 def randn(

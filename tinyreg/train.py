@@ -113,7 +113,7 @@ def fit(
             raise ValueError("early stopping (patience) needs validation=(X_val, y_val)")
     X, y = _as_arrays("X and y", X, y)
     val = None if validation is None else _as_arrays("validation X and y", *validation)
-    rng = resolve_generator(None) if seed is None else np.random.default_rng(seed)
+    rng = resolve_generator(seed)
     n = len(X)
     batch = n if batch_size is None else min(batch_size, n)
 
