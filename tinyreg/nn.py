@@ -35,7 +35,7 @@ from tinyreg import functional as F
 from tinyreg import ops
 from tinyreg.autograd import Tensor
 from tinyreg.random import resolve_generator
-from tinyreg.validation import check_choice, check_in_range
+from tinyreg.validation import check_choice, check_finite_array, check_in_range
 
 __all__ = [
     "BCEWithLogitsLoss",
@@ -213,14 +213,13 @@ class Module:
             value = np.asarray(
                 state_dict[key].data if isinstance(state_dict[key], Tensor) else state_dict[key]
             )
-            if value.dtype.kind not in "fiub":
-                problems.append(f"{key!r} holds {value.dtype} data, expected numbers")
-            elif value.shape != param.shape:
+            if value.shape != param.shape:
                 problems.append(f"{key!r} has shape {value.shape}, the model expects {param.shape}")
-            elif not np.isfinite(value).all():
-                problems.append(f"{key!r} contains NaN or infinite values")
-            else:
-                values[key] = value
+                continue
+            try:  # numbers only, all finite
+                values[key] = check_finite_array(repr(key), value)
+            except (TypeError, ValueError) as error:
+                problems.append(str(error))
         if problems:
             raise StateDictError(
                 f"cannot load state dict into {type(self).__name__} (nothing was changed):\n  "
