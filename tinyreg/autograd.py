@@ -116,8 +116,8 @@ def _as_float_array(data: Any, dtype: Any = None, copy: bool = False) -> np.ndar
             raise TypeError(
                 f"tinyreg tensors hold floating-point data; dtype={dtype} is not floating"
             )
-        return np.array(data, dtype=dtype, copy=copy or None)
-    array = np.array(data, copy=copy or None)
+        return np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
+    array = np.array(data) if copy else np.asarray(data)
     kind = array.dtype.kind
     if kind == "f":
         return array
