@@ -1,9 +1,12 @@
-"""The estimator machinery every linear model shares, and ``LinearRegression``.
+"""The estimator machinery every model shares, and ``LinearRegression``.
 
-:class:`_LinearModel` does what scikit-learn's estimators do around the
-solve: check the arguments, centre the data so the intercept is not
-penalized, call the subclass's ``_fit_centred``, and provide ``predict``,
-``score`` (R²), ``get_params`` and ``set_params``.
+:class:`Estimator` is what makes an object a scikit-learn estimator without
+scikit-learn: parameters (``get_params``, ``set_params``), the estimator
+tags, and the checks around ``fit`` and ``predict``. The MLPs of
+:mod:`tinyreg.estimators` build on it too. :class:`_LinearModel` adds what
+the linear models share around their solvers: check the arguments, centre
+the data so the intercept is not penalized, call the subclass's
+``_fit_centred``, and provide ``predict`` and ``score`` (R²).
 """
 
 from __future__ import annotations
@@ -16,43 +19,55 @@ from numpy.typing import ArrayLike
 
 from tinyreg.metrics import r2_score
 from tinyreg.validation import (
+    NotFittedError,
     check_choice,
+    check_feature_names,
     check_finite_array,
+    check_is_fitted,
+    check_n_features,
     check_X_y,
+    feature_names,
 )
+
+__all__ = ["ConvergenceWarning", "Estimator", "LinearRegression", "NotFittedError"]
 
 
 class ConvergenceWarning(UserWarning):
     """An iterative solver stopped at ``max_iter`` before reaching ``tol``."""
 
 
-class NotFittedError(ValueError, AttributeError):
-    """``predict`` or ``score`` was called on an estimator that has not been fitted."""
-
-
 # ---------------------------------------------------------------------------
-# Estimators
+# The scikit-learn estimator protocol
 # ---------------------------------------------------------------------------
 
 
-class _LinearModel:
-    """Shared machinery of every estimator here: parameters, centring, predict, score.
+class Estimator:
+    """Base class of tinyreg's estimators: what scikit-learn's tools need of an estimator.
 
-    Fitting with an unpenalized intercept. With weights s (all ones when no
-    ``sample_weight``), let x̄ = Σ sᵢxᵢ / Σ sᵢ and ȳ likewise. For any fixed
-    w the best intercept is b = ȳ − x̄ᵀw, and substituting it leaves the
-    problem in w alone on the centred data Xc = X − x̄, yc = y − ȳ. Weights
-    are then folded in by scaling the rows: Σ sᵢ(yᵢ − xᵢw − b)² =
-    ‖√s·(yc − Xc·w)‖². So each subclass only implements ``_fit_centred`` on
-    the scaled, centred data, and the intercept is recovered here.
+    ``clone``, ``Pipeline``, ``GridSearchCV`` and ``cross_val_score`` rely on:
 
-    Subclasses declare their parameters as keyword arguments of ``__init__``
-    (stored unchanged, as in scikit-learn) and check them in
-    ``_check_params``, which returns the converted values.
+    * **parameters**: every keyword argument of ``__init__`` is stored
+      unchanged under its own name; ``get_params`` reads them and
+      ``set_params`` writes them. Values are checked by ``fit`` (in
+      ``_check_params``), never by ``__init__`` or ``set_params``, so a
+      grid search can set any combination before fitting.
+    * **tags**: ``__sklearn_tags__`` says what kind of estimator this is
+      (regressor or classifier, multi-output or not, dense input only).
+      It is scikit-learn's documented protocol for estimators that do not
+      inherit its ``BaseEstimator``, and only scikit-learn calls it, so it
+      imports scikit-learn inside the method: tinyreg does not depend on it.
+    * **input checks**: ``fit`` ends with :meth:`_remember_input`, which
+      sets ``n_features_in_`` and, when X is a data frame whose column
+      names are all strings, ``feature_names_in_``. ``predict`` starts with
+      :meth:`_check_input`, which raises :class:`NotFittedError` before
+      ``fit`` and ValueError for another number of features or other
+      column names.
     """
 
-    #: scikit-learn rescales the weights of the elastic net to sum to n
-    _normalize_sample_weight = False
+    #: "regressor" or "classifier", for the tags
+    _estimator_type_tag = "regressor"
+    #: whether y may be 2-D (one column per target), for the tags
+    _multi_output = True
 
     # -- parameters -------------------------------------------------------
 
@@ -65,11 +80,11 @@ class _LinearModel:
         """Return the constructor parameters as a dict (scikit-learn semantics)."""
         return {name: getattr(self, name) for name in self._param_names()}
 
-    def set_params(self, **params: Any) -> _LinearModel:
+    def set_params(self, **params: Any) -> Any:
         """Set constructor parameters and return ``self``.
 
-        Unknown names and invalid values raise ValueError, and then nothing
-        is changed.
+        An unknown name raises ValueError, and then nothing is changed.
+        Values are checked when ``fit`` runs, as in scikit-learn.
         """
         valid = self._param_names()
         for name in params:
@@ -78,7 +93,6 @@ class _LinearModel:
                     f"invalid parameter {name!r} for {type(self).__name__}; "
                     f"valid parameters are {valid}"
                 )
-        self._check_params({**self.get_params(), **params})
         for name, value in params.items():
             setattr(self, name, value)
         return self
@@ -99,6 +113,73 @@ class _LinearModel:
         """Return the validated, converted parameters or raise ValueError."""
         return dict(params)
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's description of this estimator (a ``sklearn.utils.Tags``)."""
+        from sklearn.utils import (  # type: ignore[import-untyped, import-not-found]
+            ClassifierTags,
+            InputTags,
+            RegressorTags,
+            Tags,
+            TargetTags,
+        )
+
+        classifier = self._estimator_type_tag == "classifier"
+        return Tags(
+            estimator_type=self._estimator_type_tag,
+            target_tags=TargetTags(required=True, multi_output=self._multi_output),
+            classifier_tags=ClassifierTags(multi_label=False) if classifier else None,
+            regressor_tags=None if classifier else RegressorTags(),
+            input_tags=InputTags(sparse=False),
+        )
+
+    # -- input checks -----------------------------------------------------
+
+    def _remember_input(self, X: Any, n_features: int) -> None:
+        """Set ``n_features_in_`` and ``feature_names_in_`` (or remove a stale one) after fit.
+
+        ``X`` is the input as the user passed it (a data frame keeps its column names).
+        """
+        names = feature_names(X)
+        self.n_features_in_ = n_features
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    def _check_input(self, X: Any) -> np.ndarray:
+        """``X`` for ``predict``, checked: fitted, 2-D, finite, the fitted columns."""
+        check_is_fitted(self, "n_features_in_")
+        owner = type(self).__name__
+        check_feature_names(X, getattr(self, "feature_names_in_", None), owner)
+        X = check_finite_array("X", X, ndim=2)
+        check_n_features(X, self.n_features_in_, owner)
+        return X
+
+
+# ---------------------------------------------------------------------------
+# Linear models
+# ---------------------------------------------------------------------------
+
+
+class _LinearModel(Estimator):
+    """Shared machinery of every linear model here: centring, predict, score.
+
+    Fitting with an unpenalized intercept. With weights s (all ones when no
+    ``sample_weight``), let x̄ = Σ sᵢxᵢ / Σ sᵢ and ȳ likewise. For any fixed
+    w the best intercept is b = ȳ − x̄ᵀw, and substituting it leaves the
+    problem in w alone on the centred data Xc = X − x̄, yc = y − ȳ. Weights
+    are then folded in by scaling the rows: Σ sᵢ(yᵢ − xᵢw − b)² =
+    ‖√s·(yc − Xc·w)‖². So each subclass only implements ``_fit_centred`` on
+    the scaled, centred data, and the intercept is recovered here.
+
+    Subclasses declare their parameters as keyword arguments of ``__init__``
+    (stored unchanged, as in scikit-learn) and check them in
+    ``_check_params``, which returns the converted values.
+    """
+
+    #: scikit-learn rescales the weights of the elastic net to sum to n
+    _normalize_sample_weight = False
+
     # -- fitting ----------------------------------------------------------
 
     def fit(
@@ -106,23 +187,21 @@ class _LinearModel:
     ) -> _LinearModel:
         """Fit the model to ``X`` (n_samples, n_features) and ``y``; return ``self``."""
         params = self._check_params(self.get_params())
-        X, y, sample_weight = check_X_y(X, y, sample_weight)
+        X_in = X
+        X, y, sw = check_X_y(X, y, sample_weight)
         X, y = X.astype(np.float64, copy=False), y.astype(np.float64, copy=False)
         Y = y.reshape(y.shape[0], -1)
         n = X.shape[0]
 
         sqrt_sw = None
-        if sample_weight is not None:
-            total = float(sample_weight.sum())
-            if total <= 0:
-                raise ValueError("sample_weight must have a positive sum")
+        if sw is not None:
             if self._normalize_sample_weight:
-                sample_weight = sample_weight * (n / total)
-            sqrt_sw = np.sqrt(sample_weight.astype(np.float64))
+                sw = sw * (n / float(sw.sum()))
+            sqrt_sw = np.sqrt(sw.astype(np.float64))
 
         if params["fit_intercept"]:
-            x_offset = np.average(X, axis=0, weights=sample_weight)
-            y_offset = np.average(Y, axis=0, weights=sample_weight)
+            x_offset = np.average(X, axis=0, weights=sw)
+            y_offset = np.average(Y, axis=0, weights=sw)
             Xc, Yc = X - x_offset, Y - y_offset  # the one copy of X
             if sqrt_sw is not None:
                 Xc *= sqrt_sw[:, None]
@@ -141,7 +220,7 @@ class _LinearModel:
             coef, intercept = coef[0], float(intercept[0])
         self.coef_ = coef
         self.intercept_ = intercept if params["fit_intercept"] else 0.0
-        self.n_features_in_ = X.shape[1]
+        self._remember_input(X_in, X.shape[1])
         for name, value in attributes.items():
             setattr(self, name, value)
         return self
@@ -159,22 +238,11 @@ class _LinearModel:
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """Return X·coefᵀ + intercept, shape (n_samples,) or (n_samples, n_targets)."""
-        if not hasattr(self, "coef_"):
-            raise NotFittedError(
-                f"This {type(self).__name__} instance is not fitted yet; call fit(X, y) "
-                "before predict or score."
-            )
-        X = check_finite_array("X", X, ndim=2)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features (shape {X.shape}), but {type(self).__name__} "
-                f"was fitted with {self.n_features_in_} features"
-            )
+        X = self._check_input(X)
         return X @ self.coef_.T + self.intercept_
 
     def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Return the coefficient of determination R² of ``predict(X)`` against ``y``."""
-        X, y, sample_weight = check_X_y(X, y, sample_weight)
         return r2_score(y, self.predict(X), sample_weight)
 
 

@@ -283,7 +283,9 @@ class RidgeCV(_LinearModel):
     def _fit_centred(self, X, Y, params, sqrt_sw):
         n = X.shape[0]
         if n < 2:
-            raise ValueError(f"leave-one-out needs at least 2 samples, X has shape {X.shape}")
+            raise ValueError(
+                f"leave-one-out needs at least 2 samples, got n_samples={n} (X has shape {X.shape})"
+            )
         alphas = params["alphas"]
         if not params["fit_intercept"]:
             h_intercept = np.zeros(n)
