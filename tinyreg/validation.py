@@ -18,14 +18,17 @@ import functools
 import math
 import sys
 import warnings
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 __all__ = [
+    "DataConversionWarning",
     "NotFittedError",
+    "check_X",
     "check_X_y",
     "check_choice",
+    "check_class_labels",
     "check_feature_names",
     "check_finite_array",
     "check_in_range",
@@ -34,7 +37,10 @@ __all__ = [
     "check_n_features",
     "check_nonnegative",
     "check_positive",
+    "check_same_n_samples",
+    "check_y_given",
     "feature_names",
+    "sklearn_flavoured",
 ]
 
 
@@ -162,30 +168,49 @@ def check_finite_array(
     return arr
 
 
-def check_X_y(
-    X: Any, y: Any, sample_weight: Any = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Validate a design matrix, its targets and optional sample weights.
+def check_X(X: Any) -> np.ndarray:
+    """Validate a design matrix: 2-D ``(n_samples, n_features)``, finite, not empty.
 
-    ``X`` must be 2-D ``(n_samples, n_features)`` with at least one sample
-    and one feature; ``y`` 1-D ``(n_samples,)`` or 2-D ``(n_samples,
-    n_targets)``; ``sample_weight`` 1-D, non-negative and not all zero.
-    All must be finite and agree on ``n_samples``. Integer input is cast to
-    float64. Returns the three arrays (``sample_weight`` may stay None).
+    Integer input is cast to float64.
     """
     X = check_finite_array("X", X, ndim=2)
+    if X.shape[0] == 0:
+        raise ValueError(f"X has no samples (shape {X.shape})")
+    if X.shape[1] == 0:
+        raise ValueError(f"X has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+    return X
+
+
+def check_y_given(y: Any) -> None:
+    """Raise ValueError if the targets ``y`` of a supervised fit are missing (None)."""
     if y is None:
         raise ValueError("fitting requires y to be passed, but the target y is None")
-    y = check_finite_array("y", y, ndim=(1, 2))
+
+
+def check_same_n_samples(X: np.ndarray, y: np.ndarray) -> None:
+    """Raise ValueError unless ``X`` and ``y`` have as many samples (rows)."""
     if X.shape[0] != y.shape[0]:
         raise ValueError(
             f"X and y have different numbers of samples: "
             f"X has shape {X.shape}, y has shape {y.shape}"
         )
-    if X.shape[0] == 0:
-        raise ValueError(f"X has no samples (shape {X.shape})")
-    if X.shape[1] == 0:
-        raise ValueError(f"X has 0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+
+
+def check_X_y(
+    X: Any, y: Any, sample_weight: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Validate a design matrix, its targets and optional sample weights.
+
+    ``X`` as in :func:`check_X`; ``y`` 1-D ``(n_samples,)`` or 2-D
+    ``(n_samples, n_targets)``; ``sample_weight`` 1-D, non-negative and not
+    all zero. All must be finite and agree on ``n_samples``. Integer input
+    is cast to float64. Returns the three arrays (``sample_weight`` may stay
+    None).
+    """
+    X = check_X(X)
+    check_y_given(y)
+    y = check_finite_array("y", y, ndim=(1, 2))
+    check_same_n_samples(X, y)
     if sample_weight is not None:
         sample_weight = check_finite_array("sample_weight", sample_weight, ndim=1)
         if sample_weight.shape[0] != X.shape[0]:
@@ -206,46 +231,55 @@ def check_X_y(
 
 
 class NotFittedError(ValueError, AttributeError):
-    """A method that needs a fitted estimator (``predict``, ``score``...) came before ``fit``.
-
-    Raise it with :func:`not_fitted_error`, which makes it an instance of
-    scikit-learn's ``NotFittedError`` as well whenever scikit-learn is loaded.
-    """
+    """A method that needs a fitted estimator (``predict``, ``score``...) came before ``fit``."""
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Rebuilt by not_fitted_error, so that the class fits the unpickling process.
-        return not_fitted_error, self.args
+        # Rebuilt for the process that unpickles it, which may or may not have scikit-learn.
+        return _sklearn_flavoured_instance, (NotFittedError, self.args)
+
+
+class DataConversionWarning(UserWarning):
+    """The data was converted to another shape or type than the one passed (e.g. y.ravel())."""
+
+
+_T = TypeVar("_T")
 
 
 @functools.cache
-def _with_sklearn_base(sklearn_class: type) -> type[NotFittedError]:
+def _joint_class(tinyreg_class: type, sklearn_class: type) -> type:
     return type(
-        "NotFittedError",
-        (NotFittedError, sklearn_class),
-        {"__module__": __name__, "__doc__": NotFittedError.__doc__},
+        tinyreg_class.__name__,
+        (tinyreg_class, sklearn_class),
+        {"__module__": __name__, "__doc__": tinyreg_class.__doc__},
     )
 
 
-def not_fitted_error(message: str) -> NotFittedError:
-    """A :class:`NotFittedError` with ``message``, ready to raise.
+def sklearn_flavoured(cls: type[_T]) -> type[_T]:
+    """``cls``, or while scikit-learn is loaded, a subclass of it and of scikit-learn's namesake.
 
-    scikit-learn recognises an estimator that is not fitted by its own
-    exception class, ``sklearn.exceptions.NotFittedError``, and tinyreg must
-    not import scikit-learn. So when scikit-learn is already loaded (it
-    always is when scikit-learn is the caller), the error's class derives
-    from both; otherwise it is tinyreg's class alone.
+    scikit-learn recognises some errors and warnings by their class:
+    ``sklearn.exceptions.NotFittedError`` and ``DataConversionWarning``.
+    tinyreg must not import scikit-learn, so it raises its own classes, but
+    when scikit-learn is already loaded (as it always is when scikit-learn
+    is the caller) it raises a class deriving from both, which scikit-learn
+    and tinyreg both recognise.
     """
-    sklearn_exceptions = sys.modules.get("sklearn.exceptions")
-    if sklearn_exceptions is None:
-        return NotFittedError(message)
-    return _with_sklearn_base(sklearn_exceptions.NotFittedError)(message)
+    exceptions = sys.modules.get("sklearn.exceptions")
+    if exceptions is None:
+        return cls
+    joint = _joint_class(cast("type", cls), getattr(exceptions, cls.__name__))
+    return cast("type[_T]", joint)
+
+
+def _sklearn_flavoured_instance(cls: type[_T], args: tuple[Any, ...]) -> _T:
+    return sklearn_flavoured(cls)(*args)
 
 
 def check_is_fitted(estimator: Any, attribute: str = "n_features_in_") -> None:
     """Raise :class:`NotFittedError` unless ``estimator`` has the fitted ``attribute``."""
     if not hasattr(estimator, attribute):
         name = type(estimator).__name__
-        raise not_fitted_error(
+        raise sklearn_flavoured(NotFittedError)(
             f"This {name} instance is not fitted yet; call fit(X, y) before using it."
         )
 
@@ -315,3 +349,44 @@ def check_feature_names(X: Any, fitted_names: np.ndarray | None, owner: str) -> 
     if not unseen and not missing:
         message += "Feature names must be in the same order as they were in fit.\n"
     raise ValueError(message)
+
+
+def check_class_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The classes found in ``y``, sorted, and ``y`` as indices into them: ``(classes, codes)``.
+
+    ``y`` holds one label per sample: integers, strings, booleans, or
+    floats that are whole numbers. A column vector (n_samples, 1) is
+    flattened, with a :class:`DataConversionWarning`. Non-integer floats
+    raise ValueError ("Unknown label type: continuous"): a continuous
+    target needs a regressor.
+    """
+    check_y_given(y)
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; "
+            "it was flattened with y.ravel()",
+            sklearn_flavoured(DataConversionWarning),
+            stacklevel=3,
+        )
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(
+            f"y must be 1-D, one class label per sample, got an array of shape {labels.shape}"
+        )
+    if labels.dtype.kind in "fc":
+        labels = check_finite_array("y", labels)
+        fractional = labels != np.round(labels)
+        if fractional.any():
+            example = labels[np.argmax(fractional)].item()
+            raise ValueError(
+                f"Unknown label type: continuous. y holds non-integer values (such as {example}), "
+                "but a classifier needs class labels; fit a regressor to a continuous target"
+            )
+    try:
+        classes, codes = np.unique(labels, return_inverse=True)
+    except TypeError as error:
+        raise TypeError(
+            f"y mixes labels of different types that cannot be sorted: {error}"
+        ) from None
+    return classes, codes.reshape(-1)
