@@ -576,8 +576,11 @@ class MLPRegressor(_MLP):
     def partial_fit(self, X: ArrayLike, y: ArrayLike) -> MLPRegressor:
         """Train for one more epoch on ``X``, ``y`` (a new network on the first call).
 
-        The optimizer keeps its state (momentum, Adam's moments) between
-        calls; there is no early stopping here. Nothing is changed if an
+        Training goes on with the network and the optimizer of the first
+        call, state included (momentum, Adam's moments); parameters that
+        shape them (solver, learning_rate_init, momentum, penalty, alpha,
+        l1_ratio, hidden_layer_sizes, dropout) take effect at the next
+        ``fit``. There is no early stopping here. Nothing is changed if an
         argument is invalid or training fails.
         """
         self._partial_fit(X, y)
@@ -614,10 +617,8 @@ class MLPClassifier(_MLP):
         """Train for one more epoch on ``X``, ``y`` (a new network on the first call).
 
         ``classes``, every label that will ever appear, is required on the
-        first call, since one batch may not show them all. The optimizer
-        keeps its state (momentum, Adam's moments) between calls; there is no
-        early stopping here. Nothing is changed if an argument is invalid or
-        training fails.
+        first call, since one batch may not show them all. Otherwise as
+        :meth:`MLPRegressor.partial_fit`.
         """
         if classes is None and not hasattr(self, "module_"):
             raise ValueError(
@@ -675,9 +676,9 @@ class MLPClassifier(_MLP):
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
         logits = self._forward(X)
-        if logits.shape[1] == 1:
-            p = F.sigmoid(Tensor(logits[:, 0])).data
-            return np.column_stack([1.0 - p, p])
+        if logits.shape[1] == 1:  # σ(−z) rather than 1 − σ(z): no cancellation
+            z = logits[:, 0]
+            return np.column_stack([F.sigmoid(Tensor(-z)).data, F.sigmoid(Tensor(z)).data])
         return F.softmax(Tensor(logits), axis=1).data
 
     def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
