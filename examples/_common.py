@@ -23,7 +23,7 @@ instead of 5 s). The setting only takes effect if numpy is not loaded yet.
   the non-interactive Agg backend is used: the examples write files and
   never open windows.
 * :func:`save_figure` -- write a figure to ``NAME.png``, NAME being the
-  example's file name.
+  example's file name (``NAME_SUFFIX.png`` for an example's second figure).
 * :class:`NoPlot` -- a stand-in for ``pyplot`` whose functions do nothing, so
   that the seed tutorial's plotting lines run unchanged without matplotlib.
 """
@@ -66,9 +66,9 @@ def pyplot() -> Any:
     return plt
 
 
-def save_figure(fig: Any, example_file: str) -> Path:
-    """Save ``fig`` as ``<example name>.png`` in the current directory; print the path."""
-    path = Path.cwd() / (Path(example_file).stem + ".png")
+def save_figure(fig: Any, example_file: str, suffix: str = "") -> Path:
+    """Save ``fig`` as ``<example name><suffix>.png`` in the current directory; print the path."""
+    path = Path.cwd() / (Path(example_file).stem + suffix + ".png")
     fig.savefig(path, dpi=110, bbox_inches="tight")
     print(f"figure saved to {path}")
     return path

@@ -14,11 +14,20 @@ a table of training and test error for each alpha. Look for:
   training houses alone. Picking alpha by the test error would be cheating:
   the test set is for the final score only;
 * along the lasso path, coefficients leaving zero one by one as alpha
-  decreases: the three real features first, the noise features last.
+  decreases: the three real features first, the noise features last;
+* with scikit-learn installed, a network's two regularizers chosen together:
+  ``GridSearchCV`` tries every pair of L2 strength (``alpha``) and ``dropout``
+  for tinyreg's ``MLPRegressor`` inside a scikit-learn pipeline (features and
+  prices standardized), on 100 training houses of the 200 the demo uses. A
+  network this wide (64 hidden units) overfits 100 houses without
+  regularization; the grid shows by how much, and that either regularizer --
+  or the two together -- closes most of the gap.
 
 Figure ``choose_alpha.png``: Ridge and Lasso train/test error against alpha
 (log scale, RidgeCV's choice marked), and the lasso path (coefficients
-against alpha).
+against alpha). Figure ``choose_alpha_mlp_grid.png`` (with scikit-learn):
+the cross-validated RMSE of every (alpha, dropout) pair as a heat map, the
+chosen cell outlined.
 
 Run: ``python examples/choose_alpha.py``
 """
@@ -147,3 +156,67 @@ if plt is not None:
     ax_path.set_title("Lasso path (lasso_path)")
     ax_path.legend(fontsize=8)
     common.save_figure(fig, __file__)
+
+# ---------------------------------------------------------------------------
+common.header("MLP: alpha and dropout chosen together by GridSearchCV (scikit-learn)")
+try:
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+except ImportError:
+    print('scikit-learn is not installed: grid search skipped (pip install "tinyreg[sklearn]")')
+else:
+    import warnings
+
+    from tinyreg.estimators import MLPRegressor
+    from tinyreg.linear import ConvergenceWarning
+
+    houses = make_house_prices(n_samples=200, n_noise_features=10, seed=0)  # the demo's houses
+    H_train, H_test, p_train, p_test = train_test_split(houses.X, houses.y, test_size=0.5, seed=0)
+    network = MLPRegressor(hidden_layer_sizes=(64,), learning_rate_init=0.01,
+                           max_iter=common.by_mode(300, 100), random_state=0)
+    scaled_prices = TransformedTargetRegressor(regressor=network, transformer=StandardScaler())
+    model = make_pipeline(StandardScaler(), scaled_prices)  # features, then prices, standardized
+    mlp_alphas = common.by_mode([1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 3e-1], [1e-3, 1e-1, 3e-1])
+    dropouts = common.by_mode([0.0, 0.1, 0.3, 0.5], [0.0, 0.3])
+    prefix = "transformedtargetregressor__regressor__"
+    search = GridSearchCV(model, {prefix + "alpha": mlp_alphas, prefix + "dropout": dropouts},
+                          cv=common.by_mode(5, 3), scoring="neg_root_mean_squared_error")
+    with warnings.catch_warnings():
+        # Some cells stop at max_iter; their cross-validated error says what they are worth.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(H_train, p_train)
+    cv_rmse = -search.cv_results_["mean_test_score"].reshape(len(mlp_alphas), len(dropouts)) / 1000
+    best_alpha = search.best_params_[prefix + "alpha"]
+    best_dropout = search.best_params_[prefix + "dropout"]
+    print(f"{len(H_train)} training houses; {search.n_splits_}-fold cross-validated RMSE in $1000 "
+          "(rows: L2 alpha, columns: dropout)")
+    print(" " * 10 + "".join(f"{f'dropout {d}':>13s}" for d in dropouts))
+    for alpha, row in zip(mlp_alphas, cv_rmse, strict=True):
+        print(f"{alpha:10.0e}" + "".join(f"{value:13.1f}" for value in row))
+    test_rmse = float(np.sqrt(np.mean((search.predict(H_test) - p_test) ** 2))) / 1000
+    print(f"GridSearchCV picks alpha = {best_alpha:g}, dropout = {best_dropout:g} (CV RMSE "
+          f"{-search.best_score_ / 1000:.1f}k; refitted on all training houses, test RMSE "
+          f"{test_rmse:.1f}k)")
+    print(f"least regularized (alpha = {mlp_alphas[0]:g}, dropout 0): CV RMSE {cv_rmse[0, 0]:.1f}k")
+
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(6.4, 4.8), layout="constrained")
+        image = ax.imshow(cv_rmse, cmap="viridis_r", aspect="auto")
+        ax.set_xticks(range(len(dropouts)), [f"{d:g}" for d in dropouts])
+        ax.set_yticks(range(len(mlp_alphas)), [f"{a:g}" for a in mlp_alphas])
+        ax.set_xlabel("dropout probability after the hidden layer")
+        ax.set_ylabel("L2 alpha (tinyreg's scale)")
+        middle = (cv_rmse.min() + cv_rmse.max()) / 2
+        for (i, j), value in np.ndenumerate(cv_rmse):  # dark cells (high error) get white text
+            ax.text(j, i, f"{value:.1f}", ha="center", va="center",
+                    color="white" if value > middle else "black", fontsize=9)
+        i, j = mlp_alphas.index(best_alpha), dropouts.index(best_dropout)
+        ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="red",
+                                   linewidth=3, label="GridSearchCV's choice"))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8)
+        fig.colorbar(image, ax=ax, label="cross-validated RMSE ($1000)")
+        ax.set_title("MLPRegressor(64 hidden units) on 100 houses:\nCV error of each (alpha, "
+                     "dropout) pair")
+        common.save_figure(fig, __file__, suffix="_mlp_grid")

@@ -33,6 +33,7 @@ EXPECTED_EXAMPLES = {
 }
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 HAVE_HYPOTHESIS = importlib.util.find_spec("hypothesis") is not None
+HAVE_SKLEARN = importlib.util.find_spec("sklearn") is not None
 
 # Lines each example must print (regular expressions, searched in stdout).
 EXPECTED_OUTPUT = {
@@ -62,6 +63,11 @@ EXPECTED_OUTPUT = {
         r"RidgeCV\.alpha_ = [\d.]+",
         r"5-fold cross-validation on the training houses picks alpha = [\d.e+]+",
         r"size_sqft \(real \) from alpha",
+        *(
+            [r"GridSearchCV picks alpha = [\d.e+-]+, dropout = [\d.]+ \(CV RMSE [\d.]+k"]
+            if HAVE_SKLEARN
+            else [r"scikit-learn is not installed: grid search skipped"]
+        ),
     ],
     "l2_plus_dropout": [
         r"none +[\d.]+ +[\d.]+",
@@ -92,7 +98,10 @@ EXPECTED_OUTPUT = {
 }
 
 # What an example may leave in its working directory besides its own figure.
-EXTRA_FILES = {"custom_op_and_gradcheck": {"custom_op_and_gradcheck_graph.png"}}
+EXTRA_FILES = {
+    "custom_op_and_gradcheck": {"custom_op_and_gradcheck_graph.png"},
+    "choose_alpha": {"choose_alpha_mlp_grid.png"},
+}
 
 
 def run_example(script: Path, cwd: Path, pythonpath_first: Path | None = None):
@@ -202,6 +211,25 @@ def test_example_runs_without_matplotlib(script, tmp_path):
     assert result.returncode == 0, f"{script.name} failed:\n{result.stdout}\n{result.stderr}"
     assert re.search(r"^matplotlib is not installed: no figure", result.stdout, flags=re.MULTILINE)
     assert not (cwd / f"{script.stem}.png").exists()
+
+
+@pytest.mark.skipif(
+    not (HAVE_SKLEARN and HAVE_MATPLOTLIB), reason="needs scikit-learn and matplotlib"
+)
+def test_choose_alpha_draws_the_mlp_grid_and_picks_its_best_cell(fast_run):
+    result, cwd = fast_run("choose_alpha")
+    assert result.returncode == 0, result.stderr
+    assert (cwd / "choose_alpha_mlp_grid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    section = result.stdout[result.stdout.index("GridSearchCV (scikit-learn)") :]
+    rows = re.findall(r"^ +(\de[+-]\d\d)((?: +[\d.]+)+)$", section, flags=re.MULTILINE)
+    grid = {float(alpha): [float(v) for v in values.split()] for alpha, values in rows}
+    alpha, dropout, best = re.search(
+        r"picks alpha = ([\d.e+-]+), dropout = ([\d.]+) \(CV RMSE ([\d.]+)k", section
+    ).groups()
+    header = re.search(r"^ +((?:dropout [\d.]+ *)+)$", section, flags=re.MULTILINE).group(1)
+    dropouts = [float(d) for d in re.findall(r"dropout ([\d.]+)", header)]
+    chosen = grid[float(alpha)][dropouts.index(float(dropout))]
+    assert chosen == float(best) == min(min(row) for row in grid.values())
 
 
 def test_custom_op_example_runs_without_hypothesis(tmp_path):
