@@ -30,7 +30,7 @@ def table_rows(out):
 def test_demo_lasso_drops_irrelevant_features_and_keeps_real_ones(capsys, seed):
     out = run_demo(capsys, "--seed", str(seed))
     rows = table_rows(out)
-    assert len(rows) == 8, out
+    assert len(rows) == 9, out
     lasso = next(cells for name, cells in rows.items() if name.startswith("linear: Lasso"))
     zeros, total = (int(v) for v in lasso[3].split("/"))
     assert total == 13 and zeros >= 5
@@ -42,6 +42,12 @@ def test_demo_lasso_drops_irrelevant_features_and_keeps_real_ones(capsys, seed):
     # least squares never gives an exact zero
     ols = rows["linear: no penalty"]
     assert ols[3].startswith("0 /")
+    # the L1-penalized network zeroes most weights, and whole input features
+    zeros, total = (int(v) for v in rows["MLP: L1 penalty"][3].split("/"))
+    assert zeros > total / 2
+    assert rows["MLP: L2 penalty"][3].startswith("0 /")  # a gradient step never lands on 0
+    match = re.search(r"that is (\d+) of the 10 irrelevant features, and no real one", out)
+    assert match and int(match.group(1)) >= 5, out
 
 
 def test_demo_options_change_the_problem(capsys):

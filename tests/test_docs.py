@@ -1,5 +1,6 @@
 """The documentation's code runs, and its links to source lines point at what they name."""
 
+import importlib.util
 import re
 from pathlib import Path
 
@@ -13,10 +14,18 @@ def python_blocks(path: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
 
 
+HAVE_SKLEARN = importlib.util.find_spec("sklearn") is not None
+
+
 def run_blocks(path: Path) -> dict:
-    """Run a document's python blocks in order, in one namespace, as a reader would."""
+    """Run a document's python blocks in order, in one namespace, as a reader would.
+
+    A block that uses scikit-learn is skipped when scikit-learn is not installed.
+    """
     namespace: dict = {"__name__": path.stem}
     for block in python_blocks(path):
+        if "from sklearn" in block and not HAVE_SKLEARN:
+            continue
         exec(compile(block, path.name, "exec"), namespace)
     return namespace
 
@@ -26,6 +35,10 @@ def test_readme_python_blocks_run_in_order():
     namespace = run_blocks(ROOT / "README.md")
     # the property test defined in the README is a real hypothesis test: run it too
     namespace["test_softplus"]()
+    if HAVE_SKLEARN:  # the scikit-learn block's claims
+        assert namespace["search"].best_params_ == {"lasso__alpha": 0.05}
+        pairs = zip(namespace["names"], namespace["first_layer"], strict=True)
+        assert [name for name, w in pairs if not w.any()] == [f"noise_{i}" for i in range(10)]
 
 
 def test_regularization_python_blocks_run(capsys):

@@ -6,10 +6,12 @@ have nothing to do with the price. On a held-out split it fits
 * linear models: no penalty, Ridge (L2), Lasso (L1) and ElasticNet, each
   penalty strength chosen by cross-validation on the training half only;
 * a small MLP (Linear-ReLU-Dropout-Linear) trained with no regularization,
-  with an L2 penalty, with dropout, and with both;
+  with an L2 penalty, with dropout, with both, and with an L1 penalty;
 
-and prints train and test error, how many weights are exactly zero, and
-which features Lasso kept against the ones that really drive the price.
+and prints train and test error, how many weights are exactly zero, which
+features Lasso kept against the ones that really drive the price, and which
+input features the L1-penalized MLP dropped (all their first-layer weights
+exactly zero: the optimizer's proximal step).
 
 ``python -m tinyreg tour`` prints a one-screen tour of the autograd engine.
 """
@@ -43,6 +45,7 @@ class Result:
     zeros: int
     n_weights: int
     coef: np.ndarray | None = None
+    first_layer: np.ndarray | None = None  # an MLP's input weights, (hidden, n_features)
     curves: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -140,25 +143,24 @@ def linear_models(X_train, y_train, X_test, y_test, seed: int) -> list[Result]:
 def mlp_models(
     X_train, y_train, X_test, y_test, *, epochs: int, seed: int, progress: Progress
 ) -> list[Result]:
-    """The MLP with no regularization, L2, dropout, and both (targets standardized for training)."""
+    """The MLP with no regularization, L2, dropout, both, and L1 (targets standardized)."""
     y_mean, y_scale = float(y_train.mean()), float(y_train.std())
     yt_train = ((y_train - y_mean) / y_scale).reshape(-1, 1)
     yt_test = ((y_test - y_mean) / y_scale).reshape(-1, 1)
     variants = [
         ("MLP: no regularization", 0.0, None),
-        ("MLP: L2 penalty", 0.0, 1e-2),
+        ("MLP: L2 penalty", 0.0, penalties.L2(1e-2)),
         ("MLP: dropout 0.3", 0.3, None),
-        ("MLP: L2 + dropout", 0.3, 1e-2),
+        ("MLP: L2 + dropout", 0.3, penalties.L2(1e-2)),
+        ("MLP: L1 penalty", 0.0, penalties.L1(0.1)),
     ]
     results = []
-    for name, p, alpha in variants:
+    for name, p, penalty in variants:
         tinyreg.manual_seed(seed)
         model = nn.Sequential(
             nn.Linear(X_train.shape[1], 64), nn.ReLU(), nn.Dropout(p), nn.Linear(64, 1)
         )
-        opt = optim.Adam(
-            model.parameters(), lr=1e-2, penalty=penalties.L2(alpha) if alpha else None
-        )
+        opt = optim.Adam(model.parameters(), lr=1e-2, penalty=penalty)
         started = time.perf_counter()
 
         def report(epoch: int, _name: str = name, _started: float = started) -> None:
@@ -190,6 +192,7 @@ def mlp_models(
                 sum(int(np.sum(w.data == 0.0)) for w in weights),
                 sum(w.size for w in weights),
                 curves={"train": history.train_loss, "test": history.val_loss},
+                first_layer=model[0].weight.data.copy(),
             )
         )
     progress.done()
@@ -225,6 +228,21 @@ def feature_report(names: Sequence[str], true_coef: np.ndarray, lasso_coef: np.n
     )
 
 
+def network_feature_report(names: Sequence[str], true_coef: np.ndarray, result: Result) -> str:
+    """Which input features an MLP dropped: those whose first-layer weights are all exactly 0."""
+    assert result.first_layer is not None
+    dropped = [n for n, column in zip(names, result.first_layer.T, strict=True) if not column.any()]
+    real = {n for n, c in zip(names, true_coef, strict=True) if c != 0}
+    noise = [n for n in dropped if n not in real]
+    lost = [n for n in dropped if n in real]
+    return (
+        f"{result.name} dropped {len(dropped)} input features (every first-layer weight "
+        f"exactly 0): {', '.join(dropped) or 'none'}\n"
+        f"that is {len(noise)} of the {len(names) - len(real)} irrelevant features"
+        + (f", and the real {', '.join(lost)}" if lost else ", and no real one")
+    )
+
+
 def plot(
     path: str,
     names: Sequence[str],
@@ -240,7 +258,7 @@ def plot(
     import matplotlib.pyplot as plt
 
     fig, (curves, coefs) = plt.subplots(1, 2, figsize=(14, 5.5))
-    for r, color in zip(mlp_results, ["C0", "C1", "C2", "C3"], strict=False):
+    for r, color in zip(mlp_results, ["C0", "C1", "C2", "C3", "C4"], strict=False):
         curves.plot(
             r.curves["train"], color=color, linestyle="--", alpha=0.8, label=f"{r.name} (train)"
         )
@@ -294,6 +312,7 @@ def demo(args: argparse.Namespace) -> int:
     print(format_table([*linear_results, *mlp_results]))
     print()
     print(feature_report(data.feature_names, data.coef, linear_results[2].coef))
+    print(network_feature_report(data.feature_names, data.coef, mlp_results[-1]))
     if args.plot:
         try:
             plot(
@@ -354,8 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m tinyreg",
         description="Fit unregularized, L2, L1 and ElasticNet linear models and an MLP with and "
-        "without L2 and dropout on a synthetic house-price data set with irrelevant features, "
-        "and compare them on held-out data.",
+        "without L2, dropout and L1 on a synthetic house-price data set with irrelevant "
+        "features, and compare them on held-out data.",
         epilog="Commands: 'demo' (the default) runs the comparison; 'tour' prints a one-screen "
         "tour of the autograd engine.",
     )
