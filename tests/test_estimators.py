@@ -5,6 +5,8 @@ tests/test_sklearn.py.
 """
 
 import pickle
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -341,3 +343,15 @@ def test_errors_name_the_argument_and_leave_the_model_unchanged():
         model.predict(X[:, :3])
     with pytest.raises(ValueError, match="different numbers of samples"):
         MLPRegressor().fit(X, y[:-1])
+
+
+def test_importing_tinyreg_imports_no_optional_dependency():
+    code = (
+        "import sys, tinyreg, tinyreg.estimators, tinyreg.linear\n"
+        "optional = {'sklearn', 'scipy', 'pandas', 'torch', 'matplotlib', 'hypothesis', 'dask'}\n"
+        "print(sorted(optional & {name.split('.')[0] for name in sys.modules}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"

@@ -9,13 +9,15 @@ The public API, re-exported from the modules that define it::
     serialization  save, load
 
 and the submodules ``nn``, ``functional``, ``optim``, ``penalties``,
-``linear`` (reference solvers), ``metrics``, ``datasets``, ``train``, ``viz``;
+``linear`` (reference solvers), ``estimators`` (scikit-learn-compatible
+MLPs), ``metrics``, ``datasets``, ``train``, ``viz``;
 ``testing`` (hypothesis strategies) needs the ``test`` extra, so it is not
 imported here.
 """
 
 from tinyreg import (
     datasets,
+    estimators,
     functional,
     linear,
     metrics,
@@ -87,6 +89,7 @@ __all__ = [
     "datasets",
     "div",
     "enable_grad",
+    "estimators",
     "exp",
     "functional",
     "getitem",
