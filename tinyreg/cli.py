@@ -311,7 +311,9 @@ def demo(args: argparse.Namespace) -> int:
     )
     print(format_table([*linear_results, *mlp_results]))
     print()
-    print(feature_report(data.feature_names, data.coef, linear_results[2].coef))
+    lasso_coef = linear_results[2].coef
+    assert lasso_coef is not None  # linear models record their coefficients
+    print(feature_report(data.feature_names, data.coef, lasso_coef))
     print(network_feature_report(data.feature_names, data.coef, mlp_results[-1]))
     if args.plot:
         try:

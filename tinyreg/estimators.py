@@ -1,4 +1,4 @@
-r"""Neural networks with scikit-learn's face: ``MLPRegressor`` and ``MLPClassifier``.
+"""Neural networks with scikit-learn's face: ``MLPRegressor`` and ``MLPClassifier``.
 
 They are built from the rest of tinyreg -- an ``nn.Sequential`` of
 ``Linear`` layers, activations and ``Dropout``, trained by an ``optim``
@@ -28,15 +28,15 @@ The data loss is half the squared error for the regressor, ½·mean((y −
 f(x))²) over samples and targets, and the cross-entropy (log loss) for the
 classifier. The penalty R applies to the weights only, never to the biases:
 
-==============  =============================================  ==========================
-``penalty``     R(W)                                           how the optimizer applies it
-==============  =============================================  ==========================
-``"l2"``        (alpha/2)·‖W‖²                                 gradient
-``"l1"``        alpha·‖W‖₁                                     proximal step: exact zeros
-``"elasticnet"``  alpha·l1_ratio·‖W‖₁ + (alpha·(1 − l1_ratio)/2)·‖W‖²  both
-a ``Penalty``   its ``value`` (``alpha``, ``l1_ratio`` unused)  its ``grad`` and ``prox``
-``None``        0
-==============  =============================================  ==========================
+=================  ===================================================  ===================
+``penalty``        R(W)                                                 the optimizer uses
+=================  ===================================================  ===================
+``"l2"``           (alpha/2)·‖W‖²                                       its gradient
+``"l1"``           alpha·‖W‖₁                                           its proximal step
+``"elasticnet"``   alpha·l1_ratio·‖W‖₁ + (alpha·(1 − l1_ratio)/2)·‖W‖²  both
+a ``Penalty``      its ``value`` (``alpha`` and ``l1_ratio`` unused)     ``grad``, ``prox``
+``None``           0
+=================  ===================================================  ===================
 
 These are the penalties of :mod:`tinyreg.penalties`, with the same alpha as
 ``tinyreg.linear``: a network with no hidden layer (``hidden_layer_sizes=()``)
@@ -62,12 +62,12 @@ Each epoch visits the training samples once, in minibatches of
 ``batch_size`` (``"auto"`` = min(200, n_samples)) drawn from a fresh
 shuffle, one optimizer step per minibatch. ``loss_curve_`` records, per
 epoch, the mean minibatch loss plus R(W). Training stops when that loss has
-not improved by more than ``tol`` for ``n_iter_no_change`` epochs in a row --
-or, with ``early_stopping=True``, when the score (R² or accuracy) on a
-held-out ``validation_fraction`` of the training data has not, and then the
-weights of the best epoch are restored -- or after ``max_iter`` epochs, with
-a :class:`ConvergenceWarning`. ``partial_fit`` runs one more epoch on the
-data it is given.
+not improved by more than ``tol`` for more than ``n_iter_no_change`` epochs in
+a row (scikit-learn's rule); or, with ``early_stopping=True``, when the score
+(R² or accuracy) on a held-out ``validation_fraction`` of the training data
+has not, and then the weights of the best epoch are restored; or after
+``max_iter`` epochs, with a :class:`ConvergenceWarning`. ``partial_fit`` runs
+one more epoch on the data it is given.
 
 All randomness (initial weights, minibatch order, dropout masks, the
 validation split) comes from one generator made from ``random_state``, so
@@ -143,14 +143,22 @@ class _Progress:
     no_improvement: int = 0
 
 
-def _check_finite_loss(loss: float, where: str, owner: str, lr: float) -> None:
-    """Raise FloatingPointError if the training loss is NaN or infinite."""
-    if not math.isfinite(loss):
+def _check_finite(
+    loss: float, where: str, owner: str, lr: float, module: nn.Module | None = None
+) -> None:
+    """Raise FloatingPointError if the training loss (or a parameter of ``module``) is not finite.
+
+    The caller trains a copy, so the estimator is left as it was.
+    """
+    bad = None if math.isfinite(loss) else f"the training loss became {loss}"
+    if bad is None and module is not None:
+        names = [name for name, p in module.named_parameters() if not np.isfinite(p.data).all()]
+        bad = f"parameters {', '.join(names)} became NaN or infinite" if names else None
+    if bad is not None:
         raise FloatingPointError(
-            f"{owner}: the training loss became {loss} at {where}. The learning rate "
-            f"(learning_rate_init={lr}) is probably too large for the scale of the data: "
-            "lower it, or standardize X (and y). The estimator was left as it was before "
-            "this call."
+            f"{owner}: {bad} at {where}. The learning rate (learning_rate_init={lr}) is "
+            "probably too large for the scale of the data: lower it, or standardize X (and y). "
+            "The estimator was left as it was before this call."
         )
 
 
@@ -274,7 +282,7 @@ class _MLP(Estimator):
             ),
             "n_iter_no_change": check_int("n_iter_no_change", params["n_iter_no_change"]),
         }
-        if params["batch_size"] != "auto":
+        if not (isinstance(params["batch_size"], str) and params["batch_size"] == "auto"):
             checked["batch_size"] = check_int("batch_size", params["batch_size"])
         penalty = params["penalty"]
         if isinstance(penalty, str) or penalty is None:
@@ -377,9 +385,9 @@ class _MLP(Estimator):
         Nothing is changed if an argument is invalid or training fails.
         """
         params = self._check_params(self.get_params())
-        rng = _as_generator(params["random_state"])
         X_in, X = X, check_X(X).astype(np.float64, copy=False)
         Y, found = self._targets(X, y)
+        rng = _as_generator(params["random_state"])  # last: it may advance a user's generator
         module, optimizer = self._build(X.shape[1], self._n_outputs(Y, found), params, rng)
         progress, validation = _Progress(), None
         if params["early_stopping"]:
@@ -393,9 +401,9 @@ class _MLP(Estimator):
         params = self._check_params(self.get_params())
         X_in = X
         if not hasattr(self, "module_"):
-            rng = _as_generator(params["random_state"])
             X = check_X(X).astype(np.float64, copy=False)
             Y, found = self._targets(X, y, classes)
+            rng = _as_generator(params["random_state"])
             module, optimizer = self._build(X.shape[1], self._n_outputs(Y, found), params, rng)
             progress = _Progress()
         else:
@@ -438,14 +446,14 @@ class _MLP(Estimator):
                 optimizer.zero_grad()
                 loss = self._loss(module(Tensor(X[rows])), Y[rows])
                 value = float(loss.item())
-                _check_finite_loss(value, f"epoch {epoch}, samples {start}..", owner, lr)
+                _check_finite(value, f"epoch {epoch}, samples {start}..", owner, lr)
                 loss.backward()
                 optimizer.step()
                 total += value * len(rows)
             weights = [p.data for p in module.parameters() if p.regularize]
             penalty_value = sum(float(objective.value(w)) for w in weights) if objective else 0.0
             epoch_loss = total / n + penalty_value
-            _check_finite_loss(epoch_loss, f"the end of epoch {epoch}", owner, lr)
+            _check_finite(epoch_loss, f"the end of epoch {epoch}", owner, lr, module)
             progress.loss_curve.append(epoch_loss)
             line = f"{owner}: epoch {epoch}, loss {epoch_loss:.8g}"
 

@@ -12,7 +12,7 @@ the data so the intercept is not penalized, call the subclass's
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -161,6 +161,9 @@ class Estimator:
 # ---------------------------------------------------------------------------
 
 
+_Model = TypeVar("_Model", bound="_LinearModel")
+
+
 class _LinearModel(Estimator):
     """Shared machinery of every linear model here: centring, predict, score.
 
@@ -183,8 +186,8 @@ class _LinearModel(Estimator):
     # -- fitting ----------------------------------------------------------
 
     def fit(
-        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
-    ) -> _LinearModel:
+        self: _Model, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> _Model:
         """Fit the model to ``X`` (n_samples, n_features) and ``y``; return ``self``."""
         params = self._check_params(self.get_params())
         X_in = X

@@ -261,6 +261,9 @@ class RidgeCV(_LinearModel):
     alpha for all targets (the mean error over all of them).
     """
 
+    alpha_: float
+    best_score_: float
+
     def __init__(
         self,
         alphas: ArrayLike = (0.1, 1.0, 10.0),
@@ -307,7 +310,7 @@ class RidgeCV(_LinearModel):
         alpha_ = float(alphas[best])
 
         coef, _ = _ridge_solve(X, Y, np.full(Y.shape[1], alpha_), "auto")
-        attributes = {"alpha_": alpha_, "best_score_": -float(mean_errors[best])}
+        attributes: dict[str, Any] = {"alpha_": alpha_, "best_score_": -float(mean_errors[best])}
         if params["store_cv_results"]:
             attributes["cv_results_"] = errors[:, 0, :] if Y.shape[1] == 1 else errors
         return coef, attributes
