@@ -358,7 +358,7 @@ class _MLP(Estimator):
 
     def _forward(self, X: ArrayLike) -> np.ndarray:
         """The network's output on ``X`` in eval mode (no dropout), as an array."""
-        X = self._check_input(X).astype(np.float64, copy=False)  # first: fitted?
+        X = self._check_input(X, depth=2).astype(np.float64, copy=False)  # first: fitted?
         return _evaluate(self.module_, X)
 
     # -- training -----------------------------------------------------------

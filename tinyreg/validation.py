@@ -308,29 +308,30 @@ def feature_names(X: Any) -> np.ndarray | None:
     return names
 
 
-def check_feature_names(X: Any, fitted_names: np.ndarray | None, owner: str) -> None:
+def check_feature_names(
+    X: Any, fitted_names: np.ndarray | None, owner: str, stacklevel: int = 2
+) -> None:
     """Compare the column names of ``X`` with those ``owner`` was fitted on.
 
     Different names, or the same names in another order, raise ValueError
     listing the differences; names on one side only give a UserWarning (the
-    columns are then matched by position). The messages are scikit-learn's.
+    columns are then matched by position), attributed ``stacklevel`` frames
+    up. The messages are scikit-learn's.
     """
     names = feature_names(X)
-    if names is None and fitted_names is None:
-        return
-    if fitted_names is None:
-        warnings.warn(
-            f"X has feature names, but {owner} was fitted without feature names",
-            UserWarning,
-            stacklevel=4,  # the caller of predict
-        )
-        return
-    if names is None:
-        warnings.warn(
-            f"X does not have valid feature names, but {owner} was fitted with feature names",
-            UserWarning,
-            stacklevel=4,  # the caller of predict
-        )
+    if names is None or fitted_names is None:
+        if names is not None:
+            warnings.warn(
+                f"X has feature names, but {owner} was fitted without feature names",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
+        elif fitted_names is not None:
+            warnings.warn(
+                f"X does not have valid feature names, but {owner} was fitted with feature names",
+                UserWarning,
+                stacklevel=stacklevel,
+            )
         return
     if len(names) == len(fitted_names) and (names == fitted_names).all():
         return

@@ -146,11 +146,15 @@ class Estimator:
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
 
-    def _check_input(self, X: Any) -> np.ndarray:
-        """``X`` for ``predict``, checked: fitted, 2-D, finite, the fitted columns."""
+    def _check_input(self, X: Any, depth: int = 1) -> np.ndarray:
+        """``X`` for ``predict``, checked: fitted, 2-D, finite, the fitted columns.
+
+        ``depth``: how many calls lie between the user and this one (for warnings).
+        """
         check_is_fitted(self, "n_features_in_")
         owner = type(self).__name__
-        check_feature_names(X, getattr(self, "feature_names_in_", None), owner)
+        fitted_names = getattr(self, "feature_names_in_", None)
+        check_feature_names(X, fitted_names, owner, stacklevel=depth + 3)
         X = check_finite_array("X", X, ndim=2)
         check_n_features(X, self.n_features_in_, owner)
         return X
