@@ -50,8 +50,13 @@ Conventions
   column; ``coef_`` then has shape ``(n_targets, n_features)``.
 * Integer and boolean inputs are cast; all computation is in float64.
 * Every argument is checked with :mod:`tinyreg.validation`; constructor
-  parameters are checked at ``fit`` (and by ``set_params``). A failed ``fit``
-  raises before touching any fitted attribute.
+  parameters are checked at ``fit`` (not by ``set_params``, as in
+  scikit-learn). A failed ``fit`` raises before touching any fitted attribute.
+* The estimators follow scikit-learn's estimator protocol without depending
+  on it (:class:`~tinyreg.linear.base.Estimator`): with scikit-learn
+  installed they pass its ``check_estimator`` and work in ``Pipeline``,
+  ``GridSearchCV`` and ``cross_val_score``. Fitted on a data frame, they
+  remember its column names in ``feature_names_in_``.
 """
 
 from tinyreg.linear.base import ConvergenceWarning, LinearRegression, NotFittedError
