@@ -550,7 +550,8 @@ class MLPRegressor(_MLP):
         learning_rate_init: the optimizer's learning rate.
         max_iter: the most epochs ``fit`` runs.
         tol, n_iter_no_change: stop when the loss (or the validation score)
-            has not improved by more than ``tol`` for ``n_iter_no_change`` epochs.
+            has not improved by more than ``tol`` for more than
+            ``n_iter_no_change`` epochs in a row.
         momentum: SGD's momentum.
         early_stopping, validation_fraction: hold out that fraction of the
             training data, stop on its R², keep the best epoch's weights.
