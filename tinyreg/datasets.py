@@ -3,7 +3,7 @@
 Everything here is generated from a seed with numpy -- nothing is downloaded,
 and the same seed always gives the same arrays:
 
-* :func:`make_house_prices` -- the seed tutorial's story: a house's price
+* :func:`make_house_prices` -- the examples' running story: a house's price
   from its size, bedrooms and location, plus irrelevant columns that L1
   should learn to ignore;
 * :func:`make_regression` -- a sparse linear model in the style of
@@ -34,6 +34,7 @@ from tinyreg.validation import (
     check_in_range,
     check_int,
     check_nonnegative,
+    check_same_samples,
 )
 
 __all__ = [
@@ -53,7 +54,7 @@ Seed = int | np.random.Generator | None
 
 
 # ---------------------------------------------------------------------------
-# House prices: the seed tutorial's story
+# House prices: the examples' running story
 # ---------------------------------------------------------------------------
 
 #: Price = intercept + Σ coef·feature + noise, in dollars.
@@ -321,14 +322,7 @@ def train_test_split(
     numpy arrays.
     """
     X, y = np.asarray(X), np.asarray(y)
-    if X.ndim == 0 or y.ndim == 0:
-        raise ValueError(f"X and y must have a samples axis, got shapes {X.shape} and {y.shape}")
-    n = X.shape[0]
-    if y.shape[0] != n:
-        raise ValueError(
-            f"X and y have different numbers of samples: "
-            f"X has shape {X.shape}, y has shape {y.shape}"
-        )
+    n = check_same_samples(X=X, y=y)
     if isinstance(test_size, (int, np.integer)) and not isinstance(test_size, (bool, np.bool_)):
         n_test = check_int("test_size", test_size)
     else:

@@ -5,6 +5,12 @@ kind of message wherever it is passed: the name of the argument, the value
 received, and what was expected. Each helper returns the (converted) value so
 that callers can write ``alpha = check_nonnegative("alpha", alpha)``.
 
+Hyper-parameters must be finite. No setting of tinyreg has a useful infinite
+value: where an infinite one would have a meaning, a finite one already
+reaches it (any lasso ``alpha`` at or above max|Xᵀy|/n gives the all-zero
+model exactly), and elsewhere infinity only turns into NaN (``L2(inf)`` has
+gradient inf·w, which is NaN at w = 0; ``lr=inf`` steps to ±inf).
+
 The estimators (``tinyreg.linear``, ``tinyreg.estimators``) also find here
 what they check around ``fit`` and ``predict``: whether the estimator is
 fitted, the number of features, and the column names of a data frame.
@@ -25,6 +31,7 @@ import numpy as np
 __all__ = [
     "DataConversionWarning",
     "NotFittedError",
+    "all_finite",
     "check_X",
     "check_X_y",
     "check_choice",
@@ -37,7 +44,7 @@ __all__ = [
     "check_n_features",
     "check_nonnegative",
     "check_positive",
-    "check_same_n_samples",
+    "check_same_samples",
     "check_y_given",
     "feature_names",
     "sklearn_flavoured",
@@ -45,17 +52,19 @@ __all__ = [
 
 
 def _as_real(name: str, value: Any) -> float:
-    """``value`` as a Python float, or a TypeError/ValueError naming ``name``."""
+    """``value`` as a finite Python float, or a TypeError/ValueError naming ``name``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
     if math.isnan(value):
         raise ValueError(f"{name} must be a number, got nan")
+    if math.isinf(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
     return value
 
 
 def check_nonnegative(name: str, value: Any) -> float:
-    """Return ``value`` as a float if it is a real number ``>= 0``, else raise ValueError."""
+    """Return ``value`` as a float if it is a finite real number ``>= 0``, else raise ValueError."""
     value = _as_real(name, value)
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value!r}")
@@ -63,7 +72,7 @@ def check_nonnegative(name: str, value: Any) -> float:
 
 
 def check_positive(name: str, value: Any) -> float:
-    """Return ``value`` as a float if it is a real number ``> 0``, else raise ValueError."""
+    """Return ``value`` as a float if it is a finite real number ``> 0``, else raise ValueError."""
     value = _as_real(name, value)
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value!r}")
@@ -86,7 +95,7 @@ def check_int(name: str, value: Any, minimum: int = 1) -> int:
 def check_in_range(
     name: str, value: Any, low: float, high: float, *, closed: tuple[bool, bool] = (True, True)
 ) -> float:
-    """Return ``value`` as a float if it lies in the interval ``low..high``.
+    """Return ``value`` as a float if it is finite and lies in the interval ``low..high``.
 
     ``closed`` says whether each end belongs to the interval; the message
     prints the interval in the usual ``[a, b)`` notation.
@@ -106,6 +115,27 @@ def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
+
+
+#: Arrays larger than this are summed before they are scanned (see all_finite).
+SCAN_AT_ONCE = 1 << 20
+
+
+def all_finite(array: np.ndarray) -> bool:
+    """True if no entry of the floating-point ``array`` is NaN or infinite.
+
+    Exactly ``bool(np.isfinite(array).all())``, which is what it computes for
+    arrays of up to ``SCAN_AT_ONCE`` entries. A larger array (a data set, say)
+    is first summed: NaN and ±inf make the sum non-finite, so a finite sum
+    proves every entry finite without isfinite's boolean array of the same
+    size; only a non-finite sum -- bad entries, or finite ones whose sum
+    overflowed -- is followed by the element-by-element scan.
+    """
+    if array.size > SCAN_AT_ONCE:
+        with np.errstate(all="ignore"):  # an overflowing sum is expected, and handled
+            if np.isfinite(array.sum()):
+                return True
+    return bool(np.isfinite(array).all())
 
 
 def check_finite_array(
@@ -153,12 +183,7 @@ def check_finite_array(
             raise ValueError(
                 f"{name} must be {want}, got a {arr.ndim}-D array of shape {arr.shape}{hint}"
             )
-    # One summation pass finds NaN/inf (they propagate into the sum) without the
-    # n-by-p boolean temporary of isfinite(arr); only when the sum is not finite
-    # (bad values, or a sum that overflowed) is the array scanned element by element.
-    with np.errstate(all="ignore"):
-        total = arr.sum()
-    if not np.isfinite(total) and not np.isfinite(arr).all():
+    if not all_finite(arr):
         bad = ~np.isfinite(arr)
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
@@ -187,13 +212,23 @@ def check_y_given(y: Any) -> None:
         raise ValueError("fitting requires y to be passed, but the target y is None")
 
 
-def check_same_n_samples(X: np.ndarray, y: np.ndarray) -> None:
-    """Raise ValueError unless ``X`` and ``y`` have as many samples (rows)."""
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"X and y have different numbers of samples: "
-            f"X has shape {X.shape}, y has shape {y.shape}"
-        )
+def check_same_samples(**arrays: np.ndarray) -> int:
+    """Return the number of samples of arrays that share it along their first axis.
+
+    Raises ValueError, naming the arrays by their keyword and giving their
+    shapes, if one has no first axis (a scalar), if their lengths differ, or
+    if there are no samples at all: ``check_same_samples(X=X, y=y)``.
+    """
+    for name, array in arrays.items():
+        if np.ndim(array) == 0:
+            raise ValueError(f"{name} must have a samples axis (the first), got a scalar")
+    names, shapes = list(arrays), [np.shape(array) for array in arrays.values()]
+    if len({shape[0] for shape in shapes}) > 1:
+        described = ", ".join(f"{n} has shape {s}" for n, s in zip(names, shapes, strict=True))
+        raise ValueError(f"{' and '.join(names)} have different numbers of samples: {described}")
+    if shapes[0][0] == 0:
+        raise ValueError(f"{names[0]} has no samples (shape {shapes[0]})")
+    return shapes[0][0]
 
 
 def check_X_y(
@@ -210,14 +245,10 @@ def check_X_y(
     X = check_X(X)
     check_y_given(y)
     y = check_finite_array("y", y, ndim=(1, 2))
-    check_same_n_samples(X, y)
+    check_same_samples(X=X, y=y)
     if sample_weight is not None:
         sample_weight = check_finite_array("sample_weight", sample_weight, ndim=1)
-        if sample_weight.shape[0] != X.shape[0]:
-            raise ValueError(
-                f"sample_weight has shape {sample_weight.shape} but X has {X.shape[0]} samples "
-                f"(shape {X.shape})"
-            )
+        check_same_samples(X=X, sample_weight=sample_weight)
         if (sample_weight < 0).any():
             raise ValueError("sample_weight must be >= 0 everywhere")
         if not sample_weight.any():
