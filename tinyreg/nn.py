@@ -7,7 +7,7 @@ A :class:`Module` is a container that notices, on attribute assignment, the
 and says whether penalties apply to it (``regularize``): True for weights,
 False for biases, as is usual for weight decay.
 
-The seed tutorial's model runs unchanged but for its import::
+A model written for PyTorch runs unchanged but for its import::
 
     from tinyreg import nn
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -35,7 +35,7 @@ from tinyreg import functional as F
 from tinyreg import ops
 from tinyreg.autograd import Tensor
 from tinyreg.random import resolve_generator
-from tinyreg.validation import check_choice, check_finite_array, check_in_range
+from tinyreg.validation import check_choice, check_finite_array, check_in_range, check_int
 
 __all__ = [
     "BCEWithLogitsLoss",
@@ -73,6 +73,32 @@ class Parameter(Tensor):
         return f"Parameter containing:\n{super().__repr__()}"
 
 
+def grad_array(p: Tensor) -> np.ndarray | None:
+    """The values of ``p.grad`` as a numpy array, or None when there is no gradient.
+
+    A gradient recorded for differentiating again (``backward(create_graph=True)``)
+    is a Tensor; its values are its ``.data``.
+    """
+    grad: Any = p.grad
+    return grad.data if isinstance(grad, Tensor) else grad
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Clear the gradients of ``params``: to None, or to zeros in place (``set_to_none=False``).
+
+    What ``Module.zero_grad`` and ``Optimizer.zero_grad`` do. A recorded
+    gradient (a Tensor) is replaced by a plain array of zeros, cut from its graph.
+    """
+    for p in params:
+        grad: Any = p.grad
+        if set_to_none or grad is None:
+            p.grad = None
+        elif isinstance(grad, Tensor):
+            p.grad = np.zeros_like(grad.data)
+        else:
+            grad.fill(0)
+
+
 class StateDictError(ValueError):
     """A state dict does not fit the model; the message lists every problem."""
 
@@ -93,6 +119,8 @@ class Module:
     """
 
     training: bool
+    _parameters: OrderedDict[str, Parameter]
+    _modules: OrderedDict[str, Module]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
@@ -179,11 +207,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (to None, or to zeros in place)."""
-        for param in self.parameters():
-            if set_to_none or param.grad is None:
-                param.grad = None
-            else:
-                param.grad.fill(0)
+        zero_grads(self.parameters(), set_to_none)
 
     # -- saving and loading -------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
@@ -254,7 +278,8 @@ class Linear(Module):
     """y = x·Wᵀ + b, with W of shape (out_features, in_features) and b of shape (out_features,).
 
     Initialised as PyTorch does: W and b uniform on [−1/√in, 1/√in]. The bias
-    has ``regularize=False``, so penalties leave it alone.
+    has ``regularize=False``, so penalties leave it alone. ``in_features`` and
+    ``out_features`` are integers >= 1.
     """
 
     def __init__(
@@ -265,15 +290,17 @@ class Linear(Module):
         generator: np.random.Generator | None = None,
         dtype: Any = np.float64,
     ) -> None:
+        in_features = check_int("in_features", in_features)
+        out_features = check_int("out_features", out_features)
         super().__init__()
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = in_features
+        self.out_features = out_features
         rng = resolve_generator(generator)
-        bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
+        bound = 1.0 / math.sqrt(in_features)
         self.weight = Parameter(
             rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype)
         )
-        self.bias = (
+        self.bias: Parameter | None = (
             Parameter(rng.uniform(-bound, bound, out_features).astype(dtype), regularize=False)
             if bias
             else None
@@ -360,20 +387,26 @@ class Sequential(Module):
     so state dict keys are PyTorch's (``"0.weight"``).
     """
 
-    def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
+    def __init__(self, *modules: Any) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            for name, module in modules[0].items():
-                setattr(self, name, module)
+            named = list(modules[0].items())
         else:
-            for module in modules:
-                self.append(module)
+            named = [(str(i), module) for i, module in enumerate(modules)]
+        for name, module in named:
+            self._add(name, module)
 
     def append(self, module: Module) -> Sequential:
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential holds Modules, got {type(module).__name__}")
-        setattr(self, str(len(self._modules)), module)
+        """Add ``module`` at the end, named by its position."""
+        self._add(str(len(self._modules)), module)
         return self
+
+    def _add(self, name: str, module: Any) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(
+                f"Sequential holds Modules, got {type(module).__name__} {module!r} for {name!r}"
+            )
+        setattr(self, name, module)
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
@@ -398,14 +431,11 @@ class Sequential(Module):
 
 
 class _Loss(Module):
-    _function: Any = None
+    """A loss module: ``loss(input, target)`` with a ``reduction`` ("mean", "sum" or "none")."""
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
         self.reduction = check_choice("reduction", reduction, F.REDUCTIONS)
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return type(self)._function(input, target, reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
@@ -414,22 +444,26 @@ class _Loss(Module):
 class MSELoss(_Loss):
     """Mean (or summed) squared error; see :func:`tinyreg.functional.mse_loss`."""
 
-    _function = staticmethod(F.mse_loss)
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """Mean (or summed) absolute error; see :func:`tinyreg.functional.l1_loss`."""
 
-    _function = staticmethod(F.l1_loss)
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits, integer class targets; see :func:`F.cross_entropy`."""
 
-    _function = staticmethod(F.cross_entropy)
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.cross_entropy(input, target, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy on logits; see :func:`F.binary_cross_entropy_with_logits`."""
 
-    _function = staticmethod(F.binary_cross_entropy_with_logits)
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)

@@ -22,6 +22,21 @@ Parameter groups work as in PyTorch: pass a list of dicts, each with
 ``"params"`` and any hyper-parameters (``lr``, ``penalty``, ``momentum``, ...)
 that override the optimizer's defaults for that group.
 
+Non-finite gradients never reach the parameters unnoticed. A step first
+computes every direction d, of every group, and checks that all are finite;
+only then does it update anything. What happens otherwise is the
+optimizer's ``nonfinite`` policy:
+
+* ``"raise"`` (the default): raise FloatingPointError naming each bad
+  parameter -- by its name in the model when the optimizer was given
+  ``model`` or ``model.named_parameters()``, else by its position and shape
+  -- and how many of its values are NaN or infinite. No parameter and no
+  optimizer state has changed.
+* ``"skip"``: change nothing, and count the step in ``skipped_steps`` (which
+  ``state_dict`` saves) -- what a mixed-precision loss scaler does when a
+  gradient overflows.
+* ``"ignore"``: no check; NaN and infinity flow into the parameters.
+
 ``step()`` reads ``.grad`` and never writes it.
 """
 
@@ -35,9 +50,20 @@ from typing import Any
 import numpy as np
 
 from tinyreg.autograd import Tensor, enable_grad
-from tinyreg.validation import check_in_range, check_nonnegative, check_positive
+from tinyreg.nn import grad_array, zero_grads
+from tinyreg.validation import (
+    all_finite,
+    check_choice,
+    check_finite_array,
+    check_in_range,
+    check_int,
+    check_nonnegative,
+    check_positive,
+)
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+
+_NONFINITE_POLICIES = ("raise", "skip", "ignore")
 
 
 def _check_penalty(penalty: Any) -> Any:
@@ -55,22 +81,49 @@ def _check_penalty(penalty: Any) -> Any:
     return penalty
 
 
+def _named(params: Any) -> list[tuple[str | None, Any]]:
+    """``params`` as (name or None, tensor) pairs.
+
+    Takes a Module (its named parameters), the pairs of
+    ``named_parameters()``, a single Tensor, or an iterable of tensors.
+    """
+    if hasattr(params, "named_parameters"):
+        return list(params.named_parameters())
+    if isinstance(params, Tensor):
+        return [(None, params)]
+    items = list(params)
+    named = [isinstance(item, tuple) and len(item) == 2 for item in items]
+    if any(named) and not all(named):
+        raise TypeError("give parameters either all as tensors or all as (name, tensor) pairs")
+    if all(named) and items:
+        for name, _ in items:
+            if not isinstance(name, str):
+                raise TypeError(f"a parameter's name must be a str, got {name!r}")
+        return [(name, p) for name, p in items]
+    return [(None, p) for p in items]
+
+
 class Optimizer:
-    """Base class: parameter groups, ``zero_grad``, ``step``, ``state_dict``.
+    """Base class: parameter groups, the checked two-phase ``step``, ``state_dict``.
 
     Subclasses give their ``defaults``, check hyper-parameters in
     ``_check_group`` and update one parameter in place in ``_update``.
+    ``params`` is a Module, its ``named_parameters()``, an iterable of
+    tensors, or a list of parameter-group dicts whose ``"params"`` is any of
+    those; names, when given, are used in error messages.
     """
 
-    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+    def __init__(self, params: Any, defaults: dict[str, Any], nonfinite: str = "raise") -> None:
         self.defaults = {"penalty": None, "regularize": None, **defaults}
+        self.nonfinite = check_choice("nonfinite", nonfinite, _NONFINITE_POLICIES)
+        self.skipped_steps = 0
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
-        # One work array per parameter, reused by every step (not state: never saved).
-        self._scratch: dict[Tensor, np.ndarray] = {}
-        if hasattr(params, "parameters"):
-            params = params.parameters()
-        groups = list(params)
+        self._names: dict[Tensor, str] = {}
+        # Work arrays shaped like each parameter, reused by every step (not state: never saved).
+        self._work_arrays: dict[Tensor, list[np.ndarray]] = {}
+        named = hasattr(params, "named_parameters")
+        groups = list(params.named_parameters() if named else params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
@@ -86,86 +139,146 @@ class Optimizer:
                 f"unknown parameter-group setting(s) {sorted(unknown)} for {type(self).__name__}; "
                 f"known: {sorted(self.defaults)}"
             )
-        params = group["params"]
-        params = [params] if isinstance(params, Tensor) else list(params)
+        named = _named(group["params"])
+        params = [p for _, p in named]
         for p in params:
             if not isinstance(p, Tensor) or not p.requires_grad:
                 raise TypeError(f"optimizers take tensors that require grad, got {p!r}")
-        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        seen = {id(p) for p in self._params()}
         if any(id(p) in seen for p in params) or len({id(p) for p in params}) != len(params):
             raise ValueError("a parameter appears in more than one place in the parameter groups")
         full = {**self.defaults, **group, "params": params}
         self._check_group(full)
         _check_penalty(full["penalty"])
         self.param_groups.append(full)
+        self._names.update((p, name) for name, p in named if name is not None)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_positive("lr", group["lr"])
 
+    def _params(self) -> list[Tensor]:
+        """Every parameter, group after group: position i is parameter i of ``state_dict``."""
+        return [p for group in self.param_groups for p in group["params"]]
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all parameters (to None, or to zeros in place)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                else:
-                    p.grad.fill(0)
+        zero_grads(self._params(), set_to_none)
 
+    # -- the step -------------------------------------------------------------
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """One update of every parameter that has a gradient; returns ``closure()`` if given."""
+        """Update every parameter that has a gradient; returns ``closure()`` if given.
+
+        ``closure`` re-evaluates the model and returns the loss; it runs
+        first, with gradient recording on. Then every direction is computed
+        and checked (see the module docstring on ``nonfinite``), and only
+        then is any parameter updated.
+        """
         loss = None
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        updates = self._directions()
+        if updates is None:
+            return loss
+        for p, d, group, regularized in updates:
+            t = self._update(p, d, group, self.state.setdefault(p, {}), regularized)
+            penalty = group["penalty"]
+            if penalty is not None and regularized:
+                shrunk = penalty.prox(p.data, t)
+                if shrunk is not p.data:
+                    np.copyto(p.data, shrunk, casting="unsafe")
+        return loss
+
+    def _directions(self) -> list[tuple[Tensor, np.ndarray, dict[str, Any], bool]] | None:
+        """A step's first phase: d = grad + penalty.grad(w) for each parameter with a gradient.
+
+        Changes no parameter and no state. Returns the updates to make, or
+        None when the step is skipped (``nonfinite="skip"``).
+        """
+        updates, bad = [], []
         for group in self.param_groups:
             penalty, override = group["penalty"], group["regularize"]
             for p in group["params"]:
-                if p.grad is None:
+                grad = grad_array(p)
+                if grad is None:
                     continue
                 regularized = getattr(p, "regularize", True) if override is None else override
-                penalized = penalty is not None and regularized
-                grad = (
-                    np.add(p.grad, penalty.grad(p.data), out=self.scratch(p))
-                    if penalized
-                    else p.grad
-                )
-                step = self._update(p, grad, group, self.state.setdefault(p, {}), regularized)
-                if penalized:
-                    shrunk = penalty.prox(p.data, step)
-                    if shrunk is not p.data:
-                        np.copyto(p.data, shrunk, casting="unsafe")
-        return loss
+                d = grad
+                if penalty is not None and regularized:
+                    d = np.add(grad, penalty.grad(p.data), out=self._work_array(p))
+                if self.nonfinite != "ignore" and not all_finite(d):
+                    bad.append((p, grad, d))
+                updates.append((p, d, group, regularized))
+        if not bad:
+            return updates
+        if self.nonfinite == "raise":
+            raise FloatingPointError(self._nonfinite_message(bad))
+        self.skipped_steps += 1
+        return None
 
-    def scratch(self, p: Tensor) -> np.ndarray:
-        """A work array shaped like ``p``, allocated once: big temporaries cost page faults."""
-        work = self._scratch.get(p)
-        if work is None:
-            work = self._scratch[p] = np.empty_like(p.data)
-        return work
+    def _nonfinite_message(self, bad: list[tuple[Tensor, np.ndarray, np.ndarray]]) -> str:
+        lines = []
+        for p, grad, d in bad:
+            source, values = ("gradient", grad) if not all_finite(grad) else ("direction", d)
+            count = values.size - int(np.count_nonzero(np.isfinite(values)))
+            what = "" if source == "gradient" else " (its gradient is finite: the penalty's is not)"
+            lines.append(
+                f"{self._describe(p)}: {count} of {values.size} values of its {source} "
+                f"are NaN or infinite{what}"
+            )
+        hint = ""
+        if any(p not in self._names for p, _, _ in bad):
+            hint = "\n(to see parameters by name, give the optimizer model.named_parameters())"
+        return (
+            f"{type(self).__name__}.step(): non-finite gradient, so nothing was updated "
+            f'(nonfinite="raise"; nonfinite="skip" would skip such steps):\n  '
+            + "\n  ".join(lines)
+            + hint
+        )
+
+    def _describe(self, p: Tensor) -> str:
+        """How messages name ``p``: its name in the model, else its position; and its shape."""
+        if p in self._names:
+            return f"{self._names[p]!r} (shape {p.shape})"
+        index = next(i for i, q in enumerate(self._params()) if q is p)
+        return f"parameter {index} (shape {p.shape})"
+
+    def _work_array(self, p: Tensor, index: int = 0) -> np.ndarray:
+        """Work array number ``index`` shaped like ``p``, allocated once and reused by every step.
+
+        A speed trick (measured in benchmarks/README.md): temporaries the
+        size of a parameter are costly to allocate at each step.
+        """
+        arrays = self._work_arrays.setdefault(p, [])
+        while len(arrays) <= index:
+            arrays.append(np.empty_like(p.data))
+        return arrays[index]
 
     def _update(
         self,
         p: Tensor,
-        grad: np.ndarray,
+        d: np.ndarray,
         group: dict[str, Any],
         state: dict[str, Any],
         regularized: bool,
     ) -> float | np.ndarray:
-        """Update ``p.data`` in place from ``grad`` (never modifying ``grad``).
+        """Update ``p.data`` in place along the direction ``d`` (never modifying ``p.grad``).
 
         Returns the proximal step t: the settled step per unit of gradient, a
-        number or an array of per-coordinate steps.
+        number or an array of per-coordinate steps (which may be a work
+        array, valid until the next step).
         """
         raise NotImplementedError
 
     # -- saving and loading -------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        """Hyper-parameters and per-parameter state (copies), parameters by position.
+        """Hyper-parameters, per-parameter state (copies) and ``skipped_steps``.
 
-        Penalties are configuration, not state, and are not included: a
-        loaded optimizer keeps its own.
+        Parameters are referred to by position. Penalties and the
+        ``nonfinite`` policy are configuration, not state, and are not
+        included: a loaded optimizer keeps its own.
         """
-        index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        index = {id(p): i for i, p in enumerate(self._params())}
         groups = [
             {
                 **{k: v for k, v in g.items() if k not in ("params", "penalty")},
@@ -174,63 +287,82 @@ class Optimizer:
             for g in self.param_groups
         ]
         state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items() if s}
-        return {"state": state, "param_groups": groups}
+        return {"state": state, "param_groups": groups, "skipped_steps": self.skipped_steps}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyper-parameters and state saved by :meth:`state_dict`.
 
         Everything is checked before anything changes; one ValueError lists
-        every problem (wrong number of groups or parameters, state arrays of
-        the wrong shape, invalid hyper-parameters).
+        every problem (wrong number of groups or parameters, invalid
+        hyper-parameters, state arrays of the wrong shape or not finite).
+        A state dict without ``skipped_steps`` counts none.
         """
-        problems: list[str] = []
         try:
             saved_groups = list(state_dict["param_groups"])
             saved_state = dict(state_dict["state"])
-        except (KeyError, TypeError) as error:
+            skipped = state_dict.get("skipped_steps", 0)
+        except (KeyError, TypeError, AttributeError) as error:
             raise ValueError(f"not an optimizer state dict: {error!r}") from error
-        params = [p for g in self.param_groups for p in g["params"]]
-        if len(saved_groups) != len(self.param_groups):
-            problems.append(
-                f"{len(saved_groups)} parameter groups saved, "
-                f"optimizer has {len(self.param_groups)}"
-            )
-        new_groups = []
-        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups, strict=False)):
-            if len(saved.get("params", ())) != len(group["params"]):
-                problems.append(
-                    f"group {i}: {len(saved.get('params', ()))} parameters saved, optimizer has "
-                    f"{len(group['params'])}"
-                )
-            candidate = {
-                **group,
-                **{k: v for k, v in saved.items() if k in self.defaults and k != "penalty"},
-            }
-            try:
-                self._check_group(candidate)
-            except (TypeError, ValueError) as error:
-                problems.append(f"group {i}: {error}")
-            new_groups.append(candidate)
-        new_state: dict[Tensor, dict[str, Any]] = {}
-        for key, entry in saved_state.items():
-            i = int(key)
-            if not 0 <= i < len(params):
-                problems.append(f"state for parameter {i}, but there are only {len(params)}")
-                continue
-            for name, value in entry.items():
-                if isinstance(value, np.ndarray) and value.shape != params[i].shape:
-                    problems.append(
-                        f"state {name!r} of parameter {i} has shape {value.shape}, "
-                        f"the parameter has shape {params[i].shape}"
-                    )
-            new_state[params[i]] = copy.deepcopy(dict(entry))
+        problems: list[str] = []
+        groups = self._groups_to_load(saved_groups, problems)
+        state = self._state_to_load(saved_state, problems)
+        try:
+            skipped = check_int("skipped_steps", skipped, minimum=0)
+        except (TypeError, ValueError) as error:
+            problems.append(str(error))
         if problems:
             raise ValueError(
                 f"cannot load {type(self).__name__} state (nothing was changed):\n  "
                 + "\n  ".join(problems)
             )
-        self.param_groups = new_groups
-        self.state = new_state
+        self.param_groups, self.state, self.skipped_steps = groups, state, skipped
+
+    def _groups_to_load(self, saved: list[Any], problems: list[str]) -> list[dict[str, Any]]:
+        """The groups with the saved hyper-parameters; what is wrong goes to ``problems``."""
+        if len(saved) != len(self.param_groups):
+            problems.append(
+                f"{len(saved)} parameter groups saved, optimizer has {len(self.param_groups)}"
+            )
+        groups = []
+        for i, (entry, group) in enumerate(zip(saved, self.param_groups, strict=False)):
+            if len(entry.get("params", ())) != len(group["params"]):
+                problems.append(
+                    f"group {i}: {len(entry.get('params', ()))} parameters saved, optimizer has "
+                    f"{len(group['params'])}"
+                )
+            hyper = {k: v for k, v in entry.items() if k in self.defaults and k != "penalty"}
+            candidate = {**group, **hyper}
+            try:
+                self._check_group(candidate)
+            except (TypeError, ValueError) as error:
+                problems.append(f"group {i}: {error}")
+            groups.append(candidate)
+        return groups
+
+    def _state_to_load(self, saved: dict[Any, Any], problems: list[str]) -> dict[Tensor, Any]:
+        """Copies of the saved per-parameter state, keyed by parameter; problems as above."""
+        params = self._params()
+        state: dict[Tensor, dict[str, Any]] = {}
+        for key, entry in saved.items():
+            i = int(key)
+            if not 0 <= i < len(params):
+                problems.append(f"state for parameter {i}, but there are only {len(params)}")
+                continue
+            for name, value in entry.items():
+                if not isinstance(value, np.ndarray):
+                    continue
+                if value.shape != params[i].shape:
+                    problems.append(
+                        f"state {name!r} of parameter {i} has shape {value.shape}, "
+                        f"the parameter has shape {params[i].shape}"
+                    )
+                    continue
+                try:
+                    check_finite_array(f"state {name!r} of parameter {i}", value)
+                except (TypeError, ValueError) as error:
+                    problems.append(str(error))
+            state[params[i]] = copy.deepcopy(dict(entry))
+        return state
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -251,7 +383,7 @@ class SGD(Optimizer):
 
     then the penalty's proximal step with t = lr·(1 − dampening)/(1 − momentum)
     (just lr without momentum). ``SGD(..., penalty=L2(a))`` equals PyTorch's
-    ``SGD(..., weight_decay=a)``.
+    ``SGD(..., weight_decay=a)``. ``nonfinite``: see the module docstring.
     """
 
     def __init__(
@@ -262,17 +394,17 @@ class SGD(Optimizer):
         dampening: float = 0.0,
         nesterov: bool = False,
         penalty: Any = None,
+        *,
+        nonfinite: str = "raise",
     ) -> None:
-        super().__init__(
-            params,
-            {
-                "lr": lr,
-                "momentum": momentum,
-                "dampening": dampening,
-                "nesterov": nesterov,
-                "penalty": penalty,
-            },
-        )
+        defaults = {
+            "lr": lr,
+            "momentum": momentum,
+            "dampening": dampening,
+            "nesterov": nesterov,
+            "penalty": penalty,
+        }
+        super().__init__(params, defaults, nonfinite)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -281,17 +413,17 @@ class SGD(Optimizer):
         if group["nesterov"] and (momentum == 0 or dampening != 0):
             raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
 
-    def _update(self, p, grad, group, state, regularized):
+    def _update(self, p, d, group, state, regularized):
         momentum = group["momentum"]
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(grad, dtype=p.dtype)
+                buf = state["momentum_buffer"] = np.array(d, dtype=p.dtype)
             else:
                 buf *= momentum
-                buf += (1.0 - group["dampening"]) * grad
-            grad = np.add(grad, momentum * buf, out=self.scratch(p)) if group["nesterov"] else buf
-        p.data -= np.multiply(grad, group["lr"], out=self.scratch(p))
+                buf += (1.0 - group["dampening"]) * d
+            d = np.add(d, momentum * buf, out=self._work_array(p)) if group["nesterov"] else buf
+        p.data -= np.multiply(d, group["lr"], out=self._work_array(p))
         if not momentum:
             return group["lr"]
         return group["lr"] * (1.0 - group["dampening"]) / (1.0 - momentum)
@@ -302,29 +434,16 @@ def _pair(betas: Any) -> Any:
     return tuple(betas) if isinstance(betas, (tuple, list)) else betas
 
 
-class Adam(Optimizer):
-    """Adam, PyTorch's formulation, with the penalty *coupled*.
+class _AdamBase(Optimizer):
+    """Adam's moment estimates and step, shared by :class:`Adam` and :class:`AdamW`.
 
-    The smooth penalty gradient joins d before the moments (so it is
-    rescaled like the loss gradient -- what PyTorch's ``Adam(weight_decay=)``
-    does)::
+    With d the direction of this step and t the number of steps so far::
 
         m ← β1·m + (1 − β1)·d            v ← β2·v + (1 − β2)·d²
         w ← w − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps)
 
-    then the penalty's proximal step with the per-coordinate step
-    t = lr / (√v / √(1 − β2ᵗ) + eps), so that L1 converges to the lasso.
+    and the proximal step is lr / (√v / √(1 − β2ᵗ) + eps), per coordinate.
     """
-
-    def __init__(
-        self,
-        params: Any,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        penalty: Any = None,
-    ) -> None:
-        super().__init__(params, {"lr": lr, "betas": _pair(betas), "eps": eps, "penalty": penalty})
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
@@ -335,33 +454,63 @@ class Adam(Optimizer):
         check_in_range("betas[1]", beta2, 0.0, 1.0, closed=(True, False))
         check_nonnegative("eps", group["eps"])
 
-    def _update(self, p, grad, group, state, regularized):
+    def _update(self, p, d, group, state, regularized):
         beta1, beta2 = group["betas"]
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
+        # Speed: the temporaries live in two work arrays of the parameter's shape
+        # (d itself may be the first), the same arithmetic as the formulas above.
+        step, scratch = self._work_array(p, 0), self._work_array(p, 1)
         m *= beta1
-        m += (1.0 - beta1) * grad
+        m += np.multiply(d, 1.0 - beta1, out=scratch)
         v *= beta2
-        v += (1.0 - beta2) * (grad * grad)
-        denom = np.sqrt(v) / math.sqrt(1.0 - beta2**t)
+        v += np.multiply(np.multiply(d, d, out=scratch), 1.0 - beta2, out=scratch)
+        denom = np.sqrt(v, out=scratch)
+        denom /= math.sqrt(1.0 - beta2**t)
         denom += group["eps"]
-        p.data -= (group["lr"] / (1.0 - beta1**t)) * m / denom
-        return group["lr"] / denom
+        np.multiply(m, group["lr"] / (1.0 - beta1**t), out=step)
+        p.data -= np.divide(step, denom, out=step)
+        return np.divide(group["lr"], denom, out=denom)
 
 
-class AdamW(Adam):
+class Adam(_AdamBase):
+    """Adam, PyTorch's formulation, with the penalty *coupled*.
+
+    The smooth penalty gradient joins d before the moments (so it is
+    rescaled like the loss gradient -- what PyTorch's ``Adam(weight_decay=)``
+    does); then the update of :class:`_AdamBase`, and the penalty's proximal
+    step with the per-coordinate step t = lr / (√v / √(1 − β2ᵗ) + eps), so
+    that L1 converges to the lasso. ``nonfinite``: see the module docstring.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        penalty: Any = None,
+        *,
+        nonfinite: str = "raise",
+    ) -> None:
+        defaults = {"lr": lr, "betas": _pair(betas), "eps": eps, "penalty": penalty}
+        super().__init__(params, defaults, nonfinite)
+
+
+class AdamW(_AdamBase):
     """Adam with *decoupled* weight decay (Loshchilov & Hutter), PyTorch's formula::
 
-        w ← w·(1 − lr·weight_decay)      then the Adam step on the gradient
+        w ← w·(1 − lr·weight_decay)      then Adam's step on the gradient
 
     The decay is not rescaled by Adam's moments, so its fixed point differs
     from ``Adam`` with ``penalty=L2(weight_decay)``. As with penalties, the
     decay applies only to parameters with ``regularize=True`` (PyTorch decays
     every parameter of the group; set the group's ``"regularize": True`` to
-    get that). A ``penalty`` may be given as well.
+    get that). A ``penalty`` may be given as well. ``nonfinite``: see the
+    module docstring.
     """
 
     def __init__(
@@ -372,27 +521,26 @@ class AdamW(Adam):
         eps: float = 1e-8,
         weight_decay: float = 1e-2,
         penalty: Any = None,
+        *,
+        nonfinite: str = "raise",
     ) -> None:
-        Optimizer.__init__(
-            self,
-            params,
-            {
-                "lr": lr,
-                "betas": _pair(betas),
-                "eps": eps,
-                "weight_decay": weight_decay,
-                "penalty": penalty,
-            },
-        )
+        defaults = {
+            "lr": lr,
+            "betas": _pair(betas),
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "penalty": penalty,
+        }
+        super().__init__(params, defaults, nonfinite)
 
     def _check_group(self, group: dict[str, Any]) -> None:
         super()._check_group(group)
         check_nonnegative("weight_decay", group["weight_decay"])
 
-    def _update(self, p, grad, group, state, regularized):
+    def _update(self, p, d, group, state, regularized):
         if regularized and group["weight_decay"]:
             p.data *= 1.0 - group["lr"] * group["weight_decay"]
-        return super()._update(p, grad, group, state, regularized)
+        return super()._update(p, d, group, state, regularized)
 
 
 from tinyreg import lr_scheduler  # noqa: E402, F401  (PyTorch's spelling: tinyreg.optim.lr_scheduler)
