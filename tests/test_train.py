@@ -292,8 +292,10 @@ def test_verbose_prints_one_line_per_epoch_to_stderr(capsys):
         ({"batch_size": 0}, ValueError, "batch_size"),
         ({"patience": 2}, ValueError, "validation"),
         ({"patience": 0, "validation": "set below"}, ValueError, "patience"),
-        ({"y": np.zeros((19, 1))}, ValueError, r"\(20, 3\) and \(19, 1\)"),
-        ({"validation": "mismatched"}, ValueError, "validation"),
+        ({"y": np.zeros((19, 1))}, ValueError, r"X has shape \(20, 3\), y has shape \(19, 1\)"),
+        ({"y": np.zeros((0, 1))}, ValueError, "samples"),
+        ({"X": np.float64(1.0)}, ValueError, "X must have a samples axis"),
+        ({"validation": "mismatched"}, ValueError, r"X_val and y_val .*\(20, 3\).*\(5, 1\)"),
     ],
 )
 def test_bad_arguments_raise_and_change_nothing(kwargs, error, match):

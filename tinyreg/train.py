@@ -16,12 +16,20 @@ dropout is off, so the curves show the model, not the noise of its masks
 or of the minibatch order. Penalties belong to the optimizer
 (``SGD(..., penalty=L2(1e-3))``), so the recorded losses are the data term
 alone -- what you would compare between a regularized and a plain model.
+
+Training that diverges never ends quietly with NaN weights. A minibatch
+loss, or an end-of-epoch loss, that is NaN or infinite -- or a
+FloatingPointError from the optimizer's non-finite check -- stops training:
+with a validation set, the parameters of the best epoch so far are restored
+and a RuntimeWarning says so (``History.diverged`` is then True); without
+one, ``fit`` raises FloatingPointError.
 """
 
 from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +38,7 @@ import numpy as np
 
 from tinyreg.autograd import Tensor, no_grad
 from tinyreg.random import resolve_generator
-from tinyreg.validation import check_int
+from tinyreg.validation import check_int, check_same_samples
 
 __all__ = ["History", "fit"]
 
@@ -44,23 +52,21 @@ class History:
         val_loss: loss on the validation set after each epoch (empty without one).
         best_epoch: index (from 0) of the epoch with the lowest validation
             loss -- or the lowest training loss when there is no validation set.
-        stopped_early: True if early stopping ended training before ``epochs``.
+        stopped_early: True if training ended before ``epochs``, by early
+            stopping or because it diverged.
+        diverged: True if training diverged and the best epoch's parameters
+            were restored.
     """
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     best_epoch: int = 0
     stopped_early: bool = False
+    diverged: bool = False
 
 
-def _as_arrays(names: str, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    X, y = np.asarray(X), np.asarray(y)  # Tensors give their data
-    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y) or len(X) == 0:
-        raise ValueError(
-            f"{names} must be non-empty and have the same number of samples (first axis), "
-            f"got shapes {X.shape} and {y.shape}"
-        )
-    return X, y
+class _Diverged(Exception):
+    """Training produced a non-finite loss or gradient; the message says where."""
 
 
 def fit(
@@ -103,6 +109,10 @@ def fit(
     Returns:
         a :class:`History`. The model ends in the training/eval mode it
         had when ``fit`` was called.
+
+    Raises:
+        FloatingPointError: training diverged (see the module docstring)
+            and there is no validation set, or no epoch to go back to.
     """
     epochs = check_int("epochs", epochs)
     if batch_size is not None:
@@ -111,11 +121,14 @@ def fit(
         patience = check_int("patience", patience)
         if validation is None:
             raise ValueError("early stopping (patience) needs validation=(X_val, y_val)")
-    X, y = _as_arrays("X and y", X, y)
-    val = None if validation is None else _as_arrays("validation X and y", *validation)
+    X, y = np.asarray(X), np.asarray(y)  # Tensors give their data
+    check_same_samples(X=X, y=y)
+    val = None
+    if validation is not None:
+        val = np.asarray(validation[0]), np.asarray(validation[1])
+        check_same_samples(X_val=val[0], y_val=val[1])
     rng = resolve_generator(seed)
-    n = len(X)
-    batch = n if batch_size is None else min(batch_size, n)
+    batch = len(X) if batch_size is None else min(batch_size, len(X))
 
     def evaluate(inputs: np.ndarray, targets: np.ndarray) -> float:
         with no_grad():
@@ -125,22 +138,21 @@ def fit(
     was_training = model.training
     try:
         for epoch in range(epochs):
-            model.train()
-            order = rng.permutation(n) if batch < n else np.arange(n)
-            for start in range(0, n, batch):
-                rows = order[start : start + batch]
-                optimizer.zero_grad()
-                loss_fn(model(Tensor(X[rows])), Tensor(y[rows])).backward()
-                optimizer.step()
-
-            model.eval()
-            history.train_loss.append(evaluate(X, y))
-            if val is not None:
-                history.val_loss.append(evaluate(*val))
-            current = (history.val_loss or history.train_loss)[-1]
+            try:
+                _run_epoch(model, loss_fn, optimizer, X, y, batch, rng)
+                model.eval()
+                train_loss = _finite(evaluate(X, y), "the training loss")
+                val_loss = None if val is None else _finite(evaluate(*val), "the validation loss")
+            except _Diverged as error:
+                _recover(model, history, best_state, f"epoch {epoch + 1}: {error}", error)
+                break
+            history.train_loss.append(train_loss)
+            if val_loss is not None:
+                history.val_loss.append(val_loss)
+            current = train_loss if val_loss is None else val_loss
             if current < best:
                 best, history.best_epoch, waited = current, epoch, 0
-                if patience is not None:
+                if val is not None:  # kept to restore after early stopping or divergence
                     best_state = model.state_dict()
             else:
                 waited += 1
@@ -155,8 +167,57 @@ def fit(
             if patience is not None and waited >= patience:
                 history.stopped_early = epoch + 1 < epochs
                 break
-        if best_state is not None:
+        if patience is not None and best_state is not None:
             model.load_state_dict(best_state)
     finally:
         model.train(was_training)
     return history
+
+
+def _run_epoch(
+    model: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    batch: int,
+    rng: np.random.Generator,
+) -> None:
+    """One pass over a fresh shuffle of the rows, one optimizer step per minibatch."""
+    model.train()
+    n = len(X)
+    order = rng.permutation(n) if batch < n else np.arange(n)
+    for start in range(0, n, batch):
+        rows = order[start : start + batch]
+        optimizer.zero_grad()
+        loss = loss_fn(model(Tensor(X[rows])), Tensor(y[rows]))
+        _finite(float(loss.item()), f"the loss on minibatch {start // batch + 1}")
+        loss.backward()
+        try:
+            optimizer.step()
+        except FloatingPointError as error:
+            raise _Diverged(str(error)) from error
+
+
+def _finite(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise _Diverged(f"{what} is {value}")
+    return value
+
+
+def _recover(model: Any, history: History, best_state: Any, where: str, error: _Diverged) -> None:
+    """After divergence: restore the best epoch's parameters and warn, or raise."""
+    if best_state is None:
+        raise FloatingPointError(
+            f"fit(): training diverged in {where}. Lower the learning rate, or pass "
+            "validation=(X_val, y_val) to get the best epoch's parameters back"
+        ) from error.__cause__
+    model.load_state_dict(best_state)
+    history.diverged = history.stopped_early = True
+    epoch = history.best_epoch
+    warnings.warn(
+        f"fit(): training diverged in {where}; restored the parameters of epoch {epoch + 1}, "
+        f"the best on validation (val_loss {history.val_loss[epoch]:.6g})",
+        RuntimeWarning,
+        stacklevel=3,
+    )
