@@ -25,7 +25,7 @@ instead of 5 s). The setting only takes effect if numpy is not loaded yet.
 * :func:`save_figure` -- write a figure to ``NAME.png``, NAME being the
   example's file name (``NAME_SUFFIX.png`` for an example's second figure).
 * :class:`NoPlot` -- a stand-in for ``pyplot`` whose functions do nothing, so
-  that the seed tutorial's plotting lines run unchanged without matplotlib.
+  that plotting lines written for matplotlib run unchanged without it.
 """
 
 from __future__ import annotations

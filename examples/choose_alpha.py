@@ -1,4 +1,4 @@
-"""Choosing the regularization strength: the seed tutorial's Step 6, measured.
+"""Choosing the regularization strength, measured.
 
 "High alpha: more regularization, simpler models. Low alpha: less
 regularization, more complex models." This script sweeps alpha for Ridge

@@ -1,7 +1,9 @@
-"""Dropout in a small network: the seed tutorial's Example 2, then trained for real.
+"""Dropout in a small network: a PyTorch model run on tinyreg, then trained for real.
 
-Part 1 is the seed's ``SimpleNN`` exactly, with only its imports changed from
-PyTorch to tinyreg; ``print(model)`` prints the same text PyTorch does.
+Part 1 is a small PyTorch network with dropout, ``SimpleNN``, written for
+PyTorch and run here with only its imports changed to tinyreg's (the marked
+block below runs unchanged on either library); ``print(model)`` prints the
+same text PyTorch does.
 
 Part 2 shows what ``nn.Dropout(0.5)`` does, on a fixed input:
 
@@ -28,12 +30,12 @@ curve, the training points and the test points.
 Run: ``python examples/dropout_mlp.py``
 """
 
-# The seed writes super(SimpleNN, self).__init__(), as many PyTorch tutorials do:
+# SimpleNN calls super(SimpleNN, self).__init__(), as much PyTorch code does:
 # ruff: noqa: UP008
 
 import _common as common  # first, before numpy: see the note on BLAS threads there
 
-# The seed's import lines were `import torch` and `import torch.nn as nn`:
+# The import lines of the PyTorch version are `import torch` and `import torch.nn as nn`:
 # isort: off
 import tinyreg
 from tinyreg import nn
@@ -45,11 +47,11 @@ from tinyreg import optim
 from tinyreg.datasets import make_polynomial_curve
 from tinyreg.train import fit
 
-common.header("Part 1: the seed's Example 2, unchanged but for its imports")
-tinyreg.manual_seed(0)  # not in the seed: fixes the initial weights, so runs repeat
+common.header("Part 1: PyTorch code, unchanged but for its imports")
+tinyreg.manual_seed(0)  # fixes the initial weights, so that runs repeat
 
 
-# ---- the seed's code, verbatim ---------------------------------------------
+# ---- code written for PyTorch: only the imports above differ ---------------
 # Define a simple neural network with Dropout
 class SimpleNN(nn.Module):
     def __init__(self):
@@ -69,7 +71,7 @@ model = SimpleNN()
 
 # Print the model architecture
 print(model)
-# ---- end of the seed's code -------------------------------------------------
+# ---- end of the PyTorch code ------------------------------------------------
 
 # ---------------------------------------------------------------------------
 common.header("Part 2: train mode draws a new mask each pass; eval mode is deterministic")

@@ -1,10 +1,12 @@
-"""L1 and L2 on linear models: the seed tutorial's Example 1, then a problem where they matter.
+"""L1 and L2 on linear models: the classic first example, then a problem where they matter.
 
-Part 1 is the seed's code exactly, with only its import lines changed from
-scikit-learn to tinyreg. Look at the three printed coefficients: all about
-200 dollars per square foot. On five points lying exactly on a line, with a
-single feature measured in thousands, alpha = 0.1 is nothing, so Lasso and
-Ridge barely move from plain least squares. The script prints by how much,
+Part 1 is the usual first example of L1 and L2 regularization, written for
+scikit-learn and run here with only its import lines changed to tinyreg's
+(the marked block below runs unchanged on either library). Look at the three
+printed coefficients: all about 200 dollars per square foot. On five points
+lying exactly on a line, with a single feature measured in thousands,
+alpha = 0.1 is nothing, so Lasso and Ridge barely move from plain least
+squares. The script prints by how much,
 and how large alpha would have to be to matter.
 
 Part 2 fits the same three models to ``make_house_prices``: 30 houses to
@@ -26,7 +28,9 @@ Run: ``python examples/house_prices_linear.py``
 
 import _common as common  # first, before numpy: see the note on BLAS threads there
 
-# The seed's import lines, in the seed's order:
+# The import lines of the scikit-learn version are `import numpy as np`,
+# `from sklearn.linear_model import LinearRegression, Lasso, Ridge` and
+# `from sklearn.metrics import mean_squared_error`; here:
 # isort: off
 import numpy as np
 from tinyreg.linear import LinearRegression, Lasso, Ridge
@@ -36,9 +40,9 @@ from tinyreg.metrics import mean_squared_error
 from tinyreg.datasets import Standardizer, make_house_prices, train_test_split
 from tinyreg.linear import RidgeCV
 
-common.header("Part 1: the seed's Example 1, unchanged but for its imports")
+common.header("Part 1: scikit-learn code, unchanged but for its imports")
 
-# ---- the seed's code, verbatim ---------------------------------------------
+# ---- code written for scikit-learn: only the imports above differ ----------
 # Dataset: House size and price
 X = np.array([[1500], [2000], [2500], [3000], [3500]])
 y = np.array([300000, 400000, 500000, 600000, 700000])
@@ -60,7 +64,7 @@ ridge = Ridge(alpha=0.1)  # Alpha is the regularization strength
 ridge.fit(X, y)
 y_pred_ridge = ridge.predict(X)
 print("Ridge Coefficients:", ridge.coef_)
-# ---- end of the seed's code -------------------------------------------------
+# ---- end of the scikit-learn code -------------------------------------------
 
 print(
     f"\nTo 12 digits: OLS {lr.coef_[0]:.12g}, Lasso {lasso.coef_[0]:.12g}, "

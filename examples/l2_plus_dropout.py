@@ -1,4 +1,4 @@
-"""Combining techniques: L2 and dropout on a network that overfits (the seed's Step 6, part 2).
+"""Combining techniques: L2 and dropout on a network that overfits.
 
 A wide network (1 -> 128 -> 128 -> 1, ReLU; about 17,000 weights) is trained
 with Adam on just 15 noisy samples of sin(2πx) for many epochs -- a recipe

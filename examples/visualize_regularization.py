@@ -1,11 +1,13 @@
-"""Visualizing regularization: the seed tutorial's Step 4, and a version where it shows.
+"""Visualizing regularization: the usual straight-line picture, and a version where it shows.
 
-Part 1 runs the seed's Step 4 exactly as written (only the import lines
-differ). It fits a straight line to 100 noisy points of the line y = 2x:
-two parameters for 100 points, the right model for the data -- so there is
-nothing to overfit, and with alpha = 0.1 the three fits coincide. The script
-prints their slopes and how far apart their predictions are, and their
-errors on fresh data from the same line (all at the noise level).
+Part 1 is the picture most introductions draw, written for scikit-learn and
+matplotlib and run here unchanged (the marked block below runs on either
+library; only the import lines differ). It fits a straight line to 100
+noisy points of the line y = 2x: two parameters for 100 points, the right
+model for the data -- so there is nothing to overfit, and with alpha = 0.1
+the three fits coincide. The script prints their slopes and how far apart
+their predictions are, and their errors on fresh data from the same line
+(all at the noise level).
 
 Part 2 is the honest version: 15 noisy samples of sin(2πx), degree-12
 polynomial features (standardized), fitted by plain least squares, Ridge and
@@ -19,12 +21,12 @@ beyond them. Look for:
 
 Figure ``visualize_regularization.png``: left, the three polynomial fits over
 a dense grid (the least-squares curve leaves the plot; its range is in the
-legend); right, the seed's own plot of the straight-line fits.
+legend); right, Part 1's plot of the straight-line fits.
 
 Run: ``python examples/visualize_regularization.py``
 """
 
-# The seed draws its noise with numpy's legacy global generator (np.random.normal):
+# Part 1 draws its noise with numpy's legacy global generator (np.random.normal):
 # ruff: noqa: NPY002
 
 import _common as common  # first, before numpy: see the note on BLAS threads there
@@ -39,22 +41,22 @@ from tinyreg.datasets import (
 from tinyreg.linear import Lasso, LinearRegression, Ridge
 from tinyreg.metrics import mean_squared_error
 
-# The seed's `import matplotlib.pyplot as plt`, made optional: without matplotlib,
-# NoPlot's functions do nothing and the seed's plotting lines still run.
+# `import matplotlib.pyplot as plt`, made optional: without matplotlib,
+# NoPlot's functions do nothing and Part 1's plotting lines still run.
 plt = common.pyplot() or common.NoPlot()
 have_matplotlib = not isinstance(plt, common.NoPlot)
 if have_matplotlib:
     fig, (ax_poly, ax_line) = plt.subplots(1, 2, figsize=(14, 5.2))
-    plt.sca(ax_line)  # the seed's plotting lines draw on the current axes: the right panel
+    plt.sca(ax_line)  # Part 1's plotting lines draw on the current axes: the right panel
 
-common.header("Part 1: the seed's Step 4, as written")
-# The seed's Step 4 reuses the three models of its Example 1:
+common.header("Part 1: scikit-learn and matplotlib code, as written")
+# The three models of house_prices_linear.py's Part 1:
 lr = LinearRegression()
 lasso = Lasso(alpha=0.1)  # Alpha is the regularization strength
 ridge = Ridge(alpha=0.1)  # Alpha is the regularization strength
-np.random.seed(0)  # not in the seed: makes its "np.random.normal" noise repeatable
+np.random.seed(0)  # makes the block's "np.random.normal" noise repeatable
 
-# ---- the seed's code, verbatim ---------------------------------------------
+# ---- code written for scikit-learn: only the imports above differ ----------
 # Generate sample data
 X = np.linspace(0, 10, 100).reshape(-1, 1)
 y = 2 * X.flatten() + np.random.normal(0, 1, 100)  # True line with noise
@@ -72,7 +74,7 @@ plt.plot(X, ridge.predict(X), color="orange", label="L2 Regularization (Ridge)")
 plt.legend()
 plt.title("Impact of Regularization")
 plt.show()
-# ---- end of the seed's code -------------------------------------------------
+# ---- end of the scikit-learn code -------------------------------------------
 
 X_fresh = np.linspace(0, 10, 1000).reshape(-1, 1)
 y_fresh = 2 * X_fresh.flatten() + np.random.normal(0, 1, 1000)
@@ -153,7 +155,7 @@ if have_matplotlib:
     ax_poly.set_ylabel("y")
     ax_poly.set_title(f"Degree-{degree} polynomial, {len(X_train)} training points")
     ax_poly.legend(fontsize=8, loc="lower left")
-    ax_line.set_title("Impact of Regularization\n(the seed's Step 4: a line fitted to a line; "
+    ax_line.set_title("Impact of Regularization\n(Part 1: a line fitted to a line; "
                       "the three fits coincide, none overfits)", fontsize=10)
     ax_line.set_xlabel("x")
     common.save_figure(fig, __file__)

@@ -33,7 +33,17 @@ def run_blocks(path: Path) -> dict:
 def test_readme_python_blocks_run_in_order():
     assert len(python_blocks(ROOT / "README.md")) >= 4
     namespace = run_blocks(ROOT / "README.md")
-    # the property test defined in the README is a real hypothesis test: run it too
+    # the tests defined in the README are real tests (one with hypothesis): run them too
+    namespace["test_softplus_at_one_point"]()
+    namespace["test_softplus"]()
+
+
+def test_readme_test_file_is_self_contained():
+    """The README's test file runs on its own, in a fresh namespace."""
+    (block,) = [b for b in python_blocks(ROOT / "README.md") if "def test_softplus" in b]
+    namespace: dict = {"__name__": "test_softplus"}
+    exec(compile(block, "test_softplus.py", "exec"), namespace)
+    namespace["test_softplus_at_one_point"]()
     namespace["test_softplus"]()
     if HAVE_SKLEARN:  # the scikit-learn block's claims
         assert namespace["search"].best_params_ == {"lasso__alpha": 0.05}

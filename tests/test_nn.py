@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from _library_code import library_block
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,31 +17,9 @@ from tinyreg import functional as F
 from tinyreg import gradcheck, nn, optim, penalties
 from tinyreg.testing import arrays
 
-# The seed tutorial's Example 2, verbatim but for its import lines
+# examples/dropout_mlp.py's SimpleNN: code written for PyTorch, with tinyreg's import
 # (``import torch`` / ``import torch.nn as nn`` -> ``from tinyreg import nn``).
-SEED_EXAMPLE_2 = """\
-from tinyreg import nn
-
-# Define a simple neural network with Dropout
-class SimpleNN(nn.Module):
-    def __init__(self):
-        super(SimpleNN, self).__init__()
-        self.network = nn.Sequential(
-            nn.Linear(1, 64),     # Input layer to hidden layer
-            nn.ReLU(),            # Activation function
-            nn.Dropout(0.5),      # Dropout: Randomly drops 50% of neurons
-            nn.Linear(64, 1)      # Hidden layer to output layer
-        )
-
-    def forward(self, x):
-        return self.network(x)
-
-# Initialize the model
-model = SimpleNN()
-
-# Print the model architecture
-print(model)
-"""
+SIMPLE_NN_CODE = "from tinyreg import nn\n" + library_block("dropout_mlp")
 
 PYTORCH_PRINTOUT = (
     "SimpleNN(\n"
@@ -68,15 +47,15 @@ FILE_SETTINGS = settings(
 )
 
 
-def run_seed_example():
+def run_simple_nn_code():
     namespace: dict = {}
-    exec(compile(SEED_EXAMPLE_2, "<seed example 2>", "exec"), namespace)
+    exec(compile(SIMPLE_NN_CODE, "<examples/dropout_mlp.py>", "exec"), namespace)
     return namespace
 
 
 @pytest.fixture
 def simple_nn_class():
-    namespace = run_seed_example()
+    namespace = run_simple_nn_code()
     return namespace["SimpleNN"]
 
 
@@ -93,12 +72,12 @@ def assert_unchanged(model, before):
 
 
 # ---------------------------------------------------------------------------
-# The seed's model
+# The examples' PyTorch model
 # ---------------------------------------------------------------------------
 
 
-def test_seed_example_runs_and_prints_like_pytorch(capsys):
-    namespace = run_seed_example()
+def test_simple_nn_code_runs_and_prints_like_pytorch(capsys):
+    namespace = run_simple_nn_code()
     assert capsys.readouterr().out == PYTORCH_PRINTOUT + "\n"
     model = namespace["model"]
     assert repr(model) == PYTORCH_PRINTOUT
@@ -821,4 +800,4 @@ def test_same_seed_gives_bit_identical_training(seed):
     for key in state_a:
         assert state_a[key].tobytes() == state_b[key].tobytes()
     _, losses_c = run(seed + 1)
-    assert losses_c != losses_a  # the seed does matter (init and masks)
+    assert losses_c != losses_a  # the seed matters (init and masks)
