@@ -1,5 +1,8 @@
 """``python -m tinyreg``: the demo's table is honest, and bad arguments fail cleanly."""
 
+import ast
+import builtins
+import os
 import re
 import subprocess
 import sys
@@ -7,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tinyreg.cli import main
+from tinyreg import cli
+from tinyreg.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,7 +100,7 @@ def test_bad_arguments_exit_2_with_one_line(args, message):
     assert message in lines[0] and "Traceback" not in done.stderr
 
 
-def test_help_explains_the_options():
+def test_help_states_every_default_and_minimum():
     done = subprocess.run(
         [sys.executable, "-m", "tinyreg", "--help"],
         capture_output=True,
@@ -105,8 +109,95 @@ def test_help_explains_the_options():
         timeout=60,
     )
     assert done.returncode == 0
-    for option in ("--seed", "--samples", "--noise-features", "--plot", "--quiet", "tour"):
-        assert option in done.stdout
+    text = " ".join(done.stdout.split())  # argparse wraps lines
+    parser = build_parser()
+    for action in parser._actions:
+        if action.dest in ("help", "version"):
+            continue
+        names = action.option_strings or ["{" + ",".join(action.choices or ()) + "}"]
+        assert any(name in text for name in names), names
+        assert "default" in (action.help or ""), action.dest
+        if action.default not in (None, False):
+            assert f"default {action.default}" in text or f"default: {action.default}" in text
+    for option, minimum in [
+        ("--seed", 0),
+        ("--samples", 20),
+        ("--noise-features", 0),
+        ("--epochs", 1),
+    ]:
+        assert re.search(rf"{option} N .*?at least {minimum}\)", text), option
+    for setting in (cli.TEST_FRACTION, cli.CV_FOLDS, cli.HIDDEN, cli.MLP_LR, cli.MLP_L2):
+        assert f"{setting:g}" in text or f"{setting:.0%}" in text
+
+
+def test_tour_shows_where_every_name_comes_from(capsys):
+    """Each name the tour uses is imported or assigned in a line it shows before (or a builtin)."""
+    assert main(["tour"]) == 0
+    shown = [line[4:] for line in capsys.readouterr().out.splitlines() if line.startswith(">>> ")]
+    assert shown == cli.TOUR.splitlines()
+    bound = set(dir(builtins))
+    for line in shown:
+        nodes = list(ast.walk(ast.parse(line)))
+        local = {
+            arg.arg for node in nodes if isinstance(node, ast.Lambda) for arg in node.args.args
+        }
+        for node in nodes:
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                assert node.id in bound | local, f"{node.id!r} is used before it is shown"
+        for node in nodes:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                bound.add(node.id)
+
+
+def run_cli(*args, pythonpath_first=None):
+    paths = [str(ROOT), os.environ.get("PYTHONPATH", "")]
+    if pythonpath_first is not None:
+        paths.insert(0, str(pythonpath_first))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+    return subprocess.run(
+        [sys.executable, "-m", "tinyreg", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def assert_fails_in_one_line_before_training(done, *fragments):
+    assert done.returncode in (1, 2)
+    assert done.stdout == ""  # the demo prints its first line before any training
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    ("target", "fragments"),
+    [
+        ("missing/dir/demo.png", ["does not exist", "missing"]),
+        (".", ["is a directory"]),
+        ("demo.unknown", ["figure format", ".png"]),
+    ],
+)
+def test_plot_path_problems_fail_in_one_line_before_training(tmp_path, target, fragments):
+    pytest.importorskip("matplotlib")
+    path = tmp_path if target == "." else tmp_path / target
+    done = run_cli("--plot", str(path))
+    assert_fails_in_one_line_before_training(done, "--plot", *fragments)
+
+
+def test_plot_without_matplotlib_fails_in_one_line_before_training(tmp_path):
+    hidden = tmp_path / "hidden" / "matplotlib"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text('raise ImportError("hidden by tests/test_cli.py")\n')
+    done = run_cli("--plot", str(tmp_path / "demo.png"), pythonpath_first=hidden.parent)
+    assert_fails_in_one_line_before_training(done, "matplotlib", 'pip install ".[plot]"')
+    assert '".[plot]"' in (ROOT / "README.md").read_text(encoding="utf-8")  # the same spelling
 
 
 class FakeTerminal:

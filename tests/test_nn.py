@@ -199,6 +199,37 @@ def test_zero_grad(simple_nn_class):
     assert all(p.grad is None for p in model.parameters())
 
 
+def test_zero_grads_reads_a_recorded_gradient_tensor():
+    """After backward(create_graph=True) a gradient may be a Tensor: zeroing cuts it loose."""
+    layer = nn.Linear(2, 3)
+    layer.weight.grad = tinyreg.tensor(np.ones((3, 2)))
+    layer.bias.grad = np.ones(3)
+    bias_grad = layer.bias.grad
+    layer.zero_grad(set_to_none=False)
+    assert isinstance(layer.weight.grad, np.ndarray) and not layer.weight.grad.any()
+    assert layer.weight.grad.shape == (3, 2) and layer.bias.grad is bias_grad
+    assert not bias_grad.any()
+    assert nn.grad_array(layer.weight) is layer.weight.grad
+    layer.weight.grad = tinyreg.tensor(np.full((3, 2), 2.0))
+    assert nn.grad_array(layer.weight) is layer.weight.grad.data
+
+
+@pytest.mark.parametrize("replacement", [None, np.zeros((3, 2)), "frozen"])
+def test_replacing_a_parameter_by_a_plain_value_unregisters_it(replacement):
+    layer = nn.Linear(2, 3)
+    layer.weight = replacement
+    assert [name for name, _ in layer.named_parameters()] == ["bias"]
+    assert list(layer.state_dict()) == ["bias"]
+    assert layer.weight is replacement or layer.weight == replacement
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    model.extra = nn.Linear(3, 1)
+    model.extra = "not a module any more"
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    assert "extra" not in repr(model)
+    del model.extra
+    assert not hasattr(model, "extra")
+
+
 # ---------------------------------------------------------------------------
 # Linear
 # ---------------------------------------------------------------------------
@@ -224,6 +255,29 @@ def test_linear_shapes_bounds_and_forward(in_features, out_features, batch, seed
     assert out.shape == (*batch, out_features)
     reference = x @ layer.weight.data.T + layer.bias.data
     np.testing.assert_allclose(out.data, reference, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((-1, 3), ValueError, "in_features must be >= 1, got -1"),
+        ((0, 3), ValueError, "in_features must be >= 1, got 0"),
+        ((2.5, 3), TypeError, "in_features must be an integer, got float 2.5"),
+        (("3", 2), TypeError, "in_features must be an integer, got str '3'"),
+        ((True, 2), TypeError, "in_features must be an integer"),
+        ((3, -2), ValueError, "out_features must be >= 1, got -2"),
+        ((3, 2.0), TypeError, "out_features must be an integer, got float 2.0"),
+        ((3, None), TypeError, "out_features must be an integer, got NoneType None"),
+    ],
+)
+def test_linear_rejects_bad_sizes_naming_the_argument(args, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        nn.Linear(*args)
+
+
+def test_linear_accepts_numpy_integer_sizes():
+    layer = nn.Linear(np.int64(4), np.int32(2))
+    assert layer.weight.shape == (2, 4) and type(layer.in_features) is int
 
 
 def test_linear_init_is_uniform_on_the_pytorch_bound():
@@ -629,6 +683,21 @@ def test_sequential_from_ordered_dict():
         "  (out): Linear(in_features=4, out_features=1, bias=True)\n"
         ")"
     )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda bad: nn.Sequential(nn.Linear(2, 2), bad),
+        lambda bad: nn.Sequential(OrderedDict([("a", nn.Linear(2, 2)), ("b", bad)])),
+        lambda bad: nn.Sequential(nn.Linear(2, 2)).append(bad),
+    ],
+    ids=["positional", "ordered-dict", "append"],
+)
+@pytest.mark.parametrize("bad", ["x", None, lambda x: x, nn.Linear], ids=str)
+def test_sequential_rejects_what_is_not_a_module_in_every_form(make, bad):
+    with pytest.raises(TypeError, match=r"Sequential holds Modules, got \w+ .* for '(1|b)'"):
+        make(bad)
 
 
 def test_plain_sequential_state_dict_keys():

@@ -8,6 +8,8 @@ over several steps with different gradients set directly on ``.grad``.
 from __future__ import annotations
 
 import copy
+import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -705,3 +707,320 @@ def test_adam_with_l2_converges_to_ridge_and_adamw_stays_at_least_squares():
     )
     assert np.abs(w_adamw - w_ols).max() < 0.02
     assert np.abs(w_adamw - w_ridge).max() > 0.5
+
+
+# ---------------------------------------------------------------------------
+# Non-finite gradients: raise (default), skip, ignore
+# ---------------------------------------------------------------------------
+
+
+def _two_group_model():
+    tinyreg.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2))
+
+
+def _grouped(make, model, penalty):
+    """Two parameter groups (first layer, last layer), given by name."""
+    named = list(model.named_parameters())
+    return make([{"params": named[:2]}, {"params": named[2:]}], penalty)
+
+
+def _snapshot(model, opt):
+    return [p.data.copy() for p in model.parameters()], copy.deepcopy(opt.state_dict())
+
+
+def _assert_untouched(model, opt, snapshot):
+    params, state = snapshot
+    for p, before in zip(model.parameters(), params, strict=True):
+        assert p.data.tobytes() == before.tobytes()
+    assert_tree_equal(opt.state_dict(), state)
+
+
+def _set_gradients(model, seed):
+    rng = np.random.default_rng(seed)
+    for p in model.parameters():
+        p.grad = rng.standard_normal(p.shape)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("penalty", list(PENALTIES))
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_nonfinite_gradient_raises_naming_the_parameter_and_changes_nothing(name, penalty, bad):
+    model = _two_group_model()
+    opt = _grouped(OPTIMIZERS[name], model, PENALTIES[penalty])
+    for seed in range(2):  # some state first: momentum buffers, moments, step counts
+        _set_gradients(model, seed)
+        opt.step()
+    snapshot = _snapshot(model, opt)
+    _set_gradients(model, 5)
+    model[2].weight.grad[0, :2] = bad  # the second group; the first group's gradients are fine
+    with pytest.raises(FloatingPointError) as info:
+        opt.step()
+    message = str(info.value)
+    assert "'2.weight' (shape (2, 5)): 2 of 10 values of its gradient are NaN or infinite" in (
+        message
+    )
+    assert "0.weight" not in message and "2.bias" not in message
+    _assert_untouched(model, opt, snapshot)
+    # the error changed nothing: with the gradient repaired, the step is the one it would have been
+    model[2].weight.grad[0, :2] = 0.0
+    twin = _two_group_model()
+    twin_opt = _grouped(OPTIMIZERS[name], twin, PENALTIES[penalty])
+    for seed in range(2):
+        _set_gradients(twin, seed)
+        twin_opt.step()
+    _set_gradients(twin, 5)
+    twin[2].weight.grad[0, :2] = 0.0
+    opt.step()
+    twin_opt.step()
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+        assert p.data.tobytes() == q.data.tobytes()
+
+
+def test_nonfinite_message_without_names_gives_index_and_shape():
+    w, b = make_params()
+    opt = optim.Adam([w, b], lr=0.01)
+    w.grad, b.grad = np.ones(w.shape), np.array([1.0, np.nan, np.inf])
+    with pytest.raises(FloatingPointError) as info:
+        opt.step()
+    message = str(info.value)
+    assert "parameter 1 (shape (3,)): 2 of 3 values of its gradient are NaN or infinite" in message
+    assert "parameter 0" not in message
+    assert "named_parameters()" in message  # says how to get names
+    assert not opt.state and w.data.tobytes() == make_params()[0].data.tobytes()
+
+
+def test_nonfinite_message_lists_every_bad_parameter_of_a_module():
+    model = _two_group_model()
+    opt = optim.SGD(model, lr=0.1)  # a Module: its parameter names are known
+    _set_gradients(model, 0)
+    model[0].bias.grad[:] = np.inf
+    model[2].weight.grad[1, 1] = np.nan
+    with pytest.raises(FloatingPointError) as info:
+        opt.step()
+    message = str(info.value)
+    assert "'0.bias' (shape (5,)): 5 of 5 values" in message
+    assert "'2.weight' (shape (2, 5)): 1 of 10 values" in message
+    assert "named_parameters()" not in message
+
+
+def test_nonfinite_from_the_penalty_is_named_as_such():
+    class Broken(penalties.L2):
+        def grad(self, w):
+            return np.full_like(w, np.nan)
+
+    w, _ = make_params()
+    opt = optim.SGD([("w", w)], lr=0.1, penalty=Broken(0.1))
+    w.grad = np.ones(w.shape)
+    before = w.data.copy()
+    with pytest.raises(FloatingPointError, match=r"'w'.*6 of 6 values of its direction.*penalty"):
+        opt.step()
+    assert w.data.tobytes() == before.tobytes()
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_nonfinite_skip_skips_the_step_and_counts_it(name, tmp_path):
+    model = _two_group_model()
+    make = OPTIMIZERS[name]
+    opt = make(model.parameters(), penalties.L1(0.01))
+    opt.nonfinite = "skip"
+    twin = _two_group_model()
+    twin_opt = make(twin.parameters(), penalties.L1(0.01))
+    for seed in range(6):
+        _set_gradients(model, seed)
+        if seed in (2, 4):
+            model[0].weight.grad[0, 0] = np.nan  # skipped: as if the step had not been called
+            snapshot = _snapshot(model, opt)
+            opt.step()
+            params, state = snapshot
+            state["skipped_steps"] += 1
+            _assert_untouched(model, opt, (params, state))
+        else:
+            _set_gradients(twin, seed)
+            opt.step()
+            twin_opt.step()
+    assert opt.skipped_steps == 2 and twin_opt.skipped_steps == 0
+    for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+        assert p.data.tobytes() == q.data.tobytes()
+    # the count is state: saved, and restored by load_state_dict
+    tinyreg.save(opt.state_dict(), tmp_path / "opt.npz")
+    resumed = make(model.parameters(), penalties.L1(0.01))
+    assert resumed.skipped_steps == 0
+    resumed.load_state_dict(tinyreg.load(tmp_path / "opt.npz"))
+    assert resumed.skipped_steps == 2
+    assert_tree_equal(resumed.state_dict(), opt.state_dict())
+
+
+def test_nonfinite_skip_raises_no_floating_point_warning():
+    w, b = make_params()
+    opt = optim.Adam([w, b], lr=0.01, nonfinite="skip")
+    w.grad = np.full(w.shape, np.inf)
+    w.grad[0, 0] = -np.inf
+    b.grad = np.full(b.shape, 1e300)  # finite, but its squares overflow
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        opt.step()
+    assert opt.skipped_steps == 1
+
+
+def test_nonfinite_ignore_lets_nan_through():
+    w, b = make_params()
+    opt = optim.SGD([w, b], lr=0.1, nonfinite="ignore")
+    w.grad, b.grad = np.ones(w.shape), np.array([np.nan, 0.0, 0.0])
+    with np.errstate(invalid="ignore"):
+        opt.step()
+    assert np.isnan(b.data[0]) and np.isfinite(b.data[1:]).all()
+    assert opt.skipped_steps == 0
+
+
+def test_nonfinite_policy_is_checked():
+    with pytest.raises(ValueError, match="nonfinite must be one of 'raise', 'skip', 'ignore'"):
+        optim.SGD([_param()], lr=0.1, nonfinite="warn")
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "2"])
+def test_bad_skipped_steps_in_a_state_dict_is_reported(bad):
+    w, _ = make_params()
+    opt = optim.SGD([w], lr=0.1)
+    state = opt.state_dict()
+    state["skipped_steps"] = bad
+    with pytest.raises(ValueError, match="skipped_steps"):
+        opt.load_state_dict(state)
+    assert opt.skipped_steps == 0
+
+
+def test_a_state_dict_without_skipped_steps_counts_none():
+    w, _ = make_params()
+    opt = optim.SGD([w], lr=0.1, nonfinite="skip")
+    opt.skipped_steps = 3
+    state = opt.state_dict()
+    del state["skipped_steps"]
+    opt.load_state_dict(state)
+    assert opt.skipped_steps == 0
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_a_recorded_gradient_tensor_is_read_by_its_values(name):
+    """After backward(create_graph=True) a gradient is a Tensor; steps and zero_grad read it."""
+    w, b = make_params()
+    w2, b2 = make_params()
+    opt, twin = OPTIMIZERS[name]([w, b], None), OPTIMIZERS[name]([w2, b2], None)
+    gw, gb = gradients(w.shape)[0], gradients(b.shape)[0]
+    w.grad, b.grad = tinyreg.tensor(gw), tinyreg.tensor(gb)
+    w2.grad, b2.grad = gw.copy(), gb.copy()
+    opt.step()
+    twin.step()
+    assert w.data.tobytes() == w2.data.tobytes() and b.data.tobytes() == b2.data.tobytes()
+    opt.zero_grad(set_to_none=False)
+    assert isinstance(w.grad, np.ndarray) and not w.grad.any() and w.grad.shape == w.shape
+    w.grad = tinyreg.tensor(np.full(w.shape, np.nan))
+    with pytest.raises(FloatingPointError, match="parameter 0"):
+        opt.step()
+
+
+# ---------------------------------------------------------------------------
+# Smaller contracts: closure, names, work arrays
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_step_returns_the_closure_loss_computed_before_the_update(name):
+    X, y = _problem()
+    model = _model(0)
+    opt = OPTIMIZERS[name](model.parameters(), None)
+    seen = []
+
+    def closure():
+        opt.zero_grad()
+        loss = F.mse_loss(model(X), y)
+        loss.backward()
+        seen.append([p.data.copy() for p in model.parameters()])
+        return loss
+
+    before = [p.data.copy() for p in model.parameters()]
+    with tinyreg.no_grad():  # step turns recording back on for the closure
+        loss = opt.step(closure)
+    assert isinstance(loss, tinyreg.Tensor) and loss.item() > 0
+    for a, b in zip(seen[0], before, strict=True):
+        assert a.tobytes() == b.tobytes()  # the closure ran first
+    assert any(
+        a.tobytes() != p.data.tobytes() for a, p in zip(before, model.parameters(), strict=True)
+    )
+    assert opt.step() is None
+
+
+def test_parameters_can_be_given_by_name_in_groups_but_not_mixed():
+    model = _two_group_model()
+    named = list(model.named_parameters())
+    opt = optim.SGD([{"params": named[:2], "lr": 0.5}, {"params": named[2:]}], lr=0.1)
+    assert [len(g["params"]) for g in opt.param_groups] == [2, 2]
+    assert all(isinstance(p, nn.Parameter) for g in opt.param_groups for p in g["params"])
+    with pytest.raises(TypeError, match="all as tensors or all as"):
+        optim.SGD([named[0], model[2].weight], lr=0.1)
+    with pytest.raises(TypeError, match="name must be a str"):
+        optim.SGD([(0, model[2].weight)], lr=0.1)
+    with pytest.raises(ValueError, match="empty"):
+        optim.SGD(nn.ReLU(), lr=0.1)
+
+
+def _peak_allocation(function):
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: optim.SGD(ps, lr=0.1),
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.0),
+        lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+        lambda ps: optim.Adam(ps, lr=0.1),
+        lambda ps: optim.AdamW(ps, lr=0.1),
+    ],
+    ids=["sgd", "momentum", "nesterov", "adam", "adamw"],
+)
+def test_steps_reuse_their_work_arrays(make):
+    """After the first step, a step allocates nothing the size of the parameter."""
+    p = nn.Parameter(np.zeros((500, 400)))  # 1.6 MB
+    p.grad = np.random.default_rng(0).standard_normal(p.shape)
+    opt = make([p])
+    opt.step()  # the first step allocates the state and the work arrays
+    opt.step()
+    assert _peak_allocation(opt.step) < 0.5 * p.data.nbytes
+
+
+def test_bad_optimizer_state_dict_lists_every_kind_of_problem_at_once():
+    model = _model(0)
+    opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    _train(model, opt, 2, *_problem())
+    before = opt.state_dict()
+    bad = copy.deepcopy(before)
+    bad["param_groups"].append(copy.deepcopy(bad["param_groups"][0]))  # a group too many
+    bad["param_groups"][0]["params"] = bad["param_groups"][0]["params"][:-1]  # a parameter short
+    bad["param_groups"][0]["lr"] = -1.0  # invalid hyper-parameter
+    bad["state"][0]["momentum_buffer"] = np.zeros(7)  # wrong shape
+    bad["state"][1]["momentum_buffer"][0] = np.nan  # not finite
+    bad["state"][17] = {"momentum_buffer": np.zeros(3)}  # no such parameter
+    bad["skipped_steps"] = -2
+    with pytest.raises(ValueError) as info:
+        opt.load_state_dict(bad)
+    lines = str(info.value).splitlines()
+    assert lines[0] == "cannot load SGD state (nothing was changed):"
+    expected = [
+        "2 parameter groups saved, optimizer has 1",
+        "group 0: 3 parameters saved, optimizer has 4",
+        "group 0: lr must be > 0, got -1.0",
+        "state 'momentum_buffer' of parameter 0 has shape (7,), the parameter has shape (5, 3)",
+        "state 'momentum_buffer' of parameter 1 contains 1 non-finite value(s)",
+        "state for parameter 17, but there are only 4",
+        "skipped_steps must be >= 0, got -2",
+    ]
+    assert len(lines) == 1 + len(expected)
+    for line, text in zip(lines[1:], expected, strict=True):
+        assert line.strip().startswith(text), (line, text)
+    assert_tree_equal(opt.state_dict(), before)

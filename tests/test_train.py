@@ -329,3 +329,113 @@ def test_callback_is_called_after_every_epoch():
         callback=calls.append,
     )
     assert calls == list(range(1, len(history.train_loss) + 1))
+
+
+# ---------------------------------------------------------------------------
+# Divergence: never a normal return with non-finite weights
+# ---------------------------------------------------------------------------
+
+
+def blow_up_after(epochs, optimizer, factor=1e6):
+    """A callback that multiplies the learning rate by ``factor`` after ``epochs`` epochs."""
+
+    def callback(n):
+        if n == epochs:
+            for group in optimizer.param_groups:
+                group["lr"] *= factor
+
+    return callback
+
+
+def all_finite(model):
+    return all(np.isfinite(p.data).all() for p in model.parameters())
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # diverging on purpose
+def test_divergence_without_validation_raises_naming_the_epoch():
+    X, y = linear_problem()
+    model = linear_model()
+    with pytest.raises(
+        FloatingPointError,
+        match=r"training diverged in epoch \d+: the (training )?loss is (inf|nan)",
+    ):
+        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=1e3), X, y, epochs=500)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # diverging on purpose
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_divergence_with_validation_restores_the_best_epoch_and_warns(batch_size):
+    X, y = linear_problem(n=80)
+    model = linear_model()
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    with pytest.warns(RuntimeWarning, match=r"diverged in epoch \d+.*restored the parameters of "):
+        history = fit(
+            model,
+            nn.MSELoss(),
+            opt,
+            X[:60],
+            y[:60],
+            epochs=500,
+            batch_size=batch_size,
+            seed=0,
+            validation=(X[60:], y[60:]),
+            callback=blow_up_after(5, opt),
+        )
+    assert history.diverged and history.stopped_early
+    assert len(history.val_loss) == len(history.train_loss) < 500
+    assert all(map(math.isfinite, history.train_loss + history.val_loss))
+    assert all_finite(model)
+    # the restored parameters are those of the best epoch: replay that many epochs
+    replay = linear_model()
+    fit(
+        replay,
+        nn.MSELoss(),
+        optim.SGD(replay.parameters(), lr=0.05),
+        X[:60],
+        y[:60],
+        epochs=history.best_epoch + 1,
+        batch_size=batch_size,
+        seed=0,
+    )
+    for name, value in params(replay).items():
+        np.testing.assert_array_equal(params(model)[name], value)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # diverging on purpose
+def test_divergence_in_the_first_epoch_raises_even_with_validation():
+    X, y = linear_problem()
+    model = linear_model()
+    opt = optim.SGD(model.parameters(), lr=1e200)
+    with pytest.raises(FloatingPointError, match="epoch 1"):
+        fit(model, nn.MSELoss(), opt, X, y, epochs=3, batch_size=8, validation=(X, y), seed=0)
+
+
+@tinyreg.op
+def nan_gradient(x):
+    """The identity, with a NaN gradient: a finite loss whose gradient is not."""
+    return x.copy(), lambda g: np.full_like(g, np.nan)
+
+
+def test_a_nan_gradient_stops_fit_through_the_optimizer_error():
+    X, y = linear_problem()
+    model = linear_model()
+    loss_fn = lambda pred, target: nn.MSELoss()(nan_gradient(pred), target)  # noqa: E731
+    before = params(model)
+    opt = optim.SGD(model.named_parameters(), lr=0.1)
+    with pytest.raises(FloatingPointError) as info:
+        fit(model, loss_fn, opt, X, y, epochs=3)
+    message = str(info.value)
+    assert "training diverged in epoch 1" in message
+    assert isinstance(info.value.__cause__, FloatingPointError)
+    assert "'weight' (shape (1, 3)): 3 of 3 values of its gradient" in str(info.value.__cause__)
+    for name, value in params(model).items():  # the optimizer changed nothing
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_nan_weights_from_an_unchecked_optimizer_are_caught_at_the_end_of_the_epoch():
+    X, y = linear_problem()
+    model = linear_model()
+    loss_fn = lambda pred, target: nn.MSELoss()(nan_gradient(pred), target)  # noqa: E731
+    opt = optim.SGD(model.parameters(), lr=0.1, nonfinite="ignore")
+    with pytest.raises(FloatingPointError, match="epoch 1: the training loss is nan"):
+        fit(model, loss_fn, opt, X, y, epochs=3)

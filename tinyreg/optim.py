@@ -414,15 +414,20 @@ class SGD(Optimizer):
             raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
 
     def _update(self, p, d, group, state, regularized):
-        momentum = group["momentum"]
+        momentum, dampening = group["momentum"], group["dampening"]
+        # Speed: every temporary lives in a work array (d itself may be the first).
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = np.array(d, dtype=p.dtype)
             else:
                 buf *= momentum
-                buf += (1.0 - group["dampening"]) * d
-            d = np.add(d, momentum * buf, out=self._work_array(p)) if group["nesterov"] else buf
+                buf += np.multiply(d, 1.0 - dampening, out=self._work_array(p)) if dampening else d
+            if group["nesterov"]:
+                ahead = np.multiply(buf, momentum, out=self._work_array(p, 1))
+                d = np.add(ahead, d, out=ahead)
+            else:
+                d = buf
         p.data -= np.multiply(d, group["lr"], out=self._work_array(p))
         if not momentum:
             return group["lr"]
