@@ -3,21 +3,27 @@
 The step: forward, MSE loss, backward, SGD update with an L2 penalty of 1e-4
 (PyTorch: ``weight_decay=1e-4``), float64, dropout p = 0.5. Two sizes:
 
-* seed: batch 100, 1 -> 64 -> 1 (the tutorial's network; pure overhead)
+* small: batch 100, 1 -> 64 -> 1 (the examples' SimpleNN; pure overhead)
 * mnist: batch 128, 784 -> 256 -> 10 (matrix products start to matter)
 
 Engines, each timed in its own subprocess in the same run:
 
 * ``tinyreg``  -- ``model(x)``, ``F.mse_loss``, ``backward()``, ``opt.step()``;
+* ``tinyreg unchecked`` -- the same with ``nonfinite="ignore"``: the
+  difference is the cost of the optimizer's non-finite check;
 * ``numpy``    -- the same step written by hand with in-place updates: the
   floor for any numpy-based engine;
 * ``matmul``   -- the step's five matrix products alone: the floor of floors;
 * ``torch``    -- PyTorch on the CPU, if it is installed.
 
-Prints a markdown table of the median time per step and ratios to the numpy
-step and to the matmul floor, then the resident-memory growth of 10,000
-tinyreg steps at the seed size. ``--json PATH`` writes the numbers;
-``--quick`` shrinks the work (a smoke test, not a measurement).
+A second table times ``optimizer.step()`` alone on the MNIST-size
+parameters (gradients set once): SGD + L2 and Adam, checked and unchecked,
+and Adam's formulas written with numpy temporaries (what tinyreg's Adam
+would cost without its work arrays).
+
+Prints the tables (median time per step; ratios), then the resident-memory
+growth of 10,000 tinyreg steps at the small size. ``--json PATH`` writes the
+numbers; ``--quick`` shrinks the work (a smoke test, not a measurement).
 
 Run: ``python benchmarks/bench_engine.py``
 """
@@ -34,7 +40,7 @@ import time
 
 import numpy as np
 
-SIZES = {"seed": (100, 1, 64, 1), "mnist": (128, 784, 256, 10)}
+SIZES = {"small": (100, 1, 64, 1), "mnist": (128, 784, 256, 10)}
 LR, ALPHA, P = 0.01, 1e-4, 0.5
 
 
@@ -53,7 +59,7 @@ def _data(size):
     return x, y, params
 
 
-def make_tinyreg(size):
+def make_tinyreg(size, nonfinite="raise"):
     import tinyreg
     from tinyreg import functional as F
     from tinyreg import nn, optim, penalties
@@ -66,7 +72,7 @@ def make_tinyreg(size):
     )
     for p, value in zip(model.parameters(), params, strict=True):
         p.data[...] = value
-    opt = optim.SGD(model.parameters(), lr=LR, penalty=penalties.L2(ALPHA))
+    opt = optim.SGD(model.parameters(), lr=LR, penalty=penalties.L2(ALPHA), nonfinite=nonfinite)
     xt, yt = tinyreg.tensor(x), tinyreg.tensor(y)
 
     def step():
@@ -153,7 +159,58 @@ def make_torch(size):
     return step
 
 
-ENGINES = {"tinyreg": make_tinyreg, "numpy": make_numpy, "matmul": make_matmul, "torch": make_torch}
+def make_optimizer_step(name):
+    """``optimizer.step()`` alone on the MNIST-size parameters, their gradients set once."""
+    from tinyreg import nn, optim, penalties
+
+    params = _data("mnist")[2]
+    rng = np.random.default_rng(1)
+    tensors = [nn.Parameter(value) for value in params]
+    for t in tensors:
+        t.grad = rng.standard_normal(t.shape) * 1e-3
+    kind, _, check = name.partition(" ")
+    nonfinite = "ignore" if check == "unchecked" else "raise"
+    if kind == "sgd":
+        return optim.SGD(tensors, lr=LR, penalty=penalties.L2(ALPHA), nonfinite=nonfinite).step
+    return optim.Adam(tensors, lr=1e-3, nonfinite=nonfinite).step
+
+
+def make_adam_with_temporaries():
+    """Adam's update as its formulas read, each operation making a new array."""
+    params = _data("mnist")[2]
+    rng = np.random.default_rng(1)
+    grads = [rng.standard_normal(p.shape) * 1e-3 for p in params]
+    state = [(np.zeros_like(p), np.zeros_like(p)) for p in params]
+    beta1, beta2, eps, lr, count = 0.9, 0.999, 1e-8, 1e-3, [0]
+
+    def step():
+        count[0] += 1
+        t = count[0]
+        for p, g, (m, v) in zip(params, grads, state, strict=True):
+            m *= beta1
+            m += (1.0 - beta1) * g
+            v *= beta2
+            v += (1.0 - beta2) * (g * g)
+            denom = np.sqrt(v) / np.sqrt(1.0 - beta2**t) + eps
+            p -= (lr / (1.0 - beta1**t)) * m / denom
+            lr / denom  # the proximal step, which tinyreg's Adam also returns
+
+    return step
+
+
+ENGINES = {
+    "tinyreg": make_tinyreg,
+    "tinyreg unchecked": lambda size: make_tinyreg(size, nonfinite="ignore"),
+    "numpy": make_numpy,
+    "matmul": make_matmul,
+    "torch": make_torch,
+    "sgd": lambda size: make_optimizer_step("sgd"),
+    "sgd unchecked": lambda size: make_optimizer_step("sgd unchecked"),
+    "adam": lambda size: make_optimizer_step("adam"),
+    "adam unchecked": lambda size: make_optimizer_step("adam unchecked"),
+    "adam with temporaries": lambda size: make_adam_with_temporaries(),
+}
+OPTIMIZER_ENGINES = ["sgd", "sgd unchecked", "adam", "adam unchecked", "adam with temporaries"]
 
 
 def measure(engine, size, repeats, number):
@@ -176,8 +233,8 @@ def rss_bytes():
 
 
 def memory_growth(steps):
-    """Resident memory growth (bytes) over ``steps`` tinyreg steps at the seed size."""
-    step = make_tinyreg("seed")
+    """Resident memory growth (bytes) over ``steps`` tinyreg steps at the small size."""
+    step = make_tinyreg("small")
     for _ in range(200):
         step()
     before = rss_bytes()
@@ -231,7 +288,7 @@ def main(argv=None):
         help="BLAS (and torch) threads in every engine's process; default: the libraries' own",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--size", default="seed", help=argparse.SUPPRESS)
+    parser.add_argument("--size", default="small", help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=7, help=argparse.SUPPRESS)
     parser.add_argument("--number", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -243,9 +300,10 @@ def main(argv=None):
         child(args)
         return 0
 
-    engines = ["tinyreg", "numpy", "matmul"] + (["torch"] if torch_available() else [])
+    engines = ["tinyreg", "tinyreg unchecked", "numpy", "matmul"]
+    engines += ["torch"] if torch_available() else []
     repeats = 3 if args.quick else 7
-    numbers = {"seed": 20 if args.quick else 2000, "mnist": 3 if args.quick else 100}
+    numbers = {"small": 20 if args.quick else 2000, "mnist": 3 if args.quick else 100}
     results = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}, "
         f"numpy {np.__version__}, BLAS threads: {args.threads or 'default'}",
@@ -273,13 +331,29 @@ def main(argv=None):
     print("| size (batch, in, hidden, out) | engine | µs / step | × numpy step | × matmul floor |")
     print("|---|---|---:|---:|---:|")
     print("\n".join(rows))
+    optimizer_rows = []
+    timings = {}
+    for engine in OPTIMIZER_ENGINES:
+        value, error = run_child(engine, "mnist", repeats, numbers["mnist"] * 2)
+        timings[engine] = value["seconds"] if value else None
+        if error:
+            print(f"{engine}: {error}", file=sys.stderr)
+    results["optimizer_step"] = timings
+    for engine in OPTIMIZER_ENGINES:
+        t, base = timings[engine], timings[engine.split(" ")[0] + " unchecked"]
+        if t is not None and base is not None:
+            optimizer_rows.append(f"| {engine} | {t * 1e6:10.1f} | {t / base:6.2f} |")
+    print(f"\noptimizer.step() alone, MNIST-size parameters, median of {repeats} runs\n")
+    print("| optimizer | µs / step | × unchecked |")
+    print("|---|---:|---:|")
+    print("\n".join(optimizer_rows))
     steps = 500 if args.quick else 10_000
-    value, error = run_child("memory", "seed", 1, steps)
+    value, error = run_child("memory", "small", 1, steps)
     if value:
         results["memory_growth_bytes"] = value["growth"]
         results["memory_steps"] = steps
         print(
-            f"\nResident memory growth over {steps} tinyreg steps (seed size): "
+            f"\nResident memory growth over {steps} tinyreg steps (small size): "
             f"{value['growth'] / 2**20:.2f} MiB"
         )
     if args.json:

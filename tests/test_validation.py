@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinyreg import datasets, linear, lr_scheduler, nn, optim, penalties
+from tinyreg import datasets, linear, lr_scheduler, nn, optim, penalties, validation
 from tinyreg.validation import all_finite, check_finite_array, check_same_samples
 
 INF = math.inf
@@ -111,17 +112,36 @@ values = st.one_of(st.floats(allow_nan=True, allow_infinity=True), special)
     shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5),
     data=st.data(),
     layout=st.sampled_from(["C", "F", "strided"]),
+    summed=st.booleans(),
 )
-def test_all_finite_is_isfinite_all(dtype, shape, data, layout):
+def test_all_finite_is_isfinite_all(dtype, shape, data, layout, summed):
     with np.errstate(all="ignore"):  # drawing huge values into float16/float32 overflows
         array = data.draw(hnp.arrays(np.float64, shape, elements=values)).astype(dtype)
     if layout == "F":
         array = np.asfortranarray(array)
     elif layout == "strided" and array.ndim:
         array = np.repeat(array, 2, axis=0)[::2]
-    with warnings.catch_warnings():
+    # ``summed``: take the path of large arrays (sum first) whatever the size
+    with (
+        warnings.catch_warnings(),
+        mock.patch.object(validation, "SCAN_AT_ONCE", -1 if summed else 1 << 20),
+    ):
         warnings.simplefilter("error")
         assert all_finite(array) == bool(np.isfinite(array).all())
+
+
+@pytest.mark.parametrize("bad", [None, np.nan, np.inf, -np.inf, "both infinities", "overflow"])
+def test_all_finite_on_an_array_large_enough_to_be_summed(bad):
+    array = np.ones(validation.SCAN_AT_ONCE + 1)
+    if bad == "both infinities":
+        array[[3, -3]] = np.inf, -np.inf
+    elif bad == "overflow":
+        array[:] = 1e305  # finite entries whose sum overflows
+    elif bad is not None:
+        array[12345] = bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert all_finite(array) is (bad in (None, "overflow"))
 
 
 def test_check_finite_array_says_how_many_and_where():
