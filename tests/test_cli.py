@@ -35,6 +35,8 @@ def test_demo_lasso_drops_irrelevant_features_and_keeps_real_ones(capsys, seed):
     out = run_demo(capsys, "--seed", str(seed))
     rows = table_rows(out)
     assert len(rows) == 9, out
+    # end-to-end checks of what the demo claims, for three seeds (deterministic runs whose
+    # counts rounding cannot change): Lasso drops most irrelevant features, keeps the real ones
     lasso = next(cells for name, cells in rows.items() if name.startswith("linear: Lasso"))
     zeros, total = (int(v) for v in lasso[3].split("/"))
     assert total == 13 and zeros >= 5

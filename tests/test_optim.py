@@ -1,8 +1,16 @@
 """Optimizers: PyTorch's update rules by hand, penalties plugged in, state, and convergence.
 
 Every reference update is written out again below in plain numpy, from the
-formulas (PyTorch's SGD, Adam and AdamW), and compared with tinyreg to 1e-15
-over several steps with different gradients set directly on ``.grad``.
+formulas (PyTorch's SGD, Adam and AdamW), and compared with tinyreg bit for
+bit over several steps with different gradients set directly on ``.grad``:
+both do the same elementwise IEEE operations (+, −, ×, ÷, √, comparisons,
+each correctly rounded) in the same order, and no reduction, so nothing
+depends on the machine or on the BLAS kernel.
+
+The convergence tests take their tolerances from the problem's conditioning
+and the algorithm's guarantee, computed in the test: a contraction factor
+raised to the number of steps, plus the rounding floor of the closed-form
+reference, about κ·eps·‖solution‖ (κ the condition number).
 """
 
 from __future__ import annotations
@@ -20,7 +28,12 @@ import tinyreg
 from tinyreg import functional as F
 from tinyreg import nn, optim, penalties
 
-TIGHT = {"rtol": 1e-15, "atol": 1e-15}
+EPS = np.finfo(np.float64).eps
+
+
+def assert_same_bits(got, expected):
+    """The same IEEE operations in the same order give the same bits (see the docstring)."""
+    np.testing.assert_array_equal(got, expected)
 
 
 def make_params(seed=0):
@@ -101,8 +114,8 @@ def test_sgd_by_hand(name, alpha):
     got_w, got_b = run(optim.SGD([w, b], lr=0.1, penalty=penalty, **settings), [w, b], [gw, gb])
     # L2(alpha) is PyTorch's weight_decay=alpha, on the weight only (the bias has regularize=False)
     expected_w = sgd_reference(w0, gw, 0.1, weight_decay=alpha, **settings)
-    np.testing.assert_allclose(got_w, expected_w, **TIGHT)
-    np.testing.assert_allclose(got_b, sgd_reference(b0, gb, 0.1, **settings), **TIGHT)
+    assert_same_bits(got_w, expected_w)
+    assert_same_bits(got_b, sgd_reference(b0, gb, 0.1, **settings))
     assert not np.allclose(got_w, w0)
 
 
@@ -116,7 +129,7 @@ def test_sgd_with_l1_is_a_gradient_step_then_the_soft_threshold(name):
     alpha = (1 - settings.get("momentum", 0.0)) / (1 - settings.get("dampening", 0.0))
     (got_w,) = run(optim.SGD([w], lr=0.1, penalty=penalties.L1(alpha), **settings), [w], [gw])
     expected = sgd_reference(w0, gw, 0.1, l1=alpha, **settings)
-    np.testing.assert_allclose(got_w, expected, **TIGHT)
+    assert_same_bits(got_w, expected)
     np.testing.assert_array_equal(got_w == 0.0, expected == 0.0)
     assert 0 < np.count_nonzero(expected == 0.0) < expected.size
 
@@ -131,10 +144,11 @@ def test_adam_by_hand(alpha, betas):
     opt = optim.Adam([w, b], lr=0.01, betas=betas, eps=1e-6, penalty=penalty)
     got_w, got_b = run(opt, [w, b], [gw, gb])
     expected_w = adam_reference(w0, gw, 0.01, betas, 1e-6, weight_decay=alpha)
-    np.testing.assert_allclose(got_w, expected_w, **TIGHT)
-    np.testing.assert_allclose(got_b, adam_reference(b0, gb, 0.01, betas, 1e-6), **TIGHT)
+    assert_same_bits(got_w, expected_w)
+    assert_same_bits(got_b, adam_reference(b0, gb, 0.01, betas, 1e-6))
     if alpha:  # coupled and decoupled decay really are different updates
         decoupled = adam_reference(w0, gw, 0.01, betas, 1e-6, decoupled=alpha)
+        # they differ at first order in lr·alpha·|w| (about 5e-4 per step), not by rounding
         assert np.abs(decoupled - expected_w).max() > 1e-6
 
 
@@ -145,9 +159,9 @@ def test_adamw_by_hand(weight_decay):
     gw, gb = gradients(w.shape, seed=6), gradients(b.shape, seed=7)
     opt = optim.AdamW([w, b], lr=0.01, weight_decay=weight_decay)
     got_w, got_b = run(opt, [w, b], [gw, gb])
-    np.testing.assert_allclose(got_w, adam_reference(w0, gw, 0.01, decoupled=weight_decay), **TIGHT)
+    assert_same_bits(got_w, adam_reference(w0, gw, 0.01, decoupled=weight_decay))
     # the bias (regularize=False) is not decayed
-    np.testing.assert_allclose(got_b, adam_reference(b0, gb, 0.01), **TIGHT)
+    assert_same_bits(got_b, adam_reference(b0, gb, 0.01))
 
 
 def test_adamw_decays_every_parameter_of_a_group_marked_regularize():
@@ -156,7 +170,7 @@ def test_adamw_decays_every_parameter_of_a_group_marked_regularize():
     gb = gradients(b.shape, seed=7)
     opt = optim.AdamW([{"params": [b], "regularize": True}], lr=0.01, weight_decay=0.5)
     (got_b,) = run(opt, [b], [gb])
-    np.testing.assert_allclose(got_b, adam_reference(b0, gb, 0.01, decoupled=0.5), **TIGHT)
+    assert_same_bits(got_b, adam_reference(b0, gb, 0.01, decoupled=0.5))
 
 
 OPTIMIZERS = {
@@ -252,9 +266,9 @@ def test_parameter_groups_apply_their_own_lr_and_penalty():
         sgd_reference(starts[0], grads[0], 0.3, weight_decay=0.2),  # its own lr and penalty
         sgd_reference(starts[1], grads[1], 0.1, momentum=0.5, l1=0.05),  # the defaults
     ]
-    np.testing.assert_allclose(got[0], expected[0], **TIGHT)
-    np.testing.assert_allclose(got[1], expected[1], **TIGHT)
-    np.testing.assert_allclose(got[2], sgd_reference(starts[2], grads[2], 0.05), **TIGHT)
+    assert_same_bits(got[0], expected[0])
+    assert_same_bits(got[1], expected[1])
+    assert_same_bits(got[2], sgd_reference(starts[2], grads[2], 0.05))
     assert [g["lr"] for g in opt.param_groups] == [0.3, 0.1, 0.05]
 
 
@@ -543,19 +557,53 @@ def _ridge(X, y, alpha):
     return w, y.mean() - X.mean(axis=0) @ w
 
 
+def _hessian(X, alpha):
+    """Hessian in (w, b) of (1/(2n))‖y − Xw − b‖² + (alpha/2)‖w‖² (no penalty on b)."""
+    Xa = np.hstack([X, np.ones((len(X), 1))])
+    return Xa.T @ Xa / len(X) + alpha * np.diag([1.0] * X.shape[1] + [0.0])
+
+
+def _heavy_ball_transfer(H, lr, momentum, steps):
+    """G with e_k = G·e_0 for SGD with momentum (dampening 0) on a quadratic of Hessian H.
+
+    tinyreg's update b ← m·b + d, w ← w − lr·b with b = d at the first step is
+    the heavy ball w_{k+1} = w_k − lr·H·e_k + m·(w_k − w_{k−1}) with w_{−1} = w_0,
+    so the errors e follow the linear recurrence of the 2×2 block matrix T.
+    """
+    n = len(H)
+    identity = np.eye(n)
+    T = np.block([[(1 + momentum) * identity - lr * H, -momentum * identity], [identity, 0 * H]])
+    return (np.linalg.matrix_power(T, steps) @ np.vstack([identity, identity]))[:n]
+
+
 @given(alpha=st.floats(0.01, 2.0), seed=st.integers(0, 1000))
 def test_sgd_momentum_with_l2_reaches_the_closed_form_ridge_solution(alpha, seed):
     X, y = _least_squares(40, 4, np.array([1.5, -2.0, 0.5, 3.0]), 0.7, 0.3, seed, shift=0.3)
     w_ridge, b_ridge = _ridge(X, y, alpha)
-    lr = 1.0 / (_lipschitz(X) + alpha)
+    solution = np.append(w_ridge, b_ridge)
+    H = _hessian(X, alpha)
+    eigenvalues = np.linalg.eigvalsh(H)
+    kappa = eigenvalues[-1] / eigenvalues[0]
+    lr, momentum, steps = 1.0 / eigenvalues[-1], 0.5, 400
+    # From w = 0, b = 0 the error is e_k = G·e_0 with e_0 = −solution: the guarantee is ‖G‖·‖e_0‖.
+    transfer = np.linalg.norm(_heavy_ball_transfer(H, lr, momentum, steps), 2)
+    assert transfer < 1e-12  # 400 steps are enough for these problems (κ < 12, rate √m)
     w, b = _fit(
-        X, y, lambda ps: optim.SGD(ps, lr=lr, momentum=0.5, penalty=penalties.L2(alpha)), steps=400
+        X,
+        y,
+        lambda ps: optim.SGD(ps, lr=lr, momentum=momentum, penalty=penalties.L2(alpha)),
+        steps=steps,
+        start=(np.zeros(4), 0.0),
     )
-    scale = np.linalg.norm(np.append(w_ridge, b_ridge))
-    assert np.linalg.norm(np.append(w - w_ridge, b - b_ridge)) <= 1e-6 * scale
-    # and the penalty made a difference: ordinary least squares is elsewhere
-    w_ols, _ = _ridge(X, y, 0.0)
-    assert np.linalg.norm(w_ols - w_ridge) > 1e-3 * alpha * scale
+    scale = np.linalg.norm(solution)
+    # what is left is rounding: the reference's κ·eps·‖solution‖, with a factor 100 of margin
+    tolerance = transfer * scale + 100 * kappa * EPS * scale
+    assert np.linalg.norm(np.append(w, b) - solution) <= tolerance
+    # and the penalty made a difference: z_ols − z_ridge = alpha·(H0 + alpha·D)⁻¹·D·z_ols, whose
+    # norm is at least alpha·‖w_ols‖/λ_max(H); half of that, for rounding
+    w_ols, b_ols = _ridge(X, y, 0.0)
+    gap = np.linalg.norm(np.append(w_ols - w_ridge, b_ols - b_ridge))
+    assert gap >= 0.5 * alpha * np.linalg.norm(w_ols) / eigenvalues[-1]
 
 
 LASSO_W = np.array([2.0, 0.0, -1.5, 0.0, 0.0, 1.0])
@@ -565,40 +613,71 @@ def _lasso_problem():
     return _least_squares(60, 6, LASSO_W, 0.5, 0.1, seed=1)
 
 
+def _proximal_gradient_contraction(X):
+    """1 − μ/L: proximal gradient descent with lr = 1/L contracts ‖w − w*‖ by this factor.
+
+    μ and L are the extreme eigenvalues of the data term's Hessian in (w, b)
+    (strongly convex: X has full column rank); the prox is non-expansive.
+    """
+    eigenvalues = np.linalg.eigvalsh(_hessian(X, 0.0))
+    return 1.0 - eigenvalues[0] / eigenvalues[-1], eigenvalues[-1] / eigenvalues[0]
+
+
 def test_sgd_with_l1_reaches_the_lasso_solution_with_exact_zeros():
     X, y = _lasso_problem()
-    alpha = 0.1
+    alpha, steps = 0.1, 500
+    rate, kappa = _proximal_gradient_contraction(X)
+    assert rate**steps < 1e-30  # from any start within 1e15 of the solution: converged
     w, b = _fit(
-        X, y, lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X), penalty=penalties.L1(alpha)), steps=500
+        X,
+        y,
+        lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X), penalty=penalties.L1(alpha)),
+        steps=steps,
     )
     absent = LASSO_W == 0
     assert np.all(w[absent] == 0.0)  # exact zeros, not merely small
     assert np.all(w[~absent] != 0.0)
-    # optimality (KKT) of (1/(2n))‖y − Xw − b‖² + alpha·‖w‖₁
+    # optimality (KKT) of (1/(2n))‖y − Xw − b‖² + alpha·‖w‖₁, up to the rounding floor of
+    # computing the residual and the correlations (κ·eps times their scale, with margin 100)
     n = len(y)
     r = y - X @ w - b
     correlation = X.T @ r / n
-    assert abs(r.mean()) < 1e-9  # the intercept is at its optimum
-    assert np.all(np.abs(correlation[absent]) <= alpha + 1e-6)
-    np.testing.assert_allclose(correlation[~absent], alpha * np.sign(w[~absent]), atol=1e-6)
+    floor = 100 * kappa * EPS * np.abs(X).max() * (np.abs(y).max() + np.abs(r).max())
+    assert abs(r.mean()) <= floor  # the intercept is at its optimum
+    assert np.all(np.abs(correlation[absent]) <= alpha + floor)
+    np.testing.assert_allclose(
+        correlation[~absent], alpha * np.sign(w[~absent]), rtol=0, atol=floor
+    )
 
 
 def test_l1_through_autograd_gives_no_exact_zeros():
+    """The subgradient route hovers near the lasso solution and never lands on its zeros.
+
+    With h = 1/L and H the data term's Hessian, its error obeys
+    e ← (I − h·H)·e − h·alpha·(s − s*), s and s* sign vectors in [−1, 1]^p, so
+    ‖e_k‖ ≤ (1 − μ/L)^k·‖e_0‖ + 2·alpha·√p/μ: near, not at, the solution.
+    """
     X, y = _lasso_problem()
-    alpha = 0.1
-    w, _ = _fit(
+    alpha, steps = 0.1, 500
+    lr = 1 / _lipschitz(X)
+    w, b = _fit(
         X,
         y,
-        lambda ps: optim.SGD(ps, lr=1 / _lipschitz(X)),
-        steps=500,
+        lambda ps: optim.SGD(ps, lr=lr),
+        steps=steps,
         loss_penalty=penalties.L1(alpha),
     )
     assert np.count_nonzero(w == 0.0) == 0
-    # it still shrinks towards the lasso solution, but only approximately
-    lr = 1 / _lipschitz(X)
-    w_prox, _ = _fit(X, y, lambda ps: optim.SGD(ps, lr=lr, penalty=penalties.L1(alpha)), steps=500)
-    assert np.abs(w - w_prox).max() < 0.2
-    assert np.abs(w - w_prox).max() > 1e-4
+    # the proximal route converges to the lasso solution itself (previous test)
+    w_prox, b_prox = _fit(X, y, lambda ps: optim.SGD(ps, lr=lr, penalty=penalties.L1(alpha)), steps)
+    assert np.count_nonzero(w_prox == 0.0) == np.count_nonzero(LASSO_W == 0)
+    rate, _ = _proximal_gradient_contraction(X)
+    mu = np.linalg.eigvalsh(_hessian(X, 0.0))[0]
+    tinyreg.manual_seed(0)
+    start = nn.Linear(X.shape[1], 1)  # where _fit starts
+    e0 = np.append(start.weight.data[0] - w_prox, start.bias.data[0] - b_prox)
+    bound = rate**steps * np.linalg.norm(e0) + 2 * alpha * np.sqrt(X.shape[1]) / mu
+    assert np.linalg.norm(np.append(w - w_prox, b - b_prox)) <= bound
 
 
 def _adam_problem():
@@ -612,6 +691,23 @@ def _ridge_gradient_norm(X, y, w, b, alpha):
     return np.linalg.norm(np.append(-X.T @ r / len(y) + alpha * w, -r.mean()))
 
 
+def _distance_bounds(X, y, w, b, alpha):
+    """Certified bounds on the distance from (w, b) to ridge's solution (alpha 0: least squares).
+
+    For a strongly convex quadratic F, ‖∇F‖/L ≤ ‖(w, b) − (w*, b*)‖ ≤ ‖∇F‖/μ, with μ
+    and L the extreme eigenvalues of its Hessian.
+    """
+    eigenvalues = np.linalg.eigvalsh(_hessian(X, alpha))
+    gradient = _ridge_gradient_norm(X, y, w, b, alpha)
+    return gradient / eigenvalues[-1], gradient / eigenvalues[0]
+
+
+def _separation(X, y, alpha):
+    """The distance between the two candidate fixed points, ridge and least squares."""
+    (w_ridge, b_ridge), (w_ols, b_ols) = _ridge(X, y, alpha), _ridge(X, y, 0.0)
+    return np.linalg.norm(np.append(w_ridge - w_ols, b_ridge - b_ols))
+
+
 def test_adamw_fixed_point_differs_from_adam_with_l2():
     """Both trained from the same start on the same problem with weight_decay = alpha.
 
@@ -620,22 +716,27 @@ def test_adamw_fixed_point_differs_from_adam_with_l2():
     wd·w = −m̂/(√v̂ + eps), i.e. where the loss gradient is of order eps --
     next to the unpenalized least-squares solution here. It approaches that
     point slowly (on the 1/(1 − β2) time scale), so after the same number of
-    steps it is merely far from ridge; the next test pins its fixed point.
+    steps it is merely far from ridge; the next tests pin its fixed point.
+
+    Adam with a constant lr has no convergence rate to derive a tolerance
+    from; what this test claims is *which* fixed point each one reaches, so
+    distances are certified by the gradient (see _distance_bounds) and
+    compared with the separation of the candidates (about 1.2 here).
     """
     X, y, alpha = _adam_problem()
-    w_ridge, _ = _ridge(X, y, alpha)
+    separation = _separation(X, y, alpha)
     w_adam, b_adam = _fit(
         X, y, lambda ps: optim.Adam(ps, lr=0.03, penalty=penalties.L2(alpha)), steps=2000
     )
     w_adamw, b_adamw = _fit(
         X, y, lambda ps: optim.AdamW(ps, lr=0.03, weight_decay=alpha), steps=2000
     )
-    # Adam + L2 (coupled) converges to the ridge solution ...
-    np.testing.assert_allclose(w_adam, w_ridge, atol=1e-8)
-    assert _ridge_gradient_norm(X, y, w_adam, b_adam, alpha) < 1e-8
-    # ... AdamW (decoupled) does not
-    assert np.abs(w_adamw - w_adam).max() > 0.1
-    assert _ridge_gradient_norm(X, y, w_adamw, b_adamw, alpha) > 1e-2
+    # Adam + L2 (coupled) is at the ridge solution, to a millionth of the separation ...
+    _, adam_at_most = _distance_bounds(X, y, w_adam, b_adam, alpha)
+    assert adam_at_most <= 1e-6 * separation
+    # ... AdamW (decoupled) is a tenth of the separation away, at least
+    adamw_at_least, _ = _distance_bounds(X, y, w_adamw, b_adamw, alpha)
+    assert adamw_at_least >= 0.1 * separation
 
 
 def test_ridge_is_an_exact_fixed_point_of_adam_with_l2_but_not_of_adamw():
@@ -676,19 +777,16 @@ def test_adam_with_l2_converges_to_ridge_and_adamw_stays_at_least_squares():
     """Started at the least-squares solution (far from ridge).
 
     Adam + L2 contracts towards ridge while its second moment remembers the
-    large early gradients (it acts as gradient descent with step lr/√v̂). For
-    this strongly convex quadratic, ‖(w, b) − (w*, b*)‖ ≤ ‖∇F(w, b)‖/μ with μ
-    the smallest eigenvalue of F's Hessian, so a small gradient certifies the
-    distance. AdamW's decay is not rescaled by the moments, so least squares
-    is (up to O(lr) hovering) its fixed point: it stays next to it.
+    large early gradients (it acts as gradient descent with step lr/√v̂).
+    AdamW's decay is not rescaled by the moments, so least squares is (up to
+    hovering of order lr) its fixed point: it stays next to it. As in the
+    test above, the claim is which fixed point, so each distance is
+    certified by a gradient and compared with the separation of the two.
     """
     X, y, alpha = _adam_problem()
-    w_ridge, _ = _ridge(X, y, alpha)
     w_ols, b_ols = _ridge(X, y, 0.0)
-    assert np.abs(w_ridge - w_ols).max() > 0.5  # the two candidate points are far apart
-    Xa = np.hstack([X, np.ones((len(X), 1))])
-    hessian = Xa.T @ Xa / len(X) + alpha * np.diag([1.0] * X.shape[1] + [0.0])
-    mu = np.linalg.eigvalsh(hessian).min()
+    separation = _separation(X, y, alpha)
+    assert separation > 0.5  # the two candidate points are far apart
     w_adam, b_adam = _fit(
         X,
         y,
@@ -696,17 +794,19 @@ def test_adam_with_l2_converges_to_ridge_and_adamw_stays_at_least_squares():
         steps=1000,
         start=(w_ols, b_ols),
     )
-    gradient_norm = _ridge_gradient_norm(X, y, w_adam, b_adam, alpha)
-    assert gradient_norm < 1e-6 * mu  # so (w, b) is within 1e-6 of the ridge solution
-    w_adamw, _ = _fit(
+    _, adam_to_ridge = _distance_bounds(X, y, w_adam, b_adam, alpha)
+    assert adam_to_ridge <= 1e-6 * separation
+    w_adamw, b_adamw = _fit(
         X,
         y,
         lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=alpha),
         steps=1000,
         start=(w_ols, b_ols),
     )
-    assert np.abs(w_adamw - w_ols).max() < 0.02
-    assert np.abs(w_adamw - w_ridge).max() > 0.5
+    # within a twentieth of the separation of least squares (so 19/20 of it from ridge);
+    # Adam's steps are at most about lr each, and lr = 0.01 here
+    _, adamw_to_ols = _distance_bounds(X, y, w_adamw, b_adamw, 0.0)
+    assert adamw_to_ols <= 0.05 * separation
 
 
 # ---------------------------------------------------------------------------

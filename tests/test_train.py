@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from _tolerances import EPS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,14 +32,27 @@ def params(model):
 def test_full_batch_sgd_loss_decreases_on_linear_regression():
     X, y = linear_problem()
     model = linear_model()
+    start = np.append(model.weight.data, model.bias.data)
     history = fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=0.1), X, y, epochs=40)
     assert isinstance(history, History)
     assert len(history.train_loss) == 40 and history.val_loss == []
-    # Gradient descent on a convex quadratic with a small step never goes up.
-    assert all(b <= a for a, b in zip(history.train_loss, history.train_loss[1:], strict=False))
-    assert history.train_loss[-1] < 0.02 < history.train_loss[0]
     assert history.best_epoch == 39 and not history.stopped_early
-    np.testing.assert_allclose(model.weight.data, [[1.0, 2.0, 3.0]], atol=0.05)
+    # Gradient descent on a convex quadratic with a step below 2/L never goes up ...
+    assert all(b <= a for a, b in zip(history.train_loss, history.train_loss[1:], strict=False))
+    # ... and contracts the distance to the least-squares solution by max|1 − lr·λ| per
+    # step, λ the eigenvalues of the mean squared error's Hessian (2/n)·XaᵀXa
+    Xa = np.hstack([X, np.ones((len(X), 1))])
+    eigenvalues = np.linalg.eigvalsh(2 * Xa.T @ Xa / len(X))
+    rate = np.abs(1 - 0.1 * eigenvalues).max()
+    solution, *_ = np.linalg.lstsq(Xa, y[:, 0], rcond=None)
+    bound = rate**40 * np.linalg.norm(start - solution)
+    floor = 100 * (eigenvalues[-1] / eigenvalues[0]) * EPS * np.linalg.norm(solution)  # rounding
+    got = np.append(model.weight.data, model.bias.data)
+    assert np.linalg.norm(got - solution) <= bound + floor
+    assert bound < 0.05  # 40 epochs are enough to be near it (rate ≈ 0.86 here)
+    # the loss above its minimum is at most (λ_max/2)·distance²
+    minimum = np.mean((y[:, 0] - Xa @ solution) ** 2)
+    assert history.train_loss[-1] <= minimum + eigenvalues[-1] / 2 * (bound + floor) ** 2 + floor
 
 
 def test_train_loss_is_measured_on_the_whole_set_after_the_epoch():
@@ -56,7 +70,7 @@ def test_train_loss_is_measured_on_the_whole_set_after_the_epoch():
     )
     with tinyreg.no_grad():
         final = nn.MSELoss()(model(tinyreg.tensor(X)), tinyreg.tensor(y)).item()
-    assert history.train_loss[-1] == pytest.approx(final, rel=1e-12)
+    assert history.train_loss[-1] == final  # the same computation on the same parameters
 
 
 def test_validation_curve_is_recorded():
@@ -115,7 +129,7 @@ def test_early_stopping_stops_and_restores_the_best_parameters():
     np.testing.assert_array_equal(model.weight.data, replay.weight.data)
     with tinyreg.no_grad():
         restored_val = nn.MSELoss()(model(tinyreg.tensor(X_val)), tinyreg.tensor(y_val)).item()
-    assert restored_val == pytest.approx(history.val_loss[best], rel=1e-12)
+    assert restored_val == history.val_loss[best]  # the same computation on the same parameters
 
 
 def test_patience_restores_the_best_even_without_stopping_early():
@@ -135,7 +149,7 @@ def test_patience_restores_the_best_even_without_stopping_early():
     assert history.best_epoch < 29
     with tinyreg.no_grad():
         restored_val = nn.MSELoss()(model(tinyreg.tensor(X_val)), tinyreg.tensor(y_val)).item()
-    assert restored_val == pytest.approx(min(history.val_loss), rel=1e-12)
+    assert restored_val == min(history.val_loss)  # the same computation on the same parameters
 
 
 def run_minibatch(seed, batch_size=8):
@@ -247,7 +261,7 @@ def test_dropout_curves_are_measured_without_dropout():
     model.eval()
     with tinyreg.no_grad():
         twice = [nn.MSELoss()(model(tinyreg.tensor(X)), tinyreg.tensor(y)).item() for _ in range(2)]
-    assert twice[0] == twice[1] == pytest.approx(history.train_loss[-1], rel=1e-12)
+    assert twice[0] == twice[1] == history.train_loss[-1]  # dropout off: the same computation
 
 
 def test_classification_with_integer_labels_and_tensor_inputs():
@@ -258,6 +272,8 @@ def test_classification_with_integer_labels_and_tensor_inputs():
     history = fit(
         model, nn.CrossEntropyLoss(), opt, tinyreg.tensor(X), y, epochs=30, batch_size=32, seed=0
     )
+    # an end-to-end check, not a rounding tolerance: the two moons are separable with this
+    # noise, and the seeded run reaches about 0.97; rounding cannot move it by 0.1
     assert history.train_loss[-1] < 0.5 * history.train_loss[0]
     with tinyreg.no_grad():
         accuracy = (model(tinyreg.tensor(X)).data.argmax(axis=1) == y).mean()
