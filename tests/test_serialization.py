@@ -469,7 +469,8 @@ def test_a_save_killed_at_random_never_corrupts_the_checkpoint(tmp_path):
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
     }
-    for _ in range(10):
+    landed = 0  # kills that hit a save in progress (its temporary file is left behind)
+    for _ in range(40):
         child = subprocess.Popen(
             [sys.executable, "-c", KILLED_SAVER, str(path)],
             stdout=subprocess.PIPE,
@@ -484,7 +485,10 @@ def test_a_save_killed_at_random_never_corrupts_the_checkpoint(tmp_path):
         checkpoint = tinyreg.load(path)
         assert checkpoint["w"].shape == (300_000,)
         assert np.all(checkpoint["w"] == checkpoint["step"])
-    leftovers = [name for name in os.listdir(tmp_path) if TMP_NAME.fullmatch(name)]
-    assert leftovers  # some kills did land inside a save (almost all do)
+        pids = [TMP_NAME.fullmatch(name) for name in os.listdir(tmp_path)]
+        landed += any(match and int(match.group(1)) == child.pid for match in pids)
+        if landed == 5:
+            break
+    assert landed == 5  # most kills land inside a save: 5 of at most 40 attempts
     tinyreg.save({"step": -1, "w": np.zeros(1)}, path)
     assert os.listdir(tmp_path) == ["ckpt.npz"]
