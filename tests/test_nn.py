@@ -898,3 +898,10 @@ def test_same_seed_gives_bit_identical_training(seed):
         assert state_a[key].tobytes() == state_b[key].tobytes()
     _, losses_c = run(seed + 1)
     assert losses_c != losses_a  # the seed matters (init and masks)
+
+
+def test_zero_grads_sets_gradients_to_none_by_default():
+    layer = nn.Linear(2, 3)
+    layer(np.ones((1, 2))).sum().backward()
+    nn.zero_grads(layer.parameters())
+    assert all(p.grad is None for p in layer.parameters())

@@ -1124,3 +1124,13 @@ def test_bad_optimizer_state_dict_lists_every_kind_of_problem_at_once():
     for line, text in zip(lines[1:], expected, strict=True):
         assert line.strip().startswith(text), (line, text)
     assert_tree_equal(opt.state_dict(), before)
+
+
+def test_adam_accepts_the_closed_ends_of_its_ranges():
+    """beta1 = 0 (no momentum: RMSprop with bias correction) and eps = 0 are valid settings."""
+    w, b = make_params()
+    w0 = w.data.copy()
+    gw, gb = gradients(w.shape, seed=4), gradients(b.shape, seed=5)
+    opt = optim.Adam([w, b], lr=0.01, betas=(0.0, 0.9), eps=0.0)
+    (got_w, _) = run(opt, [w, b], [gw, gb])
+    assert_same_bits(got_w, adam_reference(w0, gw, 0.01, (0.0, 0.9), 0.0))

@@ -450,3 +450,12 @@ def test_duck_typed_penalty_without_subclassing_plugs_in():
     p.grad = np.array([1.0, 1.0])
     optim.SGD([p], lr=0.5, penalty=HalveAfterStep()).step()
     np.testing.assert_array_equal(p.data, (np.array([4.0, -2.0]) - 0.5 * 2.0) / 2)
+
+
+def test_the_bare_protocol_asks_for_its_methods():
+    bare, w = penalties.Penalty(), np.ones(3)
+    for call in (lambda: bare.value(w), lambda: bare.grad(w), lambda: bare.prox(w, 0.1)):
+        with pytest.raises(NotImplementedError):
+            call()
+    with pytest.raises(NotImplementedError):  # subgradient defaults to grad
+        bare.subgradient(w)

@@ -492,3 +492,32 @@ def test_a_save_killed_at_random_never_corrupts_the_checkpoint(tmp_path):
     assert landed == 5  # most kills land inside a save: 5 of at most 40 attempts
     tinyreg.save({"step": -1, "w": np.zeros(1)}, path)
     assert os.listdir(tmp_path) == ["ckpt.npz"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_save_keeps_an_existing_files_mode_and_gives_a_new_file_0o644(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    tinyreg.save({"w": np.ones(3)}, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644  # not mkstemp's private 0o600
+    os.chmod(path, 0o640)
+    tinyreg.save({"w": np.zeros(3)}, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc/self/fd")
+def test_save_and_load_leave_no_file_descriptor_open(tmp_path):
+    path = tmp_path / "ckpt.npz"
+    tinyreg.save({"w": np.ones(3)}, path)  # first use: imports and caches
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(5):
+        tinyreg.save({"w": np.ones(3)}, path)
+        tinyreg.load(path)
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_save_keeps_the_temporaries_of_its_own_process(tmp_path):
+    """Another thread of this process may be saving to the same path right now."""
+    own = tmp_path / f".ckpt.npz.{os.getpid()}-abc123.tinyreg-tmp"
+    own.write_bytes(b"partial checkpoint")
+    tinyreg.save({"w": np.ones(3)}, tmp_path / "ckpt.npz")
+    assert own.exists()
