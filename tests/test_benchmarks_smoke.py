@@ -1,11 +1,15 @@
-"""The per-op benchmark runs and prints its table (a smoke test: no timing is ever asserted)."""
+"""The benchmarks run and print their tables (smoke tests: no timing is ever asserted),
+and the speed tricks they measure agree with the plain versions they are measured against."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,3 +43,48 @@ def test_bench_ops_quick_prints_a_table_and_writes_json(tmp_path):
     for row in results["rows"]:
         assert row["tinyreg_us"] > 0 and row["numpy_us"] > 0
         assert row["overhead_us"] == row["tinyreg_us"] - row["numpy_us"]
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_adam_with_work_arrays_agrees_with_adam_written_with_temporaries():
+    """The speed trick in tinyreg's Adam (two work arrays per parameter) changes no bit."""
+    bench = _load("bench_engine")
+    tinyreg_step = bench.make_optimizer_step("adam")
+    reference_step = bench.make_adam_with_temporaries()
+    for _ in range(3):
+        tinyreg_step()
+        reference_step()
+    ours = [p.data for group in tinyreg_step.__self__.param_groups for p in group["params"]]
+    for a, b in zip(ours, reference_step.params, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bench_house_prices_prints_its_table_and_writes_json(tmp_path):
+    out_json = tmp_path / "house.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_house_prices.py"),
+            "--seeds",
+            "2",
+            "--json",
+            str(out_json),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for model in ("no penalty", "Ridge", "Lasso", "ElasticNet"):
+        assert any(line.startswith(f"| {model} |") for line in done.stdout.splitlines())
+    results = json.loads(out_json.read_text())
+    assert results["seeds"] == 2
+    assert results["models"]["no penalty"]["test_rmse_vs_ols"] == 1.0
+    assert results["models"]["no penalty"]["noise_zeros"] == 0.0  # least squares: no exact zeros

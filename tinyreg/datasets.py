@@ -109,17 +109,10 @@ def make_house_prices(
     negative. The default noise, $60,000 (about 13% of a typical price),
     leaves a best achievable R² of about 0.75.
 
-    What regularization buys here, measured on the defaults with a 50/50
-    split (100 houses to fit 13 coefficients, features standardized): OLS
-    gives every noise column a coefficient of up to ~$8,000 per unit and
-    scores R² 0.84 on the training half but 0.73 on the test half. A Lasso
-    with a cross-validated alpha (about 8,000 in dollars per standard
-    deviation) zeroes 8 of the 10 noise coefficients, keeps the three real
-    features, and scores 0.75 on the test half. Over 30 seeds it zeroes 7 of
-    10 noise columns on average (and drops the weak, collinear bedrooms in
-    one seed out of six) and lowers the test RMSE by about 4% -- a modest
-    gain, honestly: with eight times more houses than features, OLS
-    overfits only a little. Fewer houses or more noise columns widen the gap.
+    The defaults are chosen so that least squares overfits a little, not a
+    lot: with eight times more houses than features, L1's gain on held-out
+    data is real but modest (see ``benchmarks/bench_house_prices.py``); fewer
+    houses or more noise columns widen the gap.
 
     Args:
         n_samples: number of houses.
