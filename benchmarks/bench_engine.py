@@ -205,13 +205,44 @@ ENGINES = {
     "numpy": make_numpy,
     "matmul": make_matmul,
     "torch": make_torch,
-    "sgd": lambda size: make_optimizer_step("sgd"),
-    "sgd unchecked": lambda size: make_optimizer_step("sgd unchecked"),
-    "adam": lambda size: make_optimizer_step("adam"),
-    "adam unchecked": lambda size: make_optimizer_step("adam unchecked"),
-    "adam with temporaries": lambda size: make_adam_with_temporaries(),
 }
 OPTIMIZER_ENGINES = ["sgd", "sgd unchecked", "adam", "adam unchecked", "adam with temporaries"]
+
+
+def make_finiteness_check():
+    """The non-finite check alone: all_finite over the MNIST-size gradients."""
+    from tinyreg.validation import all_finite
+
+    rng = np.random.default_rng(1)
+    grads = [rng.standard_normal(p.shape) * 1e-3 for p in _data("mnist")[2]]
+    return lambda: all(all_finite(g) for g in grads)
+
+
+def measure_optimizers(repeats, number):
+    """Seconds per call of each optimizer step (and of the check alone), interleaved.
+
+    All variants live in one process and take turns, round after round, so
+    that a change of load on a busy machine hits them alike; min and median
+    over the rounds.
+    """
+    steps = {
+        name: make_adam_with_temporaries()
+        if name == "adam with temporaries"
+        else make_optimizer_step(name)
+        for name in OPTIMIZER_ENGINES
+    }
+    steps["the check alone"] = make_finiteness_check()
+    times = {name: [] for name in steps}
+    for step in steps.values():
+        for _ in range(3):
+            step()
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(number):
+                step()
+            times[name].append((time.perf_counter() - start) / number)
+    return {name: {"min": min(t), "median": float(np.median(t))} for name, t in times.items()}
 
 
 def measure(engine, size, repeats, number):
@@ -248,6 +279,8 @@ def child(args):
     """Run one measurement and print its JSON (called in a subprocess)."""
     if args.engine == "memory":
         print(json.dumps({"growth": memory_growth(args.number)}))
+    elif args.engine == "optimizers":
+        print(json.dumps(measure_optimizers(args.repeats, args.number)))
     else:
         print(json.dumps({"seconds": measure(args.engine, args.size, args.repeats, args.number)}))
 
@@ -332,22 +365,22 @@ def main(argv=None):
     print("| size (batch, in, hidden, out) | engine | µs / step | × numpy step | × matmul floor |")
     print("|---|---|---:|---:|---:|")
     print("\n".join(rows))
-    optimizer_rows = []
-    timings = {}
-    for engine in OPTIMIZER_ENGINES:
-        value, error = run_child(engine, "mnist", repeats, numbers["mnist"] * 2)
-        timings[engine] = value["seconds"] if value else None
-        if error:
-            print(f"{engine}: {error}", file=sys.stderr)
-    results["optimizer_step"] = timings
-    for engine in OPTIMIZER_ENGINES:
-        t, base = timings[engine], timings[engine.split(" ")[0] + " unchecked"]
-        if t is not None and base is not None:
-            optimizer_rows.append(f"| {engine} | {t * 1e6:10.1f} | {t / base:6.2f} |")
-    print(f"\noptimizer.step() alone, MNIST-size parameters, median of {repeats} runs\n")
-    print("| optimizer | µs / step | × unchecked |")
-    print("|---|---:|---:|")
-    print("\n".join(optimizer_rows))
+    rounds = 5 if args.quick else 40
+    value, error = run_child("optimizers", "mnist", rounds, 2 if args.quick else 20)
+    if error:
+        print(f"optimizers: {error}", file=sys.stderr)
+    else:
+        results["optimizer_step"] = value
+        print(
+            f"\noptimizer.step() alone, MNIST-size parameters, {rounds} interleaved rounds; "
+            "ratios of the mins\n"
+        )
+        print("| optimizer | min µs / step | median µs / step | × unchecked |")
+        print("|---|---:|---:|---:|")
+        for name, t in value.items():
+            base = value.get(name.split(" ")[0] + " unchecked")
+            ratio = f"{t['min'] / base['min']:6.2f}" if base else ""
+            print(f"| {name} | {t['min'] * 1e6:10.1f} | {t['median'] * 1e6:10.1f} | {ratio} |")
     steps = 500 if args.quick else 10_000
     value, error = run_child("memory", "small", 1, steps)
     if value:
