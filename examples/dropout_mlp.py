@@ -2,8 +2,9 @@
 
 Part 1 is a small PyTorch network with dropout, ``SimpleNN``, written for
 PyTorch and run here with only its imports changed to tinyreg's (the marked
-block below runs unchanged on either library); ``print(model)`` prints the
-same text PyTorch does.
+block below runs unchanged on either library); ``print(model)`` prints what
+PyTorch prints, but for the ``inplace=False`` PyTorch adds to the Dropout line
+(tinyreg's dropout has no in-place mode).
 
 Part 2 shows what ``nn.Dropout(0.5)`` does, on a fixed input:
 

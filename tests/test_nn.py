@@ -22,6 +22,8 @@ from tinyreg.testing import arrays
 # (``import torch`` / ``import torch.nn as nn`` -> ``from tinyreg import nn``).
 SIMPLE_NN_CODE = "from tinyreg import nn\n" + library_block("dropout_mlp")
 
+# What PyTorch prints for SimpleNN, but for the ", inplace=False" it adds to the Dropout
+# line (tinyreg's dropout has no in-place mode; tests/test_examples.py compares the two).
 PYTORCH_PRINTOUT = (
     "SimpleNN(\n"
     "  (network): Sequential(\n"
