@@ -64,6 +64,17 @@ class History:
     stopped_early: bool = False
     diverged: bool = False
 
+    def _record(self, epoch: int, train_loss: float, val_loss: float | None) -> bool:
+        """Append one epoch's losses; True if it is the best epoch so far."""
+        self.train_loss.append(train_loss)
+        if val_loss is not None:
+            self.val_loss.append(val_loss)
+        watched = self.val_loss or self.train_loss
+        if len(watched) == 1 or watched[-1] < watched[self.best_epoch]:
+            self.best_epoch = epoch
+            return True
+        return False
+
 
 class _Diverged(Exception):
     """Training produced a non-finite loss or gradient; the message says where."""
@@ -121,12 +132,7 @@ def fit(
         patience = check_int("patience", patience)
         if validation is None:
             raise ValueError("early stopping (patience) needs validation=(X_val, y_val)")
-    X, y = np.asarray(X), np.asarray(y)  # Tensors give their data
-    check_same_samples(X=X, y=y)
-    val = None
-    if validation is not None:
-        val = np.asarray(validation[0]), np.asarray(validation[1])
-        check_same_samples(X_val=val[0], y_val=val[1])
+    X, y, val = _check_data(X, y, validation)
     rng = resolve_generator(seed)
     batch = len(X) if batch_size is None else min(batch_size, len(X))
 
@@ -134,7 +140,7 @@ def fit(
         with no_grad():
             return float(loss_fn(model(Tensor(inputs)), Tensor(targets)).item())
 
-    history, best, best_state, waited = History(), math.inf, None, 0
+    history, best_state = History(), None
     was_training = model.training
     try:
         for epoch in range(epochs):
@@ -146,25 +152,13 @@ def fit(
             except _Diverged as error:
                 _recover(model, history, best_state, f"epoch {epoch + 1}: {error}", error)
                 break
-            history.train_loss.append(train_loss)
-            if val_loss is not None:
-                history.val_loss.append(val_loss)
-            current = train_loss if val_loss is None else val_loss
-            if current < best:
-                best, history.best_epoch, waited = current, epoch, 0
-                if val is not None:  # kept to restore after early stopping or divergence
-                    best_state = model.state_dict()
-            else:
-                waited += 1
+            if history._record(epoch, train_loss, val_loss) and val is not None:
+                best_state = model.state_dict()  # to restore after early stopping or divergence
             if verbose:
-                shown = f" val_loss {history.val_loss[-1]:.6g}" if val is not None else ""
-                print(
-                    f"epoch {epoch + 1}/{epochs} train_loss {history.train_loss[-1]:.6g}{shown}",
-                    file=sys.stderr,
-                )
+                _print_epoch(history, epochs)
             if callback is not None:
                 callback(epoch + 1)
-            if patience is not None and waited >= patience:
+            if patience is not None and epoch - history.best_epoch >= patience:
                 history.stopped_early = epoch + 1 < epochs
                 break
         if patience is not None and best_state is not None:
@@ -172,6 +166,28 @@ def fit(
     finally:
         model.train(was_training)
     return history
+
+
+def _check_data(
+    X: Any, y: Any, validation: tuple[Any, Any] | None
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """The training and validation data as arrays (Tensors give their data), checked."""
+    X, y = np.asarray(X), np.asarray(y)
+    check_same_samples(X=X, y=y)
+    if validation is None:
+        return X, y, None
+    X_val, y_val = np.asarray(validation[0]), np.asarray(validation[1])
+    check_same_samples(X_val=X_val, y_val=y_val)
+    return X, y, (X_val, y_val)
+
+
+def _print_epoch(history: History, epochs: int) -> None:
+    """The verbose line of the epoch just recorded, on stderr."""
+    shown = f" val_loss {history.val_loss[-1]:.6g}" if history.val_loss else ""
+    print(
+        f"epoch {len(history.train_loss)}/{epochs} train_loss {history.train_loss[-1]:.6g}{shown}",
+        file=sys.stderr,
+    )
 
 
 def _run_epoch(
