@@ -94,7 +94,7 @@ def test_infinite_learning_rate_in_a_state_dict_is_rejected():
     opt = optim.SGD([p], lr=0.1)
     state = opt.state_dict()
     state["param_groups"][0]["lr"] = INF
-    with pytest.raises(ValueError, match="lr must be a finite number, got inf"):
+    with pytest.raises(ValueError, match="lr must be finite, got inf"):
         opt.load_state_dict(state)
     assert opt.param_groups[0]["lr"] == 0.1
 
