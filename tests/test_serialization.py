@@ -521,3 +521,17 @@ def test_save_keeps_the_temporaries_of_its_own_process(tmp_path):
     own.write_bytes(b"partial checkpoint")
     tinyreg.save({"w": np.ones(3)}, tmp_path / "ckpt.npz")
     assert own.exists()
+
+
+def test_save_keeps_the_temporaries_of_processes_it_may_not_signal(tmp_path, monkeypatch):
+    """os.kill(pid, 0) raising PermissionError means the process exists (another user's)."""
+    foreign = tmp_path / ".ckpt.npz.4242-abc123.tinyreg-tmp"
+    foreign.write_bytes(b"partial checkpoint")
+
+    def kill(pid, sig):
+        assert (pid, sig) == (4242, 0)
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "kill", kill)
+    tinyreg.save({"w": np.ones(3)}, tmp_path / "ckpt.npz")
+    assert foreign.exists()
