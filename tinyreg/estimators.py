@@ -110,7 +110,7 @@ from tinyreg.validation import (
     check_is_fitted,
     check_nonnegative,
     check_positive,
-    check_same_n_samples,
+    check_same_samples,
     check_X,
     check_X_y,
 )
@@ -645,7 +645,7 @@ class MLPClassifier(_MLP):
         after the first call the classes are those of the fitted model.
         """
         found, codes = check_class_labels(y)
-        check_same_n_samples(X, codes)
+        check_same_samples(X=X, y=codes)
         fitted = getattr(self, "classes_", None)
         if classes is not None:
             classes = np.unique(np.asarray(classes))
