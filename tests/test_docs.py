@@ -36,6 +36,10 @@ def test_readme_python_blocks_run_in_order():
     # the tests defined in the README are real tests (one with hypothesis): run them too
     namespace["test_softplus_at_one_point"]()
     namespace["test_softplus"]()
+    if HAVE_SKLEARN:  # the scikit-learn block's claims
+        assert namespace["search"].best_params_ == {"lasso__alpha": 0.05}
+        pairs = zip(namespace["names"], namespace["first_layer"], strict=True)
+        assert [name for name, w in pairs if not w.any()] == [f"noise_{i}" for i in range(10)]
 
 
 def test_readme_test_file_is_self_contained():
@@ -45,10 +49,6 @@ def test_readme_test_file_is_self_contained():
     exec(compile(block, "test_softplus.py", "exec"), namespace)
     namespace["test_softplus_at_one_point"]()
     namespace["test_softplus"]()
-    if HAVE_SKLEARN:  # the scikit-learn block's claims
-        assert namespace["search"].best_params_ == {"lasso__alpha": 0.05}
-        pairs = zip(namespace["names"], namespace["first_layer"], strict=True)
-        assert [name for name, w in pairs if not w.any()] == [f"noise_{i}" for i in range(10)]
 
 
 def test_regularization_python_blocks_run(capsys):
