@@ -466,8 +466,9 @@ class _AdamBase(Optimizer):
         state["step"] += 1
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
-        # Speed: the temporaries live in two work arrays of the parameter's shape
-        # (d itself may be the first), the same arithmetic as the formulas above.
+        # Speed (see benchmarks/README.md): the temporaries live in two work arrays
+        # of the parameter's shape (d itself may be the first), with the same
+        # arithmetic as the formulas above.
         step, scratch = self._work_array(p, 0), self._work_array(p, 1)
         m *= beta1
         m += np.multiply(d, 1.0 - beta1, out=scratch)
