@@ -142,6 +142,16 @@ def finish_info(info: dict[str, Any]) -> None:
     info["loadavg_end"] = _loadavg()
 
 
+def print_targets(targets: dict[str, dict[str, Any]], info: dict[str, Any]) -> None:
+    """The targets, MET or NOT MET with their numbers, then the load average at the end."""
+    print("\n## Targets\n")
+    for name, t in targets.items():
+        shown = {k: v for k, v in t.items() if k != "met"}
+        print(f"- {name}: {'MET' if t['met'] else 'NOT MET'} {shown}")
+    finish_info(info)
+    print(f"\nLoad average at end: {info['loadavg_end']}")
+
+
 # ---------------------------------------------------------------------------
 # Timing
 # ---------------------------------------------------------------------------

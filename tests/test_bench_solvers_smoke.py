@@ -18,11 +18,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_script(name: str, tmp_path: Path) -> tuple[str, dict]:
+def run_script(name: str, tmp_path: Path, *options: str) -> tuple[str, dict]:
     out_json = tmp_path / f"{name}.json"
     script = ROOT / "benchmarks" / f"{name}.py"
     done = subprocess.run(
-        [sys.executable, str(script), "--quick", "--json", str(out_json)],
+        [sys.executable, str(script), "--quick", "--json", str(out_json), *options],
         capture_output=True,
         text=True,
         timeout=120,
@@ -81,6 +81,10 @@ def test_bench_ridge_quick(tmp_path):
         agree = results["targets"]["agrees_with_sklearn_to_1e-9"]
         assert agree["met"] and agree["max_rel_diff"] < 1e-9
 
+    assert [e["p"] for e in results["triangular"]] == [100, 300]
+    for e in results["triangular"]:  # A = XᵀX/n + I is well conditioned (κ < 10)
+        assert max(e["rel_diff_vs_lu"].values()) < 1e-12
+
 
 def test_bench_lasso_quick(tmp_path):
     stdout, results = run_script("bench_lasso", tmp_path)
@@ -129,6 +133,34 @@ def test_bench_lasso_quick(tmp_path):
         assert path["max_rel_gap"] <= path["tol"]
         if have_sklearn:
             assert path["max_abs_diff"] < 1e-3 * max(1.0, path["max_coef"])
+
+
+def test_bench_stream_quick(tmp_path):
+    """Each part reports the same models as its reference (one BLAS thread: quick).
+
+    The LocalCluster part is left out: test_dask.py starts one already, and
+    starting worker processes is what takes the time.
+    """
+    parts = "chunks,tiles,cv,out_of_core"
+    stdout, results = run_script("bench_stream", tmp_path, "--threads", "1", "--parts", parts)
+    assert "## 1. partial_fit over 10 chunks" in stdout and "## Targets" in stdout
+    assert results["benchmark"] == "stream"
+    chunks = results["chunks"]
+    assert chunks["shape"] == [50_000, 10]
+    for name, diff in chunks["rel_diff"].items():
+        assert diff < 1e-9, name  # Gaussian design, alpha = 1: well conditioned
+    for entry in results["tiles"]:
+        assert entry["rel_diff"] < 1e-12  # Gaussian data: tiled and readable agree to rounding
+    cv = results["cv"]
+    assert len(cv["alpha_"]) == (2 if has_module("sklearn") else 1)
+    if has_module("sklearn"):
+        assert cv["same_alpha"] and cv["best_score_rel_diff"] <= 1e-9
+    assert results["cluster"] is None
+    if has_module("dask"):
+        ooc = results["out_of_core"]
+        assert ooc["shape"] == [200_000, 5]
+        assert ooc["max_abs_z"] <= 5  # fixed seeds; a |z| above 5 has probability ~3e-6
+        assert 0.99 < ooc["sigma_hat"] < 1.01  # σ = 1; its relative standard error is 0.0016
 
 
 @pytest.mark.parametrize("name", ["bench_ridge", "bench_lasso"])

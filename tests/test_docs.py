@@ -1,6 +1,7 @@
 """The documentation's code runs, and its links to source lines point at what they name."""
 
 import importlib.util
+import linecache
 import re
 from pathlib import Path
 
@@ -15,18 +16,31 @@ def python_blocks(path: Path) -> list[str]:
 
 
 HAVE_SKLEARN = importlib.util.find_spec("sklearn") is not None
+HAVE_DASK = importlib.util.find_spec("dask") is not None
+
+
+def needs_missing_extra(block: str) -> bool:
+    """Whether the block uses an optional extra (scikit-learn, dask) that is not installed."""
+    return ("from sklearn" in block and not HAVE_SKLEARN) or (
+        "import dask" in block and not HAVE_DASK
+    )
 
 
 def run_blocks(path: Path) -> dict:
     """Run a document's python blocks in order, in one namespace, as a reader would.
 
-    A block that uses scikit-learn is skipped when scikit-learn is not installed.
+    A block that uses an optional extra (scikit-learn, dask) is skipped when
+    the extra is not installed.
     """
     namespace: dict = {"__name__": path.stem}
-    for block in python_blocks(path):
-        if "from sklearn" in block and not HAVE_SKLEARN:
+    for i, block in enumerate(python_blocks(path)):
+        if needs_missing_extra(block):
             continue
-        exec(compile(block, path.name, "exec"), namespace)
+        # Each block gets a file name of its own in linecache, so that inspect (and
+        # hypothesis, which reads a test's source) finds the block's lines.
+        filename = f"<{path.name}, python block {i}>"
+        linecache.cache[filename] = (len(block), None, block.splitlines(True), filename)
+        exec(compile(block, filename, "exec"), namespace)
     return namespace
 
 

@@ -35,6 +35,7 @@ EXPECTED_EXAMPLES = {
     "l2_plus_dropout",
     "custom_op_and_gradcheck",
     "exact_zeros",
+    "streaming_ridge",
 }
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 HAVE_HYPOTHESIS = importlib.util.find_spec("hypothesis") is not None
@@ -102,6 +103,21 @@ EXPECTED_OUTPUT = {
     ],
 }
 
+EXPECTED_OUTPUT["streaming_ridge"] = [
+    r"moments of 16,000 houses: XtX \(13, 13\), Xty \(13, 1\)",
+    # The stream equals the in-memory fit to rounding (ridge: same moments, summed in
+    # another order) and to the coordinate-descent tolerance (lasso: the same iterates).
+    r"Ridge from 8 chunks vs in-memory fit: max relative difference \d\.\de-1[3-7]",
+    r"Lasso from 8 chunks vs in-memory fit: max relative difference \d\.\de-(0[89]|1\d)",
+    (
+        r"Ridge on a dask array \(8 blocks\) vs the stream: max relative difference "
+        r"(0\.0e\+00|\d\.\de-1[3-7])\nRidgeCV\(cv=5\) on the dask array: alpha_ = "
+        if importlib.util.find_spec("dask") is not None
+        else r"dask is not installed: skipped"
+    ),
+    r"mean 1e6: raw sums keep [3-6] digits, merged centred moments keep 1\d",
+]
+
 # What an example may leave in its working directory besides its own figure.
 EXTRA_FILES = {
     "custom_op_and_gradcheck": {"custom_op_and_gradcheck_graph.png"},
@@ -148,7 +164,7 @@ def fast_run(tmp_path_factory):
     return run
 
 
-def test_examples_are_exactly_the_seven():
+def test_examples_are_exactly_the_eight():
     assert {p.stem for p in SCRIPTS} == EXPECTED_EXAMPLES
     assert set(EXPECTED_OUTPUT) == EXPECTED_EXAMPLES
 

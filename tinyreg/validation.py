@@ -139,7 +139,11 @@ def all_finite(array: np.ndarray) -> bool:
 
 
 def check_finite_array(
-    name: str, array: Any, *, ndim: int | tuple[int, ...] | None = None
+    name: str,
+    array: Any,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    defer_finite_check: bool = False,
 ) -> np.ndarray:
     """Return ``array`` as a floating numpy array after checking it.
 
@@ -148,7 +152,10 @@ def check_finite_array(
     non-numeric data and for sparse matrices (tinyreg works on dense
     arrays), and ValueError for complex data, the wrong number of
     dimensions, or NaN or infinity (the message says how many and where the
-    first one is).
+    first one is). With ``defer_finite_check=True`` the search for NaN and
+    infinity is left to the caller, who must make it: a caller whose result
+    turns non-finite whenever the input is (a sum over it) checks the result
+    and calls this function again only then, and so saves a pass over the data.
     """
     if type(array).__module__.startswith("scipy.sparse"):  # recognised without importing scipy
         raise TypeError(
@@ -183,6 +190,8 @@ def check_finite_array(
             raise ValueError(
                 f"{name} must be {want}, got a {arr.ndim}-D array of shape {arr.shape}{hint}"
             )
+    if defer_finite_check:
+        return arr
     if not all_finite(arr):
         bad = ~np.isfinite(arr)
         first = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -193,12 +202,13 @@ def check_finite_array(
     return arr
 
 
-def check_X(X: Any) -> np.ndarray:
+def check_X(X: Any, *, defer_finite_check: bool = False) -> np.ndarray:
     """Validate a design matrix: 2-D ``(n_samples, n_features)``, finite, not empty.
 
-    Integer input is cast to float64.
+    Integer input is cast to float64. ``defer_finite_check``: see
+    :func:`check_finite_array`.
     """
-    X = check_finite_array("X", X, ndim=2)
+    X = check_finite_array("X", X, ndim=2, defer_finite_check=defer_finite_check)
     if X.shape[0] == 0:
         raise ValueError(f"X has no samples (shape {X.shape})")
     if X.shape[1] == 0:
@@ -232,7 +242,7 @@ def check_same_samples(**arrays: np.ndarray) -> int:
 
 
 def check_X_y(
-    X: Any, y: Any, sample_weight: Any = None
+    X: Any, y: Any, sample_weight: Any = None, *, defer_finite_check: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Validate a design matrix, its targets and optional sample weights.
 
@@ -240,11 +250,13 @@ def check_X_y(
     ``(n_samples, n_targets)``; ``sample_weight`` 1-D, non-negative and not
     all zero. All must be finite and agree on ``n_samples``. Integer input
     is cast to float64. Returns the three arrays (``sample_weight`` may stay
-    None).
+    None). ``defer_finite_check`` leaves the NaN/infinity check of ``X``
+    and ``y`` to the caller (see :func:`check_finite_array`); the weights
+    are always checked.
     """
-    X = check_X(X)
+    X = check_X(X, defer_finite_check=defer_finite_check)
     check_y_given(y)
-    y = check_finite_array("y", y, ndim=(1, 2))
+    y = check_finite_array("y", y, ndim=(1, 2), defer_finite_check=defer_finite_check)
     check_same_samples(X=X, y=y)
     if sample_weight is not None:
         sample_weight = check_finite_array("sample_weight", sample_weight, ndim=1)

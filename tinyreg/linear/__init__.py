@@ -13,7 +13,8 @@ estimator             objective minimised over (w, b)                     solver
 ====================  ==================================================  =====================
 ``LinearRegression``  ‖y − Xw − b‖²                                       lstsq (SVD)
 ``Ridge``             ‖y − Xw − b‖² + alpha·‖w‖²                          Cholesky, or SVD
-``RidgeCV``           Ridge, alpha chosen by exact leave-one-out error    one eigendecomposition
+``RidgeCV``           Ridge, alpha chosen by exact leave-one-out or       one eigendecomposition,
+                      K-fold error                                        or per-fold moments
 ``ElasticNet``        (1/(2n))‖y − Xw − b‖² + alpha·l1_ratio·‖w‖₁         coordinate descent,
                       + (alpha·(1 − l1_ratio)/2)·‖w‖²                     or FISTA
 ``Lasso``             (1/(2n))‖y − Xw − b‖² + alpha·‖w‖₁                  as ElasticNet
@@ -22,6 +23,15 @@ estimator             objective minimised over (w, b)                     solver
 The intercept b is never penalized; it is fitted by centring X and y (see
 :class:`_LinearModel`). ``lasso_path`` and ``enet_path`` follow scikit-learn
 and fit no intercept at all.
+
+Data in chunks
+--------------
+Ridge, the lasso and the elastic net see the data only through their
+:class:`Moments` (weights, means, centred scatter; p×p numbers), which merge
+exactly. So ``Ridge``, ``Lasso`` and ``ElasticNet`` have ``partial_fit``
+(one chunk at a time; ``fit`` is a fresh start plus one ``partial_fit``), and
+``fit`` of these and of ``RidgeCV`` accepts dask arrays, summarised block by
+block where they live (``tinyreg[dask]``; dask is never imported otherwise).
 
 Alpha conventions
 -----------------
@@ -61,6 +71,7 @@ Conventions
 
 from tinyreg.linear.base import ConvergenceWarning, LinearRegression, NotFittedError
 from tinyreg.linear.elastic_net import ElasticNet, Lasso, enet_path, lasso_path
+from tinyreg.linear.moments import Moments
 from tinyreg.linear.ridge import Ridge, RidgeCV
 
 __all__ = [
@@ -68,6 +79,7 @@ __all__ = [
     "ElasticNet",
     "Lasso",
     "LinearRegression",
+    "Moments",
     "NotFittedError",
     "Ridge",
     "RidgeCV",

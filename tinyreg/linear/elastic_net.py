@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tinyreg.linear.base import ConvergenceWarning, _check_fit_intercept, _LinearModel
+from tinyreg.linear.base import ConvergenceWarning, _check_fit_intercept, _MomentsModel
 from tinyreg.validation import (
     check_choice,
     check_finite_array,
@@ -66,19 +66,19 @@ def _duality_gap(w: np.ndarray, c: np.ndarray, RR: float, Ry: float, l1: float, 
 
 
 class _GramForm:
-    """Coordinate-descent bookkeeping with the Gram matrix Q = XᵀX and q = Xᵀy.
+    """Coordinate-descent bookkeeping with the Gram matrix Q = XᵀX, q = Xᵀy and yᵀy.
 
     Holds the current coefficients ``w`` and keeps c = Xᵀ(y − Xw) = q − Qw up
     to date: a step w_k += δ is the rank-one update c −= δ·Q[k], O(p).
-    Forming Q costs n·p² once (BLAS) and nothing of size n is touched
-    afterwards. ``Q`` may be passed in to share it between fits on the same
-    X (the targets of a 2-D y).
+    These statistics are all it needs (glmnet's "covariance updates"):
+    forming Q costs n·p² once (BLAS), or nothing when they come from the
+    data's :class:`~tinyreg.linear.moments.Moments`, and nothing of size n
+    is touched afterwards, duality gap included. ``Q`` is shared between
+    fits on the same X (the targets of a 2-D y).
     """
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, Q: np.ndarray | None = None):
-        self.Q = X.T @ X if Q is None else Q
-        self.q = X.T @ y
-        self.yy = float(y @ y)
+    def __init__(self, Q: np.ndarray, q: np.ndarray, yy: float, w: np.ndarray):
+        self.Q, self.q, self.yy = Q, q, float(yy)
         self.col_sq = np.diag(self.Q).copy()  # ‖X_j‖²
         self.w = w
         self.c = self.q - self.Q @ w
@@ -222,7 +222,7 @@ def _warn_not_converged(gap: float, tol_gap: float, max_iter: int) -> None:
         f"{gap:.3e} > tolerance {tol_gap:.3e} (both on the n-times-scaled objective). "
         "Increase max_iter, scale the features, or increase the regularization.",
         ConvergenceWarning,
-        stacklevel=5,  # the user's call of fit() (this, solver, _fit_centred, fit, user)
+        stacklevel=6,  # the user's call (this, solver, _fit_summary, _learn, fit, user)
     )
 
 
@@ -235,8 +235,16 @@ def _make_form(
     Coefficients on all-zero columns are set to zero: they do not affect the
     fit, and the penalty is smallest there.
     """
-    w = np.array(w, dtype=np.float64, copy=True)
-    form = _GramForm(X, y, w, gram) if gram is not None else _ResidualForm(X, y, w)
+    if gram is not None:
+        return _make_gram_form(gram, X.T @ y, float(y @ y), w)
+    form = _ResidualForm(X, y, np.array(w, dtype=np.float64, copy=True))
+    form.w[form.col_sq == 0] = 0.0
+    return form
+
+
+def _make_gram_form(Q: np.ndarray, q: np.ndarray, yy: float, w: np.ndarray) -> _GramForm:
+    """The Gram form from the statistics alone, Q = XᵀX, q = Xᵀy and yᵀy (as ``_make_form``)."""
+    form = _GramForm(Q, q, yy, np.array(w, dtype=np.float64, copy=True))
     form.w[form.col_sq == 0] = 0.0
     return form
 
@@ -324,7 +332,7 @@ def _enet_fista(
 _ENET_SOLVERS = {"cd": _enet_coordinate_descent, "fista": _enet_fista}
 
 
-class ElasticNet(_LinearModel):
+class ElasticNet(_MomentsModel):
     """Elastic net: minimise over (w, b)
 
         (1/(2n))·Σ sᵢ(yᵢ − xᵢᵀw − b)² + alpha·l1_ratio·‖w‖₁ + (alpha·(1 − l1_ratio)/2)·‖w‖²
@@ -356,13 +364,19 @@ class ElasticNet(_LinearModel):
 
     ``warm_start=True`` starts from the previous ``coef_`` (if its shape fits).
 
+    ``partial_fit(X, y, sample_weight)`` learns from data in chunks, and
+    ``fit`` accepts dask arrays (see :class:`~tinyreg.linear.base._MomentsModel`).
+    Both solve from the moments of all the data seen, which is the Gram form
+    above: XᵀX, Xᵀy and yᵀy are all that coordinate descent, FISTA and the
+    duality gap need. Each call starts from zero, as ``fit`` does (from the
+    previous ``coef_`` with ``warm_start=True``).
+
     Attributes: ``coef_`` (n_features,) or (n_targets, n_features),
     ``intercept_``, ``n_iter_`` (sweeps or iterations; a list for 2-D y),
     ``dual_gap_`` (duality gap of the objective above at the solution; an
-    array for 2-D y), ``n_features_in_``.
+    array for 2-D y), ``n_features_in_``, ``moments_`` (the :class:`Moments`
+    of the data seen).
     """
-
-    _normalize_sample_weight = True
 
     def __init__(
         self,
@@ -395,23 +409,35 @@ class ElasticNet(_LinearModel):
             "solver": check_choice("solver", params["solver"], tuple(_ENET_SOLVERS)),
         }
 
-    def _fit_centred(self, X, Y, params, sqrt_sw):
-        n, p = X.shape
-        l1 = n * params["alpha"] * params["l1_ratio"]
-        l2 = n * params["alpha"] * (1.0 - params["l1_ratio"])
-        n_targets = Y.shape[1]
+    def _fit_summary(self, moments, chunk, params):
+        summary = moments if moments is not None else chunk
+        assert summary is not None
+        p, n_targets = summary.n_features, summary.n_targets
+        # The objective with weights s rescaled to sum to n, multiplied by n, is
+        # ½·Σ sᵢ(yᵢ − xᵢᵀw − b)²·(n/W) + n·(penalty); dividing by n/W leaves the
+        # raw weights and W in place of n.
+        W = summary.weight_sum
+        l1 = W * params["alpha"] * params["l1_ratio"]
+        l2 = W * params["alpha"] * (1.0 - params["l1_ratio"])
         coef = np.zeros((n_targets, p))
         previous = getattr(self, "coef_", None)
         if params["warm_start"] and previous is not None and previous.size == coef.size:
             coef = np.array(previous, dtype=np.float64).reshape(n_targets, p)
 
         solve = _ENET_SOLVERS[params["solver"]]
-        gram = X.T @ X if _use_gram(n, p) else None  # shared by every solve on X
+        if moments is not None:  # n ≥ p, or data seen in several chunks: the Gram form
+            Q, q, yy = moments.normal_equations(params["fit_intercept"])
+        else:  # one chunk with n < p: the residual form on its rows
+            Xr, Yr = chunk.rows(params["fit_intercept"])
         gaps, n_iters = np.empty(n_targets), []
         for k in range(n_targets):
-            form = _make_form(X, Y[:, k], coef[k], gram)
+            form: _GramForm | _ResidualForm
+            if moments is not None:
+                form = _make_gram_form(Q, q[:, k], yy[k], coef[k])
+            else:
+                form = _make_form(Xr, Yr[:, k], coef[k], None)
             coef[k], gap, n_iter = solve(form, l1, l2, params["max_iter"], params["tol"])
-            gaps[k] = gap / n  # back to the objective's own (1/(2n)) scale
+            gaps[k] = gap / W  # back to the objective's own (1/(2n)) scale
             n_iters.append(n_iter)
         if n_targets == 1:
             return coef, {"n_iter_": n_iters[0], "dual_gap_": float(gaps[0])}
