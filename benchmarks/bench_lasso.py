@@ -57,7 +57,7 @@ import numpy as np
 
 import tinyreg
 from tinyreg import linear, nn, optim, penalties
-from tinyreg.linear.elastic_net import _duality_gap  # the gap formula the solvers stop on
+from tinyreg.linear.enet_solvers import _duality_gap  # the gap formula the solvers stop on
 
 TOL = 1e-6
 REF_TOL = 1e-13

@@ -28,7 +28,7 @@ from tinyreg.linear import (
     enet_path,
     lasso_path,
 )
-from tinyreg.linear.elastic_net import _enet_coordinate_descent, _enet_fista, _make_form
+from tinyreg.linear.enet_solvers import _enet_coordinate_descent, _enet_fista, _make_form
 from tinyreg.linear.ridge import _ridge_cholesky, _ridge_svd
 
 # ---------------------------------------------------------------------------
@@ -98,6 +98,39 @@ def kkt_violation(Xc, yc, w, alpha, l1_ratio):
     at_zero = np.maximum(np.abs(g[w == 0]) - bound, 0.0)
     elsewhere = np.abs(g[w != 0] - bound * np.sign(w[w != 0]))
     return max(at_zero.max(initial=0.0), elsewhere.max(initial=0.0))
+
+
+def gap_rounding(yc):
+    """How far rounding can move a computed duality gap (n-scaled objective).
+
+    The gap is a difference of terms of size up to ‖yc‖², each summed over
+    at most a few thousand products: its absolute error stays below a few
+    thousand ulps of ‖yc‖², 1e-13·‖yc‖² with room to spare.
+    """
+    return 1e-13 * float(yc @ yc)
+
+
+def assert_same_minimiser(X, y, a, b, sample_weight=None):
+    """Two fitted estimators of the same objective are provably close: their gaps say how close.
+
+    For the n-scaled elastic net on the centred data, P(w) − P* ≥
+    ½‖Xc(w − w*)‖² + (l2/2)‖w − w*‖², and P(w) − P* ≤ n·dual_gap_. So
+    ‖Xc(w_a − w_b)‖ ≤ √(2·n·gap_a) + √(2·n·gap_b), and the coefficients
+    are within that divided by √l2, or by the smallest singular value of
+    Xc when it has full column rank. The intercepts follow: b = ȳ − x̄ᵀw.
+    """
+    Xc, yc, _ = centre(X, y, sample_weight)
+    n = len(y)
+    slack = gap_rounding(yc)
+    fit_bound = sum(np.sqrt(2 * (n * max(m.dual_gap_, 0.0) + slack)) for m in (a, b))
+    assert np.linalg.norm(Xc @ (a.coef_ - b.coef_)) <= fit_bound
+    l2 = n * a.alpha * (1 - a.l1_ratio)
+    sigma_min = np.linalg.svd(Xc, compute_uv=False)[-1] if Xc.shape[0] >= Xc.shape[1] else 0.0
+    curvature = max(np.sqrt(l2), sigma_min)
+    if curvature > 0:
+        assert np.linalg.norm(a.coef_ - b.coef_) <= fit_bound / curvature
+        x_mean = X.mean(axis=0) if sample_weight is None else np.average(X, 0, sample_weight)
+        assert abs(a.intercept_ - b.intercept_) <= np.linalg.norm(x_mean) * fit_bound / curvature
 
 
 def gaussian_problem(seed, n, p, n_informative=3, noise=0.5):
@@ -500,20 +533,28 @@ def test_convergence_warning_when_max_iter_is_reached():
         assert model.dual_gap_ > 1e-4 * (yc @ yc) / len(y)
 
 
-def test_warm_start():
-    X, y = gaussian_problem(5, 60, 12, n_informative=6)
-    model = Lasso(alpha=0.05, tol=1e-10, warm_start=True).fit(X, y)
+@pytest.mark.parametrize("solver", ["homotopy", "cd"])
+def test_warm_start(solver):
+    """A refit at the solution does no work; a warm start at a nearby alpha does less than cold.
+
+    The homotopy counts passes over the data: with 400 features, a cold fit
+    walks the path from alpha_max in several checked stretches, a warm one
+    continues from the previous solution in one.
+    """
+    X, y = gaussian_problem(5, 60, 12 if solver == "cd" else 400, n_informative=6)
+    model = Lasso(alpha=0.05, tol=1e-10, warm_start=True, solver=solver).fit(X, y)
     first = model.coef_.copy()
     model.fit(X, y)  # starts at the solution: certified before any sweep
     assert model.n_iter_ == 0
     np.testing.assert_array_equal(model.coef_, first)
-    model.set_params(alpha=0.04).fit(X, y)
-    cold = Lasso(alpha=0.04, tol=1e-10).fit(X, y)
-    assert model.n_iter_ < cold.n_iter_
-    np.testing.assert_allclose(model.coef_, cold.coef_, atol=1e-6)
-    fresh = Lasso(alpha=0.04, tol=1e-10, warm_start=False)
-    fresh.coef_ = np.full(12, 100.0)  # ignored without warm_start
-    assert fresh.fit(X, y).n_iter_ == cold.n_iter_
+    for alpha in (0.04, 0.06):  # the next alpha down, and back up
+        model.set_params(alpha=alpha).fit(X, y)
+        cold = Lasso(alpha=alpha, tol=1e-10, solver=solver).fit(X, y)
+        assert model.n_iter_ < cold.n_iter_
+        assert_same_minimiser(X, y, model, cold)
+    fresh = Lasso(alpha=0.04, tol=1e-10, warm_start=False, solver=solver)
+    fresh.coef_ = np.full(X.shape[1], 100.0)  # ignored without warm_start
+    assert fresh.fit(X, y).n_iter_ == Lasso(alpha=0.04, tol=1e-10, solver=solver).fit(X, y).n_iter_
 
 
 def test_enet_2d_y_fits_each_target():
@@ -575,7 +616,8 @@ def test_get_params_set_params_and_repr():
         "max_iter": 1000,
         "tol": 1e-4,
         "warm_start": False,
-        "solver": "cd",
+        "positive": False,
+        "solver": "homotopy",
     }
     assert model.set_params(alpha=0.2, tol=1e-6) is model
     assert model.alpha == 0.2 and model.tol == 1e-6
@@ -632,7 +674,8 @@ def test_input_validation_messages(make):
         (Ridge(alpha=[1.0, 2.0, 3.0]), "alpha has 3 values but y has 1 target"),
         (Ridge(solver="lsqr"), "solver must be one of 'auto', 'cholesky', 'svd'"),
         (Lasso(alpha=-0.1), "alpha must be >= 0"),
-        (Lasso(solver="lars"), "solver must be one of 'cd', 'fista'"),
+        (Lasso(solver="lars"), "solver must be one of 'homotopy', 'cd', 'fista'"),
+        (Lasso(positive="yes"), "positive must be one of True, False"),
         (Lasso(max_iter=0), "max_iter must be >= 1"),
         (Lasso(tol=0.0), "tol must be > 0"),
         (ElasticNet(l1_ratio=1.5), r"l1_ratio must be in \[0.0, 1.0\], got 1.5"),
@@ -738,11 +781,8 @@ def test_random_problems_match_sklearn(seed):
             scale = np.abs(theirs.coef_).max()
             np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-9 * scale)
             assert ours.intercept_ == pytest.approx(theirs.intercept_, abs=1e-9 * np.abs(y).max())
-    if isinstance(pairs[0][0], Lasso):
-        lasso, sk_lasso = pairs[0]
-        lasso.fit(X, y)
-        sk_lasso.fit(X, y)
-        assert lasso.n_iter_ == sk_lasso.n_iter_  # the same cyclic iterates
+    lasso = Lasso(alpha=0.05, tol=1e-12, max_iter=100000, solver="cd").fit(X, y)
+    assert lasso.n_iter_ == pairs[0][1].fit(X, y).n_iter_  # the reference: the same cyclic iterates
 
 
 def test_ridgecv_and_lasso_path_match_sklearn():
