@@ -62,7 +62,6 @@ from tinyreg.linear.enet_solvers import _duality_gap  # the gap formula the solv
 TOL = 1e-6
 REF_TOL = 1e-13
 CHECK_EVERY = 10
-PATH_TOL = 1e-6
 SHAPES = [(442, 10), (1000, 100), (10_000, 500)]
 QUICK_SHAPES = [(442, 10), (1000, 100)]
 TARGET_SHAPE = (10_000, 500)
@@ -321,86 +320,225 @@ def problems_table(entries: list[dict[str, Any]]) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Paths
+# scikit-learn's shapes: correlated designs, single fits and paths, tol = 1e-4
 # ---------------------------------------------------------------------------
 
+FIT_SHAPES = [(442, 10), (1000, 100), (100, 1000), (50, 5000), (500, 5000), (10_000, 500)]
+PATH_SHAPES = FIT_SHAPES[:5]
+QUICK_FIT_SHAPES = [(442, 10), (100, 1000)]
+FRACTIONS = (0.1, 0.01)  # alpha / alpha_max
+FIT_TOL = 1e-4  # scikit-learn's default
+RHO = 0.5  # AR(1) correlation of neighbouring columns
+ENET_L1_RATIO = 0.5
 
-def bench_path(n: int, p: int, quick: bool) -> dict[str, Any]:
-    prob = make_problem(n, p)
-    Xc = prob["X"] - prob["X"].mean(axis=0)
-    yc = prob["y"] - prob["y"].mean()
-    alpha_max = float(np.max(np.abs(Xc.T @ yc))) / n
-    grid = np.geomspace(alpha_max, 1e-3 * alpha_max, num=100)  # both libraries' default grid
-    functions: dict[str, Any] = {
-        "tinyreg lasso_path": lambda: linear.lasso_path(
-            Xc, yc, alphas=grid, tol=PATH_TOL, max_iter=100_000
-        ),
-    }
-    if sklearn_linear is not None:
-        functions["sklearn lasso_path"] = lambda: sklearn_linear.lasso_path(
-            Xc, yc, alphas=grid, tol=PATH_TOL, max_iter=100_000
-        )
-    budget, min_repeats = (0.3, 1) if quick else (10.0, 3)
-    times, outputs, plan = C.time_interleaved(
+celer = C.optional_import("celer")
+
+
+def make_correlated_problem(n: int, p: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """X with AR(1) columns (corr(X_j, X_k) = ρ^|j−k|, unit variance); y = Xw + N(0, 1).
+
+    w has max(1, min(n, p)/10) nonzero entries ±U(1, 2) at random places.
+    """
+    rng = np.random.default_rng([seed, n, p])
+    Z = rng.standard_normal((n, p))
+    X = np.empty((n, p))
+    X[:, 0] = Z[:, 0]
+    scale = math.sqrt(1 - RHO**2)
+    for j in range(1, p):
+        X[:, j] = RHO * X[:, j - 1] + scale * Z[:, j]
+    k = max(1, min(n, p) // 10)
+    w = np.zeros(p)
+    w[rng.choice(p, size=k, replace=False)] = rng.choice([-1.0, 1.0], k) * rng.uniform(1, 2, k)
+    return X, X @ w + rng.standard_normal(n)
+
+
+def relative_gap(
+    Xc: np.ndarray, yc: np.ndarray, w: np.ndarray, alpha: float, l1_ratio: float
+) -> float:
+    """Duality gap of w on the centred data (the intercept optimal), over ‖yc‖²: tol's scale."""
+    n = Xc.shape[0]
+    R = yc - Xc @ w
+    l1, l2 = n * alpha * l1_ratio, n * alpha * (1 - l1_ratio)
+    return _duality_gap(w, Xc.T @ R, float(R @ R), float(R @ yc), l1, l2) / float(yc @ yc)
+
+
+def within_gap_bound(Xc: np.ndarray, yc: np.ndarray, wa, wb, gap_a: float, gap_b: float) -> bool:
+    """‖Xc(wa − wb)‖ ≤ √(2·gap_a) + √(2·gap_b) (n-scaled gaps): what two certified fits allow.
+
+    P(w) − P* ≥ ½‖Xc(w − w*)‖² for the (n-scaled) elastic net, and
+    P(w) − P* ≤ its duality gap; relative gaps are over ‖yc‖². The slack
+    is the gaps' own rounding (1e-13·‖yc‖²).
+    """
+    scale = float(yc @ yc)
+    bound = sum(math.sqrt(2 * scale * max(g, 0.0) + 1e-13 * scale) for g in (gap_a, gap_b))
+    return bool(np.linalg.norm(Xc @ (np.asarray(wa) - np.asarray(wb))) <= bound)
+
+
+def _timed(functions: dict[str, Any], quick: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Best of 5 interleaved runs (median too); one run with --quick."""
+    repeats = 1 if quick else 5
+    times, outputs, _ = C.time_interleaved(
         functions,
-        min_repeats=min_repeats,
-        max_repeats=9,
-        budget=budget,
+        min_repeats=repeats,
+        max_repeats=repeats,
+        budget=0.0,
         cooldown=0.0 if quick else C.default_cooldown(),
     )
-    entry: dict[str, Any] = {
-        "n": n,
-        "p": p,
-        "n_alphas": int(grid.size),
-        "tol": PATH_TOL,
-        "repeats": plan["repeats"],
-        "seconds": {name: C.stats(t) for name, t in times.items()},
-    }
-    ours = outputs["tinyreg lasso_path"][1]
-    entry["max_rel_gap"] = float(np.max(outputs["tinyreg lasso_path"][2]) * n / (yc @ yc))
-    if "sklearn lasso_path" in outputs:
-        theirs = outputs["sklearn lasso_path"][1]
-        entry["max_abs_diff"] = float(np.max(np.abs(ours - theirs)))
-        entry["max_coef"] = float(np.max(np.abs(theirs)))
-        entry["ratio_to_sklearn"] = (
-            entry["seconds"]["tinyreg lasso_path"]["median"]
-            / entry["seconds"]["sklearn lasso_path"]["median"]
+    return {name: C.stats(t) for name, t in times.items()}, outputs
+
+
+def bench_fit(n: int, p: int, fraction: float, l1_ratio: float, quick: bool) -> dict[str, Any]:
+    """One estimator fit (intercept fitted) by tinyreg, scikit-learn and celer."""
+    X, y = make_correlated_problem(n, p)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    alpha = fraction * float(np.max(np.abs(Xc.T @ yc))) / (n * l1_ratio)
+    settings = {"tol": FIT_TOL, "max_iter": 100_000}
+    lasso = l1_ratio == 1.0
+    functions: dict[str, Any] = {
+        "tinyreg": (
+            (lambda: linear.Lasso(alpha, **settings).fit(X, y))
+            if lasso
+            else (lambda: linear.ElasticNet(alpha, l1_ratio=l1_ratio, **settings).fit(X, y))
         )
-        same_zeros = np.all((ours == 0) == (theirs == 0), axis=0)
-        entry["same_zero_pattern_points"] = int(np.sum(same_zeros))
+    }
+    if sklearn_linear is not None:
+        functions["sklearn"] = (
+            (lambda: sklearn_linear.Lasso(alpha, **settings).fit(X, y))
+            if lasso
+            else (lambda: sklearn_linear.ElasticNet(alpha, l1_ratio=l1_ratio, **settings).fit(X, y))
+        )
+    if celer is not None:
+        functions["celer"] = (
+            (lambda: celer.Lasso(alpha, tol=FIT_TOL).fit(X, y))
+            if lasso
+            else (lambda: celer.ElasticNet(alpha, l1_ratio=l1_ratio, tol=FIT_TOL).fit(X, y))
+        )
+    seconds, outputs = _timed(functions, quick)
+    entry: dict[str, Any] = {"n": n, "p": p, "fraction": fraction, "alpha": alpha}
+    for name, est in outputs.items():
+        entry[name] = {
+            "seconds": seconds[name],
+            "rel_gap": relative_gap(Xc, yc, est.coef_, alpha, l1_ratio),
+            "nonzero": int(np.count_nonzero(est.coef_)),
+        }
+        if "sklearn" in outputs:
+            ref = outputs["sklearn"].coef_
+            entry[name]["max_abs_diff"] = float(np.max(np.abs(est.coef_ - ref)))
+            entry[name]["same_support"] = bool(np.array_equal(est.coef_ != 0, ref != 0))
+            entry[name]["within_gap_bound"] = within_gap_bound(
+                Xc,
+                yc,
+                est.coef_,
+                ref,
+                entry[name]["rel_gap"],
+                relative_gap(Xc, yc, ref, alpha, l1_ratio),
+            )
+    entry["max_coef"] = float(np.max(np.abs(outputs["tinyreg"].coef_)))
     return entry
 
 
-def paths_table(entries: list[dict[str, Any]]) -> str:
-    header = [
-        "shape",
-        "tinyreg median",
-        "tinyreg min",
-        "sklearn median",
-        "sklearn min",
-        "× sklearn",
-        "max \\|Δcoef\\|",
-        "max \\|coef\\|",
-        "same zeros (of 100 alphas)",
-    ]
+def bench_path(n: int, p: int, l1_ratio: float, quick: bool) -> dict[str, Any]:
+    """A 100-alpha path (centred data, scikit-learn's default grid) by the three libraries."""
+    X, y = make_correlated_problem(n, p)
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    alpha_max = float(np.max(np.abs(Xc.T @ yc))) / (n * l1_ratio)
+    grid = np.geomspace(alpha_max, 1e-3 * alpha_max, num=100)  # both libraries' default grid
+    settings = {"alphas": grid, "tol": FIT_TOL, "max_iter": 100_000}
+    functions: dict[str, Any] = {
+        "tinyreg": lambda: linear.enet_path(Xc, yc, l1_ratio=l1_ratio, **settings)[:2]
+    }
+    if sklearn_linear is not None:
+        functions["sklearn"] = lambda: sklearn_linear.enet_path(
+            Xc, yc, l1_ratio=l1_ratio, **settings
+        )[:2]
+    if celer is not None:
+        functions["celer"] = lambda: celer.celer_path(
+            Xc, yc, "lasso", alphas=grid, l1_ratio=l1_ratio, tol=FIT_TOL
+        )[:2]
+    seconds, outputs = _timed(functions, quick)
+    entry: dict[str, Any] = {"n": n, "p": p, "n_alphas": int(grid.size), "tol": FIT_TOL}
+    for name, (_, coefs) in outputs.items():
+        gaps = [relative_gap(Xc, yc, coefs[:, i], a, l1_ratio) for i, a in enumerate(grid)]
+        entry[name] = {"seconds": seconds[name], "max_rel_gap": float(max(gaps)), "gaps": gaps}
+        if "sklearn" in outputs:
+            ref = outputs["sklearn"][1]
+            entry[name]["max_abs_diff"] = float(np.max(np.abs(coefs - ref)))
+            entry[name]["same_zero_points"] = int(np.sum(np.all((coefs == 0) == (ref == 0), 0)))
+    if "sklearn" in outputs:
+        ref, ref_gaps = outputs["sklearn"][1], entry["sklearn"]["gaps"]
+        for name, (_, coefs) in outputs.items():
+            entry[name]["within_gap_bound"] = all(
+                within_gap_bound(Xc, yc, coefs[:, i], ref[:, i], g, ref_gaps[i])
+                for i, g in enumerate(entry[name]["gaps"])
+            )
+    entry["max_coef"] = float(np.max(np.abs(outputs["tinyreg"][1])))
+    # the fields the smoke test reads
+    entry["max_rel_gap"] = entry["tinyreg"]["max_rel_gap"]
+    if "sklearn" in outputs:
+        entry["max_abs_diff"] = entry["tinyreg"]["max_abs_diff"]
+    return entry
+
+
+def _ratio(entry: dict[str, Any], name: str, stat: str = "min") -> float | None:
+    if name not in entry or "sklearn" not in entry:
+        return None
+    return entry[name]["seconds"][stat] / entry["sklearn"]["seconds"][stat]
+
+
+def summary(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Geometric mean and largest ratio of tinyreg's (and celer's) time to scikit-learn's."""
+    out: dict[str, Any] = {}
+    for name in ("tinyreg", "celer"):
+        ratios = [r for r in (_ratio(e, name) for e in entries) if r is not None]
+        if ratios:
+            out[name] = {
+                "geometric_mean": float(np.exp(np.mean(np.log(ratios)))),
+                "max": float(max(ratios)),
+            }
+    return out
+
+
+def shapes_table(entries: list[dict[str, Any]], path: bool) -> str:
+    names = [name for name in ("sklearn", "tinyreg", "celer") if name in entries[0]]
+    header = ["n × p"] + ([] if path else ["α/α_max"])
+    header += [f"{name} (best of 5)" for name in names]
+    header += [f"{name} / sklearn" for name in names if name != "sklearn"]
+    gap_label = "max rel. gap" if path else "rel. gap"
+    header += [f"{gap_label} {name}" for name in names]
+    header += [f"max \\|Δw\\| {name}" for name in names if name != "sklearn"]
+    header += ["nonzero sk/tr/ce" if not path else "same zeros (of 100)"]
     rows = []
     for e in entries:
-        ours = e["seconds"]["tinyreg lasso_path"]
-        theirs = e["seconds"].get("sklearn lasso_path")
-        rows.append(
-            [
-                f"{e['n']}×{e['p']}",
-                C.fmt_time(ours["median"]),
-                C.fmt_time(ours["min"]),
-                C.fmt_time(theirs["median"]) if theirs else "not installed",
-                C.fmt_time(theirs["min"]) if theirs else "",
-                C.fmt_num(e.get("ratio_to_sklearn"), ".2f"),
-                C.fmt_num(e.get("max_abs_diff")),
-                C.fmt_num(e.get("max_coef"), ".3g"),
-                str(e.get("same_zero_pattern_points", "–")),
-            ]
+        row = [f"{e['n']}×{e['p']}"] + ([] if path else [f"{e['fraction']:g}"])
+        row += [C.fmt_time(e[name]["seconds"]["min"]) for name in names]
+        row += [
+            C.fmt_ratio(
+                e[name]["seconds"]["min"], e.get("sklearn", {}).get("seconds", {}).get("min")
+            )
+            for name in names
+            if name != "sklearn"
+        ]
+        key = "max_rel_gap" if path else "rel_gap"
+        row += [C.fmt_num(e[name][key]) for name in names]
+        row += [C.fmt_num(e[name].get("max_abs_diff")) for name in names if name != "sklearn"]
+        if path:
+            row.append("/".join(str(e[name].get("same_zero_points", "–")) for name in names))
+        else:
+            row.append("/".join(str(e[name]["nonzero"]) for name in names))
+        rows.append(row)
+    return C.table(
+        header, rows, "l" * (1 if path else 2) + "r" * (len(header) - (1 if path else 2))
+    )
+
+
+def summary_lines(label: str, result: dict[str, Any]) -> str:
+    lines = []
+    for name, s in result.items():
+        lines.append(
+            f"- {label}, {name} / sklearn: geometric mean {s['geometric_mean']:.2f}×, "
+            f"largest {s['max']:.2f}×"
         )
-    return C.table(header, rows, "lrrrrrrrr")
+    return "\n".join(lines)
 
 
 def evaluate_targets(entries: list[dict[str, Any]]) -> dict[str, Any]:
@@ -440,9 +578,45 @@ def main(argv: list[str] | None = None) -> int:
     note = C.busy_note(info)
     if note:
         print(note + "\n")
+
+    fit_shapes = QUICK_FIT_SHAPES if args.quick else FIT_SHAPES
+    path_shapes = QUICK_FIT_SHAPES if args.quick else PATH_SHAPES
+    fits = [bench_fit(n, p, f, 1.0, args.quick) for n, p in fit_shapes for f in FRACTIONS]
+    paths = [bench_path(n, p, 1.0, args.quick) for n, p in path_shapes]
+    enet_fits = [
+        bench_fit(n, p, f, ENET_L1_RATIO, args.quick) for n, p in fit_shapes for f in FRACTIONS
+    ]
+    enet_paths = [bench_path(n, p, ENET_L1_RATIO, args.quick) for n, p in path_shapes]
+    against = {
+        "lasso_fits": summary(fits),
+        "lasso_paths": summary(paths),
+        "enet_fits": summary(enet_fits),
+        "enet_paths": summary(enet_paths),
+    }
+    print(
+        f"## Correlated designs: Lasso, tol = {FIT_TOL:g}\n\n"
+        f"X with AR(1) columns (ρ = {RHO}), y = Xw + noise; `Lasso(alpha).fit(X, y)` "
+        "(intercept fitted), the same call in each library.\n"
+    )
+    print(shapes_table(fits, path=False))
+    print(f"\n## lasso_path, 100 alphas (scikit-learn's grid, tol = {FIT_TOL:g}, centred data)\n")
+    print(shapes_table(paths, path=True))
+    print(f"\n## Correlated designs: ElasticNet(l1_ratio = {ENET_L1_RATIO}), tol = {FIT_TOL:g}\n")
+    print(shapes_table(enet_fits, path=False))
+    print(f"\n## enet_path(l1_ratio = {ENET_L1_RATIO}), 100 alphas\n")
+    print(shapes_table(enet_paths, path=True))
+    print(
+        "\nTimes are the best of 5 interleaved runs. rel. gap: duality gap of the returned "
+        "coefficients over ‖y − ȳ‖² (the scale of tol), computed here for every library "
+        "alike. max |Δw|: largest coefficient difference from scikit-learn's.\n"
+    )
+    print("## Against scikit-learn\n")
+    for label, result in against.items():
+        print(summary_lines(label.replace("_", " "), result))
+
+    print("\n## Time to the target gap: every route of tinyreg\n")
     shapes = QUICK_SHAPES if args.quick else SHAPES
     entries = [bench_problem(n, p, args.quick) for n, p in shapes]
-    print("## Time to the target gap\n")
     if sklearn_linear is None:
         print("(scikit-learn not installed: its rows are empty)\n")
     print(problems_table(entries))
@@ -458,13 +632,6 @@ def main(argv: list[str] | None = None) -> int:
             f"- {e['n']}×{e['p']}: L = {e['L']:.3f}, κ = {e['kappa']:.2f}, "
             f"CD ref support: {'exact' if e['reference']['exact'] else e['reference']}"
         )
-
-    paths = [bench_path(n, p, args.quick) for n, p in shapes]
-    print(
-        f"\n## lasso_path, 100 alphas (same grid and tol = {PATH_TOL:g}; centred data, "
-        "no intercept)\n"
-    )
-    print(paths_table(paths))
 
     plots = []
     if args.plot:
@@ -495,11 +662,15 @@ def main(argv: list[str] | None = None) -> int:
                     "tol": TOL,
                     "reference_tol": REF_TOL,
                     "check_every": CHECK_EVERY,
-                    "path_tol": PATH_TOL,
+                    "fit_tol": FIT_TOL,
                     "quick": args.quick,
                 },
-                "problems": entries,
+                "fits": fits,
                 "paths": paths,
+                "enet_fits": enet_fits,
+                "enet_paths": enet_paths,
+                "against_sklearn": against,
+                "problems": entries,
                 "targets": targets,
                 "plots": plots,
             },

@@ -90,6 +90,18 @@ _MIN_CANDIDATES = 100
 # K safe down to l1 = (lam + c_(K+1))/2; this goes a little further
 # (violations are caught by the check and cost a redone stretch).
 _REACH = 0.8
+# Speed: rank-one changes of H⁻¹ are applied in batches of this many (one
+# matrix product) once the active set has at least _BATCH_FROM features;
+# below that, one at a time (benchmarks/README.md).
+_BATCH = 16
+_BATCH_FROM = 64
+# Speed: when every feature is tracked and at least _MANY of them may enter,
+# the walk to l1 goes in steps of ×_STEP in l1, each first tried as a jump
+# (at most _JUMP_TRIES guesses, active sets of at most _JUMP_MAX features).
+_MANY = 32
+_STEP = 0.3
+_JUMP_TRIES = 3
+_JUMP_MAX = 300
 
 
 class _TrackedGram:
@@ -97,7 +109,8 @@ class _TrackedGram:
 
     Tracked features get consecutive positions 0, 1, ...; ``pos[j]`` is the
     position of feature j (−1 if untracked), ``ids`` the inverse map, and
-    ``G[:u, :u]``, ``q[:u]`` the statistics of the u tracked ones.
+    ``G[:u, :u]``, ``q[:u]`` the statistics of the u tracked ones. From X
+    (the residual form) it also keeps the tracked columns, as rows ``Xt``.
     """
 
     def __init__(self, form: _GramForm | _ResidualForm):
@@ -108,8 +121,7 @@ class _TrackedGram:
         self.size = 0
         self.G = np.empty((0, 0))
         self.q = np.empty(0)
-        # the residual form keeps the tracked columns of X, as rows, for the products
-        self.rows = np.empty((0, form.X.shape[0])) if isinstance(form, _ResidualForm) else None
+        self.Xt = np.empty((0, form.X.shape[0])) if isinstance(form, _ResidualForm) else None
 
     def track(self, features: np.ndarray) -> None:
         """Add the untracked ones of ``features`` (feature indices)."""
@@ -121,11 +133,11 @@ class _TrackedGram:
             self._reserve(max(2 * self.G.shape[0], u + k, 16))
         form, G = self.form, self.G
         if isinstance(form, _ResidualForm):
-            rows = self.rows
-            assert rows is not None
-            rows[u : u + k] = form.X[:, new].T
-            block = rows[: u + k] @ rows[u : u + k].T  # (u + k) × k, one BLAS product
-            self.q[u : u + k] = rows[u : u + k] @ form.y
+            Xt = self.Xt
+            assert Xt is not None
+            Xt[u : u + k] = form.X[:, new].T
+            block = Xt[: u + k] @ Xt[u : u + k].T  # (u + k) × k, one BLAS product
+            self.q[u : u + k] = Xt[u : u + k] @ form.y
         else:
             block = form.Q[np.ix_(np.concatenate([self.ids[:u], new]), new)]
             self.q[u : u + k] = form.q[new]
@@ -145,52 +157,179 @@ class _TrackedGram:
             new = np.empty(capacity, dtype=old.dtype)
             new[:u] = old[:u]
             setattr(self, name, new)
-        if self.rows is not None:
-            rows = np.empty((capacity, self.rows.shape[1]))
-            rows[:u] = self.rows[:u]
-            self.rows = rows
+        if self.Xt is not None:
+            Xt = np.empty((capacity, self.Xt.shape[1]))
+            Xt[:u] = self.Xt[:u]
+            self.Xt = Xt
+
+    def check(self, active: _ActiveSet) -> tuple[np.ndarray, float, float]:
+        """The full optimality check at the active set's w: (c, ‖y − Xw‖², (y − Xw)ᵀy).
+
+        c = Xᵀ(y − Xw) over all p features: one pass over the data (or, from
+        the Gram statistics, c = q − Q_{:,A}·w_A).
+        """
+        m = active.m
+        pos, w = active.pos[:m], active.w[:m]
+        form = self.form
+        if isinstance(form, _ResidualForm):
+            assert self.Xt is not None
+            R = form.y - w @ self.Xt[pos]
+            return form.X.T @ R, float(R @ R), float(R @ form.y)
+        ids = self.ids[pos]
+        c = form.q - form.Q[:, ids] @ w
+        Ry = form.yy - float(w @ form.q[ids])
+        return c, Ry - float(w @ c[ids]), Ry
 
 
 class _ActiveSet:
-    """The active features (as tracked positions), their signs and values, and H⁻¹.
+    """The active features (tracked positions), signs, values, Gram rows, and H⁻¹.
 
-    H = G_AA + l2·I in the order of ``pos[:m]``; ``inverse[:m, :m]`` = H⁻¹.
-    Arrays have spare capacity and grow by doubling.
+    H = G_AA + l2·I in the order of ``pos[:m]``; ``rows[:m, :u]`` = G_{A,:},
+    the Gram rows of the active features over the u tracked ones.
+
+    H⁻¹ = ``base`` + Σ coefᵢ·vᵢ·vᵢᵀ: a feature entering or leaving changes H⁻¹
+    by a rank-one term (bordering; a Schur-complement downdate). The terms
+    wait as columns of ``pending`` and are folded into ``base`` together,
+    one matrix product for a batch (see _BATCH).
     """
 
-    def __init__(self, capacity: int = 16):
-        self.m = 0
+    def __init__(self, capacity: int = 16, tracked: int = 16):
+        self.m = 0  # number of active features
+        self.u = 0  # number of tracked features covered by rows
         self.pos = np.empty(capacity, dtype=np.intp)
         self.sign = np.empty(capacity)
         self.w = np.empty(capacity)
-        self.inverse = np.empty((capacity, capacity))
+        self.rows = np.empty((capacity, tracked))
+        self.base = np.empty((capacity, capacity))
+        self.pending = np.empty((capacity, _BATCH))
+        self.coef = np.empty(_BATCH)
+        self.k = 0  # number of pending terms
 
-    def reserve(self, capacity: int) -> None:
-        if capacity <= self.pos.size:
-            return
-        m = self.m
-        for name in ("pos", "sign", "w"):
-            old = getattr(self, name)
-            new = np.empty(capacity, dtype=old.dtype)
-            new[:m] = old[:m]
-            setattr(self, name, new)
-        inverse = np.empty((capacity, capacity))
-        inverse[:m, :m] = self.inverse[:m, :m]
-        self.inverse = inverse
+    def reserve(self, capacity: int, tracked: int) -> None:
+        """Room for ``capacity`` active features and ``tracked`` tracked ones."""
+        m, u = self.m, self.u
+        if capacity > self.pos.size:
+            for name in ("pos", "sign", "w"):
+                old = getattr(self, name)
+                new = np.empty(capacity, dtype=old.dtype)
+                new[:m] = old[:m]
+                setattr(self, name, new)
+            base = np.empty((capacity, capacity))
+            base[:m, :m] = self.base[:m, :m]
+            pending = np.empty((capacity, _BATCH))
+            pending[:m] = self.pending[:m]
+            self.base, self.pending = base, pending
+        if capacity > self.rows.shape[0] or tracked > self.rows.shape[1]:
+            rows = np.empty((max(capacity, self.rows.shape[0]), max(tracked, self.rows.shape[1])))
+            rows[:m, :u] = self.rows[:m, :u]
+            self.rows = rows
+
+    def cover(self, gram: _TrackedGram) -> None:
+        """Extend the Gram rows to features tracked since they were formed."""
+        u = gram.size
+        if u > self.rows.shape[1]:
+            self.reserve(self.pos.size, max(2 * self.rows.shape[1], u))
+        if u > self.u:
+            self.rows[: self.m, self.u : u] = gram.G[self.pos[: self.m], self.u : u]
+            self.u = u
 
     def copy(self) -> _ActiveSet:
-        other = _ActiveSet(self.pos.size)
-        m = other.m = self.m
+        other = _ActiveSet(self.pos.size, self.rows.shape[1])
+        m, u, k = self.m, self.u, self.k
+        other.m, other.u, other.k = m, u, k
         other.pos[:m], other.sign[:m], other.w[:m] = self.pos[:m], self.sign[:m], self.w[:m]
-        other.inverse[:m, :m] = self.inverse[:m, :m]
+        other.rows[:m, :u] = self.rows[:m, :u]
+        other.base[:m, :m] = self.base[:m, :m]
+        other.pending[:m, :k], other.coef[:k] = self.pending[:m, :k], self.coef[:k]
         return other
+
+    # -- H⁻¹ ---------------------------------------------------------------
+
+    def solve(self, r: np.ndarray) -> np.ndarray:
+        """H⁻¹·r."""
+        m, k = self.m, self.k
+        x = self.base[:m, :m] @ r
+        if k:
+            V = self.pending[:m, :k]
+            x += V @ (self.coef[:k] * (r @ V))
+        return x
+
+    def _push(self, v: np.ndarray, coef: float) -> None:
+        """H⁻¹ += coef·v·vᵀ (v over the m active features)."""
+        m, k = self.m, self.k
+        self.pending[:m, k] = v
+        self.coef[k] = coef
+        self.k = k + 1
+        if self.k == _BATCH or m < _BATCH_FROM:
+            self.fold()
+
+    def fold(self) -> None:
+        """Apply the pending rank-one terms to ``base``: one matrix product."""
+        m, k = self.m, self.k
+        if k:
+            V = self.pending[:m, :k]
+            self.base[:m, :m] += (V * self.coef[:k]) @ V.T
+            self.k = 0
 
     def invert(self, gram: _TrackedGram, l2: float) -> None:
         """Recompute H⁻¹ from scratch (a new l2, or a warm start)."""
         m, pos = self.m, self.pos[: self.m]
         H = gram.G[np.ix_(pos, pos)]
         H[np.diag_indices(m)] += l2
-        self.inverse[:m, :m] = np.linalg.inv(H) if m else H
+        self.base[:m, :m] = np.linalg.inv(H) if m else H
+        self.k = 0
+
+    # -- the active set changes ----------------------------------------------
+
+    def enter(self, j: int, sign: float, gram: _TrackedGram, l2: float) -> bool:
+        """Tracked feature j enters with ``sign`` and value 0; False if it depends on A.
+
+        Bordering: with b = G_{A,j}, v = H⁻¹·b and the Schur complement
+        σ = G_jj + l2 − bᵀv, the new inverse is [[H⁻¹, 0], [0, 0]] + [v; −1]·[v; −1]ᵀ/σ.
+        """
+        m, k = self.m, self.k
+        b = self.rows[:m, j]
+        v = self.solve(b)
+        diagonal = gram.G[j, j] + l2
+        schur = diagonal - float(b @ v)
+        if schur <= _DEPENDENT * diagonal:
+            return False
+        if m == self.pos.size:
+            self.reserve(2 * m, self.rows.shape[1])
+        self.rows[m, : self.u] = gram.G[j, : self.u]
+        self.pos[m], self.sign[m], self.w[m] = j, sign, 0.0
+        self.m = m + 1
+        base = self.base
+        if k == 0 and m < _BATCH_FROM:  # small: border H⁻¹ at once
+            v /= schur
+            base[:m, :m] += np.outer(v * schur, v)
+            base[m, :m] = base[:m, m] = -v
+            base[m, m] = 1.0 / schur
+            return True
+        base[m, : m + 1] = 0.0
+        base[:m, m] = 0.0
+        self.pending[m, :k] = 0.0
+        self._push(np.append(v, -1.0), 1.0 / schur)
+        return True
+
+    def leave(self, i: int) -> None:
+        """Active position i leaves (its w is 0): swap it to the end and drop it.
+
+        Schur-complement downdate: with the last index ℓ, the inverse of H
+        without ℓ is H⁻¹[:ℓ, :ℓ] − H⁻¹[:ℓ, ℓ]·H⁻¹[ℓ, :ℓ] / H⁻¹[ℓ, ℓ].
+        """
+        last, k = self.m - 1, self.k
+        if i != last:
+            for vector in (self.pos, self.sign, self.w):
+                vector[i], vector[last] = vector[last], vector[i]
+            for matrix in (self.rows, self.pending):
+                matrix[[i, last]] = matrix[[last, i]]
+            self.base[[i, last], : last + 1] = self.base[[last, i], : last + 1]
+            self.base[: last + 1, [i, last]] = self.base[: last + 1, [last, i]]
+        V = self.pending[: last + 1, :k]
+        column = self.base[: last + 1, last] + V @ (self.coef[:k] * V[last])
+        self.m = last
+        self._push(column[:last], -1.0 / column[last])
 
     def refine(self, gram: _TrackedGram, l1: float, l2: float) -> None:
         """One step of iterative refinement of H·w_A = q_A − l1·s_A.
@@ -203,14 +342,13 @@ class _ActiveSet:
         if m == 0:
             return
         pos, w = self.pos[:m], self.w[:m]
-        H = gram.G[np.ix_(pos, pos)]
-        H[np.diag_indices(m)] += l2
+        H = self.rows[:m, pos]
         rhs = gram.q[pos] - l1 * self.sign[:m]
-        correction = self.inverse[:m, :m] @ (rhs - H @ w)
+        correction = self.solve(rhs - H @ w - l2 * w)
         w += correction
         if np.max(np.abs(correction)) > 1e-8 * np.max(np.abs(w)):
-            self.inverse[:m, :m] = np.linalg.inv(H)
-            w[:] = self.inverse[:m, :m] @ rhs
+            self.invert(gram, l2)
+            w[:] = self.solve(rhs)
 
 
 def _follow(
@@ -223,7 +361,7 @@ def _follow(
     length: float,
     l2: float,
     positive: bool,
-) -> float:
+) -> None:
     """Follow the solution path on the tracked features for ``length`` units of t.
 
     Along t the right-hand side of H·w_A = Xᵀ_A·y(t) − l1(t)·s_A moves
@@ -235,103 +373,129 @@ def _follow(
         dw_A/dt = H⁻¹·(drift_A − l1_rate·s_A) = δ,   dc/dt = drift − G_{:,A}·δ = γ,
 
     and the piece ends at the first knot: an active w_j reaching 0, or an
-    inactive c_j reaching ±l1(t). Returns l1 at the end.
+    inactive c_j reaching ±l1(t) (after (l1 ∓ c_j)/(±γ_j − l1_rate), when
+    that rate is positive).
     """
-    u, m = gram.size, active.m
-    G = gram.G
-    diag = G.diagonal()[:u] + l2
+    active.cover(gram)
+    u = gram.size
     excluded = np.zeros(u)  # +inf: active, or dependent on the active set
-    capacity = max(active.pos.size, 16)
-    active.reserve(capacity)
-    pos, sign, w, inverse = active.pos, active.sign, active.w, active.inverse
-    rows = np.empty((capacity, u))  # G rows of the active features, over the tracked ones
-    rows[:m] = G[pos[:m], :u]
-    excluded[pos[:m]] = np.inf
-    rate = np.empty(capacity)  # drift_A − l1_rate·s_A
-    rate[:m] = -l1_rate * sign[:m] + (drift[pos[:m]] if drift is not None else 0.0)
-    gamma, step_up, step_down = np.empty(u), np.empty(u), np.empty(u)
-    inf = np.inf
+    excluded[active.pos[: active.m]] = np.inf
+    both = np.array([[1.0], [-1.0]])  # the boundaries +l1 and −l1, as rows
+    if positive:
+        both = both[:1]
+    minus_gamma, tmp = np.empty(u), np.empty(u)
+    steps, rates = np.empty((both.shape[0], u)), np.empty((both.shape[0], u))
     t = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         while True:
-            delta = inverse[:m, :m] @ rate[:m]
-            np.matmul(delta, rows[:m], out=gamma)
-            np.negative(gamma, out=gamma)
+            m = active.m
+            sign, w = active.sign[:m], active.w[:m]
+            rate = -l1_rate * sign if drift is None else drift[active.pos[:m]] - l1_rate * sign
+            delta = active.solve(rate)
+            np.matmul(delta, active.rows[:m, :u], out=minus_gamma)
             if drift is not None:
-                gamma += drift
-            # an inactive c_j reaches +l1(t) after (l1 − c_j)/(γ_j − l1_rate), if that rate is > 0
-            approach = gamma - l1_rate
-            np.subtract(l1, c, out=step_up)
-            step_up /= approach
-            step_up[approach <= 0] = inf
-            if not positive:  # ... or −l1(t) after (l1 + c_j)/(−γ_j − l1_rate)
-                approach = -gamma - l1_rate
-                np.add(l1, c, out=step_down)
-                step_down /= approach
-                step_down[approach <= 0] = inf
-                np.minimum(step_up, step_down, out=step_up)
-            step_up += excluded
-            j = int(step_up.argmin()) if u else -1
-            t_enter = max(float(step_up[j]), 0.0) if u else inf
-            # an active w_j reaches 0 after −w_j/δ_j, if δ_j points towards 0
-            if m:
-                to_zero = -w[:m] / delta
-                to_zero[sign[:m] * delta >= 0] = inf
-                i = int(to_zero.argmin())
-                t_leave = max(float(to_zero[i]), 0.0)
-            else:
-                t_leave = inf
+                minus_gamma -= drift
+            np.multiply(both, minus_gamma, out=rates)  # ∓γ: how fast c_j nears ±l1 ...
+            rates += l1_rate  # ... minus how fast l1(t) moves, with the sign flipped
+            np.negative(rates, out=rates)
+            np.multiply(both, c, out=steps)
+            np.subtract(l1, steps, out=steps)  # l1 ∓ c_j
+            steps /= rates
+            np.copyto(steps, np.inf, where=rates <= 0)
+            steps += excluded
+            j = int(steps.argmin())
+            t_enter = max(float(steps.flat[j]), 0.0)
+            j %= u
+            # an active w_i reaches 0 after −w_i/δ_i, if δ_i points towards 0
+            to_zero = np.divide(w, delta)
+            np.copyto(to_zero, -np.inf, where=sign * delta >= 0)
+            i = int(to_zero.argmax()) if m else -1
+            t_leave = max(-float(to_zero[i]), 0.0) if m else np.inf
             remaining = length - t
             last_piece = min(t_enter, t_leave) >= remaining
             step = remaining if last_piece else min(t_enter, t_leave)
             t += step
             l1 += step * l1_rate
-            w[:m] += step * delta
-            c += step * gamma
+            w += step * delta
+            np.multiply(minus_gamma, step, out=tmp)
+            c -= tmp
             if last_piece:
-                break
-            if t_leave <= t_enter:  # active position i leaves: swap it to the end, drop it
-                last = m - 1
-                for a in (pos, sign, w, rate):
-                    a[i], a[last] = a[last], a[i]
-                rows[[i, last]] = rows[[last, i]]
-                inverse[[i, last], :m] = inverse[[last, i], :m]
-                inverse[:m, [i, last]] = inverse[:m, [last, i]]
-                column = inverse[:last, last]
-                inverse[:last, :last] -= np.outer(column, column / inverse[last, last])
-                k = pos[last]
-                c[k] = l1 * sign[last]  # it left from the boundary
-                w[last] = 0.0
+                return
+            if t_leave <= t_enter:
+                k = int(active.pos[i])
+                c[k] = l1 * sign[i]  # it leaves from the boundary
+                w[i] = 0.0
                 excluded[k] = 0.0
-                m = last
-                continue
-            # tracked position j enters: border H⁻¹ with its Gram column
-            b = rows[:m, j]
-            v = inverse[:m, :m] @ b
-            schur = diag[j] - b @ v
-            if schur <= _DEPENDENT * diag[j]:
-                excluded[j] = inf
-                continue
-            if m == capacity:
-                capacity *= 2
-                active.m = m
-                active.reserve(capacity)
-                pos, sign, w, inverse = active.pos, active.sign, active.w, active.inverse
-                rows = np.concatenate([rows[:m], np.empty((capacity - m, u))])
-                rate = np.concatenate([rate[:m], np.empty(capacity - m)])
-            s = 1.0 if positive or c[j] > 0 else -1.0
-            v /= schur
-            inverse[:m, :m] += np.outer(v * schur, v)
-            inverse[m, :m] = inverse[:m, m] = -v
-            inverse[m, m] = 1.0 / schur
-            rows[m] = G[j, :u]
-            pos[m], sign[m], w[m] = j, s, 0.0
-            rate[m] = -l1_rate * s + (drift[j] if drift is not None else 0.0)
-            c[j] = l1 * s
-            excluded[j] = inf
-            m += 1
-    active.m = m
-    return l1
+                active.leave(i)
+            else:
+                s = 1.0 if positive or c[j] > 0 else -1.0
+                c[j] = l1 * s
+                excluded[j] = np.inf  # entered, or cannot enter
+                active.enter(j, s, gram, l2)
+
+
+def _jump(
+    active: _ActiveSet,
+    gram: _TrackedGram,
+    c: np.ndarray,
+    l1: float,
+    target: float,
+    l2: float,
+    positive: bool,
+) -> _ActiveSet | None:
+    """Speed: land at ``target`` in a few linear solves instead of knot by knot; None if not.
+
+    Extrapolating the current straight piece of the path to ``target``
+    predicts which features are active there, with which signs. For that
+    guess, H·w_A = q_A − target·s_A is solved and the optimality conditions
+    are checked on all tracked features: if they hold, w is the solution
+    (and ``c`` is set to its correlations); if not, the guess is corrected
+    -- coefficients of the wrong sign leave, violators enter -- and solved
+    again (a primal-dual active-set step), at most _JUMP_TRIES times.
+    """
+    active.cover(gram)
+    u, m = gram.size, active.m
+    pos, sign = active.pos[:m], active.sign[:m]
+    delta = active.solve(sign)  # dw_A per unit decrease of l1
+    span = l1 - target
+    keep = sign * (active.w[:m] + span * delta) > 0
+    c_end = c - span * (delta @ active.rows[:m, :u])
+    outside = np.ones(u, dtype=bool)
+    outside[pos] = False
+    entering = np.flatnonzero(outside & (_excess(c_end, positive) > target))
+    A = np.concatenate([pos[keep], entering])
+    s = np.concatenate([sign[keep], np.sign(c_end[entering])])
+    G, q = gram.G, gram.q
+    for _ in range(_JUMP_TRIES):
+        if A.size > _JUMP_MAX:
+            return None
+        H = G[np.ix_(A, A)]
+        H[np.diag_indices(A.size)] += l2
+        try:
+            inverse = np.linalg.inv(H)
+        except np.linalg.LinAlgError:
+            return None
+        w = inverse @ (q[A] - target * s)
+        c_new = q[:u] - G[:u, A] @ w
+        right = s * w > 0
+        outside[:] = True
+        outside[A] = False
+        late = np.flatnonzero(outside & (_excess(c_new, positive) > target * (1 + _SLACK)))
+        if right.all() and late.size == 0:
+            landed = _ActiveSet(max(16, 2 * A.size), u)
+            landed.m = A.size
+            landed.pos[: A.size], landed.sign[: A.size], landed.w[: A.size] = A, s, w
+            landed.cover(gram)
+            landed.base[: A.size, : A.size] = inverse
+            c[:] = c_new
+            return landed
+        A = np.concatenate([A[right], late])
+        s = np.concatenate([s[right], np.sign(c_new[late])])
+    return None
+
+
+def _excess(c: np.ndarray, positive: bool) -> np.ndarray:
+    return c if positive else np.abs(c)
 
 
 def _dense(active: _ActiveSet, gram: _TrackedGram, p: int) -> np.ndarray:
@@ -340,31 +504,25 @@ def _dense(active: _ActiveSet, gram: _TrackedGram, p: int) -> np.ndarray:
     return w
 
 
-def _check(form: _GramForm | _ResidualForm, w: np.ndarray) -> tuple[np.ndarray, float, float]:
-    """The full optimality check: (c, ‖y − Xw‖², (y − Xw)ᵀy) at ``w``, over all features."""
-    form.w = w
-    return form.stats()
-
-
 def _start(
     form: _GramForm | _ResidualForm,
     gram: _TrackedGram,
     stats: tuple[np.ndarray, float, float],
     l2: float,
     positive: bool,
-) -> tuple[_ActiveSet, float, np.ndarray, tuple[np.ndarray, float, float]]:
+) -> tuple[_ActiveSet, float, tuple[np.ndarray, float, float]]:
     """Where on the l1 path (l2 fixed) the start ``form.w`` lies: its active set and l1.
 
     ``stats`` = (c, ‖R‖², Rᵀy) at ``form.w``. A nonzero start is on the path
     if its correlations meet the optimality conditions for one l1 (to
     rounding): c_j − l2·w_j = l1·sign(w_j) where w_j ≠ 0, |c_j| ≤ l1
     elsewhere. Otherwise the path starts at w = 0, l1_max = max|c|.
-    Returns (active set, its l1, the start point, its stats).
+    Returns (active set, its l1, the stats at its point).
     """
     w = form.w
-    c = stats[0]
     nonzero = np.flatnonzero(w)
     if nonzero.size:
+        c = stats[0]
         s = np.sign(w[nonzero])
         levels = s * (c[nonzero] - l2 * w[nonzero])
         level = float(np.max(levels))
@@ -372,40 +530,46 @@ def _start(
         bound = float(np.max(inactive if positive else np.abs(inactive), initial=0.0))
         on_path = level > 0 and np.min(levels) >= level * (1 - _SLACK) and bound <= level
         if on_path and (not positive or np.all(s > 0)):
-            active = _ActiveSet(max(16, 2 * nonzero.size))
             gram.track(nonzero)
+            active = _ActiveSet(max(16, 2 * nonzero.size), gram.size)
             active.m = nonzero.size
             active.pos[: active.m] = gram.pos[nonzero]
             active.sign[: active.m] = s
             active.w[: active.m] = w[nonzero]
+            active.cover(gram)
             active.invert(gram, l2)
-            return active, level, w, stats
-        w = np.zeros_like(w)
-        stats = _check(form, w)
-        c = stats[0]
+            return active, level, stats
+        form.w = np.zeros_like(w)
+        stats = form.stats()
+    c = stats[0]
     top = float(np.max(c, initial=0.0)) if positive else float(np.max(np.abs(c), initial=0.0))
-    return _ActiveSet(), top, w, stats
+    return _ActiveSet(), top, stats
 
 
 def _stretch_tracking(
     c: np.ndarray, active: _ActiveSet, gram: _TrackedGram, lam: float, l1: float, positive: bool
-) -> tuple[np.ndarray, float]:
-    """Features to track for the next stretch of a single fit, and where it ends.
+) -> tuple[np.ndarray, float, bool]:
+    """Features to track for the next stretch of a single fit, where it ends, and whether to jump.
 
     The active features plus the K inactive ones with the largest
     correlations, K = max(100, number active). Going down, the stretch ends
     at max(l1, lam − 0.8·(lam − c_(K+1))), c_(K+1) the largest correlation
-    left untracked; going up (a warm start from a smaller l1), at l1.
+    left untracked; going up (a warm start from a smaller l1), at l1. When
+    that leaves nothing untracked, the stretch goes to l1 directly -- or,
+    if many features may enter on the way, to max(l1, 0.3·lam), first
+    tried as a jump (see :func:`_jump`).
     """
-    score = c.copy() if positive else np.abs(c)
+    score = _excess(c, positive).copy()
     score[gram.ids[active.pos[: active.m]]] = np.inf
     K = active.m + max(_MIN_CANDIDATES, active.m)
     if score.size <= K:
-        return np.arange(score.size), l1
+        if l1 < lam and np.count_nonzero(score > l1) >= _MANY:
+            return np.arange(score.size), max(l1, _STEP * lam), True
+        return np.arange(score.size), l1, False
     order = np.argpartition(-score, K)
     if l1 >= lam:
-        return order[:K], l1
-    return order[:K], max(l1, lam - _REACH * (lam - float(score[order[K]])))
+        return order[:K], l1, False
+    return order[:K], max(l1, lam - _REACH * (lam - float(score[order[K]]))), False
 
 
 def _untracked_violations(
@@ -441,19 +605,23 @@ def _enet_homotopy(
     if gap <= tol_gap:
         return form.w, gap, 0
     gram = _TrackedGram(form)
-    active, lam, w, stats = _start(form, gram, stats, l2, positive)
+    active, lam, stats = _start(form, gram, stats, l2, positive)
     n_iter = 0
-    while lam != l1 and n_iter < max_iter:
-        candidates, target = _stretch_tracking(stats[0], active, gram, lam, l1, positive)
+    late = np.empty(0, dtype=np.intp)
+    while lam != l1 and n_iter < max_iter and late.size == 0:
+        candidates, target, jump = _stretch_tracking(stats[0], active, gram, lam, l1, positive)
         gram.track(candidates)
         rate = -1.0 if target < lam else 1.0
         before = active.copy()
         while True:
             c_tracked = stats[0][gram.ids[: gram.size]]
-            _follow(active, gram, c_tracked, None, lam, rate, abs(lam - target), l2, positive)
+            landed = _jump(active, gram, c_tracked, lam, target, l2, positive) if jump else None
+            if landed is not None:
+                active = landed
+            else:
+                _follow(active, gram, c_tracked, None, lam, rate, abs(lam - target), l2, positive)
             active.refine(gram, target, l2)
-            w = _dense(active, gram, p)
-            new_stats = _check(form, w)
+            new_stats = gram.check(active)
             n_iter += 1
             late = _untracked_violations(gram, new_stats[0], target, positive)
             if late.size == 0 or n_iter >= max_iter:
@@ -461,10 +629,8 @@ def _enet_homotopy(
             gram.track(late)  # the stretch missed them: redo it with them tracked
             active = before.copy()
         stats, lam = new_stats, target
-        if late.size:
-            break
+    w = form.w = _dense(active, gram, p)
     gap = _duality_gap(w, *stats, l1, l2, positive)
-    form.w = w
     if gap > tol_gap and n_iter < max_iter:
         # rounding defeated the path (an ill-conditioned active set): finish by the reference
         w, gap, more = _enet_coordinate_descent(form, l1, l2, max_iter - n_iter, tol, positive)
@@ -497,13 +663,14 @@ def _enet_path_homotopy(
     gram = _TrackedGram(form)
     coefs, gaps = np.zeros((p, l1s.size)), np.empty(l1s.size)
     form.w = np.zeros(p)
-    active, lam, w, stats = _start(form, gram, form.stats(), 0.0, positive)
+    active, lam, stats = _start(form, gram, form.stats(), 0.0, positive)
     lam_l2 = 0.0  # the l2 of the current point
     for k, (l1, l2) in enumerate(zip(l1s, l2s, strict=True)):
         if l1 < lam:
             c = stats[0]
             gram.track(np.flatnonzero((c if positive else np.abs(c)) >= 2 * l1 - lam))
             if l2 != lam_l2 and active.m:
+                active.cover(gram)
                 active.invert(gram, l2)
             before = active.copy()
             while True:
@@ -516,22 +683,20 @@ def _enet_path_homotopy(
                     c_tracked *= kappa
                     _follow(active, gram, c_tracked, drift, l1, 0.0, 1 - kappa, l2, positive)
                 active.refine(gram, l1, l2)
-                w = _dense(active, gram, p)
-                new_stats = _check(form, w)
+                new_stats = gram.check(active)
                 late = _untracked_violations(gram, new_stats[0], l1, positive)
                 if late.size == 0:
                     break
                 gram.track(late)
                 active = before.copy()
             stats, lam, lam_l2 = new_stats, l1, l2
+        w = _dense(active, gram, p)
         gap = _duality_gap(w, *stats, l1, l2, positive)
         if gap > tol * form.yy:
             form.w = w
             w, gap, _ = _enet_coordinate_descent(form, l1, l2, max_iter, tol, positive)
-            coefs[:, k], gaps[k] = w, gap
             # go on from there if it is a point of the path, else from w = 0
-            active, lam, w, stats = _start(form, gram, form.stats(), l2, positive)
+            active, lam, stats = _start(form, gram, form.stats(), l2, positive)
             lam_l2 = l2
-            continue
         coefs[:, k], gaps[k] = w, gap
     return coefs, gaps
