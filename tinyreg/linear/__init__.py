@@ -14,8 +14,8 @@ estimator             objective minimised over (w, b)                     solver
 ``LinearRegression``  ‖y − Xw − b‖²                                       lstsq (SVD)
 ``Ridge``             ‖y − Xw − b‖² + alpha·‖w‖²                          Cholesky, or SVD
 ``RidgeCV``           Ridge, alpha chosen by exact leave-one-out error    one eigendecomposition
-``ElasticNet``        (1/(2n))‖y − Xw − b‖² + alpha·l1_ratio·‖w‖₁         coordinate descent,
-                      + (alpha·(1 − l1_ratio)/2)·‖w‖²                     or FISTA
+``ElasticNet``        (1/(2n))‖y − Xw − b‖² + alpha·l1_ratio·‖w‖₁         exact solution path;
+                      + (alpha·(1 − l1_ratio)/2)·‖w‖²                     coordinate descent, FISTA
 ``Lasso``             (1/(2n))‖y − Xw − b‖² + alpha·‖w‖₁                  as ElasticNet
 ====================  ==================================================  =====================
 
