@@ -26,6 +26,7 @@ The solvers:
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 import warnings
@@ -120,9 +121,17 @@ class _ResidualForm:
     def __init__(self, X: np.ndarray, y: np.ndarray, w: np.ndarray):
         self.X, self.y = X, y
         self.yy = float(y @ y)
-        self.col_sq = np.einsum("ij,ij->j", X, X)
         self.w = w
-        self.R = y - X @ w
+        self.R = self._residual()
+
+    @functools.cached_property
+    def col_sq(self) -> np.ndarray:
+        """‖X_j‖² (computed when first needed: one pass over X)."""
+        return np.einsum("ij,ij->j", self.X, self.X)
+
+    def _residual(self) -> np.ndarray:
+        """y − Xw (no pass over X when w = 0)."""
+        return self.y - self.X @ self.w if self.w.any() else self.y.copy()
 
     def lipschitz(self) -> float:
         """‖X‖₂², from the smaller of XᵀX and XXᵀ (same nonzero eigenvalues)."""
@@ -137,8 +146,7 @@ class _ResidualForm:
         self.R -= delta * self.X[:, k]
 
     def stats(self) -> tuple[np.ndarray, float, float]:
-        nonzero = np.flatnonzero(self.w)  # Xw from the nonzero coefficients only
-        self.R = self.y - self.X[:, nonzero] @ self.w[nonzero]
+        self.R = self._residual()
         return self.X.T @ self.R, float(self.R @ self.R), float(self.R @ self.y)
 
 
@@ -154,7 +162,9 @@ def _make_form(
     if gram is not None:
         return _make_gram_form(gram, X.T @ y, float(y @ y), w)
     form = _ResidualForm(X, y, np.array(w, dtype=np.float64, copy=True))
-    form.w[form.col_sq == 0] = 0.0
+    if form.w.any():
+        form.w[form.col_sq == 0] = 0.0
+        form.R = form._residual()
     return form
 
 

@@ -96,7 +96,7 @@ _REACH = 0.8
 _BATCH = 16
 _BATCH_FROM = 64
 # Speed: _spd_inverse splits matrices larger than this.
-_INVERSE_BLOCK = 128
+_INVERSE_BLOCK = 64
 # Speed: when every feature is tracked and at least _MANY of them may enter,
 # the walk to l1 goes in steps of ×_STEP in l1, each first tried as a jump
 # (at most _JUMP_TRIES guesses, active sets of at most _JUMP_MAX features).
@@ -145,7 +145,7 @@ class _TrackedGram:
 
     def __init__(self, form: _GramForm | _ResidualForm):
         self.form = form
-        p = form.col_sq.size
+        p = form.w.size
         self.pos = np.full(p, -1, dtype=np.intp)
         self.ids = np.empty(0, dtype=np.intp)
         self.size = 0
@@ -611,10 +611,15 @@ def _stretch_tracking(
     return order[:K], max(l1, lam - _REACH * (lam - float(score[order[K]]))), False
 
 
+_NONE = np.empty(0, dtype=np.intp)
+
+
 def _untracked_violations(
     gram: _TrackedGram, c: np.ndarray, l1: float, positive: bool
 ) -> np.ndarray:
     """Untracked features whose correlation is beyond the boundary: the stretch missed them."""
+    if gram.size == gram.pos.size:
+        return _NONE
     outside = np.flatnonzero(gram.pos < 0)
     excess = c[outside] if positive else np.abs(c[outside])
     return outside[excess > l1 * (1 + _SLACK)]
@@ -637,7 +642,7 @@ def _enet_homotopy(
     before that. ``n_iter`` counts the passes (full optimality checks).
     Needs l1 > 0.
     """
-    p = form.col_sq.size
+    p = form.w.size
     tol_gap = tol * form.yy
     stats = form.stats()
     gap = _duality_gap(form.w, *stats, l1, l2, positive)
@@ -692,16 +697,20 @@ def _enet_path_homotopy(
     From w = 0 the path is followed from grid point to grid point, each
     stretch tracking the features the sequential strong rule keeps
     (|c_j| ≥ 2·l1 − l1_prev), checked by a pass over the data and redone
-    if it missed one. With l2 = 0 this is the l1 homotopy; with l2 > 0
+    if it missed one. With no more features than grid points all are
+    tracked from the start (G costs at most one pass per grid point), and
+    the checks use the Gram statistics. With l2 = 0 this is the l1 homotopy; with l2 > 0
     the data homotopy (H⁻¹ is recomputed for each new l2). Returns the
     coefficients (p, n_points) and duality gaps (n_points,). A point the
     path cannot certify to ``tol`` (rounding) is finished by coordinate
     descent, which then warm-starts the next one.
     """
-    p = form.col_sq.size
+    p = form.w.size
     gram = _TrackedGram(form)
     coefs, gaps = np.zeros((p, l1s.size)), np.empty(l1s.size)
-    form.w = np.zeros(p)
+    if p <= l1s.size:  # all of G costs at most a pass over the data per grid point
+        gram.track(np.arange(p))
+    w = form.w = np.zeros(p)
     active, lam, stats = _start(form, gram, form.stats(), 0.0, positive)
     lam_l2 = 0.0  # the l2 of the current point
     for k, (l1, l2) in enumerate(zip(l1s, l2s, strict=True)):
@@ -711,7 +720,7 @@ def _enet_path_homotopy(
             if l2 != lam_l2 and active.m:
                 active.cover(gram)
                 active.invert(gram, l2)
-            before = active.point()
+            previous = w
             while True:
                 c_tracked = c[gram.ids[: gram.size]]
                 if l2 == 0:  # the l1 homotopy
@@ -726,8 +735,10 @@ def _enet_path_homotopy(
                 late = _untracked_violations(gram, new_stats[0], l1, positive)
                 if late.size == 0:
                     break
-                gram.track(late)
-                active = _ActiveSet.at(before, gram, l2)
+                gram.track(late)  # the stretch missed them: redo it from the previous point
+                nonzero = np.flatnonzero(previous)
+                start = (gram.pos[nonzero], np.sign(previous[nonzero]), previous[nonzero])
+                active = _ActiveSet.at(start, gram, l2)
             stats, lam, lam_l2 = new_stats, l1, l2
         w = _dense(active, gram, p)
         gap = _duality_gap(w, *stats, l1, l2, positive)
