@@ -468,9 +468,11 @@ def bench_path(n: int, p: int, l1_ratio: float, quick: bool) -> dict[str, Any]:
             Xc, yc, l1_ratio=l1_ratio, **settings
         )[:2]
     if celer is not None:
-        functions["celer"] = lambda: celer.celer_path(
-            Xc, yc, "lasso", alphas=grid, l1_ratio=l1_ratio, tol=FIT_TOL
-        )[:2]
+        functions["celer"] = (
+            lambda: celer.celer_path(  # max_iter: outer iterations (20 default)
+                Xc, yc, "lasso", alphas=grid, l1_ratio=l1_ratio, tol=FIT_TOL, max_iter=100
+            )[:2]
+        )
     seconds, outputs = _timed(functions, quick)
     entry: dict[str, Any] = {"n": n, "p": p, "n_alphas": int(grid.size), "tol": FIT_TOL}
     for name, (_, coefs) in outputs.items():
