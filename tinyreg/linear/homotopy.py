@@ -413,46 +413,44 @@ def _follow(
     Along t the right-hand side of H·w_A = Xᵀ_A·y(t) − l1(t)·s_A moves
     linearly: Xᵀy(t) by ``drift`` per unit (None: 0) on the tracked
     features, l1(t) = ``l1`` + ``l1_rate``·t. ``c`` holds the correlations
-    Xᵀ(y(t) − Xw) of the tracked features at t = 0 and is moved along. On
-    a straight piece
+    Xᵀ(y(t) − Xw) of the tracked features at t = 0. On a straight piece
 
         dw_A/dt = H⁻¹·(drift_A − l1_rate·s_A) = δ,   dc/dt = drift − G_{:,A}·δ = γ,
 
-    and the piece ends at the first knot: an active w_j reaching 0, or an
-    inactive c_j reaching ±l1(t) (after (l1 ∓ c_j)/(±γ_j − l1_rate), when
-    that rate is positive).
+    and the piece ends at the first knot: an active w_j reaching 0 (after
+    −w_j/δ_j, if δ_j points towards 0), or an inactive c_j reaching ±l1(t).
+    The loop keeps the distances to both boundaries, l1(t) ∓ c_j, which
+    shrink at the rates ±γ_j − l1_rate: c_j gets there after
+    (l1 ∓ c_j)/(±γ_j − l1_rate), when that rate is positive.
     """
     active.cover(gram)
     u = gram.size
     excluded = np.zeros(u)  # +inf: active, or dependent on the active set
     excluded[active.pos[: active.m]] = np.inf
-    both = np.array([[1.0], [-1.0]])  # the boundaries +l1 and −l1, as rows
-    if positive:
-        both = both[:1]
-    minus_gamma, tmp = np.empty(u), np.empty(u)
-    steps, rates = np.empty((both.shape[0], u)), np.empty((both.shape[0], u))
+    both = np.array([[1.0], [-1.0]])[: 1 if positive else 2]  # the boundaries +l1, −l1
+    distance = l1 - both * c  # l1 ∓ c_j, one row per boundary
+    rates, steps, minus_gamma = np.empty_like(distance), np.empty_like(distance), np.empty(u)
     t = 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         while True:
             m = active.m
             sign, w = active.sign[:m], active.w[:m]
-            rate = -l1_rate * sign if drift is None else drift[active.pos[:m]] - l1_rate * sign
-            delta = active.solve(rate)
+            if drift is None:
+                delta = active.solve(sign if l1_rate == -1.0 else -l1_rate * sign)
+            else:
+                delta = active.solve(drift[active.pos[:m]] - l1_rate * sign)
             np.matmul(delta, active.rows[:m, :u], out=minus_gamma)
             if drift is not None:
                 minus_gamma -= drift
-            np.multiply(both, minus_gamma, out=rates)  # ∓γ: how fast c_j nears ±l1 ...
-            rates += l1_rate  # ... minus how fast l1(t) moves, with the sign flipped
+            np.multiply(both, minus_gamma, out=rates)  # ±γ_j − l1_rate, as −(∓(−γ_j) + l1_rate)
+            rates += l1_rate
             np.negative(rates, out=rates)
-            np.multiply(both, c, out=steps)
-            np.subtract(l1, steps, out=steps)  # l1 ∓ c_j
-            steps /= rates
+            np.divide(distance, rates, out=steps)
             np.copyto(steps, np.inf, where=rates <= 0)
             steps += excluded
             j = int(steps.argmin())
             t_enter = max(float(steps.flat[j]), 0.0)
-            j %= u
-            # an active w_i reaches 0 after −w_i/δ_i, if δ_i points towards 0
+            boundary, j = divmod(j, u)
             to_zero = np.divide(w, delta)
             np.copyto(to_zero, -np.inf, where=sign * delta >= 0)
             i = int(to_zero.argmax()) if m else -1
@@ -463,21 +461,19 @@ def _follow(
             t += step
             l1 += step * l1_rate
             w += step * delta
-            np.multiply(minus_gamma, step, out=tmp)
-            c -= tmp
+            np.multiply(rates, step, out=steps)
+            distance -= steps
             if last_piece:
                 return
             if t_leave <= t_enter:
                 k = int(active.pos[i])
-                c[k] = l1 * sign[i]  # it leaves from the boundary
+                distance[:, k] = l1 - both[:, 0] * l1 * sign[i]  # it leaves from the boundary
                 w[i] = 0.0
                 excluded[k] = 0.0
                 active.leave(i)
             else:
-                s = 1.0 if positive or c[j] > 0 else -1.0
-                c[j] = l1 * s
                 excluded[j] = np.inf  # entered, or cannot enter
-                active.enter(j, s, gram, l2)
+                active.enter(j, -1.0 if boundary else 1.0, gram, l2)
 
 
 def _jump(
