@@ -134,6 +134,11 @@ def _spd_inverse(H: np.ndarray) -> np.ndarray:
     return inverse
 
 
+def _excess(c: np.ndarray, positive: bool) -> np.ndarray:
+    """What the boundary l1 bounds: |c| (or c itself when w ≥ 0)."""
+    return c if positive else np.abs(c)
+
+
 class _TrackedGram:
     """Gram matrix G = XᵀX and q = Xᵀy of the tracked features, grown on demand.
 
@@ -536,10 +541,6 @@ def _jump(
     return None
 
 
-def _excess(c: np.ndarray, positive: bool) -> np.ndarray:
-    return c if positive else np.abs(c)
-
-
 def _dense(active: _ActiveSet, gram: _TrackedGram, p: int) -> np.ndarray:
     w = np.zeros(p)
     w[gram.ids[active.pos[: active.m]]] = active.w[: active.m]
@@ -569,7 +570,7 @@ def _start(
         levels = s * (c[nonzero] - l2 * w[nonzero])
         level = float(np.max(levels))
         inactive = np.delete(c, nonzero)
-        bound = float(np.max(inactive if positive else np.abs(inactive), initial=0.0))
+        bound = float(np.max(_excess(inactive, positive), initial=0.0))
         on_path = level > 0 and np.min(levels) >= level * (1 - _SLACK) and bound <= level
         if on_path and (not positive or np.all(s > 0)):
             gram.track(nonzero)
@@ -577,7 +578,7 @@ def _start(
         form.w = np.zeros_like(w)
         stats = form.stats()
     c = stats[0]
-    top = float(np.max(c, initial=0.0)) if positive else float(np.max(np.abs(c), initial=0.0))
+    top = float(np.max(_excess(c, positive), initial=0.0))
     return _ActiveSet(), top, stats
 
 
@@ -617,8 +618,7 @@ def _untracked_violations(
     if gram.size == gram.pos.size:
         return _NONE
     outside = np.flatnonzero(gram.pos < 0)
-    excess = c[outside] if positive else np.abs(c[outside])
-    return outside[excess > l1 * (1 + _SLACK)]
+    return outside[_excess(c[outside], positive) > l1 * (1 + _SLACK)]
 
 
 def _enet_homotopy(
@@ -712,7 +712,7 @@ def _enet_path_homotopy(
     for k, (l1, l2) in enumerate(zip(l1s, l2s, strict=True)):
         if l1 < lam:
             c = stats[0]
-            gram.track(np.flatnonzero((c if positive else np.abs(c)) >= 2 * l1 - lam))
+            gram.track(np.flatnonzero(_excess(c, positive) >= 2 * l1 - lam))
             if l2 != lam_l2 and active.m:
                 active.cover(gram)
                 active.invert(gram, l2)
