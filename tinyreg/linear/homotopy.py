@@ -1,7 +1,7 @@
 r"""The fast path of the elastic net: the exact, piecewise-linear solution path.
 
-``elastic_net.py`` holds the readable reference, cyclic coordinate descent,
-one coordinate at a time. This module reaches the same minimiser (to
+``enet_solvers.py`` holds the readable reference, cyclic coordinate
+descent, one coordinate at a time. This module reaches the same minimiser (to
 rounding, certified by the same duality gap) with whole-vector numpy steps
 instead of a Python step per coordinate. It solves, as the reference does,
 
@@ -60,7 +60,14 @@ ill-conditioned active set, say -- coordinate descent finishes from there.
 
 Only the Gram rows of the tracked features are ever formed (from X, or
 taken from a given XᵀX), so the solver runs equally on the data or on
-their Gram statistics alone (:class:`~tinyreg.linear.elastic_net._GramForm`).
+their Gram statistics alone (:class:`~tinyreg.linear.enet_solvers._GramForm`).
+
+**Speed.** Three tricks, each marked "Speed:" where it lives, measured in
+``benchmarks/README.md`` and tested against the plain computation: the
+rank-one changes of H⁻¹ are applied in batches (:class:`_ActiveSet`); a
+stretch of many knots is first tried as a *jump* -- guess the active set
+at its end, solve, check the optimality conditions (:func:`_jump`); and
+H⁻¹ for a new l2 is computed by blocks (:func:`_spd_inverse`).
 """
 
 from __future__ import annotations
@@ -231,9 +238,10 @@ class _ActiveSet:
     the Gram rows of the active features over the u tracked ones.
 
     H⁻¹ = ``base`` + Σ coefᵢ·vᵢ·vᵢᵀ: a feature entering or leaving changes H⁻¹
-    by a rank-one term (bordering; a Schur-complement downdate). The terms
-    wait as columns of ``pending`` and are folded into ``base`` together,
-    one matrix product for a batch (see _BATCH).
+    by a rank-one term (bordering; a Schur-complement downdate). Speed: the
+    terms wait as columns of ``pending`` and are folded into ``base``
+    together, one matrix product for a batch (see _BATCH); applying one
+    term at once would rewrite all m² entries of ``base`` at every knot.
     """
 
     def __init__(self, capacity: int = 16, tracked: int = 16):
