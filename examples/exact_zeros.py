@@ -15,7 +15,7 @@ all three routes, is scikit-learn's ``Lasso``:
    (soft-thresholding), which sets every weight within lr·alpha of 0 to
    exactly 0.0. This is proximal gradient descent; it converges to the lasso
    solution itself.
-3. **Coordinate descent** -- ``tinyreg.linear.Lasso(alpha)``, the reference.
+3. **Coordinate descent** -- ``tinyreg.linear.Lasso(alpha, solver="cd")``, the reference.
 
 Look at the printed table: the number of exact zeros (about 0 for route 1;
 the same as the reference for route 2), the size of the weights that
@@ -51,7 +51,7 @@ print(f"{n} samples, {p} features, {int(relevant.sum())} of them relevant "
       f"(features {np.flatnonzero(relevant).tolist()}); alpha = {ALPHA}")
 
 # --- 3. the reference: coordinate descent, converged tightly ----------------------
-reference = Lasso(alpha=ALPHA, tol=1e-12, max_iter=100_000).fit(X, y)
+reference = Lasso(alpha=ALPHA, tol=1e-12, max_iter=100_000, solver="cd").fit(X, y)
 w_cd = reference.coef_
 cd_zero = w_cd == 0
 

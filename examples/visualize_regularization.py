@@ -111,7 +111,8 @@ print(f"{len(X_train)} training points, {len(X_test)} test points, {degree} feat
 models = {
     "no regularization": LinearRegression(),
     "Ridge(alpha=0.01)": Ridge(alpha=0.01),
-    # The powers of x are nearly collinear: coordinate descent needs many sweeps.
+    # The powers of x are nearly collinear: an ill-conditioned lasso (its solver
+    # follows the exact path; coordinate descent would need many sweeps).
     "Lasso(alpha=0.001)": Lasso(alpha=0.001, max_iter=100_000),
 }
 x_grid = np.linspace(0, 1, common.by_mode(1000, 200))

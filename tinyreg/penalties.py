@@ -38,7 +38,7 @@ should work through autograd too); see the group lasso in ``docs/regularization.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -48,11 +48,15 @@ from tinyreg.validation import check_in_range, check_nonnegative
 __all__ = ["L1", "L2", "ElasticNet", "Penalty", "soft_threshold"]
 
 
-def soft_threshold(w: np.ndarray, threshold: float) -> np.ndarray:
+_Values = TypeVar("_Values", np.ndarray, float)
+
+
+def soft_threshold(w: _Values, threshold: float) -> _Values:
     """sign(w)·max(|w| − threshold, 0): the proximal step of threshold·‖w‖₁.
 
     Computed as w − clip(w, −threshold, threshold): whatever lies inside the
-    band becomes exactly 0, the rest moves ``threshold`` towards 0.
+    band becomes exactly 0, the rest moves ``threshold`` towards 0. ``w``
+    is an array, or one number (coordinate descent's scalar step).
     """
     return w - np.clip(w, -threshold, threshold)
 
