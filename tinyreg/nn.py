@@ -180,10 +180,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (to None, or to zeros in place)."""
         for param in self.parameters():
-            if set_to_none or param.grad is None:
-                param.grad = None
-            else:
-                param.grad.fill(0)
+            param.zero_grad(set_to_none)
 
     # -- saving and loading -------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, np.ndarray]:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg.autograd import Tensor, enable_grad
+from tinyreg.autograd import Tensor, enable_grad, grad_array
 from tinyreg.validation import check_in_range, check_nonnegative, check_positive
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
@@ -106,10 +106,7 @@ class Optimizer:
         """Clear the gradients of all parameters (to None, or to zeros in place)."""
         for group in self.param_groups:
             for p in group["params"]:
-                if set_to_none or p.grad is None:
-                    p.grad = None
-                else:
-                    p.grad.fill(0)
+                p.zero_grad(set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; returns ``closure()`` if given."""
@@ -120,15 +117,13 @@ class Optimizer:
         for group in self.param_groups:
             penalty, override = group["penalty"], group["regularize"]
             for p in group["params"]:
-                if p.grad is None:
+                grad = grad_array(p)  # .grad is a Tensor after backward(create_graph=True)
+                if grad is None:
                     continue
                 regularized = getattr(p, "regularize", True) if override is None else override
                 penalized = penalty is not None and regularized
-                grad = (
-                    np.add(p.grad, penalty.grad(p.data), out=self.scratch(p))
-                    if penalized
-                    else p.grad
-                )
+                if penalized:
+                    grad = np.add(grad, penalty.grad(p.data), out=self.scratch(p))
                 step = self._update(p, grad, group, self.state.setdefault(p, {}), regularized)
                 if penalized:
                     shrunk = penalty.prox(p.data, step)
