@@ -724,8 +724,16 @@ def _backpropagate(
         if node.op is None:  # a leaf
             continue
         walked.append(node)
-        for parent, parent_grad in _input_gradients(node, node_grad, create_graph, useful):
-            if parent in grads:
+        # Each VJP gets arrays in an ordinary backward, the tensors under create_graph.
+        out, args = (node, _recorded_inputs(node)) if create_graph else (node.data, node._arrays)
+        for parent, vjp in _edges(node):
+            if useful is not None and parent not in useful:
+                continue
+            parent_grad = vjp(node_grad, out, *args, **node.options)
+            if create_graph or type(parent_grad) is not np.ndarray:
+                parent_grad = _as_gradient(parent_grad, create_graph)
+            parent_grad = unbroadcast(parent_grad, parent.data.shape, node.op.name)
+            if parent in grads:  # a tensor used more than once: the chain rule's sum
                 grads[parent] = grads[parent] + parent_grad
             else:
                 grads[parent] = parent_grad
@@ -734,25 +742,6 @@ def _backpropagate(
         for node in walked:  # drop the VJPs and the arrays they use: the graph is freed
             node.inputs = node._arrays = node._edges = None
     return found
-
-
-def _input_gradients(
-    node: Tensor, node_grad: Any, create_graph: bool, useful: set[Tensor] | None
-) -> list[tuple[Tensor, Any]]:
-    """(input, its gradient) for each input of ``node`` that the gradient flows to.
-
-    Each VJP gets numpy arrays in an ordinary backward, the tensors themselves
-    under ``create_graph``; its result is summed down to the input's shape.
-    """
-    out, args = (node, _recorded_inputs(node)) if create_graph else (node.data, node._arrays)
-    gradients = []
-    for parent, vjp in _edges(node):  # (an error if backward freed them)
-        if useful is None or parent in useful:
-            parent_grad = vjp(node_grad, out, *args, **node.options)  # type: ignore[misc]
-            if create_graph or type(parent_grad) is not np.ndarray:
-                parent_grad = _as_gradient(parent_grad, create_graph)
-            gradients.append((parent, unbroadcast(parent_grad, parent.data.shape, node.op.name)))  # type: ignore[union-attr]
-    return gradients
 
 
 def _recorded_inputs(node: Tensor) -> list[Any]:
