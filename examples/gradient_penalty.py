@@ -35,7 +35,7 @@ import numpy as np
 import tinyreg
 from tinyreg import functional as F
 from tinyreg import nn, optim, penalties
-from tinyreg.datasets import make_polynomial_curve, make_regression, Standardizer
+from tinyreg.datasets import Standardizer, make_polynomial_curve, make_regression
 from tinyreg.linear import Ridge
 
 
@@ -129,6 +129,7 @@ def main():
     print(f"Ridge(2λn)       : w = {np.round(ridge.coef_, 6)}")
     print(f"max |w_gp − w_L2| = {np.max(np.abs(w_gp - w_l2)):.1e}, "
           f"max |w_gp − w_ridge| = {np.max(np.abs(w_gp - ridge.coef_)):.1e}, "
+          f"|b_gp − b_L2| = {abs(b_gp - b_l2):.1e}, "
           f"|b_gp − b_ridge| = {abs(b_gp - ridge.intercept_):.1e}")
 
     common.header("2. on a network, it flattens the fit where the data are")

@@ -30,6 +30,7 @@ EXPECTED_EXAMPLES = {
     "l2_plus_dropout",
     "custom_op_and_gradcheck",
     "exact_zeros",
+    "gradient_penalty",
 }
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 HAVE_HYPOTHESIS = importlib.util.find_spec("hypothesis") is not None
@@ -78,6 +79,7 @@ EXPECTED_OUTPUT = {
     "custom_op_and_gradcheck": [
         r"d sum\(huber\)/dx = \[-1\. +-1\. +-0\.5 +0\. +0\.5 +1\. *\]",
         r"gradcheck\(huber, \[4x5 array in \[-3, 3\]\]\) -> True",
+        r"gradgradcheck\(huber, \[the same array\]\) -> True",
         r"gradcheck\(huber_wrong, \.\.\.\) raised GradcheckError:\n  gradcheck failed for input 0",
         r'digraph "graph" \{',
         r'label="huber\\nshape \(8,\)"',
@@ -94,6 +96,10 @@ EXPECTED_OUTPUT = {
     "exact_zeros": [
         r"exact zeros: subgradient \d+, proximal \d+, coordinate descent \d+",
         r"same zero pattern as coordinate descent: proximal True",
+    ],
+    "gradient_penalty": [
+        r"max \|w_gp − w_L2\| = \d\.\de-1[5-9], max \|w_gp − w_ridge\| = \d\.\de-1[5-9]",
+        r"gradient penalty\(1e-3\) +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+",
     ],
 }
 
@@ -143,7 +149,7 @@ def fast_run(tmp_path_factory):
     return run
 
 
-def test_examples_are_exactly_the_seven():
+def test_examples_are_exactly_the_expected_ones():
     assert {p.stem for p in SCRIPTS} == EXPECTED_EXAMPLES
     assert set(EXPECTED_OUTPUT) == EXPECTED_EXAMPLES
 

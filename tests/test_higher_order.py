@@ -324,6 +324,7 @@ def test_jacobian_shape_and_values():
 
 def test_grad_and_value_and_grad():
     value, g = func.value_and_grad(_quartic)(np.array([1.0, 2.0, 3.0]))
+    assert value.item() == pytest.approx(_quartic(tr.tensor([1.0, 2.0, 3.0])).item(), rel=1e-15)
     np.testing.assert_allclose(
         g.data, 4 * np.array([1.0, 8.0, 27.0]) + [6.0, 3.0, 2.0] + 1 - np.tanh([1.0, 2, 3]) ** 2
     )
@@ -647,3 +648,96 @@ def test_third_derivative_of_a_product(a, b):
     (gxx,) = tr.grad(gx, x, create_graph=True)
     (gxxy,) = tr.grad(gxx, y)
     assert gxxy.item() == 2.0
+
+
+# ---------------------------------------------------------------------------
+# Side by side with PyTorch (only where it happens to be installed)
+# ---------------------------------------------------------------------------
+
+TORCH_CASES = {  # the same function written for both libraries: f(module, x) -> scalar
+    "tanh·sigmoid + logsumexp": lambda m, x: m.tanh(x) @ m.sigmoid(x) + m.logsumexp(x * x, 0),
+    "softmax·log_softmax": lambda m, x: (m.softmax(x, -1) * m.log_softmax(x, -1)).sum(),
+    "x⁴ / (1 + |x|²), relu": lambda m, x: (x**4 / (1 + (x * x).sum())).sum() + m.relu(x).sum(),
+}
+
+
+def _torch_namespace(torch):
+    class T:
+        tanh, sigmoid, relu = torch.tanh, torch.sigmoid, torch.relu
+
+        @staticmethod
+        def logsumexp(x, axis):
+            return torch.logsumexp(x, axis)
+
+        @staticmethod
+        def softmax(x, axis):
+            return torch.softmax(x, axis)
+
+        @staticmethod
+        def log_softmax(x, axis):
+            return torch.log_softmax(x, axis)
+
+    return T
+
+
+class _Tinyreg:
+    tanh, sigmoid, relu = tr.tanh, tr.sigmoid, tr.relu
+    logsumexp = staticmethod(lambda x, axis: tr.logsumexp(x, axis=axis))
+    softmax = staticmethod(lambda x, axis: tr.softmax(x, axis=axis))
+    log_softmax = staticmethod(lambda x, axis: tr.log_softmax(x, axis=axis))
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's own, on import
+@pytest.mark.parametrize("name", TORCH_CASES)
+def test_hessian_hvp_and_jvp_agree_with_pytorch(name):
+    torch = pytest.importorskip("torch")
+    f = TORCH_CASES[name]
+    x0 = np.array([0.3, -1.2, 0.8, 2.0])
+    v = np.array([1.0, -0.5, 0.25, 2.0])
+    ours = func.hessian(lambda t: f(_Tinyreg, t))(x0).data
+    theirs = torch.func.hessian(lambda t: f(_torch_namespace(torch), t))(torch.tensor(x0))
+    # the same closed forms in a different order of operations: a few ulps per entry
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-14)
+    _, hv = func.hvp(lambda t: f(_Tinyreg, t), x0, v)
+    _, their_hv = torch.autograd.functional.hvp(
+        lambda t: f(_torch_namespace(torch), t), torch.tensor(x0), torch.tensor(v)
+    )
+    np.testing.assert_allclose(hv.data, their_hv.numpy(), rtol=1e-12, atol=1e-14)
+    g = torch.func.grad(lambda t: f(_torch_namespace(torch), t))
+    _, jv = func.jvp(func.grad(lambda t: f(_Tinyreg, t)), x0, v)  # J of ∇f is H: jvp = H v
+    _, their_jv = torch.autograd.functional.jvp(g, torch.tensor(x0), torch.tensor(v))
+    np.testing.assert_allclose(jv.data, their_jv.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # torch's own, on import
+def test_a_gradient_penalty_step_agrees_with_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((8, 3)), rng.standard_normal((8, 1))
+    W1, b1, W2 = rng.standard_normal((5, 3)), rng.standard_normal(5), rng.standard_normal((1, 5))
+
+    def loss_and_grads(lib, tensor, grad, params, X, y):
+        W1, b1, W2 = params
+        out = lib.tanh(X @ W1.T + b1) @ W2.T
+        (slopes,) = grad(out.sum(), X, create_graph=True)
+        loss = ((out - y) ** 2).mean() + 0.1 * (slopes * slopes).sum(1).mean()
+        return grad(loss, params)
+
+    ours = loss_and_grads(
+        tr,
+        tr.tensor,
+        tr.grad,
+        [tr.tensor(a, requires_grad=True) for a in (W1, b1, W2)],
+        tr.tensor(X, requires_grad=True),
+        tr.tensor(y),
+    )
+    theirs = loss_and_grads(
+        torch,
+        torch.tensor,
+        torch.autograd.grad,
+        [torch.tensor(a, requires_grad=True) for a in (W1, b1, W2)],
+        torch.tensor(X, requires_grad=True),
+        torch.tensor(y),
+    )
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a.data, b.numpy(), rtol=1e-12, atol=1e-14)

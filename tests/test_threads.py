@@ -27,7 +27,7 @@ def run_threads(*targets):
         def run():
             try:
                 target()
-            except BaseException as error:  # noqa: BLE001  (reported in the main thread)
+            except BaseException as error:  # reported in the main thread
                 errors.append(error)
 
         return run
@@ -45,7 +45,10 @@ def run_threads(*targets):
 def make_model(seed):
     tr.manual_seed(seed)
     return nn.Sequential(
-        nn.Linear(3, 16), nn.ReLU(), nn.Dropout(0.25, generator=np.random.default_rng(seed + 100)), nn.Linear(16, 1)
+        nn.Linear(3, 16),
+        nn.ReLU(),
+        nn.Dropout(0.25, generator=np.random.default_rng(seed + 100)),
+        nn.Linear(16, 1),
     )
 
 

@@ -187,7 +187,7 @@ class Tensor:
 
     @property
     def parents(self) -> tuple[Tensor, ...]:
-        """The inputs this tensor's gradient flows to: tensors that require grad (empty for leaves)."""
+        """The inputs the gradient flows to: those that require grad (none for a leaf)."""
         return tuple(parent for parent, _ in self._edges or ())
 
     # -- reverse mode -------------------------------------------------------------
@@ -208,7 +208,8 @@ class Tensor:
         The computation is all-or-nothing: if anything fails (a bad
         ``gradient``, a freed graph, a VJP that raises) no ``.grad`` changes.
         """
-        _check_requires_grad(self, "backward() called on a tensor")
+        if not self.requires_grad:
+            _not_differentiable(self, "backward() called on a tensor")
         seed = _seed(self, gradient, create_graph, "backward()", "gradient")
         keep = create_graph if retain_graph is None else retain_graph
         with _Backward.RECORDED if create_graph else _Backward.NUMPY:
@@ -226,7 +227,7 @@ class Tensor:
             self.grad = self.grad + grad
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` on this intermediate tensor during backward (leaves always keep theirs)."""
+        """Keep ``.grad`` on this intermediate tensor in backward (leaves always keep theirs)."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad() on a tensor that does not require grad")
         if self.op is not None:
@@ -479,7 +480,8 @@ def grad(
         grad_outputs = [grad_outputs] * (1 if isinstance(outputs, Tensor) else len(outputs))
     outputs, inputs = _tensor_list(outputs, "outputs"), _tensor_list(inputs, "inputs")
     for i, x in enumerate(outputs):
-        _check_requires_grad(x, f"grad(): outputs[{i}] is a tensor")
+        if not x.requires_grad:
+            _not_differentiable(x, f"grad(): outputs[{i}] is a tensor")
     for i, x in enumerate(inputs):
         if not x.requires_grad:
             raise RuntimeError(f"grad(): inputs[{i}] does not require grad")
@@ -518,7 +520,9 @@ class Op:
     def __init__(self, forward: Callable[..., Any]) -> None:
         functools.update_wrapper(self, forward)
         parameters = list(inspect.signature(forward).parameters.values())
-        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        positional = [
+            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
         self.forward = forward
         self.name = forward.__name__.strip("_")
         self.variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
@@ -588,16 +592,16 @@ class Op:
         elif self.variadic:
             vjps = [functools.partial(vjps[0], argnum=i) for i in range(len(arrays))]
         if type(out) is not np.ndarray or out.dtype.kind != "f":
-            out = as_float_array(f"the output of op {self.name!r}", out)
+            out = as_float_array(f"the output of op {self.name!r}", out)  # numbers, ints, ...
         return out, vjps
 
     def _constant(self, out: np.ndarray, inputs: tuple) -> Tensor:
         """An unrecorded result; it remembers whether no_grad is why."""
-        if self.vjps is None and not self.legacy and _mode.enabled:
-            if any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
-                raise TypeError(
-                    f"op {self.name!r} has no VJPs: attach them with {self.name}.defvjp(...)"
-                )
+        missing_vjps = self.vjps is None and not self.legacy and _mode.enabled
+        if missing_vjps and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+            raise TypeError(
+                f"op {self.name!r} has no VJPs: attach them with {self.name}.defvjp(...)"
+            )
         result = Tensor._computed(out)
         result._no_grad_hint = any(
             isinstance(x, Tensor) and (x._no_grad_hint or (x.requires_grad and not _mode.enabled))
@@ -666,10 +670,7 @@ def _any_tensor(inputs: tuple) -> bool:
     A VJP runs on arrays there and records nothing, so an op it calls on
     arrays just runs its numpy forward and returns what numpy returns.
     """
-    for x in inputs:
-        if isinstance(x, Tensor):
-            return True
-    return False
+    return any(isinstance(x, Tensor) for x in inputs)
 
 
 def _closure_vjps(op: Op, closures: Any, n_inputs: int) -> list[VJP | None]:
@@ -724,9 +725,11 @@ def _backpropagate(
         if node.op is None:  # a leaf
             continue
         walked.append(node)
+        edges = _edges(node)  # (an error if an earlier backward freed them)
         # Each VJP gets arrays in an ordinary backward, the tensors under create_graph.
         out, args = (node, _recorded_inputs(node)) if create_graph else (node.data, node._arrays)
-        for parent, vjp in _edges(node):
+        assert args is not None  # the graph behind node is alive: _edges checked it
+        for parent, vjp in edges:
             if useful is not None and parent not in useful:
                 continue
             parent_grad = vjp(node_grad, out, *args, **node.options)
@@ -753,7 +756,9 @@ def _recorded_inputs(node: Tensor) -> list[Any]:
             "closures over numpy arrays: second derivatives through it would be wrong. "
             f"Attach its VJPs with {node.op.name}.defvjp(...) instead"
         )
-    return [x if isinstance(x, Tensor) else a for x, a in zip(node.inputs, node._arrays)]
+    return [
+        x if isinstance(x, Tensor) else a for x, a in zip(node.inputs, node._arrays, strict=True)
+    ]
 
 
 def _as_gradient(value: Any, create_graph: bool) -> Any:
@@ -817,14 +822,14 @@ def _leading_to(targets: set[Tensor], roots: Sequence[Tensor]) -> set[Tensor]:
 # -- checks and conversions at the edges of backward() and grad() ------------------
 
 
-def _check_requires_grad(t: Tensor, what: str) -> None:
-    if not t.requires_grad:
-        reason = (
-            "it was computed under no_grad(), which records nothing"
-            if t._no_grad_hint
-            else "it has no path to any leaf created with requires_grad=True"
-        )
-        raise RuntimeError(f"{what} that does not require grad: {reason}")
+def _not_differentiable(t: Tensor, what: str) -> None:
+    """Raise: ``t`` does not require grad, and why (no_grad, or no path to a leaf)."""
+    reason = (
+        "it was computed under no_grad(), which records nothing"
+        if t._no_grad_hint
+        else "it has no path to any leaf created with requires_grad=True"
+    )
+    raise RuntimeError(f"{what} that does not require grad: {reason}")
 
 
 def _seed(output: Tensor, gradient: Any, create_graph: bool, where: str, name: str) -> Any:

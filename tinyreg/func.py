@@ -138,16 +138,16 @@ def _with_variables(args: tuple[Any, ...], argnums: Argnums) -> tuple[tuple, lis
     else becomes a new leaf that requires grad.
     """
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    args = list(args)
+    replaced = list(args)
     for position in positions:
         if not -len(args) <= position < len(args):
             raise IndexError(f"argnums {argnums!r} out of range for {len(args)} argument(s)")
         x = args[position]
         if isinstance(x, Tensor) and x.requires_grad:
-            args[position] = ops.reshape(x, shape=x.shape)
+            replaced[position] = ops.reshape(x, shape=x.shape)
         else:
-            args[position] = Tensor(x, requires_grad=True)
-    return tuple(args), [args[p] for p in positions]
+            replaced[position] = Tensor(x, requires_grad=True)
+    return tuple(replaced), [replaced[p] for p in positions]
 
 
 def _call(f: Callable[..., Any], args: tuple[Any, ...]) -> Tensor:

@@ -85,9 +85,9 @@ def _reduce(values: np.ndarray, reduction: str) -> np.ndarray:
     """Elementwise losses reduced as ``reduction`` says (their mean, their sum, or themselves)."""
     check_choice("reduction", reduction, REDUCTIONS)
     if reduction == "mean":
-        return values.sum() / max(values.size, 1)
+        return np.asarray(values.sum() / max(values.size, 1))
     if reduction == "sum":
-        return np.sum(values)
+        return np.asarray(values.sum())
     return values
 
 

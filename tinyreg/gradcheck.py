@@ -123,8 +123,15 @@ def gradgradcheck(
             ]
             wrt = [ys[i] for i in checked]
             out = _output(fn, ys)
-            grads = grad(out, wrt, v, create_graph=True, allow_unused=True) if out.requires_grad else [None] * len(wrt)
-        flat = [Tensor(np.zeros(y.size)) if g is None else g.reshape(-1) for g, y in zip(grads, wrt, strict=True)]
+            grads = (
+                grad(out, wrt, v, create_graph=True, allow_unused=True)
+                if out.requires_grad
+                else [None] * len(wrt)
+            )
+        flat = [
+            Tensor(np.zeros(y.size)) if g is None else g.reshape(-1)
+            for g, y in zip(grads, wrt, strict=True)
+        ]
         return concatenate(flat)
 
     return gradcheck(first_derivatives, [*xs, u], eps, atol, rtol, fast, seed)
@@ -180,8 +187,7 @@ def _check_projection(
         ahead, behind = _perturbed(fn, xs, i, h * v), _perturbed(fn, xs, i, -h * v)
         numeric = np.sum(u * (ahead - behind)) / (2 * h)
         analytic = np.sum(projected[k] * v)
-        where = "the random projection uᵀJv"
-        _compare(f"input {i}", np.array([analytic]), np.array([numeric]), atol, rtol, lambda _: where)
+        _compare(f"input {i}", np.array([analytic]), np.array([numeric]), atol, rtol, _projection)
 
 
 def _check_jacobian(
@@ -199,13 +205,15 @@ def _check_jacobian(
     rows = _vjps(fn, xs, checked, basis)
     for k, i in enumerate(checked):
         x = xs[i].data
-        analytic = np.stack([row[k].reshape(-1) for row in rows]) if n_out else np.zeros((0, x.size))
+        analytic = (
+            np.stack([row[k].reshape(-1) for row in rows]) if n_out else np.zeros((0, x.size))
+        )
         numeric = np.empty((n_out, x.size))
         steps = _step(x, eps).reshape(-1)
         for j in range(x.size):
-            delta = np.zeros(x.size)
-            delta[j] = steps[j]
-            delta = delta.reshape(x.shape)
+            flat = np.zeros(x.size)
+            flat[j] = steps[j]
+            delta = flat.reshape(x.shape)
             diff = _perturbed(fn, xs, i, delta) - _perturbed(fn, xs, i, -delta)
             numeric[:, j] = diff.reshape(-1) / (2 * steps[j])
         _compare(f"input {i}", analytic, numeric, atol, rtol, _entry_names(i, out_shape, x.shape))
@@ -245,7 +253,10 @@ def _vjps(
             continue
         grads = grad(out, wrt, u, retain_graph=True, allow_unused=True)
         results.append(
-            [np.zeros(x.shape) if g is None else g.data.copy() for g, x in zip(grads, wrt, strict=True)]
+            [
+                np.zeros(x.shape) if g is None else g.data.copy()
+                for g, x in zip(grads, wrt, strict=True)
+            ]
         )
     return results
 
@@ -266,6 +277,10 @@ def _perturbed(fn: Callable[..., Any], xs: list[Tensor], i: int, delta: np.ndarr
         return np.array(_output(fn, shifted).data, dtype=np.float64)
 
 
+def _projection(entry: tuple[int, ...]) -> str:
+    return "the random projection uᵀJv"
+
+
 def _entry_names(
     i: int, out_shape: tuple[int, ...], in_shape: tuple[int, ...]
 ) -> Callable[[tuple[int, ...]], str]:
@@ -276,8 +291,7 @@ def _entry_names(
         out_index = np.unravel_index(k, out_shape) if out_shape else ()
         in_index = np.unravel_index(j, in_shape) if in_shape else ()
         return (
-            f"d out{tuple(int(a) for a in out_index)} / "
-            f"d input{i}{tuple(int(a) for a in in_index)}"
+            f"d out{tuple(int(a) for a in out_index)} / d input{i}{tuple(int(a) for a in in_index)}"
         )
 
     return name
@@ -296,7 +310,7 @@ def _compare(
     bad = ~(error <= allowed)  # also catches NaN
     if bad.any():
         excess = np.where(np.isnan(error), np.inf, error - allowed)
-        worst = np.unravel_index(int(np.argmax(excess)), error.shape)
+        worst = tuple(int(k) for k in np.unravel_index(int(np.argmax(excess)), error.shape))
         raise GradcheckError(
             f"gradcheck failed for {name} at {labels(worst)}: analytic {float(analytic[worst])!r}, "
             f"numerical {float(numeric[worst])!r} (|difference| {error[worst]:.3g} > "

@@ -115,18 +115,6 @@ div.defvjp(lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
 
 
 @op
-def power(a, b):
-    """``a ** b``: d/da = b·a^(b-1), d/db = out·log(a) (needs a > 0)."""
-    return a**b
-
-
-power.defvjp(
-    lambda g, out, a, b: g * b * a ** (b - 1),
-    lambda g, out, a, b: g * out * log(a),
-)
-
-
-@op
 def neg(a):
     """``-a``."""
     return -a
@@ -172,6 +160,270 @@ matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)
 
 
 # ---------------------------------------------------------------------------
+# Elementwise functions
+# ---------------------------------------------------------------------------
+
+
+@op
+def exp(x):
+    """exp(x): d/dx = exp(x) = out."""
+    return np.exp(x)
+
+
+exp.defvjp(lambda g, out, x: g * out)
+
+
+@op
+def log(x):
+    """Natural log: d/dx = 1/x. Outside x > 0 it follows numpy (nan or -inf, with a warning)."""
+    return np.log(x)
+
+
+log.defvjp(lambda g, out, x: g / x)
+
+
+@op
+def power(a, b):
+    """``a ** b``: d/da = b·a^(b-1), d/db = out·log(a) (needs a > 0)."""
+    return a**b
+
+
+power.defvjp(
+    lambda g, out, a, b: g * b * a ** (b - 1),
+    lambda g, out, a, b: g * out * log(a),
+)
+
+
+@op
+def sqrt(x):
+    """√x: d/dx = 1/(2√x) = 0.5/out."""
+    return np.sqrt(x)
+
+
+sqrt.defvjp(lambda g, out, x: g * 0.5 / out)
+
+
+@op
+def tanh(x):
+    """tanh(x): d/dx = 1 − out²."""
+    return np.tanh(x)
+
+
+tanh.defvjp(lambda g, out, x: g * (1 - out * out))
+
+
+@op
+def sigmoid(x):
+    """1 / (1 + exp(−x)): d/dx = out·(1 − out).
+
+    Written with e = exp(−|x|) ≤ 1, which never overflows: for x ≥ 0 it is
+    1/(1 + e), for x < 0 it is e/(1 + e).
+    """
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+sigmoid.defvjp(lambda g, out, x: g * out * (1 - out))
+
+
+@op
+def relu(x):
+    """max(x, 0): d/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)."""
+    return np.maximum(x, 0)
+
+
+relu.defvjp(lambda g, out, x: g * (x > 0))
+
+
+@op
+def abs(x):
+    """|x|: d/dx = sign(x) (0 at the kink)."""
+    return np.abs(x)
+
+
+abs.defvjp(lambda g, out, x: g * np.sign(np.asarray(x)))
+
+
+@op
+def clip(x, *, min: Any = None, max: Any = None):
+    """Limit x to [min, max]: the gradient passes where min ≤ x ≤ max, else 0."""
+    if min is None and max is None:
+        return x.copy()
+    return np.clip(x, -np.inf if min is None else min, np.inf if max is None else max)
+
+
+def _clip_vjp(g, out, x, *, min, max):
+    inside = (x >= (-np.inf if min is None else min)) & (x <= (np.inf if max is None else max))
+    return g * inside
+
+
+clip.defvjp(_clip_vjp)
+
+
+def _share(wins, a, b, dtype):
+    """maximum/minimum's VJP factor: 1 where this input won, 1/2 on a tie, else 0 (a constant)."""
+    return np.where(np.asarray(a) == np.asarray(b), 0.5, wins).astype(dtype)
+
+
+@op
+def maximum(a, b):
+    """Elementwise larger of a and b; on a tie each gets half the gradient."""
+    return np.maximum(a, b)
+
+
+maximum.defvjp(
+    lambda g, out, a, b: g * _share(a > b, a, b, g.dtype),
+    lambda g, out, a, b: g * _share(b > a, a, b, g.dtype),
+)
+
+
+@op
+def minimum(a, b):
+    """Elementwise smaller of a and b; on a tie each gets half the gradient."""
+    return np.minimum(a, b)
+
+
+minimum.defvjp(
+    lambda g, out, a, b: g * _share(a < b, a, b, g.dtype),
+    lambda g, out, a, b: g * _share(b < a, a, b, g.dtype),
+)
+
+
+@op
+def where(condition, a, b):
+    """``a`` where ``condition`` holds, else ``b``; the condition is not differentiable."""
+    return np.where(np.asarray(condition, dtype=bool), a, b)
+
+
+where.defvjp(
+    None,
+    lambda g, out, condition, a, b: where(condition, g, 0.0),
+    lambda g, out, condition, a, b: where(condition, 0.0, g),
+)
+
+
+# ---------------------------------------------------------------------------
+# Shape
+# ---------------------------------------------------------------------------
+
+
+@op
+def reshape(x, *, shape: tuple[int, ...]):
+    """Same elements, new shape: the gradient is reshaped back."""
+    return np.reshape(x, shape)
+
+
+reshape.defvjp(lambda g, out, x, *, shape: g.reshape(x.shape))
+
+
+@op
+def transpose(x, *, axes: Sequence[int] | None = None):
+    """Permute the axes (reverse them when ``axes`` is None); the VJP applies the inverse."""
+    return np.transpose(x, axes)
+
+
+def _transpose_vjp(g, out, x, *, axes):
+    forward = range(x.ndim)[::-1] if axes is None else [a % x.ndim for a in axes]
+    return g.transpose(tuple(int(i) for i in np.argsort(forward)))
+
+
+transpose.defvjp(_transpose_vjp)
+
+
+@op
+def broadcast_to(x, *, shape: tuple[int, ...]):
+    """``x`` repeated to ``shape`` by numpy's broadcasting rules (a read-only view).
+
+    Each element of x is used once per copy, so its gradient is g summed over
+    the copies -- which is what the engine's ``unbroadcast`` does to any
+    gradient: the VJP is g itself. (The VJP of ``sum`` is a ``broadcast_to``:
+    the two are each other's adjoint.)
+    """
+    return np.broadcast_to(x, shape)
+
+
+broadcast_to.defvjp(lambda g, out, x, *, shape: g)
+
+
+def _is_basic_index(index: Any) -> bool:
+    """True when ``index`` uses only ints, slices, None and Ellipsis (no element repeats)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+@op
+def scatter_add(x, *, index: Any, shape: tuple[int, ...]):
+    """A zero array of ``shape`` with ``x`` added at ``index``: ``getitem``'s adjoint.
+
+    An element that ``index`` picks twice receives both contributions. The
+    VJP gathers: d/dx = g[index].
+    """
+    out = np.zeros(shape, dtype=x.dtype)
+    if _is_basic_index(index):  # speed: basic indices never repeat, and assignment beats add.at
+        out[index] = x
+    else:
+        np.add.at(out, index, x)
+    return out
+
+
+scatter_add.defvjp(lambda g, out, x, *, index, shape: g[index])
+
+
+@op
+def getitem(x, *, index: Any):
+    """``x[index]`` with numpy's basic and integer-array indexing.
+
+    The gradient is scattered back into a zero array of x's shape, adding
+    the contributions of an element picked twice (:func:`scatter_add`).
+    """
+    if isinstance(index, Tensor) or (
+        isinstance(index, tuple) and builtins.any(isinstance(i, Tensor) for i in index)
+    ):
+        raise TypeError(
+            "index a tensor with ints, slices or numpy integer arrays, not with a Tensor"
+        )
+    return x[index]
+
+
+getitem.defvjp(lambda g, out, x, *, index: scatter_add(g, index=index, shape=x.shape))
+
+
+@op
+def _concatenate(*xs, axis: int = 0):
+    """Join along an existing axis; each input's gradient is its slice of g."""
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_vjp(g, out, *xs, axis, argnum):
+    start = builtins.sum(x.shape[axis] for x in xs[:argnum])
+    where = [slice(None)] * out.ndim
+    where[axis] = slice(start, start + xs[argnum].shape[axis])
+    return g[tuple(where)]
+
+
+_concatenate.defvjp(_concatenate_vjp)
+
+
+@op
+def _stack(*xs, axis: int = 0):
+    """Join along a new axis; input i's gradient is g taken at position i of that axis."""
+    return np.stack(xs, axis=axis)
+
+
+_stack.defvjp(lambda g, out, *xs, axis, argnum: g[(slice(None),) * (axis % out.ndim) + (argnum,)])
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join a sequence of tensors along an existing axis (``numpy.concatenate``)."""
+    return _concatenate(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join a sequence of same-shaped tensors along a new axis (``numpy.stack``)."""
+    return _stack(*tensors, axis=axis)
+
+
+# ---------------------------------------------------------------------------
 # Reductions
 # ---------------------------------------------------------------------------
 
@@ -180,7 +432,7 @@ def _checked_axis(name: str, axis: Any) -> Axis:
     """``axis`` if it is None, an int or a tuple of ints; else a TypeError naming it."""
     integer = (int, np.integer)
     if axis is None or (isinstance(axis, integer) and not isinstance(axis, bool)):
-        return axis
+        return None if axis is None else int(axis)
     if isinstance(axis, (tuple, list)) and all(
         isinstance(a, integer) and not isinstance(a, bool) for a in axis
     ):
@@ -311,255 +563,3 @@ def log_softmax(x, *, axis: int = -1):
 
 
 log_softmax.defvjp(lambda g, out, x, *, axis: g - exp(out) * g.sum(axis=axis, keepdims=True))
-
-
-# ---------------------------------------------------------------------------
-# Shape
-# ---------------------------------------------------------------------------
-
-
-@op
-def reshape(x, *, shape: tuple[int, ...]):
-    """Same elements, new shape: the gradient is reshaped back."""
-    return np.reshape(x, shape)
-
-
-reshape.defvjp(lambda g, out, x, *, shape: g.reshape(x.shape))
-
-
-@op
-def transpose(x, *, axes: Sequence[int] | None = None):
-    """Permute the axes (reverse them when ``axes`` is None); the VJP applies the inverse."""
-    return np.transpose(x, axes)
-
-
-def _transpose_vjp(g, out, x, *, axes):
-    forward = range(x.ndim)[::-1] if axes is None else [a % x.ndim for a in axes]
-    return g.transpose(tuple(int(i) for i in np.argsort(forward)))
-
-
-transpose.defvjp(_transpose_vjp)
-
-
-@op
-def broadcast_to(x, *, shape: tuple[int, ...]):
-    """``x`` repeated to ``shape`` by numpy's broadcasting rules (a read-only view).
-
-    Each element of x is used once per copy, so its gradient is g summed over
-    the copies -- which is what the engine's ``unbroadcast`` does to any
-    gradient: the VJP is g itself. (The VJP of ``sum`` is a ``broadcast_to``:
-    the two are each other's adjoint.)
-    """
-    return np.broadcast_to(x, shape)
-
-
-broadcast_to.defvjp(lambda g, out, x, *, shape: g)
-
-
-def _is_basic_index(index: Any) -> bool:
-    """True when ``index`` uses only ints, slices, None and Ellipsis (no element repeats)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
-
-
-@op
-def getitem(x, *, index: Any):
-    """``x[index]`` with numpy's basic and integer-array indexing.
-
-    The gradient is scattered back into a zero array of x's shape, adding
-    the contributions of an element picked twice (:func:`scatter_add`).
-    """
-    if isinstance(index, Tensor) or (
-        isinstance(index, tuple) and builtins.any(isinstance(i, Tensor) for i in index)
-    ):
-        raise TypeError(
-            "index a tensor with ints, slices or numpy integer arrays, not with a Tensor"
-        )
-    return x[index]
-
-
-getitem.defvjp(lambda g, out, x, *, index: scatter_add(g, index=index, shape=x.shape))
-
-
-@op
-def scatter_add(x, *, index: Any, shape: tuple[int, ...]):
-    """A zero array of ``shape`` with ``x`` added at ``index``: ``getitem``'s adjoint.
-
-    An element that ``index`` picks twice receives both contributions. The
-    VJP gathers: d/dx = g[index].
-    """
-    out = np.zeros(shape, dtype=x.dtype)
-    if _is_basic_index(index):  # speed: basic indices never repeat, and assignment beats add.at
-        out[index] = x
-    else:
-        np.add.at(out, index, x)
-    return out
-
-
-scatter_add.defvjp(lambda g, out, x, *, index, shape: g[index])
-
-
-@op
-def _concatenate(*xs, axis: int = 0):
-    """Join along an existing axis; each input's gradient is its slice of g."""
-    return np.concatenate(xs, axis=axis)
-
-
-def _concatenate_vjp(g, out, *xs, axis, argnum):
-    start = builtins.sum(x.shape[axis] for x in xs[:argnum])
-    where = [slice(None)] * out.ndim
-    where[axis] = slice(start, start + xs[argnum].shape[axis])
-    return g[tuple(where)]
-
-
-_concatenate.defvjp(_concatenate_vjp)
-
-
-@op
-def _stack(*xs, axis: int = 0):
-    """Join along a new axis; input i's gradient is g taken at position i of that axis."""
-    return np.stack(xs, axis=axis)
-
-
-_stack.defvjp(lambda g, out, *xs, axis, argnum: g[(slice(None),) * (axis % out.ndim) + (argnum,)])
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join a sequence of tensors along an existing axis (``numpy.concatenate``)."""
-    return _concatenate(*tensors, axis=axis)
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join a sequence of same-shaped tensors along a new axis (``numpy.stack``)."""
-    return _stack(*tensors, axis=axis)
-
-
-# ---------------------------------------------------------------------------
-# Elementwise functions
-# ---------------------------------------------------------------------------
-
-
-@op
-def exp(x):
-    """exp(x): d/dx = exp(x) = out."""
-    return np.exp(x)
-
-
-exp.defvjp(lambda g, out, x: g * out)
-
-
-@op
-def log(x):
-    """Natural log: d/dx = 1/x. Outside x > 0 it follows numpy (nan or -inf, with a warning)."""
-    return np.log(x)
-
-
-log.defvjp(lambda g, out, x: g / x)
-
-
-@op
-def sqrt(x):
-    """√x: d/dx = 1/(2√x) = 0.5/out."""
-    return np.sqrt(x)
-
-
-sqrt.defvjp(lambda g, out, x: g * 0.5 / out)
-
-
-@op
-def tanh(x):
-    """tanh(x): d/dx = 1 − out²."""
-    return np.tanh(x)
-
-
-tanh.defvjp(lambda g, out, x: g * (1 - out * out))
-
-
-@op
-def sigmoid(x):
-    """1 / (1 + exp(−x)): d/dx = out·(1 − out).
-
-    Written with e = exp(−|x|) ≤ 1, which never overflows: for x ≥ 0 it is
-    1/(1 + e), for x < 0 it is e/(1 + e).
-    """
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
-
-
-sigmoid.defvjp(lambda g, out, x: g * out * (1 - out))
-
-
-@op
-def relu(x):
-    """max(x, 0): d/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)."""
-    return np.maximum(x, 0)
-
-
-relu.defvjp(lambda g, out, x: g * (x > 0))
-
-
-@op
-def abs(x):
-    """|x|: d/dx = sign(x) (0 at the kink)."""
-    return np.abs(x)
-
-
-abs.defvjp(lambda g, out, x: g * np.sign(np.asarray(x)))
-
-
-@op
-def clip(x, *, min: Any = None, max: Any = None):
-    """Limit x to [min, max]: the gradient passes where min ≤ x ≤ max, else 0."""
-    if min is None and max is None:
-        return x.copy()
-    return np.clip(x, -np.inf if min is None else min, np.inf if max is None else max)
-
-
-def _clip_vjp(g, out, x, *, min, max):
-    inside = (x >= (-np.inf if min is None else min)) & (x <= (np.inf if max is None else max))
-    return g * inside
-
-
-clip.defvjp(_clip_vjp)
-
-
-def _share(wins, a, b, dtype):
-    """maximum/minimum's VJP factor: 1 where this input won, 1/2 on a tie, else 0 (a constant)."""
-    return np.where(np.asarray(a) == np.asarray(b), 0.5, wins).astype(dtype)
-
-
-@op
-def maximum(a, b):
-    """Elementwise larger of a and b; on a tie each gets half the gradient."""
-    return np.maximum(a, b)
-
-
-maximum.defvjp(
-    lambda g, out, a, b: g * _share(a > b, a, b, g.dtype),
-    lambda g, out, a, b: g * _share(b > a, a, b, g.dtype),
-)
-
-
-@op
-def minimum(a, b):
-    """Elementwise smaller of a and b; on a tie each gets half the gradient."""
-    return np.minimum(a, b)
-
-
-minimum.defvjp(
-    lambda g, out, a, b: g * _share(a < b, a, b, g.dtype),
-    lambda g, out, a, b: g * _share(b < a, a, b, g.dtype),
-)
-
-
-@op
-def where(condition, a, b):
-    """``a`` where ``condition`` holds, else ``b``; the condition is not differentiable."""
-    return np.where(np.asarray(condition, dtype=bool), a, b)
-
-
-where.defvjp(
-    None,
-    lambda g, out, condition, a, b: where(condition, g, 0.0),
-    lambda g, out, condition, a, b: where(condition, 0.0, g),
-)
