@@ -848,6 +848,27 @@ def test_leaf_gradients_never_alias_each_other_or_the_seed():
     s.grad += 1
 
 
+def test_keeping_unshared_gradients_without_a_copy_changes_no_value(monkeypatch):
+    """The speed trick (store a fresh gradient array as .grad without copying it) against
+    always copying: the same gradients, and never shared memory."""
+    from tinyreg import autograd
+
+    def gradients():
+        x = tr.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        b = tr.tensor(np.ones(3), requires_grad=True)
+        s = tr.tensor(2.0, requires_grad=True)
+        ((x @ x.T).tanh().sum() + (x + b).exp().mean() * s + b.sum()).backward()
+        return [t.grad for t in (x, b, s)]
+
+    kept = gradients()
+    monkeypatch.setattr(autograd, "_unshared", lambda grad, handed_out: False)
+    copied = gradients()
+    for a, c in zip(kept, copied, strict=True):
+        assert type(a) is np.ndarray and type(c) is np.ndarray
+        np.testing.assert_array_equal(a, c)
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(kept) for b in kept[i + 1 :])
+
+
 def test_ops_accept_plain_numbers_and_lists():
     """A lone number or list becomes an array (so reductions work on it); beside a tensor a
     Python number keeps numpy's weak typing, so a float32 tensor stays float32."""

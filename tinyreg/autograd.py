@@ -214,13 +214,23 @@ class Tensor:
         keep = create_graph if retain_graph is None else retain_graph
         with _Backward.RECORDED if create_graph else _Backward.NUMPY:
             found = _backpropagate([self], [seed], None, create_graph, keep)
+            handed_out = {id(seed)} if gradient is not None else set()  # the caller's array
             for node, node_grad in found.items():  # nothing has changed until here
-                node._accumulate(node_grad)
+                node._accumulate(node_grad, _unshared(node_grad, handed_out))
 
-    def _accumulate(self, grad: Any) -> None:
-        """Add ``grad`` to ``.grad`` (an in-place add on arrays, a recorded one on tensors)."""
+    def _accumulate(self, grad: Any, unshared: bool = False) -> None:
+        """Add ``grad`` to ``.grad``: in place on arrays, a recorded sum on tensors.
+
+        A first gradient is stored as an array of its own (a copy, unless
+        ``unshared`` says no one else holds ``grad``), so that changing one
+        ``.grad`` in place never changes another or the caller's array.
+        """
         if self.grad is None:
-            self.grad = grad if isinstance(grad, Tensor) else np.array(grad, dtype=self.data.dtype)
+            if isinstance(grad, Tensor):
+                self.grad = grad
+            else:
+                dtype = self.data.dtype
+                self.grad = grad.astype(dtype, copy=False) if unshared else np.array(grad, dtype)
         elif isinstance(self.grad, np.ndarray) and isinstance(grad, np.ndarray):
             np.add(self.grad, grad, out=self.grad, casting="unsafe")
         else:
@@ -745,6 +755,25 @@ def _backpropagate(
         for node in walked:  # drop the VJPs and the arrays they use: the graph is freed
             node.inputs = node._arrays = node._edges = None
     return found
+
+
+def _unshared(grad: Any, handed_out: set[int]) -> bool:
+    """Speed: True if ``grad`` may become a ``.grad`` without a copy.
+
+    It must own its memory, be writeable, and not have been handed to
+    another tensor in this pass (an identity VJP such as add's gives both
+    inputs the same array) or be the caller's own array. Skipping the copy
+    of a fresh gradient pays at MNIST size (benchmarks/README.md); the tests
+    check that no two gradients ever share memory.
+    """
+    unshared = (
+        type(grad) is np.ndarray
+        and grad.base is None
+        and grad.flags.writeable
+        and id(grad) not in handed_out
+    )
+    handed_out.add(id(grad))
+    return unshared
 
 
 def _recorded_inputs(node: Tensor) -> list[Any]:
