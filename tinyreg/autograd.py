@@ -145,18 +145,10 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
 
     @classmethod
-    def _computed(
-        cls,
-        data: np.ndarray,
-        op: Op | None = None,
-        inputs: tuple[Any, ...] = (),
-        arrays: list[Any] | None = None,
-        options: dict[str, Any] | None = None,
-        edges: list[tuple[Tensor, VJP]] | None = None,
-    ) -> Tensor:
-        """A tensor made by an op (no copying, no checks): recorded when ``op`` is given."""
+    def _computed(cls, data: np.ndarray, *record: Any) -> Tensor:
+        """A tensor made by an op (no copying, no checks); ``record`` as in :meth:`_set`."""
         out = object.__new__(Tensor)
-        out._set(data, op, inputs, arrays, options, edges)
+        out._set(data, *record)
         return out
 
     def _set(
@@ -168,6 +160,7 @@ class Tensor:
         options: dict[str, Any] | None = None,
         edges: list[tuple[Tensor, VJP]] | None = None,
     ) -> None:
+        """Fill every field; a tensor is recorded (requires grad) when ``op`` is given."""
         self.data = data
         self.grad = None
         self.requires_grad = op is not None
@@ -249,7 +242,12 @@ class Tensor:
         return self._retains_grad
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the accumulated gradient (``grad = None``), or set it to zeros in place."""
+        """Forget the accumulated gradient (``grad = None``), or set it to zeros.
+
+        With ``set_to_none=False`` an array ``.grad`` is zeroed in place; a
+        Tensor ``.grad`` (left by ``backward(create_graph=True)``) becomes a
+        zero array, cut off from its graph.
+        """
         if set_to_none or self.grad is None:
             self.grad = None
         elif isinstance(self.grad, Tensor):
