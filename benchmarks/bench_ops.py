@@ -399,8 +399,9 @@ def _join(upstream: np.ndarray, k: int) -> Callable[..., tr.Tensor]:
 
     @tr.op
     def join(*branches):
-        return np.zeros(()), tuple((lambda g: upstream) for _ in branches)
+        return np.zeros(())
 
+    join.defvjp(lambda g, out, *branches, argnum: upstream)
     return join
 
 

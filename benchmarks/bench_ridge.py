@@ -26,6 +26,10 @@ with ``penalties.L2(alpha / n)``, whose minimiser is ``Ridge(alpha)``'s:
 * ``SGD`` with lr = 1/L;
 * ``SGD + Nesterov`` with lr = 1/L and momentum (√κ − 1)/(√κ + 1);
 * ``Adam`` at lr = 0.1 and lr = 0.01;
+* ``Newton (hvp + CG)``: one Newton step from 0, the gradient from
+  ``tinyreg.func.grad`` and the Hessian applied by ``tinyreg.func.hvp``
+  (second derivatives through autograd), the system solved by conjugate
+  gradients; the objective is quadratic, so one step is the closed form;
 
 where L and κ = L/μ are the largest eigenvalue and the condition number of
 the training objective's Hessian in (w, b) (computed, see
@@ -50,6 +54,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +72,7 @@ QUICK_SHAPES = [(1000, 10), (10_000, 100), (300, 300), (100, 1000)]
 TRAIN_SHAPES = [(1000, 10), (10_000, 100)]
 QUICK_TRAIN_SHAPES = [(1000, 10)]
 SOLVERS = ("cholesky", "svd", "auto")
+NEWTON = "Newton (hvp + CG)"  # one exact Newton step: Hessian-vector products through autograd
 
 scipy_linalg = C.optional_import("scipy.linalg")
 sklearn_linear = C.optional_import("sklearn.linear_model")
@@ -251,10 +257,11 @@ def bench_training(
         result["intercept_error"] = abs(float(model.bias.data[0]) - ref.intercept_)
         return result
 
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in methods}
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in [*methods, NEWTON]}
     for _ in range(repeats):  # interleaved: one run of every method per round
         for name in methods:
             runs[name].append(run(name))
+        runs[NEWTON].append(newton_cg_run(X, y, w_star, ref))
     out: dict[str, Any] = {
         "n": n,
         "p": p,
@@ -269,9 +276,12 @@ def bench_training(
     for name, results in runs.items():
         first = results[0]
         seconds = C.stats([r["seconds"] for r in results])
+        optimizer, options = methods.get(name, ("tinyreg.func.hvp", {}))
+        if name == NEWTON:
+            options = {"CG iterations": first["cg_iterations"]}
         out["methods"][name] = {
-            "optimizer": methods[name][0].__name__,
-            "options": methods[name][1],
+            "optimizer": getattr(optimizer, "__name__", optimizer),
+            "options": options,
             "iterations": first["iterations"],
             "reached": first["reached"],
             "seconds": seconds,
@@ -282,6 +292,61 @@ def bench_training(
             "curve": first["curve"],
         }
     return out
+
+
+def conjugate_gradient(
+    matvec: Any, b: np.ndarray, tol: float, max_iter: int
+) -> tuple[np.ndarray, int]:
+    """Solve A x = b (A symmetric positive definite, given as x ↦ Ax) to ‖Ax − b‖ ≤ tol·‖b‖."""
+    x, r = np.zeros_like(b), b.copy()
+    d, rr = r.copy(), float(r @ r)
+    for it in range(max_iter):
+        if math.sqrt(rr) <= tol * float(np.linalg.norm(b)):
+            return x, it
+        ad = matvec(d)
+        step = rr / float(d @ ad)
+        x += step * d
+        r -= step * ad
+        rr, previous = float(r @ r), rr
+        d = r + (rr / previous) * d
+    return x, max_iter
+
+
+def newton_cg_run(X: np.ndarray, y: np.ndarray, w_star: np.ndarray, ref: Any) -> dict[str, Any]:
+    """One Newton step from 0: gradient by tinyreg.func.grad, H·v by tinyreg.func.hvp, CG.
+
+    The objective, in θ = (w, b), is (1/(2n))‖y − Xw − b‖² + (α/(2n))‖w‖², a
+    quadratic: one exact Newton step from anywhere lands on its minimiser,
+    the closed form. CG stops at a relative residual of 1e-12.
+    """
+    from tinyreg import func
+    from tinyreg import functional as F
+
+    n, p = X.shape
+    Xt, yt = tinyreg.tensor(X), tinyreg.tensor(y)
+
+    def objective(theta: Any) -> Any:
+        return 0.5 * F.mse_loss(Xt @ theta[:p] + theta[p], yt) + penalties.L2(ALPHA / n)(theta[:p])
+
+    start = time.perf_counter()
+    theta = np.zeros(p + 1)
+    gradient = func.grad(objective)(theta).data
+    step, cg_iterations = conjugate_gradient(
+        lambda v: func.hvp(objective, theta, v)[1].data, gradient, 1e-12, 10 * (p + 1)
+    )
+    theta = theta - step
+    seconds = time.perf_counter() - start
+    error = float(np.linalg.norm(theta[:p] - w_star)) / float(np.linalg.norm(w_star))
+    return {
+        "iterations": 1,
+        "cg_iterations": cg_iterations,
+        "reached": error <= TOL,
+        "seconds": seconds,
+        "final": error,
+        "best": error,
+        "curve": [(0, 1.0), (1, error)],
+        "intercept_error": abs(float(theta[p]) - ref.intercept_),
+    }
 
 
 def training_table(entries: list[dict[str, Any]]) -> str:

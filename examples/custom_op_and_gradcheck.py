@@ -2,9 +2,11 @@
 
 Every built-in tinyreg operation is defined with the public ``tinyreg.op``
 decorator: a forward function on numpy arrays that returns its output and,
-beside it, one vector-Jacobian product (VJP) per input -- given g, the
-gradient of the loss with respect to the output, the gradient with respect
-to that input. This script adds the Huber function (smooth L1), used as a
+attached right under it with ``defvjp``, one vector-Jacobian product (VJP)
+per input -- given g, the gradient of the loss with respect to the output,
+the gradient with respect to that input. Written with tinyreg operations
+(here ``tinyreg.clip``), the VJP also works on tensors, so the op has second
+derivatives too. This script adds the Huber function (smooth L1), used as a
 robust loss and as a smooth stand-in for the L1 penalty:
 
     huber(x) = x²/2              where |x| ≤ delta
@@ -13,7 +15,8 @@ robust loss and as a smooth stand-in for the L1 penalty:
 Then it checks the VJP four ways. Look for:
 
 1. ``tinyreg.gradcheck`` passing on the correct VJP (central finite
-   differences over the full Jacobian);
+   differences over the full Jacobian), and ``tinyreg.gradgradcheck`` on its
+   second derivatives;
 2. the same check FAILING on a deliberately wrong VJP (``g * x``, which
    forgets the clip): the printed GradcheckError names the input, the entry
    and both values;
@@ -48,17 +51,19 @@ from tinyreg.viz import render, to_dot
 @tinyreg.op
 def huber(x, *, delta=1.0):
     """Huber function, elementwise: quadratic inside [−delta, delta], linear outside."""
-    inside = np.abs(x) <= delta
-    out = np.where(inside, 0.5 * x * x, delta * (np.abs(x) - 0.5 * delta))
-    return out, lambda g: g * np.clip(x, -delta, delta)
+    return np.where(np.abs(x) <= delta, 0.5 * x * x, delta * (np.abs(x) - 0.5 * delta))
+
+
+huber.defvjp(lambda g, out, x, *, delta: g * tinyreg.clip(x, -delta, delta))
 
 
 @tinyreg.op
 def huber_wrong(x, *, delta=1.0):
     """The same forward, with a VJP that forgets the clip (right only where |x| ≤ delta)."""
-    inside = np.abs(x) <= delta
-    out = np.where(inside, 0.5 * x * x, delta * (np.abs(x) - 0.5 * delta))
-    return out, lambda g: g * x
+    return np.where(np.abs(x) <= delta, 0.5 * x * x, delta * (np.abs(x) - 0.5 * delta))
+
+
+huber_wrong.defvjp(lambda g, out, x, *, delta: g * x)
 
 
 common.header("1. the op works like any built-in one")
@@ -75,6 +80,8 @@ common.header("2. gradcheck: the correct VJP passes, the wrong one is caught")
 rng = np.random.default_rng(0)
 x_check = rng.uniform(-3, 3, size=(4, 5))
 print(f"gradcheck(huber, [4x5 array in [-3, 3]]) -> {tinyreg.gradcheck(huber, [x_check])}")
+print(f"gradgradcheck(huber, [the same array]) -> {tinyreg.gradgradcheck(huber, [x_check])} "
+      "(second derivative: 1 inside [-1, 1], 0 outside)")
 print("gradcheck(lambda t: huber(t, delta=0.3), ...) -> "
       f"{tinyreg.gradcheck(lambda t: huber(t, delta=0.3), [x_check])}")
 try:

@@ -36,6 +36,7 @@ EXPECTED_EXAMPLES = {
     "custom_op_and_gradcheck",
     "exact_zeros",
     "streaming_ridge",
+    "gradient_penalty",
 }
 HAVE_MATPLOTLIB = importlib.util.find_spec("matplotlib") is not None
 HAVE_HYPOTHESIS = importlib.util.find_spec("hypothesis") is not None
@@ -84,6 +85,7 @@ EXPECTED_OUTPUT = {
     "custom_op_and_gradcheck": [
         r"d sum\(huber\)/dx = \[-1\. +-1\. +-0\.5 +0\. +0\.5 +1\. *\]",
         r"gradcheck\(huber, \[4x5 array in \[-3, 3\]\]\) -> True",
+        r"gradgradcheck\(huber, \[the same array\]\) -> True",
         r"gradcheck\(huber_wrong, \.\.\.\) raised GradcheckError:\n  gradcheck failed for input 0",
         r'digraph "graph" \{',
         r'label="huber\\nshape \(8,\)"',
@@ -101,12 +103,16 @@ EXPECTED_OUTPUT = {
         r"exact zeros: subgradient \d+, proximal \d+, coordinate descent \d+",
         r"same zero pattern as coordinate descent: proximal True",
     ],
+    "gradient_penalty": [
+        r"max \|w_gp − w_L2\| = \d\.\de-1[5-9], max \|w_gp − w_ridge\| = \d\.\de-1[5-9]",
+        r"gradient penalty\(1e-3\) +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+",
+    ],
 }
 
 EXPECTED_OUTPUT["streaming_ridge"] = [
     r"moments of 16,000 houses: XtX \(13, 13\), Xty \(13, 1\)",
-    # The stream equals the in-memory fit to rounding (ridge: same moments, summed in
-    # another order) and to the coordinate-descent tolerance (lasso: the same iterates).
+    # The stream equals the in-memory fit to rounding: the same moments, summed in
+    # another order, and (lasso) the exact solution path on them.
     r"Ridge from 8 chunks vs in-memory fit: max relative difference \d\.\de-1[3-7]",
     r"Lasso from 8 chunks vs in-memory fit: max relative difference \d\.\de-(0[89]|1\d)",
     (
@@ -164,7 +170,7 @@ def fast_run(tmp_path_factory):
     return run
 
 
-def test_examples_are_exactly_the_eight():
+def test_examples_are_exactly_the_expected_ones():
     assert {p.stem for p in SCRIPTS} == EXPECTED_EXAMPLES
     assert set(EXPECTED_OUTPUT) == EXPECTED_EXAMPLES
 

@@ -206,7 +206,7 @@ def test_zero_grad(simple_nn_class):
     assert all(p.grad is None for p in model.parameters())
 
 
-def test_zero_grads_reads_a_recorded_gradient_tensor():
+def test_zero_grad_replaces_a_recorded_gradient_tensor():
     """After backward(create_graph=True) a gradient may be a Tensor: zeroing cuts it loose."""
     layer = nn.Linear(2, 3)
     layer.weight.grad = tinyreg.tensor(np.ones((3, 2)))
@@ -216,9 +216,9 @@ def test_zero_grads_reads_a_recorded_gradient_tensor():
     assert isinstance(layer.weight.grad, np.ndarray) and not layer.weight.grad.any()
     assert layer.weight.grad.shape == (3, 2) and layer.bias.grad is bias_grad
     assert not bias_grad.any()
-    assert nn.grad_array(layer.weight) is layer.weight.grad
+    assert tinyreg.autograd.grad_array(layer.weight) is layer.weight.grad
     layer.weight.grad = tinyreg.tensor(np.full((3, 2), 2.0))
-    assert nn.grad_array(layer.weight) is layer.weight.grad.data
+    assert tinyreg.autograd.grad_array(layer.weight) is layer.weight.grad.data
 
 
 @pytest.mark.parametrize("replacement", [None, np.zeros((3, 2)), "frozen"])
@@ -902,8 +902,8 @@ def test_same_seed_gives_bit_identical_training(seed):
     assert losses_c != losses_a  # the seed matters (init and masks)
 
 
-def test_zero_grads_sets_gradients_to_none_by_default():
+def test_zero_grad_sets_gradients_to_none_by_default():
     layer = nn.Linear(2, 3)
     layer(np.ones((1, 2))).sum().backward()
-    nn.zero_grads(layer.parameters())
+    layer.zero_grad()
     assert all(p.grad is None for p in layer.parameters())

@@ -29,12 +29,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tinyreg as tr
-from tinyreg import ops
+from tinyreg import func, ops
 from tinyreg.testing import (
     arrays,
     axes,
@@ -245,6 +245,29 @@ def wheres(draw) -> Example:
 
 
 @st.composite
+def broadcasts(draw) -> Example:
+    """An array and a shape it broadcasts to (new leading axes, stretched size-1 axes)."""
+    s0, s1 = draw(broadcastable_shapes(2))
+    return Example((draw(arrays(s0)),), {"shape": np.broadcast_shapes(s0, s1)})
+
+
+@st.composite
+def scatters(draw) -> Example:
+    """Values, and an index into a zero array of ``shape`` where they are added (repeats add up)."""
+    example = draw(st.one_of(indices(), repeated_indices()))
+    (x,) = example.inputs
+    index = example.options["index"]
+    values = draw(arrays(x[index].shape))
+    return Example((values,), {"index": index, "shape": x.shape})
+
+
+def _scatter_add(x, *, index, shape):
+    out = np.zeros(shape)
+    np.add.at(out, index, x)
+    return out
+
+
+@st.composite
 def concatenations(draw) -> Example:
     """1-3 arrays whose shapes agree except along ``axis``."""
     base = draw(shapes(min_dims=1))
@@ -414,6 +437,14 @@ REGISTRY: list[OpCase] = [
     C("transpose", "method", lambda x, *, axes: x.transpose(*axes), np.transpose, permutations()),
     C("transpose", "function", tr.transpose, np.transpose, permutations()),
     C("transpose", "T", lambda x: x.T, np.transpose, unary()),
+    C(
+        "broadcast_to",
+        "function",
+        tr.broadcast_to,
+        lambda x, *, shape: np.broadcast_to(x, shape),
+        broadcasts(),
+    ),
+    C("scatter_add", "function", tr.scatter_add, _scatter_add, scatters()),
     C("getitem", "operator", lambda x, *, index: x[index], lambda x, *, index: x[index], indices()),
     C("getitem", "function", tr.getitem, lambda x, *, index: x[index], indices()),
     C(
@@ -541,11 +572,14 @@ def test_forward_matches_numpy(case, data):
     expected = np.asarray(case.reference(*example.inputs, **example.options))
 
     assert isinstance(out, tr.Tensor)
-    assert out.op == case.name, f"{case} recorded op {out.op!r}"
+    assert out.op is not None and out.op.name == case.name, f"{case} recorded op {out.op!r}"
     assert out.requires_grad
     assert out.dtype == np.float64
     assert out.shape == expected.shape
     assert np.all(np.isfinite(out.data))
+    # Each op and its reference compute the same expression with at most a few roundings
+    # apart (sigmoid's two formulas, logsumexp's shift): a few ulps of relative error, and
+    # for inputs ~1e3 an absolute ε·1e3 that is still relative to an output of that size.
     np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=0)
 
 
@@ -603,3 +637,60 @@ def test_maximum_and_minimum_split_the_gradient_on_a_tie():
     (tr.maximum(a, b) + 10 * tr.minimum(a, b)).sum().backward()
     np.testing.assert_array_equal(a.grad, [5.5, 10.0, 1.0])
     np.testing.assert_array_equal(b.grad, [5.5, 1.0, 10.0])
+
+
+# ---------------------------------------------------------------------------
+# Higher order: every VJP is itself differentiable
+# ---------------------------------------------------------------------------
+
+# gradgradcheck runs a forward and a recorded backward pass per input element: fewer
+# examples than the first-order tests (5 in the dev profile, 10 in ci, 200 thorough).
+FEW = max(3, settings.default.max_examples // 5)
+
+SMOOTH = {
+    "add", "sub", "mul", "div", "power", "matmul", "sum", "mean", "var", "logsumexp",
+    "softmax", "log_softmax", "exp", "log", "sqrt", "tanh", "sigmoid", "reshape", "transpose",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", REGISTRY, ids=str)
+@given(data=st.data())
+def test_first_order_and_create_graph_gradients_agree(case, data):
+    """The same VJPs on arrays (an ordinary backward) and on tensors (recorded): same numbers.
+
+    Both modes run the same numpy operations in the same order, so they agree exactly.
+    """
+    example = data.draw(case.domain)
+    xs = [tr.tensor(x, requires_grad=True) for x in example.inputs]
+    out = case.fn(*xs, **example.options)
+    u = data.draw(arrays(out.shape), label="upstream")
+    plain = tr.grad(out, xs, u, retain_graph=True)
+    recorded = tr.grad(out, xs, u, create_graph=True)
+    for a, b in zip(plain, recorded, strict=True):
+        assert not a.requires_grad
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+@pytest.mark.parametrize("case", [c for c in REGISTRY if c.gradcheck], ids=str)
+@settings(max_examples=FEW)
+@given(data=st.data())
+def test_gradgradcheck(case, data):
+    example = data.draw(case.domain)
+    assert tr.gradgradcheck(functools.partial(case.fn, **example.options), example.inputs)
+
+
+@pytest.mark.parametrize("case", [c for c in REGISTRY if c.gradcheck and c.name in SMOOTH], ids=str)
+@settings(max_examples=max(2, FEW // 2))
+@given(data=st.data())
+def test_third_derivatives(case, data):
+    """gradgradcheck of the recorded first derivative checks the third derivatives."""
+    example = data.draw(case.domain)
+    fn = functools.partial(case.fn, **example.options)
+    u = data.draw(arrays(fn(*map(tr.tensor, example.inputs)).shape), label="upstream")
+    n = len(example.inputs)
+
+    def first_derivatives(*xs):
+        grads = func.grad(lambda *ys: (fn(*ys) * u).sum(), argnums=tuple(range(n)))(*xs)
+        return tr.concatenate([g.reshape(-1) for g in grads])
+
+    assert tr.gradgradcheck(first_derivatives, example.inputs)

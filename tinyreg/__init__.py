@@ -2,13 +2,14 @@
 
 The public API, re-exported from the modules that define it::
 
-    autograd   Tensor, tensor, zeros, ones, arange, no_grad, enable_grad, op
+    autograd   Tensor, tensor, zeros, ones, arange, grad, no_grad, enable_grad, op
     ops        add, mul, matmul, sum, mean, exp, log, relu, softmax, ... (as functions)
     random     manual_seed, randn, rand
-    gradcheck  gradcheck
+    gradcheck  gradcheck, gradgradcheck
     serialization  save, load
 
-and the submodules ``nn``, ``functional``, ``optim``, ``penalties``,
+and the submodules ``func`` (grad, jacobian, hessian, hvp, jvp as function
+transforms), ``nn``, ``functional``, ``optim``, ``penalties``,
 ``linear`` (reference solvers), ``estimators`` (scikit-learn-compatible
 MLPs), ``metrics``, ``datasets``, ``train``, ``viz``;
 ``testing`` (hypothesis strategies) needs the ``test`` extra, so it is not
@@ -18,6 +19,7 @@ imported here.
 from tinyreg import (
     datasets,
     estimators,
+    func,
     functional,
     linear,
     metrics,
@@ -31,6 +33,7 @@ from tinyreg.autograd import (
     Tensor,
     arange,
     enable_grad,
+    grad,
     is_grad_enabled,
     no_grad,
     ones,
@@ -38,10 +41,11 @@ from tinyreg.autograd import (
     tensor,
     zeros,
 )
-from tinyreg.gradcheck import GradcheckError, gradcheck
+from tinyreg.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinyreg.ops import (
     abs,
     add,
+    broadcast_to,
     clip,
     concatenate,
     div,
@@ -61,6 +65,7 @@ from tinyreg.ops import (
     power,
     relu,
     reshape,
+    scatter_add,
     sigmoid,
     softmax,
     sqrt,
@@ -84,6 +89,7 @@ __all__ = [
     "abs",
     "add",
     "arange",
+    "broadcast_to",
     "clip",
     "concatenate",
     "datasets",
@@ -91,9 +97,12 @@ __all__ = [
     "enable_grad",
     "estimators",
     "exp",
+    "func",
     "functional",
     "getitem",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "linear",
     "load",
@@ -122,6 +131,7 @@ __all__ = [
     "relu",
     "reshape",
     "save",
+    "scatter_add",
     "sigmoid",
     "softmax",
     "sqrt",

@@ -13,7 +13,6 @@ default), ``"sum"`` or ``"none"`` (the elementwise losses), as PyTorch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -50,11 +49,14 @@ def linear(x, weight, bias=None):
     out = x @ weight.T
     if bias is not None:
         out += bias
+    return out
 
-    def vjp_weight(g):
-        return g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1])
 
-    return out, (lambda g: g @ weight, vjp_weight, None if bias is None else (lambda g: g))
+linear.defvjp(
+    lambda g, out, x, weight, bias: g @ weight,
+    lambda g, out, x, weight, bias: g.reshape(-1, g.shape[-1]).T @ x.reshape(-1, x.shape[-1]),
+    lambda g, out, x, weight, bias: g,
+)
 
 
 def dropout(
@@ -79,18 +81,22 @@ def dropout(
     return x * mask  # an ops.mul with a constant: its VJP is g * mask
 
 
-def _reduce(values: np.ndarray, reduction: str) -> tuple[np.ndarray, Callable[[Any], Any]]:
-    """Apply ``reduction`` to elementwise losses; also return g -> the weight of each element.
-
-    A loss's VJP is then ``weight(g) * (elementwise derivative)``.
-    """
+def _reduce(values: np.ndarray, reduction: str) -> np.ndarray:
+    """Elementwise losses reduced as ``reduction`` says (their mean, their sum, or themselves)."""
     check_choice("reduction", reduction, REDUCTIONS)
     if reduction == "mean":
-        n = max(values.size, 1)
-        return values.sum() / n, lambda g: g / n
+        return np.asarray(values.sum() / max(values.size, 1))
     if reduction == "sum":
-        return np.sum(values), lambda g: g
-    return values, lambda g: g
+        return np.asarray(values.sum())
+    return values
+
+
+def _weight(g: Any, reduction: str, size: int) -> Any:
+    """g times d(reduced loss)/d(each elementwise loss): g / n for "mean", else g.
+
+    A loss's VJP is then ``_weight(g, ...) * (elementwise derivative)``.
+    """
+    return g / max(size, 1) if reduction == "mean" else g
 
 
 def _check_same_shape(name: str, input: np.ndarray, target: np.ndarray) -> None:
@@ -105,17 +111,37 @@ def mse_loss(input, target, *, reduction="mean"):
     """Squared error (input − target)²: d/dinput = 2(input − target), d/dtarget = its negative."""
     _check_same_shape("mse_loss", input, target)
     diff = input - target
-    out, weight = _reduce(diff * diff, reduction)
-    return out, (lambda g: weight(g) * 2 * diff, lambda g: weight(g) * -2 * diff)
+    return _reduce(diff * diff, reduction)
+
+
+def _mse_vjp_input(g, out, input, target, *, reduction):
+    return 2 * _weight(g, reduction, input.size) * (input - target)
+
+
+def _mse_vjp_target(g, out, input, target, *, reduction):
+    return -2 * _weight(g, reduction, input.size) * (input - target)
+
+
+mse_loss.defvjp(_mse_vjp_input, _mse_vjp_target)
 
 
 @op
 def l1_loss(input, target, *, reduction="mean"):
-    """Absolute error |input − target|: d/dinput = sign(input − target)."""
+    """Absolute error |input − target|: d/dinput = sign(input − target), a constant."""
     _check_same_shape("l1_loss", input, target)
-    diff = input - target
-    out, weight = _reduce(np.abs(diff), reduction)
-    return out, (lambda g: weight(g) * np.sign(diff), lambda g: weight(g) * -np.sign(diff))
+    return _reduce(np.abs(input - target), reduction)
+
+
+def _l1_derivative(g, input, target, reduction):
+    """g times d(loss)/d(input) = sign(input − target), a constant; d/d(target) is its negative."""
+    sign = np.sign(np.asarray(input) - np.asarray(target))
+    return _weight(g, reduction, input.size) * sign
+
+
+l1_loss.defvjp(
+    lambda g, out, input, target, *, reduction: _l1_derivative(g, input, target, reduction),
+    lambda g, out, input, target, *, reduction: -_l1_derivative(g, input, target, reduction),
+)
 
 
 @op
@@ -127,9 +153,15 @@ def binary_cross_entropy_with_logits(input, target, *, reduction="mean"):
     """
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     values = np.maximum(input, 0) - input * target + np.log1p(np.exp(-np.abs(input)))
-    out, weight = _reduce(values, reduction)
-    prob = sigmoid(input).data
-    return out, (lambda g: weight(g) * (prob - target), lambda g: weight(g) * -input)
+    return _reduce(values, reduction)
+
+
+binary_cross_entropy_with_logits.defvjp(
+    lambda g, out, input, target, *, reduction: (
+        _weight(g, reduction, input.size) * (sigmoid(input) - target)
+    ),
+    lambda g, out, input, target, *, reduction: -_weight(g, reduction, input.size) * input,
+)
 
 
 @op
@@ -139,6 +171,23 @@ def cross_entropy(input, target, *, reduction="mean"):
     Uses log_softmax, so large logits do not overflow.
     d/dlogits = softmax(logits) − onehot(target). Targets are not differentiable.
     """
+    target = _class_indices(input, target)
+    log_probs = log_softmax.forward(input, axis=1)
+    return _reduce(-log_probs[np.arange(input.shape[0]), target], reduction)
+
+
+def _cross_entropy_vjp(g, out, input, target, *, reduction):
+    onehot = np.zeros(input.shape, dtype=input.dtype)
+    onehot[np.arange(input.shape[0]), np.asarray(target).astype(np.intp)] = 1.0
+    weight = _weight(g, reduction, input.shape[0])
+    return (softmax(input, axis=1) - onehot) * weight.reshape(-1, 1)
+
+
+cross_entropy.defvjp(_cross_entropy_vjp, None)
+
+
+def _class_indices(input: np.ndarray, target: Any) -> np.ndarray:
+    """``target`` checked to hold one class index in [0, C) per row of the (N, C) ``input``."""
     target = np.asarray(target)
     if input.ndim != 2:
         raise ValueError(
@@ -157,14 +206,4 @@ def cross_entropy(input, target, *, reduction="mean"):
             f"cross_entropy: class indices must be in [0, {input.shape[1] - 1}], "
             f"got values from {target.min()} to {target.max()}"
         )
-    rows = np.arange(input.shape[0])
-    shifted = input - np.max(input, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    out, weight = _reduce(-log_probs[rows, target], reduction)
-
-    def vjp(g):
-        grad = np.exp(log_probs)
-        grad[rows, target] -= 1.0
-        return grad * np.reshape(weight(g), (-1, 1))
-
-    return out, (vjp, None)
+    return target

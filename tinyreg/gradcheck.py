@@ -1,8 +1,8 @@
-"""Check a function's gradients against finite differences.
+"""Check a function's first and second derivatives against finite differences.
 
-For a function f of tensors, backward() computes vector-Jacobian products
-uᵀJ exactly (up to rounding). Finite differences estimate the Jacobian J
-independently from forward evaluations only:
+For a function f of tensors, backpropagation computes vector-Jacobian
+products uᵀJ exactly (up to rounding). Finite differences estimate the
+Jacobian J independently, from forward evaluations only:
 
     J[:, j] ≈ (f(x + h·e_j) − f(x − h·e_j)) / (2h)
 
@@ -11,11 +11,19 @@ rounding (ε = machine epsilon); h ≈ ∛ε · max(1, |x_j|) balances the two,
 leaving about 10 correct digits in float64. So the check runs in float64
 whatever the inputs' dtype.
 
-``gradcheck`` compares the full Jacobian (one backward pass per output
-element, two forward passes per input element), or with ``fast=True`` a
-single random projection uᵀJv per input. It also checks that a zero upstream
-gradient gives zero gradients, that the gradients have the inputs' shapes,
-and that two backward passes through the same graph agree exactly.
+``gradcheck`` first checks what finite differences cannot see (the
+function returns a Tensor, gradients have their inputs' shapes, a zero
+upstream gradient gives zero gradients, two backward passes agree exactly),
+then compares the full Jacobian (one backward pass per output element, two
+forward passes per input element) or, with ``fast=True``, one random
+projection uᵀJv per input.
+
+``gradgradcheck`` checks second derivatives the same way: it runs
+``gradcheck`` on the function (inputs, u) ↦ uᵀJ(inputs), computed by a
+backward pass recorded with ``create_graph=True``. Its exact derivatives
+are the second derivatives of f (and J itself, with respect to u), and its
+finite differences need only first derivatives, which backpropagation gives
+to rounding error: the same error analysis, one order up.
 """
 
 from __future__ import annotations
@@ -25,79 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg.autograd import Tensor, no_grad
+from tinyreg.autograd import Tensor, enable_grad, grad, no_grad
+from tinyreg.ops import concatenate
 
-__all__ = ["GradcheckError", "gradcheck"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
 
 class GradcheckError(AssertionError):
     """Analytic and numerical gradients disagree (the message says where and by how much)."""
-
-
-def _float64_inputs(inputs: Sequence[Any]) -> list[Tensor]:
-    """Float64 copies of ``inputs``; arrays and numbers become tensors that require grad."""
-    copies = []
-    for x in inputs:
-        wants_grad = x.requires_grad if isinstance(x, Tensor) else True
-        copies.append(Tensor(np.array(np.asarray(x), dtype=np.float64), requires_grad=wants_grad))
-    return copies
-
-
-def _output(fn: Callable[..., Any], xs: Sequence[Tensor]) -> Tensor:
-    out = fn(*xs)
-    if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck: the function must return a Tensor, got {type(out).__name__}")
-    return out
-
-
-def _analytic_vjps(fn, xs, upstreams) -> list[list[np.ndarray]]:
-    """For each upstream gradient u, the list of input gradients uᵀJ from one graph."""
-    out = _output(fn, xs)
-    results = []
-    for u in upstreams:
-        for x in xs:
-            x.grad = None
-        out.backward(u, retain_graph=True)
-        results.append([np.zeros(x.shape) if x.grad is None else x.grad.copy() for x in xs])
-    return results
-
-
-def _step(x: np.ndarray, eps: float | None) -> np.ndarray:
-    if eps is not None:
-        return np.full(x.shape, float(eps))
-    return np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
-
-
-def _perturbed(fn, xs, i, delta) -> np.ndarray:
-    """f evaluated with input i shifted by ``delta`` (no graph recorded)."""
-    shifted = [
-        Tensor(x.data + delta, requires_grad=False) if k == i else x.detach()
-        for k, x in enumerate(xs)
-    ]
-    with no_grad():
-        return np.array(_output(fn, shifted).data, dtype=np.float64)
-
-
-def _compare(
-    name: str,
-    analytic: np.ndarray,
-    numeric: np.ndarray,
-    atol: float,
-    rtol: float,
-    labels: Callable[[tuple[int, ...]], str],
-) -> None:
-    error = np.abs(analytic - numeric)
-    allowed = atol + rtol * np.abs(numeric)
-    bad = ~(error <= allowed)  # also catches NaN
-    if bad.any():
-        excess = np.where(np.isnan(error), np.inf, error - allowed)
-        worst = np.unravel_index(int(np.argmax(excess)), error.shape)
-        raise GradcheckError(
-            f"gradcheck failed for {name} at {labels(worst)}: analytic {float(analytic[worst])!r}, "
-            f"numerical {float(numeric[worst])!r} (|difference| {error[worst]:.3g} > "
-            f"atol + rtol·|numerical| = {allowed[worst]:.3g}); {int(bad.sum())} of {bad.size} "
-            "entries disagree"
-        )
 
 
 def gradcheck(
@@ -109,7 +52,7 @@ def gradcheck(
     fast: bool = False,
     seed: int = 0,
 ) -> bool:
-    """Compare ``fn``'s backward() with central finite differences; True or GradcheckError.
+    """Compare ``fn``'s backward pass with central finite differences; True or GradcheckError.
 
     Args:
         fn: takes the inputs as tensors and returns one Tensor. It must be
@@ -130,80 +73,247 @@ def gradcheck(
             both values; or when a zero upstream gradient gives a nonzero
             gradient, a gradient has the wrong shape, or two backward passes
             differ.
+        TypeError: ``fn`` does not return a Tensor.
     """
     xs = _float64_inputs(inputs)
     checked = [i for i, x in enumerate(xs) if x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
-    out = _output(fn, xs)
-    out_shape = out.shape
     rng = np.random.default_rng(seed)
+    u = rng.standard_normal(_output(fn, xs).shape)
+    projected = _check_structure(fn, xs, checked, u)
+    if fast:
+        _check_projection(fn, xs, checked, u, projected, rng, eps, atol, rtol)
+    else:
+        _check_jacobian(fn, xs, checked, eps, atol, rtol)
+    return True
 
-    # Structural checks: shapes, zero in -> zero out, two passes agree.
-    u = rng.standard_normal(out_shape)
-    first, second = _analytic_vjps(fn, xs, [u, u])
-    (zero,) = _analytic_vjps(fn, xs, [np.zeros(out_shape)])
-    for i in checked:
+
+def gradgradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Sequence[Any],
+    grad_outputs: Any = None,
+    eps: float | None = None,
+    atol: float = 1e-7,
+    rtol: float = 1e-5,
+    fast: bool = False,
+    seed: int = 0,
+) -> bool:
+    """Compare ``fn``'s second derivatives with finite differences of its first; True or raises.
+
+    Runs :func:`gradcheck` on (inputs, u) ↦ uᵀJ(inputs), the gradients of
+    ⟨u, fn(inputs)⟩ computed with ``create_graph=True``. ``grad_outputs``
+    is u (random, from ``seed``, when None); the other arguments are
+    :func:`gradcheck`'s. An op whose backward is not itself differentiable
+    fails here with the engine's error naming it.
+    """
+    xs = _float64_inputs(inputs)
+    checked = [i for i, x in enumerate(xs) if x.requires_grad]
+    out_shape = _output(fn, xs).shape
+    if grad_outputs is None:
+        grad_outputs = np.random.default_rng(seed + 1).standard_normal(out_shape)
+    u = Tensor(np.array(np.asarray(grad_outputs), dtype=np.float64), requires_grad=True)
+
+    def first_derivatives(*args: Tensor) -> Tensor:
+        *ys, v = args
+        with enable_grad():  # gradcheck also evaluates it under no_grad, on constant copies
+            ys = [
+                Tensor(y.data, requires_grad=True) if i in checked and not y.requires_grad else y
+                for i, y in enumerate(ys)
+            ]
+            wrt = [ys[i] for i in checked]
+            out = _output(fn, ys)
+            grads = (
+                grad(out, wrt, v, create_graph=True, allow_unused=True)
+                if out.requires_grad
+                else [None] * len(wrt)
+            )
+        flat = [
+            Tensor(np.zeros(y.size)) if g is None else g.reshape(-1)
+            for g, y in zip(grads, wrt, strict=True)
+        ]
+        return concatenate(flat)
+
+    return gradcheck(first_derivatives, [*xs, u], eps, atol, rtol, fast, seed)
+
+
+# ---------------------------------------------------------------------------
+# The pieces of gradcheck
+# ---------------------------------------------------------------------------
+
+
+def _check_structure(
+    fn: Callable[..., Any], xs: list[Tensor], checked: list[int], u: np.ndarray
+) -> list[np.ndarray]:
+    """What finite differences cannot see; returns uᵀJ for each checked input.
+
+    Gradients have their inputs' shapes, two backward passes through one
+    graph agree exactly, and a zero upstream gradient gives zero gradients.
+    """
+    first, second, zero = _vjps(fn, xs, checked, [u, u, np.zeros(u.shape)])
+    for k, i in enumerate(checked):
         name = f"input {i}"
-        if xs[i].grad is not None and xs[i].grad.shape != xs[i].shape:
+        if first[k].shape != xs[i].shape:
             raise GradcheckError(
-                f"gradcheck: the gradient of {name} has shape {xs[i].grad.shape}, "
+                f"gradcheck: the gradient of {name} has shape {first[k].shape}, "
                 f"the input has shape {xs[i].shape}"
             )
-        if not np.array_equal(first[i], second[i], equal_nan=True):
+        if not np.array_equal(first[k], second[k], equal_nan=True):
             raise GradcheckError(
                 f"gradcheck: two backward passes gave different gradients for {name}"
             )
-        if np.any(zero[i] != 0):
+        if np.any(zero[k] != 0):
             raise GradcheckError(
                 f"gradcheck: a zero upstream gradient gave a nonzero gradient for {name}"
             )
+    return first
 
-    if fast:
-        for i in checked:
-            x = xs[i].data
-            v = rng.standard_normal(x.shape)
-            h = float(np.max(_step(x, eps)))
-            numeric = np.sum(u * (_perturbed(fn, xs, i, h * v) - _perturbed(fn, xs, i, -h * v))) / (
-                2 * h
-            )
-            analytic = np.sum(first[i] * v)
-            _compare(
-                f"input {i}",
-                np.array([analytic]),
-                np.array([numeric]),
-                atol,
-                rtol,
-                lambda _: "the random projection uᵀJv",
-            )
-        return True
 
-    # Full Jacobians: row k of J from backward with upstream e_k, column j from differences.
+def _check_projection(
+    fn: Callable[..., Any],
+    xs: list[Tensor],
+    checked: list[int],
+    u: np.ndarray,
+    projected: list[np.ndarray],
+    rng: np.random.Generator,
+    eps: float | None,
+    atol: float,
+    rtol: float,
+) -> None:
+    """uᵀJv for a random v, per input: from backward (uᵀJ)·v, and from a difference along v."""
+    for k, i in enumerate(checked):
+        v = rng.standard_normal(xs[i].shape)
+        h = float(np.max(_step(xs[i].data, eps)))
+        ahead, behind = _perturbed(fn, xs, i, h * v), _perturbed(fn, xs, i, -h * v)
+        numeric = np.sum(u * (ahead - behind)) / (2 * h)
+        analytic = np.sum(projected[k] * v)
+        _compare(f"input {i}", np.array([analytic]), np.array([numeric]), atol, rtol, _projection)
+
+
+def _check_jacobian(
+    fn: Callable[..., Any],
+    xs: list[Tensor],
+    checked: list[int],
+    eps: float | None,
+    atol: float,
+    rtol: float,
+) -> None:
+    """The full Jacobian: row k from backward with upstream e_k, column j from differences."""
+    out_shape = _output(fn, xs).shape
     n_out = int(np.prod(out_shape))
-    basis = np.eye(n_out).reshape((n_out, *out_shape))
-    rows = _analytic_vjps(fn, xs, list(basis))
-    for i in checked:
+    basis = list(np.eye(n_out).reshape((n_out, *out_shape)))
+    rows = _vjps(fn, xs, checked, basis)
+    for k, i in enumerate(checked):
         x = xs[i].data
         analytic = (
-            np.stack([row[i].reshape(-1) for row in rows]) if n_out else np.zeros((0, x.size))
+            np.stack([row[k].reshape(-1) for row in rows]) if n_out else np.zeros((0, x.size))
         )
         numeric = np.empty((n_out, x.size))
         steps = _step(x, eps).reshape(-1)
         for j in range(x.size):
-            delta = np.zeros(x.size)
-            delta[j] = steps[j]
-            delta = delta.reshape(x.shape)
+            flat = np.zeros(x.size)
+            flat[j] = steps[j]
+            delta = flat.reshape(x.shape)
             diff = _perturbed(fn, xs, i, delta) - _perturbed(fn, xs, i, -delta)
             numeric[:, j] = diff.reshape(-1) / (2 * steps[j])
+        _compare(f"input {i}", analytic, numeric, atol, rtol, _entry_names(i, out_shape, x.shape))
 
-        def where(k_j, x_shape=x.shape, i=i):
-            k, j = k_j
-            out_index = np.unravel_index(k, out_shape) if out_shape else ()
-            in_index = np.unravel_index(j, x_shape) if x_shape else ()
-            return (
-                f"d out{tuple(int(a) for a in out_index)} / "
-                f"d input{i}{tuple(int(a) for a in in_index)}"
-            )
 
-        _compare(f"input {i}", analytic, numeric, atol, rtol, where)
-    return True
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _float64_inputs(inputs: Sequence[Any]) -> list[Tensor]:
+    """Float64 copies of ``inputs``; arrays and numbers become tensors that require grad."""
+    copies = []
+    for x in inputs:
+        wants_grad = x.requires_grad if isinstance(x, Tensor) else True
+        copies.append(Tensor(np.array(np.asarray(x), dtype=np.float64), requires_grad=wants_grad))
+    return copies
+
+
+def _output(fn: Callable[..., Any], xs: Sequence[Tensor]) -> Tensor:
+    out = fn(*xs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: the function must return a Tensor, got {type(out).__name__}")
+    return out
+
+
+def _vjps(
+    fn: Callable[..., Any], xs: list[Tensor], checked: list[int], upstreams: list[np.ndarray]
+) -> list[list[np.ndarray]]:
+    """For each upstream gradient u, the gradients uᵀJ of the checked inputs, from one graph."""
+    out = _output(fn, xs)
+    wrt = [xs[i] for i in checked]
+    results = []
+    for u in upstreams:
+        if not out.requires_grad:  # no input reaches the output: every derivative is 0
+            results.append([np.zeros(x.shape) for x in wrt])
+            continue
+        grads = grad(out, wrt, u, retain_graph=True, allow_unused=True)
+        results.append(
+            [
+                np.zeros(x.shape) if g is None else g.data.copy()
+                for g, x in zip(grads, wrt, strict=True)
+            ]
+        )
+    return results
+
+
+def _step(x: np.ndarray, eps: float | None) -> np.ndarray:
+    if eps is not None:
+        return np.full(x.shape, float(eps))
+    return np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+
+
+def _perturbed(fn: Callable[..., Any], xs: list[Tensor], i: int, delta: np.ndarray) -> np.ndarray:
+    """f evaluated with input i shifted by ``delta`` (no graph recorded)."""
+    shifted = [
+        Tensor(x.data + delta, requires_grad=False) if k == i else x.detach()
+        for k, x in enumerate(xs)
+    ]
+    with no_grad():
+        return np.array(_output(fn, shifted).data, dtype=np.float64)
+
+
+def _projection(entry: tuple[int, ...]) -> str:
+    return "the random projection uᵀJv"
+
+
+def _entry_names(
+    i: int, out_shape: tuple[int, ...], in_shape: tuple[int, ...]
+) -> Callable[[tuple[int, ...]], str]:
+    """Names of Jacobian entries (k, j) for error messages: d out(...) / d input_i(...)."""
+
+    def name(k_j: tuple[int, ...]) -> str:
+        k, j = k_j
+        out_index = np.unravel_index(k, out_shape) if out_shape else ()
+        in_index = np.unravel_index(j, in_shape) if in_shape else ()
+        return (
+            f"d out{tuple(int(a) for a in out_index)} / d input{i}{tuple(int(a) for a in in_index)}"
+        )
+
+    return name
+
+
+def _compare(
+    name: str,
+    analytic: np.ndarray,
+    numeric: np.ndarray,
+    atol: float,
+    rtol: float,
+    labels: Callable[[tuple[int, ...]], str],
+) -> None:
+    error = np.abs(analytic - numeric)
+    allowed = atol + rtol * np.abs(numeric)
+    bad = ~(error <= allowed)  # also catches NaN
+    if bad.any():
+        excess = np.where(np.isnan(error), np.inf, error - allowed)
+        worst = tuple(int(k) for k in np.unravel_index(int(np.argmax(excess)), error.shape))
+        raise GradcheckError(
+            f"gradcheck failed for {name} at {labels(worst)}: analytic {float(analytic[worst])!r}, "
+            f"numerical {float(numeric[worst])!r} (|difference| {error[worst]:.3g} > "
+            f"atol + rtol·|numerical| = {allowed[worst]:.3g}); {int(bad.sum())} of {bad.size} "
+            "entries disagree"
+        )

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -71,32 +71,6 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return f"Parameter containing:\n{super().__repr__()}"
-
-
-def grad_array(p: Tensor) -> np.ndarray | None:
-    """The values of ``p.grad`` as a numpy array, or None when there is no gradient.
-
-    A gradient recorded for differentiating again (``backward(create_graph=True)``)
-    is a Tensor; its values are its ``.data``.
-    """
-    grad: Any = p.grad
-    return grad.data if isinstance(grad, Tensor) else grad
-
-
-def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
-    """Clear the gradients of ``params``: to None, or to zeros in place (``set_to_none=False``).
-
-    What ``Module.zero_grad`` and ``Optimizer.zero_grad`` do. A recorded
-    gradient (a Tensor) is replaced by a plain array of zeros, cut from its graph.
-    """
-    for p in params:
-        grad: Any = p.grad
-        if set_to_none or grad is None:
-            p.grad = None
-        elif isinstance(grad, Tensor):
-            p.grad = np.zeros_like(grad.data)
-        else:
-            grad.fill(0)
 
 
 class StateDictError(ValueError):
@@ -207,7 +181,8 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (to None, or to zeros in place)."""
-        zero_grads(self.parameters(), set_to_none)
+        for param in self.parameters():
+            param.zero_grad(set_to_none)
 
     # -- saving and loading -------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, np.ndarray]:

@@ -1,8 +1,8 @@
 """Every differentiable primitive, each defined with :func:`tinyreg.autograd.op`.
 
-Each definition is one idea: compute the output with numpy, and next to it
-write the vector-Jacobian product (VJP) for each input -- given ``g``, the
-gradient of the loss with respect to the output, return the gradient with
+Each definition is one idea: compute the output with numpy and, right under
+it, the vector-Jacobian product (VJP) of each input -- given ``g``, the
+gradient of the loss with respect to the output ``out``, the gradient with
 respect to that input. Read the VJPs as a table of derivatives:
 
     out = a * b        da = g * b,          db = g * a
@@ -12,6 +12,15 @@ respect to that input. Read the VJPs as a table of derivatives:
 VJPs may return gradients of the broadcast output's shape; the engine sums
 them back to each input's shape in one place (``autograd.unbroadcast``), so
 no op here deals with broadcasting.
+
+Every VJP is itself differentiable: it is written with operators, methods
+that numpy arrays and tensors share, comparisons (constant masks),
+``np.asarray(x)`` (x's values as a constant) and the ops of this module, so
+the engine can run it on arrays (an ordinary backward pass, plain numpy) or
+on tensors with recording on (``create_graph=True``: second and higher
+derivatives). It recomputes what it needs from ``out`` and the inputs. For
+the non-smooth ops (relu, abs, max/min, clip, maximum/minimum) the masks are
+constants, so their second derivative is 0 almost everywhere, as in PyTorch.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ Axis = int | tuple[int, ...] | None
 __all__ = [
     "abs",
     "add",
+    "broadcast_to",
     "clip",
     "concatenate",
     "div",
@@ -49,6 +59,7 @@ __all__ = [
     "power",
     "relu",
     "reshape",
+    "scatter_add",
     "sigmoid",
     "softmax",
     "sqrt",
@@ -70,39 +81,46 @@ __all__ = [
 @op
 def add(a, b):
     """``a + b``."""
-    return a + b, (lambda g: g, lambda g: g)
+    return a + b
+
+
+add.defvjp(lambda g, out, a, b: g, lambda g, out, a, b: g)
 
 
 @op
 def sub(a, b):
     """``a - b``."""
-    return a - b, (lambda g: g, lambda g: -g)
+    return a - b
+
+
+sub.defvjp(lambda g, out, a, b: g, lambda g, out, a, b: -g)
 
 
 @op
 def mul(a, b):
     """``a * b``."""
-    return a * b, (lambda g: g * b, lambda g: g * a)
+    return a * b
+
+
+mul.defvjp(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a)
 
 
 @op
 def div(a, b):
     """``a / b``: d/da = 1/b, d/db = -a/b² = -out/b."""
-    out = a / b
-    return out, (lambda g: g / b, lambda g: -g * out / b)
+    return a / b
 
 
-@op
-def power(a, b):
-    """``a ** b``: d/da = b·a^(b-1), d/db = out·log(a) (needs a > 0)."""
-    out = a**b
-    return out, (lambda g: g * b * a ** (b - 1), lambda g: g * out * np.log(a))
+div.defvjp(lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b)
 
 
 @op
 def neg(a):
     """``-a``."""
-    return -a, lambda g: -g
+    return -a
+
+
+neg.defvjp(lambda g, out, a: -g)
 
 
 @op
@@ -110,225 +128,35 @@ def matmul(a, b):
     """``a @ b`` for 1-D, 2-D and batched (broadcast) operands, as ``numpy.matmul``.
 
     For matrices, out = a·b gives da = g·bᵀ and db = aᵀ·g. A 1-D ``a`` acts
-    as a row (1, k) and a 1-D ``b`` as a column (k, 1); the VJPs restore
-    those axes on ``g``, use the matrix rule, and drop them again.
+    as a row (1, k) and a 1-D ``b`` as a column (k, 1): the VJPs give those
+    axes back to the operands and to ``g``, use the matrix rule, and drop
+    them again.
     """
-    out = a @ b
-    a_row = a[None, :] if a.ndim == 1 else a
-    b_col = b[:, None] if b.ndim == 1 else b
-
-    def as_matrix(g):
-        if b.ndim == 1:
-            g = g[..., None]
-        if a.ndim == 1:
-            g = g[..., None, :]
-        return g
-
-    def vjp_a(g):
-        grad = as_matrix(g) @ np.swapaxes(b_col, -1, -2)
-        return grad[..., 0, :] if a.ndim == 1 else grad
-
-    def vjp_b(g):
-        grad = np.swapaxes(a_row, -1, -2) @ as_matrix(g)
-        return grad[..., 0] if b.ndim == 1 else grad
-
-    return out, (vjp_a, vjp_b)
+    return a @ b
 
 
-# ---------------------------------------------------------------------------
-# Reductions
-# ---------------------------------------------------------------------------
+def _as_matrices(g, a, b):
+    """``g``, ``a`` and ``b`` with the axes numpy's matmul removed for 1-D operands put back."""
+    if b.ndim == 1:
+        g, b = g.reshape((*g.shape, 1)), b.reshape((-1, 1))
+    if a.ndim == 1:
+        g, a = g.reshape((*g.shape[:-1], 1, g.shape[-1])), a.reshape((1, -1))
+    return g, a, b
 
 
-def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
-    """``shape`` with the reduced axes set to 1 (the shape of a keepdims=True result)."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+def _matmul_vjp_a(g, out, a, b):
+    g, _, b_matrix = _as_matrices(g, a, b)
+    grad = g @ b_matrix.swapaxes(-1, -2)
+    return grad.reshape((*grad.shape[:-2], grad.shape[-1])) if a.ndim == 1 else grad
 
 
-def _spread(g, kept: tuple[int, ...], shape: tuple[int, ...]) -> np.ndarray:
-    """``g`` (a reduction's gradient) copied back along the reduced axes: an array of ``shape``."""
-    grad = np.empty(shape, dtype=np.result_type(g))
-    grad[...] = np.reshape(g, kept)
-    return grad
+def _matmul_vjp_b(g, out, a, b):
+    g, a_matrix, _ = _as_matrices(g, a, b)
+    grad = a_matrix.swapaxes(-1, -2) @ g
+    return grad.reshape(grad.shape[:-1]) if b.ndim == 1 else grad
 
 
-@op
-def sum(x, *, axis: Axis = None, keepdims: bool = False):
-    """Sum over ``axis``: every summed element receives the output's gradient."""
-    kept = _kept_shape(x.shape, axis)
-    return x.sum(axis=axis, keepdims=keepdims), lambda g: _spread(g, kept, x.shape)
-
-
-@op
-def mean(x, *, axis: Axis = None, keepdims: bool = False):
-    """Mean over ``axis``: each of the n averaged elements receives g / n."""
-    kept = _kept_shape(x.shape, axis)
-    count = x.size // builtins.max(math.prod(kept), 1)
-    out = x.sum(axis=axis, keepdims=keepdims) / count
-    return out, lambda g: _spread(np.reshape(g, kept) / count, kept, x.shape)
-
-
-@op
-def var(x, *, axis: Axis = None, ddof: int = 0, keepdims: bool = False):
-    """Variance Σ(x − x̄)² / (n − ddof) over ``axis``: d/dx = 2(x − x̄) / (n − ddof).
-
-    (The x̄ term's own derivative drops out because Σ(x − x̄) = 0.)
-    """
-    kept = _kept_shape(x.shape, axis)
-    count = x.size // builtins.max(math.prod(kept), 1)
-    centred = x - x.sum(axis=axis, keepdims=True) / count
-    out = (centred * centred).sum(axis=axis, keepdims=keepdims) / (count - ddof)
-    return out, lambda g: np.reshape(g, kept) * (2 / (count - ddof)) * centred
-
-
-def _extremum(x, axis: Axis, keepdims: bool, reduce):
-    """max or min: the gradient goes to the extreme element(s), split evenly between ties."""
-    out = reduce(x, axis=axis, keepdims=True)
-
-    def vjp(g):
-        hits = x == out
-        return hits * (np.reshape(g, out.shape) / hits.sum(axis=axis, keepdims=True))
-
-    return (out if keepdims else np.squeeze(out, axis=axis)), vjp
-
-
-@op
-def max(x, *, axis: Axis = None, keepdims: bool = False):
-    """Largest element over ``axis``; ties share the gradient equally."""
-    return _extremum(x, axis, keepdims, np.ndarray.max)
-
-
-@op
-def min(x, *, axis: Axis = None, keepdims: bool = False):
-    """Smallest element over ``axis``; ties share the gradient equally."""
-    return _extremum(x, axis, keepdims, np.ndarray.min)
-
-
-@op
-def logsumexp(x, *, axis: Axis = None, keepdims: bool = False):
-    """log Σ exp(x) over ``axis``, computed as m + log Σ exp(x − m) with m = max(x).
-
-    Shifting by the maximum keeps exp() from overflowing. d/dx = softmax(x).
-    """
-    m = x.max(axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0.0)
-    e = np.exp(x - m)
-    s = e.sum(axis=axis, keepdims=True)
-    out = np.log(s) + m
-    return (
-        out if keepdims else np.squeeze(out, axis=axis)
-    ), lambda g: np.reshape(g, s.shape) * (e / s)
-
-
-@op
-def softmax(x, *, axis: int = -1):
-    """exp(x) / Σ exp(x) along ``axis`` (shifted by the max for stability).
-
-    With s = softmax(x): d/dx = s · (g − Σ g·s), the sum along ``axis``.
-    """
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    s = e / e.sum(axis=axis, keepdims=True)
-    return s, lambda g: s * (g - (g * s).sum(axis=axis, keepdims=True))
-
-
-@op
-def log_softmax(x, *, axis: int = -1):
-    """x − logsumexp(x) along ``axis``: d/dx = g − softmax(x) · Σ g."""
-    shifted = x - x.max(axis=axis, keepdims=True)
-    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-    return out, lambda g: g - np.exp(out) * g.sum(axis=axis, keepdims=True)
-
-
-# ---------------------------------------------------------------------------
-# Shape
-# ---------------------------------------------------------------------------
-
-
-@op
-def reshape(x, *, shape: tuple[int, ...]):
-    """Same elements, new shape: the gradient is reshaped back."""
-    return np.reshape(x, shape), lambda g: np.reshape(g, x.shape)
-
-
-@op
-def transpose(x, *, axes: Sequence[int] | None = None):
-    """Permute the axes (reverse them when ``axes`` is None); the VJP applies the inverse."""
-    out = np.transpose(x, axes)
-    # The inverse permutation; axes may be spelled negative, as numpy allows.
-    inverse = None if axes is None else np.argsort([a % x.ndim for a in axes])
-    return out, lambda g: np.transpose(g, inverse)
-
-
-def _is_basic_index(index: Any) -> bool:
-    """True when ``index`` uses only ints, slices, None and Ellipsis (no element repeats)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
-
-
-@op
-def getitem(x, *, index: Any):
-    """``x[index]`` with numpy's basic and integer-array indexing.
-
-    The gradient is scattered back into a zero array of x's shape; with
-    integer arrays an element may be picked twice, so ``np.add.at`` adds
-    the contributions instead of overwriting them.
-    """
-    if isinstance(index, Tensor) or (
-        isinstance(index, tuple) and builtins.any(isinstance(i, Tensor) for i in index)
-    ):
-        raise TypeError(
-            "index a tensor with ints, slices or numpy integer arrays, not with a Tensor"
-        )
-    basic = _is_basic_index(index)
-
-    def vjp(g):
-        grad = np.zeros(x.shape, dtype=np.result_type(x, g))
-        if basic:
-            grad[index] = g
-        else:
-            np.add.at(grad, index, g)
-        return grad
-
-    return x[index], vjp
-
-
-def _concatenate(*xs, axis: int = 0):
-    """Join along an existing axis; each input's gradient is its slice of g."""
-    bounds = np.cumsum([0] + [np.shape(x)[axis] for x in xs])
-
-    def vjp_for(i):
-        def vjp(g):
-            where = [slice(None)] * g.ndim
-            where[axis] = slice(bounds[i], bounds[i + 1])
-            return g[tuple(where)]
-
-        return vjp
-
-    return np.concatenate(xs, axis=axis), tuple(vjp_for(i) for i in range(len(xs)))
-
-
-def _stack(*xs, axis: int = 0):
-    """Join along a new axis; input i's gradient is g taken at position i of that axis."""
-    return np.stack(xs, axis=axis), tuple(
-        (lambda g, i=i: np.take(g, i, axis=axis)) for i in range(len(xs))
-    )
-
-
-_concatenate_op = op(_concatenate)
-_stack_op = op(_stack)
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join a sequence of tensors along an existing axis (``numpy.concatenate``)."""
-    return _concatenate_op(*tensors, axis=axis)
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join a sequence of same-shaped tensors along a new axis (``numpy.stack``)."""
-    return _stack_op(*tensors, axis=axis)
+matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)
 
 
 # ---------------------------------------------------------------------------
@@ -339,28 +167,49 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 @op
 def exp(x):
     """exp(x): d/dx = exp(x) = out."""
-    out = np.exp(x)
-    return out, lambda g: g * out
+    return np.exp(x)
+
+
+exp.defvjp(lambda g, out, x: g * out)
 
 
 @op
 def log(x):
     """Natural log: d/dx = 1/x. Outside x > 0 it follows numpy (nan or -inf, with a warning)."""
-    return np.log(x), lambda g: g / x
+    return np.log(x)
+
+
+log.defvjp(lambda g, out, x: g / x)
+
+
+@op
+def power(a, b):
+    """``a ** b``: d/da = b·a^(b-1), d/db = out·log(a) (needs a > 0)."""
+    return a**b
+
+
+power.defvjp(
+    lambda g, out, a, b: g * b * a ** (b - 1),
+    lambda g, out, a, b: g * out * log(a),
+)
 
 
 @op
 def sqrt(x):
     """√x: d/dx = 1/(2√x) = 0.5/out."""
-    out = np.sqrt(x)
-    return out, lambda g: g * 0.5 / out
+    return np.sqrt(x)
+
+
+sqrt.defvjp(lambda g, out, x: g * 0.5 / out)
 
 
 @op
 def tanh(x):
     """tanh(x): d/dx = 1 − out²."""
-    out = np.tanh(x)
-    return out, lambda g: g * (1 - out * out)
+    return np.tanh(x)
+
+
+tanh.defvjp(lambda g, out, x: g * (1 - out * out))
 
 
 @op
@@ -371,58 +220,346 @@ def sigmoid(x):
     1/(1 + e), for x < 0 it is e/(1 + e).
     """
     e = np.exp(-np.abs(x))
-    out = np.where(x >= 0, 1, e) / (1 + e)
-    return out, lambda g: g * out * (1 - out)
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+sigmoid.defvjp(lambda g, out, x: g * out * (1 - out))
 
 
 @op
 def relu(x):
     """max(x, 0): d/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)."""
-    return np.maximum(x, 0), lambda g: g * (x > 0)
+    return np.maximum(x, 0)
+
+
+relu.defvjp(lambda g, out, x: g * (x > 0))
 
 
 @op
 def abs(x):
     """|x|: d/dx = sign(x) (0 at the kink)."""
-    return np.abs(x), lambda g: g * np.sign(x)
+    return np.abs(x)
+
+
+abs.defvjp(lambda g, out, x: g * np.sign(np.asarray(x)))
 
 
 @op
 def clip(x, *, min: Any = None, max: Any = None):
     """Limit x to [min, max]: the gradient passes where min ≤ x ≤ max, else 0."""
     if min is None and max is None:
-        return x.copy(), lambda g: g
-    lo = -np.inf if min is None else min
-    hi = np.inf if max is None else max
-    inside = (x >= lo) & (x <= hi)
-    return np.clip(x, lo, hi), lambda g: g * inside
+        return x.copy()
+    return np.clip(x, -np.inf if min is None else min, np.inf if max is None else max)
 
 
-def _pick(first_wins, tie):
-    """VJP factor for maximum/minimum: 1 where this input won, 1/2 on a tie, else 0."""
-    return np.where(tie, 0.5, first_wins.astype(np.float64))
+def _clip_vjp(g, out, x, *, min, max):
+    inside = (x >= (-np.inf if min is None else min)) & (x <= (np.inf if max is None else max))
+    return g * inside
+
+
+clip.defvjp(_clip_vjp)
+
+
+def _share(wins, a, b, dtype):
+    """maximum/minimum's VJP factor: 1 where this input won, 1/2 on a tie, else 0 (a constant)."""
+    return np.where(np.asarray(a) == np.asarray(b), 0.5, wins).astype(dtype)
 
 
 @op
 def maximum(a, b):
     """Elementwise larger of a and b; on a tie each gets half the gradient."""
-    tie = a == b
-    return np.maximum(a, b), (lambda g: g * _pick(a > b, tie), lambda g: g * _pick(b > a, tie))
+    return np.maximum(a, b)
+
+
+maximum.defvjp(
+    lambda g, out, a, b: g * _share(a > b, a, b, g.dtype),
+    lambda g, out, a, b: g * _share(b > a, a, b, g.dtype),
+)
 
 
 @op
 def minimum(a, b):
     """Elementwise smaller of a and b; on a tie each gets half the gradient."""
-    tie = a == b
-    return np.minimum(a, b), (lambda g: g * _pick(a < b, tie), lambda g: g * _pick(b < a, tie))
+    return np.minimum(a, b)
+
+
+minimum.defvjp(
+    lambda g, out, a, b: g * _share(a < b, a, b, g.dtype),
+    lambda g, out, a, b: g * _share(b < a, a, b, g.dtype),
+)
 
 
 @op
 def where(condition, a, b):
     """``a`` where ``condition`` holds, else ``b``; the condition is not differentiable."""
-    condition = np.asarray(condition, dtype=bool)
-    return np.where(condition, a, b), (
-        None,
-        lambda g: np.where(condition, g, 0.0),
-        lambda g: np.where(condition, 0.0, g),
-    )
+    return np.where(np.asarray(condition, dtype=bool), a, b)
+
+
+where.defvjp(
+    None,
+    lambda g, out, condition, a, b: where(condition, g, 0.0),
+    lambda g, out, condition, a, b: where(condition, 0.0, g),
+)
+
+
+# ---------------------------------------------------------------------------
+# Shape
+# ---------------------------------------------------------------------------
+
+
+@op
+def reshape(x, *, shape: tuple[int, ...]):
+    """Same elements, new shape: the gradient is reshaped back."""
+    return np.reshape(x, shape)
+
+
+reshape.defvjp(lambda g, out, x, *, shape: g.reshape(x.shape))
+
+
+@op
+def transpose(x, *, axes: Sequence[int] | None = None):
+    """Permute the axes (reverse them when ``axes`` is None); the VJP applies the inverse."""
+    return np.transpose(x, axes)
+
+
+def _transpose_vjp(g, out, x, *, axes):
+    forward = range(x.ndim)[::-1] if axes is None else [a % x.ndim for a in axes]
+    return g.transpose(tuple(int(i) for i in np.argsort(forward)))
+
+
+transpose.defvjp(_transpose_vjp)
+
+
+@op
+def broadcast_to(x, *, shape: tuple[int, ...]):
+    """``x`` repeated to ``shape`` by numpy's broadcasting rules (a read-only view).
+
+    Each element of x is used once per copy, so its gradient is g summed over
+    the copies -- which is what the engine's ``unbroadcast`` does to any
+    gradient: the VJP is g itself. (The VJP of ``sum`` is a ``broadcast_to``:
+    the two are each other's adjoint.)
+    """
+    return np.broadcast_to(x, shape)
+
+
+broadcast_to.defvjp(lambda g, out, x, *, shape: g)
+
+
+def _is_basic_index(index: Any) -> bool:
+    """True when ``index`` uses only ints, slices, None and Ellipsis (no element repeats)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+@op
+def scatter_add(x, *, index: Any, shape: tuple[int, ...]):
+    """A zero array of ``shape`` with ``x`` added at ``index``: ``getitem``'s adjoint.
+
+    An element that ``index`` picks twice receives both contributions. The
+    VJP gathers: d/dx = g[index].
+    """
+    out = np.zeros(shape, dtype=x.dtype)
+    if _is_basic_index(index):  # speed: basic indices never repeat, and assignment beats add.at
+        out[index] = x
+    else:
+        np.add.at(out, index, x)
+    return out
+
+
+scatter_add.defvjp(lambda g, out, x, *, index, shape: g[index])
+
+
+@op
+def getitem(x, *, index: Any):
+    """``x[index]`` with numpy's basic and integer-array indexing.
+
+    The gradient is scattered back into a zero array of x's shape, adding
+    the contributions of an element picked twice (:func:`scatter_add`).
+    """
+    if isinstance(index, Tensor) or (
+        isinstance(index, tuple) and builtins.any(isinstance(i, Tensor) for i in index)
+    ):
+        raise TypeError(
+            "index a tensor with ints, slices or numpy integer arrays, not with a Tensor"
+        )
+    return x[index]
+
+
+getitem.defvjp(lambda g, out, x, *, index: scatter_add(g, index=index, shape=x.shape))
+
+
+@op
+def _concatenate(*xs, axis: int = 0):
+    """Join along an existing axis; each input's gradient is its slice of g."""
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_vjp(g, out, *xs, axis, argnum):
+    start = builtins.sum(x.shape[axis] for x in xs[:argnum])
+    where = [slice(None)] * out.ndim
+    where[axis] = slice(start, start + xs[argnum].shape[axis])
+    return g[tuple(where)]
+
+
+_concatenate.defvjp(_concatenate_vjp)
+
+
+@op
+def _stack(*xs, axis: int = 0):
+    """Join along a new axis; input i's gradient is g taken at position i of that axis."""
+    return np.stack(xs, axis=axis)
+
+
+_stack.defvjp(lambda g, out, *xs, axis, argnum: g[(slice(None),) * (axis % out.ndim) + (argnum,)])
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join a sequence of tensors along an existing axis (``numpy.concatenate``)."""
+    return _concatenate(*tensors, axis=axis)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join a sequence of same-shaped tensors along a new axis (``numpy.stack``)."""
+    return _stack(*tensors, axis=axis)
+
+
+# ---------------------------------------------------------------------------
+# Reductions
+# ---------------------------------------------------------------------------
+
+
+def _checked_axis(name: str, axis: Any) -> Axis:
+    """``axis`` if it is None, an int or a tuple of ints; else a TypeError naming it."""
+    integer = (int, np.integer)
+    if axis is None or (isinstance(axis, integer) and not isinstance(axis, bool)):
+        return None if axis is None else int(axis)
+    if isinstance(axis, (tuple, list)) and all(
+        isinstance(a, integer) and not isinstance(a, bool) for a in axis
+    ):
+        return tuple(axis)
+    raise TypeError(f"{name}(): axis must be None, an int or a tuple of ints, got {axis!r}")
+
+
+def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
+    """``shape`` with the reduced axes set to 1 (the shape of a keepdims=True result)."""
+    if axis is None:
+        return (1,) * len(shape)
+    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _count(shape: tuple[int, ...], axis: Axis) -> int:
+    """How many elements each result of a reduction over ``axis`` combines."""
+    return math.prod(shape) // builtins.max(math.prod(_kept_shape(shape, axis)), 1)
+
+
+def _spread(g, shape: tuple[int, ...], axis: Axis):
+    """``g``, a reduction's gradient, copied back along the reduced axes to ``shape``."""
+    return broadcast_to(g.reshape(_kept_shape(shape, axis)), shape=shape)
+
+
+@op
+def sum(x, *, axis: Axis = None, keepdims: bool = False):
+    """Sum over ``axis``: every summed element receives the output's gradient."""
+    return np.sum(x, axis=_checked_axis("sum", axis), keepdims=keepdims)
+
+
+sum.defvjp(lambda g, out, x, *, axis, keepdims: _spread(g, x.shape, axis))
+
+
+@op
+def mean(x, *, axis: Axis = None, keepdims: bool = False):
+    """Mean over ``axis``: each of the n averaged elements receives g / n."""
+    axis = _checked_axis("mean", axis)
+    return np.sum(x, axis=axis, keepdims=keepdims) / _count(x.shape, axis)
+
+
+mean.defvjp(lambda g, out, x, *, axis, keepdims: _spread(g / _count(x.shape, axis), x.shape, axis))
+
+
+@op
+def var(x, *, axis: Axis = None, ddof: int = 0, keepdims: bool = False):
+    """Variance Σ(x − x̄)² / (n − ddof) over ``axis``: d/dx = 2(x − x̄) / (n − ddof).
+
+    (The x̄ term's own derivative drops out because Σ(x − x̄) = 0.)
+    """
+    return np.var(x, axis=_checked_axis("var", axis), ddof=ddof, keepdims=keepdims)
+
+
+def _var_vjp(g, out, x, *, axis, ddof, keepdims):
+    scale = 2 / (_count(x.shape, axis) - ddof)
+    return g.reshape(_kept_shape(x.shape, axis)) * scale * (x - x.mean(axis=axis, keepdims=True))
+
+
+var.defvjp(_var_vjp)
+
+
+@op
+def max(x, *, axis: Axis = None, keepdims: bool = False):
+    """Largest element over ``axis``; ties share the gradient equally."""
+    return np.max(x, axis=_checked_axis("max", axis), keepdims=keepdims)
+
+
+@op
+def min(x, *, axis: Axis = None, keepdims: bool = False):
+    """Smallest element over ``axis``; ties share the gradient equally."""
+    return np.min(x, axis=_checked_axis("min", axis), keepdims=keepdims)
+
+
+def _to_extremes(g, out, x, *, axis, keepdims):
+    """max/min's VJP: g goes to the element(s) equal to the result, split evenly between ties.
+
+    Which elements those are is a constant mask (from the values alone).
+    """
+    kept = _kept_shape(x.shape, axis)
+    hits = np.asarray(x) == np.asarray(out).reshape(kept)
+    share = (hits / hits.sum(axis=axis, keepdims=True)).astype(g.dtype)
+    return g.reshape(kept) * share
+
+
+max.defvjp(_to_extremes)
+min.defvjp(_to_extremes)
+
+
+@op
+def logsumexp(x, *, axis: Axis = None, keepdims: bool = False):
+    """log Σ exp(x) over ``axis``, computed as m + log Σ exp(x − m) with m = max(x).
+
+    Shifting by the maximum keeps exp() from overflowing. d/dx = softmax(x) = exp(x − out).
+    """
+    axis = _checked_axis("logsumexp", axis)
+    m = np.max(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def _logsumexp_vjp(g, out, x, *, axis, keepdims):
+    kept = _kept_shape(x.shape, axis)
+    return g.reshape(kept) * exp(x - out.reshape(kept))
+
+
+logsumexp.defvjp(_logsumexp_vjp)
+
+
+@op
+def softmax(x, *, axis: int = -1):
+    """exp(x) / Σ exp(x) along ``axis`` (shifted by the max for stability).
+
+    With s = softmax(x) = out: d/dx = s · (g − Σ g·s), the sum along ``axis``.
+    """
+    e = np.exp(x - np.max(x, axis=_checked_axis("softmax", axis), keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+softmax.defvjp(lambda g, out, x, *, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)))
+
+
+@op
+def log_softmax(x, *, axis: int = -1):
+    """x − logsumexp(x) along ``axis``: d/dx = g − softmax(x) · Σ g, with softmax(x) = exp(out)."""
+    shifted = x - np.max(x, axis=_checked_axis("log_softmax", axis), keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+log_softmax.defvjp(lambda g, out, x, *, axis: g - exp(out) * g.sum(axis=axis, keepdims=True))

@@ -49,8 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg.autograd import Tensor, enable_grad
-from tinyreg.nn import grad_array, zero_grads
+from tinyreg.autograd import Tensor, enable_grad, grad_array
 from tinyreg.validation import (
     all_finite,
     check_choice,
@@ -162,7 +161,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear the gradients of all parameters (to None, or to zeros in place)."""
-        zero_grads(self._params(), set_to_none)
+        for p in self._params():
+            p.zero_grad(set_to_none)
 
     # -- the step -------------------------------------------------------------
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

@@ -64,7 +64,20 @@ def soft_threshold(w: _Values, threshold: float) -> _Values:
 @op
 def _penalty_term(w, *, penalty):
     """R(w) as a differentiable scalar; its VJP is g times a subgradient of R."""
-    return np.asarray(penalty.value(w)), lambda g: g * penalty.subgradient(w)
+    return np.asarray(penalty.value(w))
+
+
+def _penalty_vjp(g, out, w, *, penalty):
+    if isinstance(w, Tensor) and not getattr(penalty, "accepts_tensors", False):
+        raise RuntimeError(
+            f"create_graph=True through the penalty {penalty!r}: its subgradient(w) is "
+            "written for numpy arrays, so it can only be differentiated once. Write it with "
+            "operations tensors understand too and set accepts_tensors = True on its class"
+        )
+    return g * penalty.subgradient(w)
+
+
+_penalty_term.defvjp(_penalty_vjp)
 
 
 class Penalty:
@@ -77,7 +90,18 @@ class Penalty:
       an array of per-coordinate steps shaped like w (Adam passes one);
     * ``subgradient(w)``: a subgradient of the whole of R, used only when
       the penalty is called to build a Tensor; defaults to ``grad(w)``.
+
+    The Tensor that calling a penalty returns can be differentiated to any
+    order (``create_graph=True``: gradient penalties, Hessians) when
+    ``accepts_tensors`` is True: ``subgradient`` (and ``grad``, its default)
+    then also take a Tensor ``w`` and are written with what arrays and
+    tensors both understand -- operators, comparisons, ``np.asarray(w)`` for
+    a constant. The built-in penalties are. A penalty written in plain numpy
+    leaves it False: first derivatives work, and ``create_graph=True``
+    through it raises an error that says so.
     """
+
+    accepts_tensors: bool = False
 
     def value(self, w: np.ndarray) -> float:
         raise NotImplementedError
@@ -112,6 +136,8 @@ class Penalty:
 class L2(Penalty):
     """(alpha/2)·Σw², all smooth: grad = alpha·w, prox = identity."""
 
+    accepts_tensors = True
+
     def __init__(self, alpha: float) -> None:
         self.alpha = check_nonnegative("alpha", alpha)
 
@@ -131,6 +157,8 @@ class L2(Penalty):
 class L1(Penalty):
     """alpha·Σ|w|, all non-smooth: grad = 0, prox = soft-threshold at t·alpha."""
 
+    accepts_tensors = True
+
     def __init__(self, alpha: float) -> None:
         self.alpha = check_nonnegative("alpha", alpha)
 
@@ -144,7 +172,7 @@ class L1(Penalty):
         return soft_threshold(w, t * self.alpha)
 
     def subgradient(self, w: np.ndarray) -> np.ndarray:
-        return self.alpha * np.sign(w)
+        return self.alpha * np.sign(np.asarray(w))  # sign(w) is a constant (np.asarray: values)
 
     def __repr__(self) -> str:
         return f"L1(alpha={self.alpha!r})"
@@ -155,6 +183,8 @@ class ElasticNet(Penalty):
 
     l1_ratio = 1 is ``L1(alpha)``; l1_ratio = 0 is ``L2(alpha)``.
     """
+
+    accepts_tensors = True
 
     def __init__(self, alpha: float, l1_ratio: float = 0.5) -> None:
         self.alpha = check_nonnegative("alpha", alpha)
@@ -171,7 +201,7 @@ class ElasticNet(Penalty):
         return soft_threshold(w, t * self.alpha * self.l1_ratio)
 
     def subgradient(self, w: np.ndarray) -> np.ndarray:
-        return self.grad(w) + self.alpha * self.l1_ratio * np.sign(w)
+        return self.grad(w) + self.alpha * self.l1_ratio * np.sign(np.asarray(w))
 
     def __repr__(self) -> str:
         return f"ElasticNet(alpha={self.alpha!r}, l1_ratio={self.l1_ratio!r})"

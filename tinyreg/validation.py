@@ -32,6 +32,7 @@ __all__ = [
     "DataConversionWarning",
     "NotFittedError",
     "all_finite",
+    "as_float_array",
     "check_X",
     "check_X_y",
     "check_choice",
@@ -138,6 +139,29 @@ def all_finite(array: np.ndarray) -> bool:
     return bool(np.isfinite(array).all())
 
 
+def as_float_array(name: str, data: Any, *, dtype: Any = None, copy: bool = False) -> np.ndarray:
+    """``data`` as a floating-point numpy array: tinyreg's one dtype policy.
+
+    Floating input keeps its dtype; integers and booleans become float64 (or
+    ``dtype``, which must be a floating type). Anything else (complex,
+    strings, objects) is a TypeError naming ``name``. ``copy`` forces a copy.
+    """
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"{name}: dtype must be a floating-point type, got {dtype}")
+        return np.array(data, dtype=dtype) if copy else np.asarray(data, dtype=dtype)
+    array = np.array(data) if copy else np.asarray(data)
+    if array.dtype.kind == "f":
+        return array
+    if array.dtype.kind in "biu":
+        return array.astype(np.float64)
+    raise TypeError(
+        f"{name} must hold real numbers (floating point, integer or boolean), "
+        f"got an array of dtype {array.dtype}"
+    )
+
+
 def check_finite_array(
     name: str,
     array: Any,
@@ -148,14 +172,15 @@ def check_finite_array(
     """Return ``array`` as a floating numpy array after checking it.
 
     Integer and boolean input is cast to float64, and so is an object array
-    that holds numbers; floating input keeps its dtype. Raises TypeError for
-    non-numeric data and for sparse matrices (tinyreg works on dense
-    arrays), and ValueError for complex data, the wrong number of
-    dimensions, or NaN or infinity (the message says how many and where the
-    first one is). With ``defer_finite_check=True`` the search for NaN and
-    infinity is left to the caller, who must make it: a caller whose result
-    turns non-finite whenever the input is (a sum over it) checks the result
-    and calls this function again only then, and so saves a pass over the data.
+    that holds numbers; floating input keeps its dtype (the policy of
+    :func:`as_float_array`). Raises TypeError for non-numeric data and for
+    sparse matrices (tinyreg works on dense arrays), and ValueError for
+    complex data, the wrong number of dimensions, or NaN or infinity (the
+    message says how many and where the first one is). With
+    ``defer_finite_check=True`` the search for NaN and infinity is left to
+    the caller, who must make it: a caller whose result turns non-finite
+    whenever the input is (a sum over it) checks the result and calls this
+    function again only then, and so saves a pass over the data.
     """
     if type(array).__module__.startswith("scipy.sparse"):  # recognised without importing scipy
         raise TypeError(
@@ -168,15 +193,12 @@ def check_finite_array(
             arr = arr.astype(np.float64)
         except (TypeError, ValueError) as error:
             raise TypeError(f"{name} must hold numbers only: {error}") from None
-    if not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
-        raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise ValueError(
             f"Complex data not supported: {name} has dtype {arr.dtype}; pass {name}.real "
             "if its imaginary part is zero"
         )
-    if not np.issubdtype(arr.dtype, np.floating):
-        arr = arr.astype(np.float64)
+    arr = as_float_array(name, arr)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else ndim
         if arr.ndim not in allowed:

@@ -49,7 +49,7 @@ def _quote(text: str) -> str:
 def _label(t: Tensor, name: str | None) -> list[str]:
     lines = [name] if name else []
     if t.op is not None:
-        lines.append(t.op)
+        lines.append(t.op.name)
     lines.append(f"shape {t.shape}")
     if t.op is None and t.requires_grad:
         lines.append("requires_grad")
