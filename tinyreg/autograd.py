@@ -566,7 +566,7 @@ class Op:
         if len(inputs) != self.n_inputs and not self.variadic:
             inputs = self._bind(inputs, options)
         if _mode.numpy_backward and not _any_tensor(inputs):
-            return self.forward(*inputs, **options)  # type: ignore[no-any-return]  # see _any_tensor
+            return self.forward(*inputs, **options)  # see _any_tensor
         if len(options) != len(self._option_names):  # the VJPs see every option
             options = {**self._option_defaults, **options}
         arrays = [x.data if isinstance(x, Tensor) else _operand(x, self._several) for x in inputs]

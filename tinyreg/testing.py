@@ -148,7 +148,7 @@ def axes(ndim: int, *, allow_none: bool = True, allow_tuple: bool = True) -> Any
     None (all axes), a single int (possibly negative), or a tuple of distinct
     axes. For ``ndim == 0`` only None (or the empty tuple) is valid.
     """
-    options = [st.none()] if allow_none else []
+    options: list[st.SearchStrategy[Any]] = [st.none()] if allow_none else []
     if ndim > 0:
         options.append(st.integers(-ndim, ndim - 1))
         if allow_tuple:

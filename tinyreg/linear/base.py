@@ -127,7 +127,7 @@ class Estimator:
 
     def __sklearn_tags__(self) -> Any:
         """scikit-learn's description of this estimator (a ``sklearn.utils.Tags``)."""
-        from sklearn.utils import (  # type: ignore[import-untyped, import-not-found]
+        from sklearn.utils import (
             ClassifierTags,
             InputTags,
             RegressorTags,
