@@ -32,7 +32,7 @@ def test_definitions_with_and_without_weights(triple):
     if total > 10 * delta_total:  # else "constant target" may be decided either way
         res = np.sum(w * (y - pred) ** 2)
         expected = 1 - res / total
-        tolerance = 4 * gamma(n + 2) * res / total + res * delta_total / total**2
+        tolerance = 4 * gamma(n + 2) * res / total + (res / total) * (delta_total / total)
         assert r2_score(y, pred, w) == pytest.approx(expected, rel=0, abs=tolerance + 4 * EPS)
 
 
