@@ -1,4 +1,4 @@
-"""Penalties: values, gradients and proximal steps per the table in DESIGN.md.
+"""Penalties: values, gradients and proximal steps per this table.
 
 ====================  ==================================  ===============  =========================
 penalty               value                               grad(w)          prox(w, t)

@@ -653,10 +653,10 @@ def op(forward: Callable[..., Any]) -> Op:
     A VJP is called only for an input that requires grad. Extra positional
     arguments fill the options in order (``sum(x, 0)`` is ``sum(x, axis=0)``).
 
-    A forward written the older way, returning ``(output, vjps)`` with VJPs
-    ``vjp(g)`` that close over numpy arrays, still works for first
-    derivatives; ``create_graph=True`` through it raises an error, since its
-    closures would make every second derivative through it silently wrong.
+    A forward may instead return ``(output, vjps)``, with VJPs ``vjp(g)``
+    that close over numpy arrays. Such an op has first derivatives only:
+    ``create_graph=True`` through it raises an error, since its closures
+    would make every second derivative through it silently wrong.
     """
     return Op(forward)
 
