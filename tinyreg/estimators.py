@@ -429,34 +429,21 @@ class _MLP(Estimator):
         validation: tuple[np.ndarray, np.ndarray] | None,
         warn: bool = True,
     ) -> None:
-        """Run up to ``epochs`` epochs, updating ``module``, ``optimizer`` and ``progress``."""
+        """Run up to ``epochs`` epochs, updating ``module``, ``optimizer`` and ``progress``.
+
+        Stops early when the monitored value (the validation score, else the
+        training loss) has not improved by more than ``tol`` for more than
+        ``n_iter_no_change`` epochs; with validation, ``module`` ends with the
+        weights of its best-scoring epoch.
+        """
         owner = type(self).__name__
-        n = len(X)
-        batch = min(200 if params["batch_size"] == "auto" else params["batch_size"], n)
-        objective, _, _ = self._penalty(params)
-        lr, tol, patience = params["learning_rate_init"], params["tol"], params["n_iter_no_change"]
+        tol, patience = params["tol"], params["n_iter_no_change"]
         best_state = None
         for _ in range(epochs):
             epoch = len(progress.loss_curve) + 1
-            module.train()
-            order = rng.permutation(n) if batch < n else np.arange(n)
-            total = 0.0
-            for start in range(0, n, batch):
-                rows = order[start : start + batch]
-                optimizer.zero_grad()
-                loss = self._loss(module(Tensor(X[rows])), Y[rows])
-                value = float(loss.item())
-                _check_finite(value, f"epoch {epoch}, samples {start}..", owner, lr)
-                loss.backward()
-                optimizer.step()
-                total += value * len(rows)
-            weights = [p.data for p in module.parameters() if p.regularize]
-            penalty_value = sum(float(objective.value(w)) for w in weights) if objective else 0.0
-            epoch_loss = total / n + penalty_value
-            _check_finite(epoch_loss, f"the end of epoch {epoch}", owner, lr, module)
+            epoch_loss = self._run_epoch(module, optimizer, X, Y, params, rng, epoch)
             progress.loss_curve.append(epoch_loss)
             line = f"{owner}: epoch {epoch}, loss {epoch_loss:.8g}"
-
             if validation is not None:
                 score = self._score_output(_evaluate(module, validation[0]), validation[1])
                 progress.validation_scores.append(score)
@@ -493,6 +480,43 @@ class _MLP(Estimator):
         if best_state is not None:
             module.load_state_dict(best_state)
         module.eval()
+
+    def _run_epoch(
+        self,
+        module: nn.Sequential,
+        optimizer: optim.Optimizer,
+        X: np.ndarray,
+        Y: np.ndarray,
+        params: dict[str, Any],
+        rng: np.random.Generator,
+        epoch: int,
+    ) -> float:
+        """One pass over (X, Y) in shuffled mini-batches; return the epoch's objective.
+
+        The objective is the mean data loss over the epoch's batches plus the
+        penalty at the epoch's final weights. A non-finite loss or parameter
+        raises FloatingPointError (see ``_check_finite``).
+        """
+        owner, lr, n = type(self).__name__, params["learning_rate_init"], len(X)
+        batch = min(200 if params["batch_size"] == "auto" else params["batch_size"], n)
+        module.train()
+        order = rng.permutation(n) if batch < n else np.arange(n)
+        total = 0.0
+        for start in range(0, n, batch):
+            rows = order[start : start + batch]
+            optimizer.zero_grad()
+            loss = self._loss(module(Tensor(X[rows])), Y[rows])
+            value = float(loss.item())
+            _check_finite(value, f"epoch {epoch}, samples {start}..", owner, lr)
+            loss.backward()
+            optimizer.step()
+            total += value * len(rows)
+        objective, _, _ = self._penalty(params)
+        weights = [p.data for p in module.parameters() if p.regularize]
+        penalty_value = sum(float(objective.value(w)) for w in weights) if objective else 0.0
+        epoch_loss = total / n + penalty_value
+        _check_finite(epoch_loss, f"the end of epoch {epoch}", owner, lr, module)
+        return epoch_loss
 
     def _store(
         self,
