@@ -244,30 +244,7 @@ def enet_path(
     check_choice("solver", solver, ("homotopy", "cd"))
     n, p = X.shape
 
-    if alphas is None or isinstance(alphas, (int, np.integer)):
-        if alphas is None:
-            n_alphas = check_int("n_alphas", n_alphas)
-        else:
-            n_alphas = check_int("alphas", alphas)
-        eps = check_positive("eps", eps)
-        if l1_ratio == 0:
-            raise ValueError("the automatic alpha grid needs l1_ratio > 0; pass alphas=")
-        Xy = X.T @ y
-        top = (
-            max(float(np.max(Xy, initial=0.0)), 0.0)
-            if positive
-            else np.max(np.abs(Xy), initial=0.0)
-        )
-        alpha_max = float(top) / (n * l1_ratio)
-        resolution = float(np.finfo(np.float64).resolution)
-        if alpha_max <= resolution:  # y is orthogonal to every column: w = 0 throughout
-            grid = np.full(n_alphas, resolution)
-        else:
-            grid = np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
-    else:
-        values = check_finite_array("alphas", alphas, ndim=1)
-        grid = np.sort([check_nonnegative(f"alphas[{i}]", a) for i, a in enumerate(values)])[::-1]
-
+    grid = _alpha_grid(X, y, l1_ratio, eps, n_alphas, alphas, positive)
     l1s, l2s = n * grid * l1_ratio, n * grid * (1.0 - l1_ratio)
     if solver == "homotopy" and l1_ratio > 0 and np.all(l1s > 0):
         form = _make_form(X, y, np.zeros(p), None)
@@ -280,6 +257,38 @@ def enet_path(
         w, gap, _ = _enet_coordinate_descent(form, l1, l2, max_iter, tol, positive)  # warm: form.w
         coefs[:, i], gaps[i] = w, gap / n
     return grid, coefs, gaps
+
+
+def _alpha_grid(
+    X: np.ndarray,
+    y: np.ndarray,
+    l1_ratio: float,
+    eps: float,
+    n_alphas: int,
+    alphas: ArrayLike | int | None,
+    positive: bool,
+) -> np.ndarray:
+    """The decreasing grid of ``enet_path`` (see its docstring), its arguments checked.
+
+    alpha_max = max|Xᵀy| / (n·l1_ratio) (max(Xᵀy) if ``positive``) is the
+    smallest alpha whose solution is w = 0; when it is below float64's
+    resolution, y is orthogonal to every column and the grid is that
+    resolution throughout.
+    """
+    if alphas is not None and not isinstance(alphas, (int, np.integer)):
+        values = check_finite_array("alphas", alphas, ndim=1)
+        return np.sort([check_nonnegative(f"alphas[{i}]", a) for i, a in enumerate(values)])[::-1]
+    n_alphas = check_int("n_alphas", n_alphas) if alphas is None else check_int("alphas", alphas)
+    eps = check_positive("eps", eps)
+    if l1_ratio == 0:
+        raise ValueError("the automatic alpha grid needs l1_ratio > 0; pass alphas=")
+    Xy = X.T @ y
+    top = max(float(np.max(Xy, initial=0.0)), 0.0) if positive else np.max(np.abs(Xy), initial=0.0)
+    alpha_max = float(top) / (X.shape[0] * l1_ratio)
+    resolution = float(np.finfo(np.float64).resolution)
+    if alpha_max <= resolution:
+        return np.full(n_alphas, resolution)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
 def lasso_path(

@@ -392,6 +392,38 @@ def _gram_eigenbasis(G: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray
     return V[:, kept], lam[kept]
 
 
+def _loo_cv_results(
+    chunk: _Chunk, looe: np.ndarray, scoring: str | None, fit_intercept: bool
+) -> np.ndarray:
+    """Per-sample leave-one-out results, (n_samples, n_targets, n_alphas).
+
+    The squared errors without ``scoring``; with it, the held-out
+    predictions yᵢ − (yᵢ − ŷ₋ᵢ), back on the scale of y.
+    """
+    if scoring is None:
+        return looe**2
+    Yr = chunk.rows(fit_intercept)[1]
+    sqrt_s = 1.0 if chunk.sqrt_weight is None else chunk.sqrt_weight[:, None, None]
+    offset = chunk.y_mean[None, :, None] if fit_intercept else 0.0
+    return offset + (Yr[:, :, None] - looe) / sqrt_s
+
+
+def _loo_scores(rss: np.ndarray, summary: Moments | _Chunk, scoring: str | None) -> np.ndarray:
+    """One score per alpha from the leave-one-out sums of squares ``rss`` (n_targets, n_alphas).
+
+    Without ``scoring``, minus the (weighted) squared errors averaged over
+    the number of samples and targets, as scikit-learn's RidgeCV;
+    "neg_mean_squared_error" divides their sum by the weight sum instead;
+    "r2" averages 1 − rss/tss over targets.
+    """
+    if scoring is None:
+        return -rss.sum(axis=0) / (summary.n_samples * summary.n_targets)
+    if scoring == "neg_mean_squared_error":
+        return -rss.sum(axis=0) / (summary.weight_sum * summary.n_targets)
+    tss = summary.moments().yty if isinstance(summary, _Chunk) else summary.yty
+    return _r2_from_sums(rss, tss[:, None]).mean(axis=0)
+
+
 def _r2_from_sums(rss: np.ndarray, tss: np.ndarray) -> np.ndarray:
     """R² = 1 − RSS/TSS per target (columns of constant y: 1 if fitted exactly, else 0)."""
     safe = np.where(tss > 0, tss, 1.0)
@@ -544,23 +576,11 @@ class RidgeCV(_LinearModel):
             rss = np.einsum("ijk,ijk->jk", looe, looe)
             attributes = {}
             if params["store_cv_results"]:
-                if scoring is None:
-                    results = looe**2
-                else:  # the held-out predictions yᵢ − (yᵢ − ŷ₋ᵢ), back on the scale of y
-                    Yr = chunk.rows(fit_intercept)[1]
-                    sqrt_s = 1.0 if chunk.sqrt_weight is None else chunk.sqrt_weight[:, None, None]
-                    offset = chunk.y_mean[None, :, None] if fit_intercept else 0.0
-                    results = offset + (Yr[:, :, None] - looe) / sqrt_s
+                results = _loo_cv_results(chunk, looe, scoring, fit_intercept)
                 attributes["cv_results_"] = results[:, 0, :] if y_ndim == 1 else results
         summary = moments if moments is not None else chunk
         assert summary is not None
-        if scoring is None:
-            scores = -rss.sum(axis=0) / (summary.n_samples * summary.n_targets)
-        elif scoring == "neg_mean_squared_error":
-            scores = -rss.sum(axis=0) / (summary.weight_sum * summary.n_targets)
-        else:
-            tss = summary.moments().yty if isinstance(summary, _Chunk) else summary.yty
-            scores = _r2_from_sums(rss, tss[:, None]).mean(axis=0)
+        scores = _loo_scores(rss, summary, scoring)
         best = int(np.argmax(scores))
         attributes["alpha_"] = float(alphas[best])
         alpha = np.full(summary.n_targets, alphas[best])
