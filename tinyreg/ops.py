@@ -513,8 +513,8 @@ def _to_extremes(g, out, x, *, axis, keepdims):
     """
     kept = _kept_shape(x.shape, axis)
     hits = np.asarray(x) == np.asarray(out).reshape(kept)
-    share = (hits / hits.sum(axis=axis, keepdims=True)).astype(g.dtype)
-    return g.reshape(kept) * share
+    ties = hits.sum(axis=axis, keepdims=True).astype(g.dtype)
+    return hits * (g.reshape(kept) / ties)  # g / ties on the reduced shape: one full-size pass
 
 
 max.defvjp(_to_extremes)
