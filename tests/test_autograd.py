@@ -961,3 +961,35 @@ def test_gradcheck_needs_a_function_returning_a_tensor():
         gradcheck(lambda x: x.data * 2.0, [np.ones(3)])
     with pytest.raises(TypeError, match="must return a Tensor, got float"):
         gradcheck(lambda x: 1.0, [np.ones(3)])
+
+
+def test_comparisons_at_ties_and_against_numbers():
+    """Each comparison is numpy's on the values, ties included; the result is a plain array."""
+    a = tr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = tr.tensor([2.0, 2.0, 2.0])
+    for result, expected in [
+        (a < b, [True, False, False]),
+        (a <= b, [True, True, False]),
+        (a > b, [False, False, True]),
+        (a >= b, [False, True, True]),
+        (a < 2.0, [True, False, False]),
+        (a >= 2.0, [False, True, True]),
+    ]:
+        assert type(result) is np.ndarray and result.dtype == bool
+        assert result.tolist() == expected
+
+
+def test_arange_is_numpys_as_a_tensor():
+    t = tr.arange(1, 7, 2, requires_grad=True)
+    assert isinstance(t, tr.Tensor) and t.requires_grad and t.dtype == np.float64
+    assert t.data.tolist() == [1.0, 3.0, 5.0]
+    assert tr.arange(3, dtype=np.float32).data.tolist() == [0.0, 1.0, 2.0]
+    assert tr.arange(3, dtype=np.float32).dtype == np.float32
+
+
+def test_gradcheck_steps_relative_to_large_values():
+    """The difference step is ∛ε·max(1, |x|): at |x| ~ 1e6 an absolute ∛ε step would leave
+    rounding error of order ε·x²/(∛ε/x), far above the tolerance, while the relative step
+    keeps the central difference of x² exact but for rounding (~ε·x²/(∛ε·x) ≈ 1e-5·x)."""
+    x = tr.tensor([1e6, -3e5, 2.0], requires_grad=True)
+    assert gradcheck(lambda t: t * t, [x])

@@ -741,3 +741,12 @@ def test_a_gradient_penalty_step_agrees_with_pytorch():
     )
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(a.data, b.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_gradgradcheck_of_a_function_that_ignores_an_input():
+    """An input the function does not use has zero first and second derivatives:
+    gradgradcheck checks them as zeros instead of calling the input unused."""
+    x = tr.tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True)
+    w = tr.tensor(np.random.default_rng(1).standard_normal((2, 3)), requires_grad=True)
+    assert tr.gradgradcheck(lambda a, b: 3.0 * a, [x, w])
+    assert tr.gradgradcheck(lambda a, b: a * a + 2.0 * a, [x, w])

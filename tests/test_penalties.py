@@ -459,3 +459,19 @@ def test_the_bare_protocol_asks_for_its_methods():
             call()
     with pytest.raises(NotImplementedError):  # subgradient defaults to grad
         bare.subgradient(w)
+
+
+def test_penalty_of_an_object_with_parameters_but_no_regularize_flags_penalizes_them_all():
+    """Only a parameter that says regularize=False is skipped; a duck-typed model whose
+    parameters() yields plain tensors has every one of them penalized."""
+
+    class Duck:
+        def __init__(self):
+            self.w = tinyreg.tensor([1.0, -2.0], requires_grad=True)
+            self.b = tinyreg.tensor([3.0], requires_grad=True)
+
+        def parameters(self):
+            return iter([self.w, self.b])
+
+    assert float(penalties.L2(1.0)(Duck()).item()) == 0.5 * (1.0 + 4.0 + 9.0)
+    assert float(penalties.L1(1.0)(Duck()).item()) == 6.0
