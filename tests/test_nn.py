@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -907,3 +908,16 @@ def test_zero_grad_sets_gradients_to_none_by_default():
     layer(np.ones((1, 2))).sum().backward()
     layer.zero_grad()
     assert all(p.grad is None for p in layer.parameters())
+
+
+@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss])
+def test_mean_loss_of_an_empty_batch_is_zero_and_its_backward_warns_nothing(loss):
+    """The mean over no elements is taken as 0 (a sum over max(n, 1)), and so is its gradient
+    weight: no division by zero, no RuntimeWarning, an empty gradient."""
+    x = tinyreg.tensor(np.zeros((0, 3)), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss(x, np.zeros((0, 3)))
+        value.backward()
+    assert value.item() == 0.0
+    assert x.grad.shape == (0, 3)
