@@ -232,8 +232,9 @@ def test_homotopy_stopped_by_max_iter_warns_with_the_gap():
     X, y = gaussian_problem(3, 30, 400, n_informative=8)
     yc = y - y.mean()
     model = Lasso(alpha=1e-3, max_iter=1)
-    with pytest.warns(ConvergenceWarning, match=r"max_iter=1 iterations: duality gap \d"):
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=1 iterations: duality gap \d") as seen:
         model.fit(X, y)
+    assert [w.filename for w in seen] == [__file__]  # shown at the user's call of fit
     assert model.n_iter_ == 1  # one pass over the data
     assert model.dual_gap_ > 1e-4 * (yc @ yc) / len(y)
     more = Lasso(alpha=1e-3, max_iter=model.n_iter_ + 100).fit(X, y)
