@@ -211,7 +211,7 @@ class Tensor:
             for node, node_grad in found.items():  # nothing has changed until here
                 node._accumulate(node_grad, _unshared(node_grad, handed_out))
 
-    def _accumulate(self, grad: Any, unshared: bool = False) -> None:
+    def _accumulate(self, grad: Any, unshared: bool) -> None:
         """Add ``grad`` to ``.grad``: in place on arrays, a recorded sum on tensors.
 
         A first gradient is stored as an array of its own (a copy, unless
