@@ -182,20 +182,6 @@ def test_grad_needs_inputs_and_outputs_that_require_grad():
         tr.grad((x * 2.0).sum(), [np.ones(2)])
 
 
-def test_a_legacy_op_works_to_first_order_and_refuses_create_graph_by_name():
-    @tr.op
-    def cube(x):
-        return x**3, lambda g: g * 3 * x**2  # closes over the array x: first order only
-
-    x = tr.tensor([1.0, 2.0], requires_grad=True)
-    cube(x).sum().backward()
-    np.testing.assert_array_equal(x.grad, [3.0, 12.0])
-    with pytest.raises(RuntimeError, match=r"create_graph=True through op 'cube'.*cube\.defvjp"):
-        tr.grad(cube(x).sum(), x, create_graph=True)
-    with pytest.raises(RuntimeError, match="'cube'"):
-        tr.gradgradcheck(cube, [np.array([1.0, 2.0])])
-
-
 def test_an_op_without_vjps_says_so():
     @tr.op
     def forgotten(x):

@@ -2,8 +2,10 @@
 
 The public API, re-exported from the modules that define it::
 
-    autograd   Tensor, tensor, zeros, ones, arange, grad, no_grad, enable_grad, op
+    autograd   Tensor, grad, op (the engine)
+    grad_mode  no_grad, enable_grad, is_grad_enabled
     ops        add, mul, matmul, sum, mean, exp, log, relu, softmax, ... (as functions)
+    sugar      tensor, zeros, ones, arange (and Tensor's operators and methods)
     random     manual_seed, randn, rand
     gradcheck  gradcheck, gradgradcheck
     serialization  save, load
@@ -16,6 +18,7 @@ MLPs), ``metrics``, ``datasets``, ``train``, ``viz``;
 imported here.
 """
 
+from tinyreg import sugar  # noqa: I001  (first: installs Tensor's operators and methods)
 from tinyreg import (
     datasets,
     estimators,
@@ -29,18 +32,8 @@ from tinyreg import (
     train,
     viz,
 )
-from tinyreg.autograd import (
-    Tensor,
-    arange,
-    enable_grad,
-    grad,
-    is_grad_enabled,
-    no_grad,
-    ones,
-    op,
-    tensor,
-    zeros,
-)
+from tinyreg.autograd import Tensor, grad, op
+from tinyreg.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinyreg.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinyreg.ops import (
     abs,
@@ -79,6 +72,7 @@ from tinyreg.ops import (
 )
 from tinyreg.random import manual_seed, rand, randn
 from tinyreg.serialization import CheckpointError, load, save
+from tinyreg.sugar import arange, ones, tensor, zeros
 
 __version__ = "0.1.0"
 
@@ -137,6 +131,7 @@ __all__ = [
     "sqrt",
     "stack",
     "sub",
+    "sugar",
     "sum",
     "tanh",
     "tensor",

@@ -1,7 +1,10 @@
 """The engine: Tensor, the recorded graph, reverse-mode differentiation to any order.
 
 Read this file top to bottom; with :mod:`tinyreg.ops` (the primitives) it is
-the whole of autograd.
+the whole of autograd. It is the engine only: Tensor's operators and methods
+(``a + b``, ``t.sum()``) are ops that :mod:`tinyreg.sugar` installs on it, and
+whether operations record is the per-thread state of :mod:`tinyreg.grad_mode`;
+at run time this file imports neither (type checkers alone read the sugar's signatures).
 
 1. A :class:`Tensor` wraps a numpy array (``.data``). A tensor computed by an
    operation remembers how: ``t.op`` is the operation, ``t.inputs`` what it
@@ -46,39 +49,37 @@ Conventions (PyTorch's): leaf tensors made with ``requires_grad=True``
 accumulate ``.grad`` across ``backward()`` calls until zeroed; intermediate
 tensors keep no ``.grad`` unless :meth:`Tensor.retain_grad` asks;
 ``backward()`` frees the graph it walked unless ``retain_graph=True``.
-Gradient mode (:class:`no_grad`, :class:`enable_grad`) belongs to the thread
-that sets it; every thread starts with recording on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import heapq
 import inspect
 import itertools
-import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tinyreg.grad_mode import _Backward, _mode, enable_grad, is_grad_enabled, no_grad
 from tinyreg.validation import as_float_array
+
+if TYPE_CHECKING:  # the operators and methods that tinyreg.sugar installs, for type checkers
+    from tinyreg.sugar import TensorMethods
+else:
+    TensorMethods = object
 
 __all__ = [
     "Op",
     "Tensor",
-    "arange",
     "enable_grad",
     "grad",
     "grad_array",
     "is_grad_enabled",
     "no_grad",
-    "ones",
     "op",
-    "tensor",
     "unbroadcast",
-    "zeros",
 ]
 
 #: A vector-Jacobian product: ``vjp(g, out, *inputs, **options) -> gradient of one input``.
@@ -93,7 +94,7 @@ _creation_counter = itertools.count()  # numbers tensors in the order they are m
 # ---------------------------------------------------------------------------
 
 
-class Tensor:
+class Tensor(TensorMethods):
     """A numpy array that can record how it was computed, for differentiation.
 
     Attributes:
@@ -315,146 +316,6 @@ class Tensor:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
 
-    # -- operators and methods: each is one op from tinyreg.ops -------------------
-    def __add__(self, other: Any) -> Tensor:
-        return ops.add(self, other)
-
-    def __radd__(self, other: Any) -> Tensor:
-        return ops.add(other, self)
-
-    def __sub__(self, other: Any) -> Tensor:
-        return ops.sub(self, other)
-
-    def __rsub__(self, other: Any) -> Tensor:
-        return ops.sub(other, self)
-
-    def __mul__(self, other: Any) -> Tensor:
-        return ops.mul(self, other)
-
-    def __rmul__(self, other: Any) -> Tensor:
-        return ops.mul(other, self)
-
-    def __truediv__(self, other: Any) -> Tensor:
-        return ops.div(self, other)
-
-    def __rtruediv__(self, other: Any) -> Tensor:
-        return ops.div(other, self)
-
-    def __pow__(self, other: Any) -> Tensor:
-        return ops.power(self, other)
-
-    def __rpow__(self, other: Any) -> Tensor:
-        return ops.power(other, self)
-
-    def __matmul__(self, other: Any) -> Tensor:
-        return ops.matmul(self, other)
-
-    def __rmatmul__(self, other: Any) -> Tensor:
-        return ops.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return ops.neg(self)
-
-    def __abs__(self) -> Tensor:
-        return ops.abs(self)
-
-    def __getitem__(self, index: Any) -> Tensor:
-        return ops.getitem(self, index=index)
-
-    # Comparisons are not differentiable: they return plain numpy boolean arrays.
-    def __lt__(self, other: Any) -> np.ndarray:
-        return self.data < _data(other)
-
-    def __le__(self, other: Any) -> np.ndarray:
-        return self.data <= _data(other)
-
-    def __gt__(self, other: Any) -> np.ndarray:
-        return self.data > _data(other)
-
-    def __ge__(self, other: Any) -> np.ndarray:
-        return self.data >= _data(other)
-
-    @property
-    def T(self) -> Tensor:
-        """The tensor with its axes reversed (numpy's ``.T``)."""
-        return ops.transpose(self)
-
-    def matmul(self, other: Any) -> Tensor:
-        return ops.matmul(self, other)
-
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.mean(self, axis=axis, keepdims=keepdims)
-
-    def var(
-        self, axis: int | tuple[int, ...] | None = None, ddof: int = 0, keepdims: bool = False
-    ) -> Tensor:
-        return ops.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
-
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.min(self, axis=axis, keepdims=keepdims)
-
-    def reshape(self, *shape: Any) -> Tensor:
-        """``t.reshape(2, 3)`` or ``t.reshape((2, 3))``, as numpy."""
-        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-            shape = tuple(shape[0])
-        return ops.reshape(self, shape=shape)
-
-    def transpose(self, *axes: Any) -> Tensor:
-        """``t.transpose()`` reverses the axes; ``t.transpose(1, 0, 2)`` permutes them."""
-        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
-            axes = tuple(axes[0])
-        return ops.transpose(self, axes=axes or None)
-
-    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
-        """The tensor with two axes interchanged (numpy's ``swapaxes``)."""
-        axes = list(range(self.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return ops.transpose(self, axes=tuple(axes))
-
-    def flatten(self) -> Tensor:
-        return ops.reshape(self, shape=(-1,))
-
-    def exp(self) -> Tensor:
-        return ops.exp(self)
-
-    def log(self) -> Tensor:
-        return ops.log(self)
-
-    def sqrt(self) -> Tensor:
-        return ops.sqrt(self)
-
-    def tanh(self) -> Tensor:
-        return ops.tanh(self)
-
-    def sigmoid(self) -> Tensor:
-        return ops.sigmoid(self)
-
-    def relu(self) -> Tensor:
-        return ops.relu(self)
-
-    def abs(self) -> Tensor:
-        return ops.abs(self)
-
-    def clip(self, min: Any = None, max: Any = None) -> Tensor:
-        return ops.clip(self, min=min, max=max)
-
-    def logsumexp(
-        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
-    ) -> Tensor:
-        return ops.logsumexp(self, axis=axis, keepdims=keepdims)
-
-    def softmax(self, axis: int = -1) -> Tensor:
-        return ops.softmax(self, axis=axis)
-
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return ops.log_softmax(self, axis=axis)
-
 
 def grad(
     outputs: Tensor | Sequence[Tensor],
@@ -520,9 +381,8 @@ def grad_array(t: Tensor) -> np.ndarray | None:
 class Op:
     """A differentiable operation: a forward function on numpy arrays and its VJPs.
 
-    Made by the :func:`op` decorator; attach the VJPs with :meth:`defvjp`.
-    Calling it on tensors, arrays or numbers runs the forward and returns a
-    Tensor, recorded when gradient mode is on and an input requires grad.
+    Made by the :func:`op` decorator; attach the VJPs with :meth:`defvjp`,
+    call it like the forward (see :meth:`__call__`).
     """
 
     def __init__(self, forward: Callable[..., Any]) -> None:
@@ -536,7 +396,6 @@ class Op:
         self.variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
         self.n_inputs = len(positional)
         self.vjps: tuple[VJP | None, ...] | None = None  # set by defvjp
-        self.legacy = False  # set when the forward returns (out, vjp closures)
         self._several = self.variadic or self.n_inputs > 1
         self._defaults = [p.default for p in positional]
         self._option_names = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
@@ -563,6 +422,15 @@ class Op:
         self.vjps = vjps
 
     def __call__(self, *inputs: Any, **options: Any) -> Tensor:
+        """Run the forward on ``inputs`` (tensors, arrays or numbers) and ``options``.
+
+        Returns a Tensor, recorded (it requires grad and remembers this op,
+        its inputs and options) when gradient mode is on and an input
+        requires grad. One case returns what the forward returns, a numpy
+        array: inside an ordinary backward pass, a VJP that calls an op on
+        arrays only gets plain numpy back, so that the VJP runs at numpy's
+        speed (under ``create_graph=True`` it gets a recorded Tensor).
+        """
         if len(inputs) != self.n_inputs and not self.variadic:
             inputs = self._bind(inputs, options)
         if _mode.numpy_backward and not _any_tensor(inputs):
@@ -593,20 +461,26 @@ class Op:
             reason = str(error).removeprefix(f"{self.name}: ")
             raise ValueError(f"{self.name}: {reason} (input shapes: {shapes})") from error
         vjps: Sequence[Any] | None = self.vjps
-        if isinstance(out, tuple):  # old style: the forward returns (out, vjp closures)
-            out, vjps = out[0], _closure_vjps(self, out[1], len(arrays))
-        elif vjps is None:
+        if vjps is None:
             vjps = [None] * len(arrays)  # no VJPs attached (see _constant)
         elif self.variadic:
             vjps = [functools.partial(vjps[0], argnum=i) for i in range(len(arrays))]
         if type(out) is not np.ndarray or out.dtype.kind != "f":
+            if isinstance(out, tuple):
+                raise TypeError(
+                    f"the forward of op {self.name!r} returned a tuple: a forward returns one "
+                    f"array, and the VJPs are attached with {self.name}.defvjp(...)"
+                )
             out = as_float_array(f"the output of op {self.name!r}", out)  # numbers, ints, ...
         return out, vjps
 
     def _constant(self, out: np.ndarray, inputs: tuple) -> Tensor:
         """An unrecorded result; it remembers whether no_grad is why."""
-        missing_vjps = self.vjps is None and not self.legacy and _mode.enabled
-        if missing_vjps and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
+        if (
+            self.vjps is None
+            and _mode.enabled
+            and any(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+        ):
             raise TypeError(
                 f"op {self.name!r} has no VJPs: attach them with {self.name}.defvjp(...)"
             )
@@ -652,11 +526,6 @@ def op(forward: Callable[..., Any]) -> Op:
 
     A VJP is called only for an input that requires grad. Extra positional
     arguments fill the options in order (``sum(x, 0)`` is ``sum(x, axis=0)``).
-
-    A forward may instead return ``(output, vjps)``, with VJPs ``vjp(g)``
-    that close over numpy arrays. Such an op has first derivatives only:
-    ``create_graph=True`` through it raises an error, since its closures
-    would make every second derivative through it silently wrong.
     """
     return Op(forward)
 
@@ -679,15 +548,6 @@ def _any_tensor(inputs: tuple) -> bool:
     arrays just runs its numpy forward and returns what numpy returns.
     """
     return any(isinstance(x, Tensor) for x in inputs)
-
-
-def _closure_vjps(op: Op, closures: Any, n_inputs: int) -> list[VJP | None]:
-    """The VJPs of an old-style forward, ``vjp(g)`` closures, called like any other VJP."""
-    closures = (closures,) if callable(closures) else tuple(closures)
-    if len(closures) != n_inputs:
-        raise TypeError(f"op {op.name!r} returned {len(closures)} VJPs for {n_inputs} inputs")
-    op.legacy = True
-    return [None if c is None else (lambda g, *_, c=c, **__: c(g)) for c in closures]
 
 
 # ---------------------------------------------------------------------------
@@ -716,43 +576,60 @@ def _backpropagate(
     ``retain_graph``, frees the graph once every VJP has succeeded.
     """
     useful = None if targets is None else _leading_to(targets, roots)
-    grads: dict[Tensor, Any] = {}
-    heap: list[tuple[int, Tensor]] = []
+    grads: dict[Tensor, Any] = {}  # the gradient each tensor reached but not taken has so far
+    heap: list[tuple[int, Tensor]] = []  # those tensors, newest on top
     for root, seed in zip(roots, seeds, strict=True):
-        if root in grads:
-            grads[root] = grads[root] + seed
-        else:
-            grads[root] = seed
-            heapq.heappush(heap, (-root._created, root))
+        _receive(root, seed, grads, heap)
     found, walked = {}, []
     while heap:
         node = heapq.heappop(heap)[1]
-        node_grad = grads.pop(node)
+        node_grad = grads.pop(node)  # complete: every tensor that used node came first
         if node in targets if targets is not None else node.op is None or node._retains_grad:
             found[node] = node_grad
-        if node.op is None:  # a leaf
-            continue
-        walked.append(node)
-        edges = _edges(node)  # (an error if an earlier backward freed them)
-        # Each VJP gets arrays in an ordinary backward, the tensors under create_graph.
-        out, args = (node, _recorded_inputs(node)) if create_graph else (node.data, node._arrays)
-        assert args is not None  # the graph behind node is alive: _edges checked it
-        for parent, vjp in edges:
-            if useful is not None and parent not in useful:
-                continue
-            parent_grad = vjp(node_grad, out, *args, **node.options)
-            if create_graph or type(parent_grad) is not np.ndarray:
-                parent_grad = _as_gradient(parent_grad, create_graph)
-            parent_grad = unbroadcast(parent_grad, parent.data.shape, node.op.name)
-            if parent in grads:  # a tensor used more than once: the chain rule's sum
-                grads[parent] = grads[parent] + parent_grad
-            else:
-                grads[parent] = parent_grad
-                heapq.heappush(heap, (-parent._created, parent))
+        if node.op is not None:
+            _pass_on(node, node_grad, useful, create_graph, grads, heap)
+            walked.append(node)
     if not retain_graph:
         for node in walked:  # drop the VJPs and the arrays they use: the graph is freed
             node.inputs = node._arrays = node._edges = None
     return found
+
+
+def _pass_on(
+    node: Tensor,
+    node_grad: Any,
+    useful: set[Tensor] | None,
+    create_graph: bool,
+    grads: dict[Tensor, Any],
+    heap: list[tuple[int, Tensor]],
+) -> None:
+    """The chain rule at one tensor: each input's VJP turns ``node_grad`` into that input's share.
+
+    Each VJP gets arrays in an ordinary backward, the tensors themselves
+    under ``create_graph``; its result is summed down to its input's shape
+    (:func:`unbroadcast`) and added to what that input has received.
+    """
+    edges = _edges(node)  # (an error if an earlier backward freed them)
+    out, args = (node, _recorded_inputs(node)) if create_graph else (node.data, node._arrays)
+    assert node.op is not None and args is not None  # the graph behind node is alive
+    for parent, vjp in edges:
+        if useful is None or parent in useful:
+            parent_grad = vjp(node_grad, out, *args, **node.options)
+            if create_graph or type(parent_grad) is not np.ndarray:
+                parent_grad = _as_gradient(parent_grad, create_graph)
+            parent_grad = unbroadcast(parent_grad, parent.data.shape, node.op.name)
+            _receive(parent, parent_grad, grads, heap)
+
+
+def _receive(
+    t: Tensor, grad: Any, grads: dict[Tensor, Any], heap: list[tuple[int, Tensor]]
+) -> None:
+    """Add ``grad`` to ``t``'s gradient; a tensor met for the first time joins the heap."""
+    if t in grads:  # a tensor used more than once: the chain rule's sum over paths
+        grads[t] = grads[t] + grad
+    else:
+        grads[t] = grad
+        heapq.heappush(heap, (-t._created, t))
 
 
 def _unshared(grad: Any, handed_out: set[int]) -> bool:
@@ -776,13 +653,7 @@ def _unshared(grad: Any, handed_out: set[int]) -> bool:
 
 def _recorded_inputs(node: Tensor) -> list[Any]:
     """What a VJP gets under create_graph: the input tensors themselves, constants as arrays."""
-    assert node.op is not None and node.inputs is not None and node._arrays is not None
-    if node.op.legacy:
-        raise RuntimeError(
-            f"create_graph=True through op {node.op.name!r}, whose forward returns (out, vjps) "
-            "closures over numpy arrays: second derivatives through it would be wrong. "
-            f"Attach its VJPs with {node.op.name}.defvjp(...) instead"
-        )
+    assert node.inputs is not None and node._arrays is not None
     return [
         x if isinstance(x, Tensor) else a for x, a in zip(node.inputs, node._arrays, strict=True)
     ]
@@ -904,110 +775,3 @@ def _returned_gradient(value: Any, x: Tensor, i: int, allow_unused: bool) -> Ten
 
 def _data(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
-
-
-# ---------------------------------------------------------------------------
-# Gradient mode: one small piece of per-thread state
-# ---------------------------------------------------------------------------
-
-
-class _GradMode(threading.local):
-    """This thread's gradient mode. Every thread starts with recording on."""
-
-    def __init__(self) -> None:
-        self.enabled = True  # operations on tensors that require grad are recorded
-        self.numpy_backward = False  # inside an ordinary backward: ops on arrays stay numpy
-        self.saved: list[tuple[bool, bool]] = []  # modes to restore, one per open block
-
-
-_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """True when operations record the graph (the default) in this thread."""
-    return _mode.enabled
-
-
-class _SetGradMode(contextlib.ContextDecorator):
-    """Change this thread's gradient mode inside a ``with`` block or a decorated function.
-
-    Each entry pushes the thread's mode on a per-thread stack and each exit
-    pops it, so blocks nest, can be re-entered (a decorated recursive
-    function) and never touch another thread's mode.
-    """
-
-    def __enter__(self) -> None:
-        _mode.saved.append((_mode.enabled, _mode.numpy_backward))
-        self._set()
-
-    def __exit__(self, *exc_info: object) -> None:
-        _mode.enabled, _mode.numpy_backward = _mode.saved.pop()
-
-    def _set(self) -> None:
-        raise NotImplementedError
-
-
-class no_grad(_SetGradMode):
-    """Do not record the graph: ``with no_grad(): ...`` or ``@no_grad()``.
-
-    Results computed inside have ``requires_grad=False``. Use it for
-    evaluation and for updating parameters in place.
-    """
-
-    def _set(self) -> None:
-        _mode.enabled = False
-
-
-class enable_grad(_SetGradMode):
-    """Record the graph again inside a :class:`no_grad` region."""
-
-    def _set(self) -> None:
-        _mode.enabled = True
-
-
-class _Backward(_SetGradMode):
-    """The mode VJPs run in: recorded, on tensors (``create_graph``), or as plain numpy."""
-
-    RECORDED: _Backward
-    NUMPY: _Backward
-
-    def __init__(self, create_graph: bool) -> None:
-        self.create_graph = create_graph
-
-    def _set(self) -> None:
-        _mode.enabled, _mode.numpy_backward = self.create_graph, not self.create_graph
-
-
-_Backward.RECORDED, _Backward.NUMPY = _Backward(True), _Backward(False)
-
-
-# ---------------------------------------------------------------------------
-# Constructors
-# ---------------------------------------------------------------------------
-
-
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
-    """Make a leaf tensor holding a copy of ``data``.
-
-    Floating-point data keeps its dtype; integers, booleans, lists and Python
-    numbers become float64 (or ``dtype`` if given, which must be floating).
-    """
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
-
-
-def zeros(*shape: int, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)``."""
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
-
-
-def ones(*shape: int, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)``."""
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
-
-
-def arange(*args: float, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:
-    """Evenly spaced values, as ``numpy.arange(start, stop, step)``."""
-    return Tensor(np.arange(*args, dtype=dtype), requires_grad=requires_grad)
-
-
-from tinyreg import ops  # noqa: E402  (ops is built on the definitions above)
