@@ -26,7 +26,7 @@ legend); right, Part 1's plot of the straight-line fits.
 Run: ``python examples/visualize_regularization.py``
 """
 
-# Part 1 draws its noise with numpy's legacy global generator (np.random.normal):
+# Part 1 draws its noise with numpy's global RandomState (np.random.normal):
 # ruff: noqa: NPY002
 
 import _common as common  # first, before numpy: see the note on BLAS threads there

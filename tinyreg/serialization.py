@@ -12,7 +12,7 @@ disk, renames it over the target and flushes the directory: the rename is
 atomic, so an interrupted save -- even a killed process -- leaves the
 previous checkpoint intact. A temporary file is named after its target and
 the process writing it, ``.ckpt.npz.<pid>-<random>.tinyreg-tmp``; a save
-removes those of its target that a process no longer running left behind.
+removes those of its target that a process which has ended left behind.
 
 Nesting is bounded (100 levels of dicts, lists and tuples), so that
 neither a cyclic object nor a hostile file can exhaust the stack.

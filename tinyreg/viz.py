@@ -17,7 +17,7 @@ Two things the picture cannot show, because tinyreg does not record them:
   ``x ** 2``) are not part of the graph -- only tensors that gradients flow
   to are;
 * after ``loss.backward()`` the graph is freed (unless
-  ``backward(retain_graph=True)``), so ``loss`` no longer knows its inputs.
+  ``backward(retain_graph=True)``), so ``loss`` forgets its inputs.
   :func:`to_dot` then draws the lone output, dashed and marked "graph freed".
   To see the gradients on the leaves, call ``backward(retain_graph=True)``
   and draw afterwards.
