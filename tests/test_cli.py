@@ -1,16 +1,18 @@
 """``python -m tinyreg``: the demo's table is honest, and bad arguments fail cleanly."""
 
-import ast
-import builtins
+import inspect
+import itertools
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from tinyreg import cli
+import tinyreg
+from tinyreg import cli, penalties
 from tinyreg.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,13 +71,6 @@ def test_demo_plot_writes_a_png(capsys, tmp_path):
     assert str(path) in out
 
 
-def test_tour_runs(capsys):
-    assert main(["tour"]) == 0
-    out = capsys.readouterr().out
-    assert ">>> print(tinyreg.gradcheck(f, [w1, w2]))" in out
-    assert out.rstrip().endswith("True")
-
-
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -85,6 +80,7 @@ def test_tour_runs(capsys):
         (["--epochs", "0"], "at least 1"),
         (["--bogus"], "unrecognized arguments"),
         (["fly"], "invalid choice"),
+        (["tour", "--epochs", "3"], "tour takes only --seed; --epochs is an option of the demo"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args, message):
@@ -132,25 +128,149 @@ def test_help_states_every_default_and_minimum():
         assert f"{setting:g}" in text or f"{setting:.0%}" in text
 
 
-def test_tour_shows_where_every_name_comes_from(capsys):
-    """Each name the tour uses is imported or assigned in a line it shows before (or a builtin)."""
-    assert main(["tour"]) == 0
-    shown = [line[4:] for line in capsys.readouterr().out.splitlines() if line.startswith(">>> ")]
-    assert shown == cli.TOUR.splitlines()
-    bound = set(dir(builtins))
-    for line in shown:
-        nodes = list(ast.walk(ast.parse(line)))
-        local = {
-            arg.arg for node in nodes if isinstance(node, ast.Lambda) for arg in node.args.args
-        }
-        for node in nodes:
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                assert node.id in bound | local, f"{node.id!r} is used before it is shown"
-        for node in nodes:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                bound.add(node.id)
+# -- the tour -----------------------------------------------------------------------
+
+
+def run_tour(capsys, *args):
+    assert main(["tour", *args]) == 0
+    return capsys.readouterr().out
+
+
+def numbers(text):
+    """The numbers of a printed array such as ``[ 0.1257, -0.1321]``."""
+    return np.array([float(v) for v in text.strip().strip("[]").split(",")])
+
+
+def printed(out, label):
+    """The arrays printed on the line starting with ``label``, in order."""
+    (line,) = [line for line in out.splitlines() if line.strip().startswith(label)]
+    return [numbers(a) for a in re.findall(r"\[[^\]]*\]", line)]
+
+
+ROUNDING = 0.5e-4 + 1e-12  # the tour prints 4 decimals: a printed value is within this
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_tour_prints_the_analytic_gradients_of_its_loss(capsys, seed):
+    out = run_tour(capsys, "--seed", str(seed))
+    leaves = cli.tour_problem(seed)  # the tour's data and weights for this seed
+    x, y, w, b = (leaves[name].data for name in ("x", "y", "w", "b"))
+    r = x @ w + b - y
+    # loss = mean(r²) + 0.1·Σw², so ∇w = (2/n)·xᵀr + 0.2·w and ∇b = (2/n)·Σr
+    analytic = {"w.grad": 2 / len(r) * x.T @ r + 0.2 * w, "b.grad": [2 / len(r) * r.sum()]}
+    for label, expected in analytic.items():
+        engine, by_hand = printed(out, label)
+        np.testing.assert_array_equal(engine, by_hand)
+        assert np.all(np.abs(engine - expected) <= ROUNDING), (label, engine, expected)
+    (shown_w,) = [numbers(a) for a in re.findall(r"with w = (\[[^\]]*\])", out)]
+    assert np.all(np.abs(shown_w - w) <= ROUNDING)  # --seed chose the weights
+
+
+def test_tour_prints_the_recorded_graph_from_the_loss_to_its_leaves(capsys):
+    out = run_tour(capsys)
+    graph = out[out.index("t.inputs indented") :].split("\n\n")[1].splitlines()
+    assert graph[0].split() == ["add", "shape", "()"]  # the loss's own op comes first
+    ops = [line.split()[0] for line in graph if "shape" in line and "data" not in line]
+    assert {"matmul", "sub", "power", "mean", "sum", "mul"} <= set(ops)
+    leaves = [line.strip() for line in graph if line.split()[0] in ("x", "y", "w", "b")]
+    assert "x  shape (3, 2)  data" in leaves and "y  shape (3,)  data" in leaves
+    # w feeds the data term and the penalty: the walk reaches it twice
+    weights = [leaf for leaf in leaves if leaf[0] in "wb"]
+    assert [leaf[0] for leaf in weights] == ["w", "b", "w"]
+    assert all(leaf.endswith("requires_grad: a leaf the gradient reaches") for leaf in weights)
+    # each input is indented one level under the op that used it
+    depth = [(len(line) - len(line.lstrip())) // 4 for line in graph]
+    assert depth[0] == 1 and all(b <= a + 1 for a, b in itertools.pairwise(depth))
+
+
+def test_tour_shows_an_op_with_its_vjp_and_gradchecks_it(capsys):
+    out = run_tour(capsys)
+    source = inspect.getsource(cli.make_softplus)
+    assert source in out and "@tinyreg.op" in source and "softplus.defvjp(" in source
+    engine, by_hand = printed(out, "z.grad")
+    np.testing.assert_array_equal(engine, by_hand)
+    assert "tinyreg.gradcheck(softplus, [z]) = True" in out
+    # the op the tour shows is a working op: its VJP is the derivative, σ(z)
+    softplus = cli.make_softplus()
+    z = tinyreg.tensor([-3.0, 0.0, 2.0], requires_grad=True)
+    softplus(z).sum().backward()
+    np.testing.assert_allclose(z.grad, 1 / (1 + np.exp(-z.data)), rtol=4 * np.finfo(float).eps)
+
+
+def test_tour_prox_step_prints_exact_zeros_where_the_weight_is_within_the_threshold(capsys):
+    out = run_tour(capsys)
+    (before,) = printed(out, "before:")
+    (after,) = printed(out, "after:")
+    alpha, t = 0.5, 0.2
+    match = re.search(r"penalties\.L1\(([\d.]+)\)\.prox\(w, t=([\d.]+)\)", out)
+    assert (float(match.group(1)), float(match.group(2))) == (alpha, t)
+    zeroed = [int(i) for i in re.findall(r"w\[(\d+)\] = \S+ became exactly 0\.0:", out)]
+    exact = penalties.L1(alpha).prox(before, t)  # the printed weights are exact decimals
+    assert zeroed == list(np.flatnonzero(np.abs(before) <= t * alpha)) == [1, 3, 4]
+    assert np.all(exact[zeroed] == 0.0) and np.all(exact[np.abs(before) > t * alpha] != 0.0)
+    assert np.all(np.abs(after - exact) <= ROUNDING)
+
+
+def test_tour_ends_with_the_files_to_read_next_in_order(capsys):
+    out = run_tour(capsys)
+    reading = out[out.index("(d) Where to read next") :].splitlines()[1:]
+    listed = [line.split()[0] for line in reading]
+    assert listed == [
+        "tinyreg/autograd.py",
+        "tinyreg/ops.py",
+        "tinyreg/penalties.py",
+        "tinyreg/optim.py",
+        "docs/internals.md",
+        "docs/regularization.md",
+    ]
+    assert all((ROOT / path).is_file() for path in listed)
+
+
+def test_tour_is_deterministic_and_its_seed_changes_the_weights(capsys):
+    first, again, other = run_tour(capsys), run_tour(capsys), run_tour(capsys, "--seed", "1")
+    assert first == again
+    assert first != other
+    assert len(first.splitlines()) <= 80  # two screens
+
+
+def demo_only_options():
+    """Every option the parser accepts that is not the tour's (nor --help or --version)."""
+    return [
+        action
+        for action in build_parser()._actions
+        if action.option_strings and action.dest not in ("help", "version", *cli.TOUR_OPTIONS)
+    ]
+
+
+@pytest.mark.parametrize("action", demo_only_options(), ids=lambda action: action.dest)
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_tour_rejects_every_option_of_the_demo(capsys, action, where):
+    flag = action.option_strings[0]
+    option = [flag] if action.nargs == 0 else [flag, str(action.default or "demo.png")]
+    argv = ["tour", *option] if where == "after" else [*option, "tour"]
+    with pytest.raises(SystemExit) as exit_:  # given even at its default value
+        main(argv)
+    assert exit_.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"error: tour takes only --seed; {flag} is an option of the demo" in captured.err
+
+
+def test_tour_names_every_demo_option_it_was_given(capsys):
+    with pytest.raises(SystemExit):
+        main(["tour", "--quiet", "--ep", "3", "--seed", "2"])  # abbreviations count too
+    assert "--epochs, --quiet are options of the demo" in capsys.readouterr().err
+
+
+def test_the_demo_takes_its_options_and_their_defaults():
+    args = cli.parse_args(build_parser(), ["--epochs", "3"])
+    assert (args.command, args.epochs, args.samples, args.plot, args.quiet) == (
+        "demo",
+        3,
+        200,
+        None,
+        False,
+    )
 
 
 def run_cli(*args, pythonpath_first=None):

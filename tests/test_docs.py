@@ -5,6 +5,7 @@ import linecache
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,8 +67,15 @@ def test_readme_test_file_is_self_contained():
 
 
 def test_regularization_python_blocks_run(capsys):
-    run_blocks(ROOT / "docs" / "regularization.md")
+    namespace = run_blocks(ROOT / "docs" / "regularization.md")
     assert "[False False False  True  True  True]" in capsys.readouterr().out
+    # the page's group lasso takes Adam's array of per-coordinate steps: the largest of them
+    group_lasso = namespace["GroupLasso"](0.05)
+    w = np.array([[0.01, 3.0], [0.02, -4.0]])
+    steps = np.array([[0.1, 0.5], [0.3, 0.2]])
+    shrunk = group_lasso.prox(w, steps)
+    np.testing.assert_array_equal(shrunk, group_lasso.prox(w, 0.5))
+    assert np.all(shrunk[:, 0] == 0.0) and np.all(shrunk[:, 1] != 0.0)
 
 
 def test_internals_python_blocks_run(capsys):

@@ -5,7 +5,9 @@ formulas (PyTorch's SGD, Adam and AdamW), and compared with tinyreg bit for
 bit over several steps with different gradients set directly on ``.grad``:
 both do the same elementwise IEEE operations (+, −, ×, ÷, √, comparisons,
 each correctly rounded) in the same order, and no reduction, so nothing
-depends on the machine or on the BLAS kernel.
+depends on the machine or on the BLAS kernel. The package's own reference
+updates, ``optim.sgd_update`` and ``optim.adam_update``, are held to the same
+bits against the optimizers, in float32 and float64, their state included.
 
 The convergence tests take their tolerances from the problem's conditioning
 and the algorithm's guarantee, computed in the test: a contraction factor
@@ -171,6 +173,97 @@ def test_adamw_decays_every_parameter_of_a_group_marked_regularize():
     opt = optim.AdamW([{"params": [b], "regularize": True}], lr=0.01, weight_decay=0.5)
     (got_b,) = run(opt, [b], [gb])
     assert_same_bits(got_b, adam_reference(b0, gb, 0.01, decoupled=0.5))
+
+
+# -- the reference updates (optim.sgd_update, optim.adam_update) are the optimizers' bits ---
+
+
+def assert_identical(got, expected):
+    """The same dtype, shape and bytes: bit equality, signed zeros included."""
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == expected.dtype and got.shape == expected.shape
+    assert got.tobytes() == expected.tobytes()
+
+
+REFERENCE_SETTINGS = {
+    "sgd": (optim.SGD, {}),
+    "sgd-dampening-without-momentum": (optim.SGD, {"dampening": 0.4}),
+    "sgd-momentum": (optim.SGD, {"momentum": 0.9}),
+    "sgd-dampening": (optim.SGD, {"momentum": 0.7, "dampening": 0.3}),
+    "sgd-nesterov": (optim.SGD, {"momentum": 0.8, "nesterov": True}),
+    "adam": (optim.Adam, {"betas": (0.9, 0.999), "eps": 1e-8}),
+    "adam-small-betas": (optim.Adam, {"betas": (0.5, 0.8), "eps": 1e-3}),
+    "adamw": (optim.AdamW, {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.1}),
+}
+REFERENCE_PENALTIES = {
+    "none": None,
+    "L1": penalties.L1(0.3),
+    "L2": penalties.L2(0.2),
+    "ElasticNet": penalties.ElasticNet(0.3, 0.4),
+}
+
+
+class ReferenceRun:
+    """One parameter stepped by the reference update of ``optim``, with its state."""
+
+    def __init__(self, make, settings, w, lr, penalty):
+        self.make, self.settings, self.w, self.lr, self.penalty = make, settings, w, lr, penalty
+        self.buf, self.m, self.v, self.step = None, np.zeros_like(w), np.zeros_like(w), 0
+
+    def update(self, grad):
+        if self.make is optim.SGD:
+            self.w, self.buf = optim.sgd_update(
+                self.w, grad, self.buf, lr=self.lr, penalty=self.penalty, **self.settings
+            )
+        else:
+            self.step += 1
+            self.w, self.m, self.v = optim.adam_update(
+                self.w, grad, self.m, self.v, self.step,
+                lr=self.lr, penalty=self.penalty, **self.settings,
+            )  # fmt: skip
+
+    def assert_state_is(self, state):
+        if self.make is optim.SGD:
+            if self.buf is None:
+                assert "momentum_buffer" not in state
+            else:
+                assert_identical(state["momentum_buffer"], self.buf)
+        else:
+            assert state["step"] == self.step
+            assert_identical(state["exp_avg"], self.m)
+            assert_identical(state["exp_avg_sq"], self.v)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("penalty", list(REFERENCE_PENALTIES))
+@pytest.mark.parametrize("name", list(REFERENCE_SETTINGS))
+def test_the_reference_updates_give_the_optimizers_bits(name, penalty, dtype, seed):
+    """Several steps on a random problem: parameters and state bit for bit, after every step."""
+    make, settings = REFERENCE_SETTINGS[name]
+    rng = np.random.default_rng([list(REFERENCE_SETTINGS).index(name), seed])
+    rows, cols = rng.integers(3, 8, size=2)
+    w0 = rng.standard_normal((rows, cols))
+    w0[rng.random(w0.shape) < 0.5] *= 1e-4  # small weights, for L1 to set to exactly 0
+    w0, b0 = w0.astype(dtype), rng.standard_normal(cols).astype(dtype)
+    lr = rng.uniform(0.01, 0.3) if make is optim.SGD else rng.uniform(0.001, 0.05)
+    w, b = nn.Parameter(w0.copy()), nn.Parameter(b0.copy(), regularize=False)
+    opt = make([w, b], lr=lr, penalty=REFERENCE_PENALTIES[penalty], **settings)
+    unregularized = {k: v for k, v in settings.items() if k != "weight_decay"}
+    ref_w = ReferenceRun(make, settings, w0, lr, REFERENCE_PENALTIES[penalty])
+    ref_b = ReferenceRun(make, unregularized, b0, lr, None)  # no penalty, no decay: a bias
+    zeros = 0
+    for scale in (1.0, 0.3, 10.0, 1e-3, 2.5, 0.05):
+        grads = [(scale * rng.standard_normal(p.shape)).astype(dtype) for p in (w, b)]
+        w.grad, b.grad = (g.copy() for g in grads)
+        opt.step()
+        for p, ref, grad in zip((w, b), (ref_w, ref_b), grads, strict=True):
+            ref.update(grad)
+            assert_identical(p.data, ref.w)
+            ref.assert_state_is(opt.state[p])
+        zeros += np.count_nonzero(w.data == 0.0)
+    if penalty in ("L1", "ElasticNet"):
+        assert zeros  # the proximal step set weights to exactly 0 along the way
 
 
 OPTIMIZERS = {

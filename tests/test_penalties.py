@@ -158,6 +158,31 @@ def test_prox_never_modifies_its_input(w, alpha, ratio, t):
         assert np.array_equal(w, before), pen
 
 
+@given(
+    arrays_=shapes(min_dims=1).flatmap(
+        lambda s: st.tuples(arrays(s), arrays(s, min_value=0.0), arrays(s[-1:], min_value=0.0))
+    ),
+    alpha=ALPHAS,
+    ratio=RATIOS,
+)
+def test_prox_with_an_array_t_takes_each_coordinates_own_step(arrays_, alpha, ratio):
+    """Adam passes t as an array: coordinate i gets the scalar prox with step t[i], bit for bit,
+    for t shaped like w or broadcast to it (here along w's last axis)."""
+    w, t_full, t_last_axis = arrays_
+    for t in (t_full, t_last_axis):
+        steps = np.broadcast_to(t, w.shape)
+        for pen in all_penalties(alpha, ratio):
+            prox = pen.prox(w, t)
+            assert prox.shape == w.shape, pen
+            flat_w, flat_t = w.ravel(), steps.ravel()
+            one_by_one = [pen.prox(flat_w[i : i + 1], float(flat_t[i])) for i in range(w.size)]
+            np.testing.assert_array_equal(prox.ravel(), np.concatenate(one_by_one))
+        l1 = penalties.L1(alpha).prox(w, t)
+        np.testing.assert_array_equal(l1, soft_threshold_reference(w, steps * alpha))
+        inside = np.abs(w) <= steps * alpha  # each coordinate's own band: exactly zero
+        assert np.all(l1[inside] == 0.0) and np.all(l1[~inside] != 0.0)
+
+
 # ---------------------------------------------------------------------------
 # Calling a penalty: a differentiable Tensor to add to a loss
 # ---------------------------------------------------------------------------
@@ -263,7 +288,9 @@ class GroupLasso(penalties.Penalty):
     grad = 0 (all non-smooth); prox is the block soft threshold: each group
     scaled by max(0, 1 − t·alpha/‖group‖). ``groups="columns"`` groups the
     columns of a Linear weight (out, in), i.e. one group per *input feature*
-    across all outputs (scikit-learn's MultiTaskLasso).
+    across all outputs (scikit-learn's MultiTaskLasso). With an array t
+    (Adam's, one step per coordinate) each group takes the largest step of
+    its coordinates.
     """
 
     def __init__(self, alpha: float, groups: str = "rows") -> None:
@@ -280,6 +307,7 @@ class GroupLasso(penalties.Penalty):
         return np.zeros_like(w)
 
     def prox(self, w, t):
+        t = np.max(np.broadcast_to(t, w.shape), axis=self.axis, keepdims=True)  # one per group
         norms = self._norms(w)
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(norms > 0, np.maximum(0.0, 1.0 - t * self.alpha / norms), 0.0)
@@ -332,6 +360,40 @@ def test_group_lasso_prox_is_the_block_soft_threshold_and_its_argmin(w, alpha, t
             resid = (z_row - row) / t + alpha * z_row / np.linalg.norm(z_row)
             bound = 4 * (k + 4) * EPS * (np.abs(row).max() / t + alpha)
             assert np.all(np.abs(resid) <= bound)
+
+
+@given(
+    w_and_t=st.tuples(st.integers(1, 4), st.integers(1, 4)).flatmap(
+        lambda s: st.tuples(arrays(s), arrays(s, min_value=0.01))
+    ),
+    alpha=POSITIVE_ALPHAS,
+    groups=st.sampled_from(["rows", "columns"]),
+)
+def test_group_lasso_prox_with_an_array_t_takes_each_groups_largest_step(w_and_t, alpha, groups):
+    w, t = w_and_t
+    pen = GroupLasso(alpha, groups)
+    z = pen.prox(w, t)
+    for k in range(w.shape[0] if groups == "rows" else w.shape[1]):
+        group = (k, slice(None)) if groups == "rows" else (slice(None), k)
+        # the block soft threshold of the test above, with the group's largest step
+        np.testing.assert_array_equal(z[group], pen.prox(w, float(t[group].max()))[group])
+
+
+def test_group_lasso_plugs_into_adam_and_zeroes_whole_groups():
+    """Adam passes an array t; the group lasso still zeroes whole columns."""
+    X, Y, W_true, _ = _multitask_problem()
+    tinyreg.manual_seed(0)
+    model = nn.Linear(X.shape[1], Y.shape[1])
+    opt = optim.Adam(model.parameters(), lr=0.05, penalty=GroupLasso(0.1, groups="columns"))
+    Xt, Yt = tinyreg.tensor(X), tinyreg.tensor(Y)
+    for _ in range(300):
+        opt.zero_grad()
+        (0.5 * F.mse_loss(model(Xt), Yt)).backward()
+        opt.step()
+    W = model.weight.data
+    irrelevant = ~np.any(W_true, axis=0)
+    assert np.all(W[:, irrelevant] == 0.0)  # whole columns, exactly
+    assert np.all(np.linalg.norm(W[:, ~irrelevant], axis=0) > 0.5)
 
 
 def _multitask_problem():

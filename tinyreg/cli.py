@@ -13,12 +13,15 @@ features Lasso kept against the ones that really drive the price, and which
 input features the L1-penalized MLP dropped (all their first-layer weights
 exactly zero: the optimizer's proximal step).
 
-``python -m tinyreg tour`` prints a one-screen tour of the autograd engine.
+``python -m tinyreg tour`` shows the autograd engine at work: the graph a
+loss records and its gradients, an op defined with its VJP, and a proximal
+L1 step that gives exact zeros; then where to read next.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
 import time
@@ -31,6 +34,7 @@ import numpy as np
 import tinyreg
 from tinyreg import datasets, linear, nn, optim, penalties
 from tinyreg import functional as F
+from tinyreg.autograd import Op, Tensor
 from tinyreg.train import fit
 
 __all__ = ["main"]
@@ -353,34 +357,132 @@ def demo(args: argparse.Namespace) -> int:
     return 0
 
 
-# What ``tour`` runs and shows, statement by statement, as at Python's prompt.
-TOUR = """\
-import tinyreg
-tinyreg.manual_seed(0)  # weights drawn below are the same on every run
-x = tinyreg.tensor([[1.0, 2.0], [3.0, 4.0]])  # two samples, two features
-y = tinyreg.tensor([[1.0], [0.0]])
-w1 = tinyreg.randn(2, 3, requires_grad=True)  # leaves: gradients will reach them
-w2 = tinyreg.randn(3, 1, requires_grad=True)
-h = (x @ w1).relu()  # each op records its inputs and its backward
-pred = h @ w2
-loss = ((pred - y) ** 2).mean() + 0.01 * (w1 ** 2).sum()  # data term + L2 penalty
-print(loss.item())
-loss.backward()  # walks the recorded graph in reverse
-print(w1.grad)
-print(w2.grad)
-f = lambda a, b: (((x @ a).relu() @ b - y) ** 2).mean() + 0.01 * (a ** 2).sum()
-print(tinyreg.gradcheck(f, [w1, w2]))  # the same gradients by finite differences
-"""
+# -- the tour: the engine at work, in four parts ----------------------------------
+# The two functions below are printed by the tour, source and all (inspect.getsource).
 
 
-def tour(args: argparse.Namespace | None = None) -> int:
-    """Run :data:`TOUR` and print it as a session at Python's prompt."""
-    print(f"tinyreg {tinyreg.__version__}: numpy-only autograd built around regularization\n")
-    namespace: dict[str, Any] = {}
+def tour_loss(x: Tensor, y: Tensor, w: Tensor, b: Tensor) -> Tensor:
+    """Mean squared error of the linear model x·w + b, plus the L2 penalty 0.1·Σw²."""
+    return ((x @ w + b - y) ** 2).mean() + 0.1 * (w**2).sum()
+
+
+def make_softplus() -> Op:
+    """softplus(x) = log(1 + eˣ), defined as an op: a forward on arrays and its VJP."""
+
+    @tinyreg.op
+    def softplus(x):
+        return np.logaddexp(0.0, x)  # log(1 + eˣ), without overflow for large x
+
+    # d/dx log(1 + eˣ) = 1/(1 + e⁻ˣ): the VJP turns g = d(loss)/d(out) into d(loss)/dx
+    softplus.defvjp(lambda g, out, x: g / (1.0 + np.exp(-x)))
+    return softplus
+
+
+TOUR_LEAVES = ("x", "y", "w", "b")  # the names the tour gives the leaves of its loss
+
+READ_NEXT = [
+    ("tinyreg/autograd.py", "the engine: Tensor, op and defvjp, the backward walk"),
+    ("tinyreg/ops.py", "every op as a forward and its VJPs: a table of derivatives"),
+    ("tinyreg/penalties.py", "the penalty protocol: value, grad and prox"),
+    ("tinyreg/optim.py", "the optimizers: an update, then the penalty's proximal step"),
+    ("docs/internals.md", "a guided walk through the engine, linked line by line"),
+    ("docs/regularization.md", "penalties, proximal steps and why they give exact zeros"),
+]
+
+
+def _fmt(values: Any) -> str:
+    """An array on one line, 4 decimals (the tour's one number format)."""
+    return np.array2string(np.asarray(values), precision=4, floatmode="fixed", separator=", ")
+
+
+def tour_problem(seed: int) -> dict[str, Tensor]:
+    """The tour's data x, y (constants) and weights w, b (leaves that require grad)."""
+    tinyreg.manual_seed(seed)
+    return {
+        "x": tinyreg.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]]),
+        "y": tinyreg.tensor([1.0, 0.0, 2.0]),
+        "w": tinyreg.randn(2, requires_grad=True),
+        "b": tinyreg.zeros(1, requires_grad=True),
+    }
+
+
+def graph_lines(t: Any, names: dict[int, str], depth: int = 0) -> list[str]:
+    """The graph recorded under ``t``, one node a line, inputs indented under their op."""
+    pad = "    " * (depth + 1)
+    if not isinstance(t, Tensor):
+        return [f"{pad}{t!r}  (a constant)"]
+    if t.op is None:
+        role = "requires_grad: a leaf the gradient reaches" if t.requires_grad else "data"
+        return [f"{pad}{names.get(id(t), 'leaf')}  shape {t.shape}  {role}"]
+    lines = [f"{pad}{t.op.name}  shape {t.shape}"]
+    for node in t.inputs or ():
+        lines += graph_lines(node, names, depth + 1)
+    return lines
+
+
+def _tour_graph(seed: int) -> None:
+    """(a): the recorded graph of a small loss, backward, and the gradients against the math."""
+    leaves = tour_problem(seed)
+    x, y, w, b = (leaves[name] for name in TOUR_LEAVES)
+    loss = tour_loss(x, y, w, b)
+    print("(a) A loss records its graph. The loss:\n")
+    print(inspect.getsource(tour_loss))
+    print(f"with w = {_fmt(w.data)}, b = {_fmt(b.data)} (seed {seed}). From the loss back to")
+    print("the leaves (t.op.name, t.shape, then t.inputs indented):\n")
+    print("\n".join(graph_lines(loss, {id(t): n for n, t in leaves.items()})))
+    residual = x.data @ w.data + b.data - y.data
+    by_hand = {
+        "w": 2 / len(residual) * x.data.T @ residual + 0.2 * w.data,
+        "b": np.atleast_1d(2 / len(residual) * residual.sum()),
+    }
+    loss.backward()  # walks the graph from the loss to the leaves, then frees it
+    print("\nloss.backward() walks it in reverse; w is used twice, so its gradient is a sum:")
+    print(f"    w.grad = {_fmt(w.grad):<18}  by hand (2/n)·xᵀr + 0.2·w = {_fmt(by_hand['w'])}")
+    print(f"    b.grad = {_fmt(b.grad):<18}  by hand (2/n)·Σr          = {_fmt(by_hand['b'])}")
+    print("    (r = x·w + b − y, the residual; x and y are data and get no gradient)\n")
+
+
+def _tour_op(seed: int) -> None:
+    """(b): an op defined with ``tinyreg.op`` and ``defvjp``, used, and checked by gradcheck."""
+    print("(b) Every operation is a forward on numpy arrays plus one VJP per input:\n")
+    print(inspect.getsource(make_softplus))
+    softplus = make_softplus()
+    tinyreg.manual_seed(seed)
+    z = tinyreg.randn(4, requires_grad=True)
+    softplus(z).sum().backward()
+    print(f"z = {_fmt(z.data)}; softplus(z).sum().backward() gives")
+    print(f"    z.grad = {_fmt(z.grad)}  by hand 1/(1 + e⁻ᶻ) = {_fmt(1 / (1 + np.exp(-z.data)))}")
+    checked = tinyreg.gradcheck(softplus, [z])
+    print(f"tinyreg.gradcheck(softplus, [z]) = {checked}: the VJP agrees with finite differences\n")
+
+
+def _tour_prox() -> None:
+    """(c): one proximal L1 step, which sets the small weights to exactly 0.0."""
+    alpha, t = 0.5, 0.2
+    w = np.array([0.8, -0.05, 0.3, -0.1, 0.02, -0.6])
+    after = penalties.L1(alpha).prox(w, t)
+    print(f"(c) One proximal step of L1: penalties.L1({alpha}).prox(w, t={t}), a soft threshold")
+    print(f"at t·alpha = {t * alpha:g}: prox(w, t) = argmin_z alpha·Σ|z| + ‖z − w‖²/(2t).")
+    print(f"    before: w = {_fmt(w)}")
+    print(f"    after:      {_fmt(after)}")
+    for i in np.flatnonzero(after == 0.0):
+        print(f"    w[{i}] = {w[i]:g} became exactly {float(after[i])!r}: |{w[i]:g}| ≤ t·alpha")
+    print("The others moved t·alpha towards 0. z = 0 is the minimiser exactly when |w| ≤ t·alpha")
+    print("(alpha·|z| has every slope in [−alpha, alpha] at 0). optim.SGD(..., penalty=L1(alpha))")
+    print("takes this step after each gradient step (t = lr): a gradient step never lands on 0.0")
+    print("by itself, this step does.\n")
+
+
+def tour(seed: int = 0) -> int:
+    """Print the tour of the engine: graph and backward, an op and its VJP, a prox step."""
+    print(f"tinyreg {tinyreg.__version__}: the autograd engine at work\n")
     with np.printoptions(precision=4, suppress=True):
-        for line in TOUR.splitlines():
-            print(f">>> {line}")
-            exec(line, namespace)
+        _tour_graph(seed)
+        _tour_op(seed)
+        _tour_prox()
+    print("(d) Where to read next, in this order:")
+    for path, what in READ_NEXT:
+        print(f"    {path:<24}{what}")
     return 0
 
 
@@ -414,8 +516,9 @@ def build_parser() -> argparse.ArgumentParser:
         f"cross-validation on the training houses; the MLP has one hidden layer of {HIDDEN} "
         f"units and is trained by Adam (lr {MLP_LR:g}) with L2 alpha {MLP_L2:g}, dropout p "
         f"{MLP_DROPOUT:g} or L1 alpha {MLP_L1:g}.",
-        epilog="Commands: 'demo' (the default) runs the comparison; 'tour' prints a one-screen "
-        "tour of the autograd engine.",
+        epilog="Commands: 'demo' (the default) runs the comparison; 'tour' shows the autograd "
+        "engine at work (a recorded graph and its gradients, an op and its VJP, a proximal L1 "
+        "step) and where to read next; it takes --seed only.",
     )
     parser.add_argument(
         "command",
@@ -425,7 +528,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="what to run (default: demo)",
     )
     counts = [
-        ("--seed", 0, 0, "random seed for data, split and training"),
+        ("--seed", 0, 0, "random seed for data, split and training (the tour: its weights)"),
         ("--samples", 200, 20, "number of houses"),
         ("--noise-features", 10, 0, "irrelevant features added to the three real ones"),
         ("--epochs", 500, 1, "MLP training epochs"),
@@ -451,12 +554,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The options the tour honours; the parser's other options are the demo's, an error for the tour.
+TOUR_OPTIONS = ("seed",)
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The parsed command line; a usage error when the tour is given an option of the demo.
+
+    The demo's options start unset, so that an option given at its default
+    value is still seen as given; those left unset then take their defaults.
+    """
+    unset = object()
+    demo_only = [
+        action
+        for action in parser._actions
+        if action.option_strings and action.dest not in ("help", "version", *TOUR_OPTIONS)
+    ]
+    args = parser.parse_args(argv, argparse.Namespace(**{a.dest: unset for a in demo_only}))
+    given = [a.option_strings[0] for a in demo_only if getattr(args, a.dest) is not unset]
+    if args.command == "tour" and given:
+        parser.error(
+            f"tour takes only {', '.join('--' + name for name in TOUR_OPTIONS)}; "
+            f"{', '.join(given)} {'is an option' if len(given) == 1 else 'are options'} "
+            "of the demo"
+        )
+    for action in demo_only:
+        if getattr(args, action.dest) is unset:
+            setattr(args, action.dest, action.default)
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m tinyreg``; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     if args.command == "tour":
-        return tour(args)
+        return tour(args.seed)
     if args.plot:
         problem = check_plot(args.plot)
         if problem is not None:

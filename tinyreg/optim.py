@@ -14,6 +14,12 @@ settles at d/(1 − momentum)), and lr/(√v̂ + eps) per coordinate for Adam.
 With t = lr instead, SGD with momentum m would converge to the solution
 for the penalty scaled by (1 − m), and Adam to one scaled per coordinate.
 
+:func:`sgd_update` and :func:`adam_update` (AdamW's too) write this step
+for one parameter as the textbook writes it, in plain numpy: the reference.
+The optimizer classes are the speed path: the same floating-point
+operations in the same order, hence the same bits, applied to every
+parameter of every group in place, in work arrays reused from step to step.
+
 The penalty applies only to parameters with ``regularize=True`` (weights,
 not ``Linear.bias``) unless a parameter group sets ``"regularize"`` to True
 or False for all of its parameters.
@@ -60,9 +66,97 @@ from tinyreg.validation import (
     check_positive,
 )
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "adam_update", "sgd_update"]
 
 _NONFINITE_POLICIES = ("raise", "skip", "ignore")
+
+
+# ---------------------------------------------------------------------------
+# The reference: one parameter's update, as the textbook writes it
+# ---------------------------------------------------------------------------
+# The optimizers further down compute exactly these updates -- the same
+# floating-point operations in the same order, hence the same bits (a test
+# checks it) -- for many parameters at once, in place and in reused work arrays.
+
+
+def sgd_update(
+    w: np.ndarray,
+    grad: np.ndarray,
+    buf: np.ndarray | None,
+    *,
+    lr: float,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    nesterov: bool = False,
+    penalty: Any = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """One SGD step on one parameter ``w``; returns the new ``(w, buf)``.
+
+    With ∇R the penalty's smooth gradient and prox its proximal step::
+
+        d ← ∇loss(w) + ∇R(w)
+        b ← d                                 at the first step (buf is None)
+        b ← momentum·b + (1 − dampening)·d    at every later one
+        d ← d + momentum·b   if nesterov   else   b
+        w ← w − lr·d
+        w ← prox(w, t)    t = lr·(1 − dampening)/(1 − momentum), or lr without momentum
+
+    ``grad`` has ``w``'s dtype (as backward leaves it); ``buf`` is None
+    before the first step and stays None without momentum. ``penalty`` is
+    None for a parameter it does not apply to.
+    """
+    d = grad if penalty is None else grad + penalty.grad(w)
+    if momentum:
+        buf = d.copy() if buf is None else momentum * buf + (1 - dampening) * d
+        d = d + momentum * buf if nesterov else buf
+    w = w - lr * d
+    if penalty is not None:
+        t = lr * (1 - dampening) / (1 - momentum) if momentum else lr
+        w = penalty.prox(w, t)
+    return w, buf
+
+
+def adam_update(
+    w: np.ndarray,
+    grad: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    step: int,
+    *,
+    lr: float,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    penalty: Any = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Adam's step number ``step`` (1 for the first) on one parameter ``w``; the new ``(w, m, v)``.
+
+    With ∇R the penalty's smooth gradient (coupled: it joins d and is
+    rescaled by the moments) and prox its proximal step::
+
+        d ← ∇loss(w) + ∇R(w)
+        w ← w·(1 − lr·weight_decay)            AdamW's decoupled decay (0 for Adam)
+        m ← β1·m + (1 − β1)·d                  v ← β2·v + (1 − β2)·d²
+        m̂ = m/(1 − β1ᵗ)                        √v̂ = √v/√(1 − β2ᵗ)
+        w ← w − lr·m̂/(√v̂ + eps)
+        w ← prox(w, t)    t = lr/(√v̂ + eps), one step per coordinate
+
+    computed in that order: d from w before the decay, lr/(1 − β1ᵗ) as one
+    number, √v̂ as √v divided by √(1 − β2ᵗ). ``m`` and ``v`` start as zeros;
+    ``grad`` has ``w``'s dtype. ``penalty`` is None, and ``weight_decay``
+    0, for a parameter they do not apply to.
+    """
+    beta1, beta2 = betas
+    d = grad if penalty is None else grad + penalty.grad(w)
+    if weight_decay:
+        w = w * (1 - lr * weight_decay)
+    m = beta1 * m + (1 - beta1) * d
+    v = beta2 * v + (1 - beta2) * (d * d)
+    denom = np.sqrt(v) / math.sqrt(1 - beta2**step) + eps
+    w = w - lr / (1 - beta1**step) * m / denom
+    if penalty is not None:
+        w = penalty.prox(w, lr / denom)
+    return w, m, v
 
 
 def _check_penalty(penalty: Any) -> Any:
@@ -382,8 +476,9 @@ class SGD(Optimizer):
         w ← w − lr·d
 
     then the penalty's proximal step with t = lr·(1 − dampening)/(1 − momentum)
-    (just lr without momentum). ``SGD(..., penalty=L2(a))`` equals PyTorch's
-    ``SGD(..., weight_decay=a)``. ``nonfinite``: see the module docstring.
+    (just lr without momentum): :func:`sgd_update`, in place.
+    ``SGD(..., penalty=L2(a))`` equals PyTorch's ``SGD(..., weight_decay=a)``.
+    ``nonfinite``: see the module docstring.
     """
 
     def __init__(
@@ -415,7 +510,8 @@ class SGD(Optimizer):
 
     def _update(self, p, d, group, state, regularized):
         momentum, dampening = group["momentum"], group["dampening"]
-        # Speed: every temporary lives in a work array (d itself may be the first).
+        # Speed: every temporary lives in a work array (d itself may be the first),
+        # with sgd_update's operations in sgd_update's order.
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
@@ -447,7 +543,8 @@ class _AdamBase(Optimizer):
         m ← β1·m + (1 − β1)·d            v ← β2·v + (1 − β2)·d²
         w ← w − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps)
 
-    and the proximal step is lr / (√v / √(1 − β2ᵗ) + eps), per coordinate.
+    and the proximal step is lr / (√v / √(1 − β2ᵗ) + eps), per coordinate:
+    :func:`adam_update`, in place.
     """
 
     def _check_group(self, group: dict[str, Any]) -> None:
@@ -467,8 +564,8 @@ class _AdamBase(Optimizer):
         t = state["step"]
         m, v = state["exp_avg"], state["exp_avg_sq"]
         # Speed (see benchmarks/README.md): the temporaries live in two work arrays
-        # of the parameter's shape (d itself may be the first), with the same
-        # arithmetic as the formulas above.
+        # of the parameter's shape (d itself may be the first), with adam_update's
+        # operations in adam_update's order.
         step, scratch = self._work_array(p, 0), self._work_array(p, 1)
         m *= beta1
         m += np.multiply(d, 1.0 - beta1, out=scratch)

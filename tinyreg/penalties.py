@@ -5,6 +5,9 @@ non-smooth part, handled by its proximal step::
 
     prox(w, t) = argmin_z  R_nonsmooth(z) + ‖z − w‖² / (2t)
 
+(with an array t, one step per coordinate: Σᵢ (zᵢ − wᵢ)² / (2tᵢ) in place
+of the last term; for L1, a soft threshold at tᵢ·alpha per coordinate).
+
 An optimizer step on loss + R is then *proximal gradient descent*:
 
     w ← prox(w − t·(∇loss(w) + grad(w)), t)
@@ -51,12 +54,14 @@ __all__ = ["L1", "L2", "ElasticNet", "Penalty", "soft_threshold"]
 _Values = TypeVar("_Values", np.ndarray, float)
 
 
-def soft_threshold(w: _Values, threshold: float) -> _Values:
+def soft_threshold(w: _Values, threshold: float | np.ndarray) -> _Values:
     """sign(w)·max(|w| − threshold, 0): the proximal step of threshold·‖w‖₁.
 
     Computed as w − clip(w, −threshold, threshold): whatever lies inside the
     band becomes exactly 0, the rest moves ``threshold`` towards 0. ``w``
-    is an array, or one number (coordinate descent's scalar step).
+    is an array, or one number (coordinate descent's scalar step);
+    ``threshold`` a number, or an array broadcastable to ``w`` (one
+    threshold per coordinate).
     """
     return w - np.clip(w, -threshold, threshold)
 
@@ -86,8 +91,9 @@ class Penalty:
     * ``value(w)``: R(w), a float;
     * ``grad(w)``: gradient of R's smooth part (an array shaped like w);
     * ``prox(w, t)``: proximal step of R's non-smooth part with step t
-      (return ``w`` itself when there is none). t is a positive number, or
-      an array of per-coordinate steps shaped like w (Adam passes one);
+      (return ``w`` itself when there is none). t is a positive float, or
+      an array broadcastable to w: the step of each coordinate (SGD passes
+      a float, Adam an array shaped like w);
     * ``subgradient(w)``: a subgradient of the whole of R, used only when
       the penalty is called to build a Tensor; defaults to ``grad(w)``.
 
@@ -109,7 +115,7 @@ class Penalty:
     def grad(self, w: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def prox(self, w: np.ndarray, t: float) -> np.ndarray:
+    def prox(self, w: np.ndarray, t: float | np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def subgradient(self, w: np.ndarray) -> np.ndarray:
@@ -147,7 +153,7 @@ class L2(Penalty):
     def grad(self, w: np.ndarray) -> np.ndarray:
         return self.alpha * w
 
-    def prox(self, w: np.ndarray, t: float) -> np.ndarray:
+    def prox(self, w: np.ndarray, t: float | np.ndarray) -> np.ndarray:
         return w
 
     def __repr__(self) -> str:
@@ -168,7 +174,7 @@ class L1(Penalty):
     def grad(self, w: np.ndarray) -> np.ndarray:
         return np.zeros_like(w)
 
-    def prox(self, w: np.ndarray, t: float) -> np.ndarray:
+    def prox(self, w: np.ndarray, t: float | np.ndarray) -> np.ndarray:
         return soft_threshold(w, t * self.alpha)
 
     def subgradient(self, w: np.ndarray) -> np.ndarray:
@@ -197,7 +203,7 @@ class ElasticNet(Penalty):
     def grad(self, w: np.ndarray) -> np.ndarray:
         return (self.alpha * (1.0 - self.l1_ratio)) * w
 
-    def prox(self, w: np.ndarray, t: float) -> np.ndarray:
+    def prox(self, w: np.ndarray, t: float | np.ndarray) -> np.ndarray:
         return soft_threshold(w, t * self.alpha * self.l1_ratio)
 
     def subgradient(self, w: np.ndarray) -> np.ndarray:
