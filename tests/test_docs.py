@@ -2,10 +2,13 @@
 
 import importlib.util
 import linecache
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
+
+import tinyreg
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,3 +115,28 @@ def test_a_link_landing_on_its_name_inside_another_word_is_rejected_and_relinked
         assert relink.relinked(kept, root=tmp_path) == kept
     past_the_end = "[`op`](../tinyreg/engine.py#L5)"
     assert "past the end" in relink.drifted(past_the_end, root=tmp_path)[0]
+
+
+def public_modules() -> list[str]:
+    """tinyreg's public modules: all but the private ones (a name with a leading underscore)
+    and the command line, ``python -m tinyreg``, which ``--help`` documents."""
+    found = pkgutil.walk_packages(tinyreg.__path__, "tinyreg.")
+    names = [m.name for m in found if not any(p.startswith("_") for p in m.name.split("."))]
+    return ["tinyreg", *(name for name in names if name != "tinyreg.cli")]
+
+
+def test_every_public_module_has_an_api_reference_page_in_the_nav():
+    """docs/api/<module>.md renders the module (``::: <module>``) and mkdocs.yml lists it."""
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    pages = {page.stem for page in (ROOT / "docs" / "api").glob("*.md")}
+    assert pages == set(public_modules())
+    for name in pages:
+        page = ROOT / "docs" / "api" / f"{name}.md"
+        assert page.read_text(encoding="utf-8").splitlines()[0] == f"::: {name}", page.name
+        assert f": api/{name}.md\n" in nav, f"mkdocs.yml's nav does not list api/{name}.md"
+
+
+def test_the_changelog_has_an_entry_for_this_version():
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    releases = re.findall(r"^## \[(\d[^\]]*)\]", changelog, flags=re.M)
+    assert releases and releases[0] == tinyreg.__version__
