@@ -28,7 +28,6 @@ from pygments.lexers import get_lexer_for_filename
 from pygments.util import ClassNotFound
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs"
 # an inline link's target: [text](target); the target has no spaces or parentheses
 LINK_TARGET = re.compile(r"(?<=\]\()([^()\s]+)(?=\))")
 # a Sphinx role in a docstring: :func:`name`, :class:`~tinyreg.linear.Ridge`, :meth:`step()`
