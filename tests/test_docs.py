@@ -2,14 +2,29 @@
 
 import importlib.util
 import linecache
+import pkgutil
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import tinyreg
+
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def load_relink():
+    """``docs/relink.py``, the one place where a source-line link's target is judged."""
+    spec = importlib.util.spec_from_file_location("relink", ROOT / "docs" / "relink.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+relink = load_relink()
+DOCS = relink.DOCS
 
 
 def python_blocks(path: Path) -> list[str]:
@@ -84,18 +99,52 @@ def test_internals_python_blocks_run(capsys):
     assert "mean ['power']" in out and out.count("digraph") == 1
 
 
-LINK = re.compile(r"\[`?([^\]`]+?)`?\]\((\.\./)?(tinyreg/[\w/]+\.py)#L(\d+)\)")
-
-
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
 def test_source_line_links_point_at_their_symbol(doc):
-    """A link like [`backward`](../tinyreg/autograd.py#L250) must land on a line naming it."""
-    text = doc.read_text(encoding="utf-8")
-    for label, _, path, line in LINK.findall(text):
-        source = (ROOT / path).read_text(encoding="utf-8").splitlines()
-        number = int(line)
-        assert 1 <= number <= len(source), f"{doc.name}: {path}#L{line} is past the end of the file"
-        symbol = re.findall(r"\w+", label)[-1]
-        assert symbol in source[number - 1], (
-            f"{doc.name}: link '{label}' -> {path}#L{line} lands on {source[number - 1].strip()!r}"
-        )
+    """A link like [`backward`](../tinyreg/autograd.py#L250) lands on a line naming it."""
+    problems = relink.drifted(doc.read_text(encoding="utf-8"))
+    assert not problems, f"{doc.name}: " + "; ".join(problems)
+
+
+def test_a_link_landing_on_its_name_inside_another_word_is_rejected_and_relinked(tmp_path):
+    """``op`` inside ``options`` is not ``op``: the check rejects the link, and relink moves
+    it to the line defining ``op``, past a nearer line that names it in passing."""
+    source = tmp_path / "tinyreg" / "engine.py"
+    source.parent.mkdir()
+    lines = ["def op(forward):", "    pass", "# op records nothing", "options[name] = value"]
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    doc = "The [`op`](../tinyreg/engine.py#L4) decorator."
+    (problem,) = relink.drifted(doc, root=tmp_path)
+    assert "options[name] = value" in problem
+    assert relink.relinked(doc, root=tmp_path) == "The [`op`](../tinyreg/engine.py#L1) decorator."
+    for line in (1, 3):  # a line that names `op` as a word passes, and relink keeps it
+        kept = f"The [`op`](../tinyreg/engine.py#L{line}) decorator."
+        assert relink.drifted(kept, root=tmp_path) == []
+        assert relink.relinked(kept, root=tmp_path) == kept
+    past_the_end = "[`op`](../tinyreg/engine.py#L5)"
+    assert "past the end" in relink.drifted(past_the_end, root=tmp_path)[0]
+
+
+def public_modules() -> list[str]:
+    """tinyreg's public modules: all but the private ones (a name with a leading underscore)
+    and the command line, ``python -m tinyreg``, which ``--help`` documents."""
+    found = pkgutil.walk_packages(tinyreg.__path__, "tinyreg.")
+    names = [m.name for m in found if not any(p.startswith("_") for p in m.name.split("."))]
+    return ["tinyreg", *(name for name in names if name != "tinyreg.cli")]
+
+
+def test_every_public_module_has_an_api_reference_page_in_the_nav():
+    """docs/api/<module>.md renders the module (``::: <module>``) and mkdocs.yml lists it."""
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    pages = {page.stem for page in (ROOT / "docs" / "api").glob("*.md")}
+    assert pages == set(public_modules())
+    for name in pages:
+        page = ROOT / "docs" / "api" / f"{name}.md"
+        assert page.read_text(encoding="utf-8").splitlines()[0] == f"::: {name}", page.name
+        assert f": api/{name}.md\n" in nav, f"mkdocs.yml's nav does not list api/{name}.md"
+
+
+def test_the_changelog_has_an_entry_for_this_version():
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    releases = re.findall(r"^## \[(\d[^\]]*)\]", changelog, flags=re.M)
+    assert releases and releases[0] == tinyreg.__version__

@@ -344,7 +344,7 @@ class Standardizer:
     Works on 2-D ``(n_samples, n_features)`` and on 1-D ``(n_samples,)``
     data (for instance to standardize targets); statistics are per column.
 
-    Example::
+    For example::
 
         scaler = Standardizer()
         X_train = scaler.fit_transform(X_train)

@@ -573,12 +573,13 @@ class MLPRegressor(_MLP):
         batch_size: samples per minibatch, or ``"auto"`` = min(200, n_samples).
         learning_rate_init: the optimizer's learning rate.
         max_iter: the most epochs ``fit`` runs.
-        tol, n_iter_no_change: stop when the loss (or the validation score)
-            has not improved by more than ``tol`` for more than
-            ``n_iter_no_change`` epochs in a row.
+        tol: stop when the loss (or the validation score) has not improved
+            by more than ``tol`` for more than ``n_iter_no_change`` epochs in a row.
+        n_iter_no_change: the number of epochs in that stopping rule.
         momentum: SGD's momentum.
-        early_stopping, validation_fraction: hold out that fraction of the
-            training data, stop on its R², keep the best epoch's weights.
+        early_stopping: hold out ``validation_fraction`` of the training
+            data, stop on its R², keep the best epoch's weights.
+        validation_fraction: the fraction held out for early stopping.
         random_state: None, an int, or a numpy Generator (or RandomState).
         verbose: print one line per epoch on stderr.
 
@@ -588,7 +589,10 @@ class MLPRegressor(_MLP):
         loss_curve_: the loss (data loss + penalty) after each epoch; ``n_iter_`` epochs.
         best_loss_: the lowest of them (None with early stopping).
         validation_scores_, best_validation_score_: with early stopping, else None.
-        n_features_in_, feature_names_in_ (fitted on a data frame), n_outputs_, n_layers_.
+        n_features_in_: the number of features seen by ``fit``.
+        feature_names_in_: the column names, when fitted on a data frame.
+        n_outputs_: the number of outputs of the network.
+        n_layers_: the number of layers, input and output included.
     """
 
     def _targets(

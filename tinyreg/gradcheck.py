@@ -61,8 +61,8 @@ def gradcheck(
             tensors with ``requires_grad=False`` are held constant, every
             other input is differentiated.
         eps: finite-difference step; default ∛ε·max(1, |x|) per element.
-        atol, rtol: an entry passes when |analytic − numerical| ≤
-            atol + rtol·|numerical|.
+        atol: an entry passes when |analytic − numerical| ≤ atol + rtol·|numerical|.
+        rtol: the relative part of that tolerance.
         fast: compare one random projection uᵀJv per input instead of the
             full Jacobian (two forward passes per input instead of two per
             element).

@@ -101,7 +101,8 @@ def fit(
             ``state_dict`` and ``load_state_dict``).
         loss_fn: ``loss_fn(prediction, target) -> scalar Tensor``, e.g. ``nn.MSELoss()``.
         optimizer: e.g. ``optim.SGD(model.parameters(), lr=0.1, penalty=L2(1e-3))``.
-        X, y: training inputs and targets (arrays or Tensors), first axis = samples.
+        X: training inputs (an array or a Tensor), first axis = samples.
+        y: training targets (an array or a Tensor), first axis = samples.
         epochs: number of passes over the training set.
         batch_size: rows per gradient step; ``None`` means the full batch
             (one step per epoch). Minibatches are drawn from a fresh shuffle
