@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from tinyreg.linear.base import ConvergenceWarning
-from tinyreg.penalties import soft_threshold
+from tinyreg.prox import soft_threshold
 
 
 def _duality_gap(
