@@ -15,6 +15,9 @@ The estimators (``tinyreg.linear``, ``tinyreg.estimators``) also find here
 what they check around ``fit`` and ``predict``: whether the estimator is
 fitted, the number of features, and the column names of a data frame.
 
+Every warning tinyreg gives is shown at the user's line, the innermost
+caller outside the package: :func:`user_stacklevel` finds it.
+
 Nothing here imports the rest of tinyreg.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 import warnings
 from typing import Any, TypeVar, cast
@@ -49,6 +53,7 @@ __all__ = [
     "check_y_given",
     "feature_names",
     "sklearn_flavoured",
+    "user_stacklevel",
 ]
 
 
@@ -291,6 +296,31 @@ def check_X_y(
 
 
 # ---------------------------------------------------------------------------
+# Warnings: shown at the user's line
+# ---------------------------------------------------------------------------
+
+
+#: the tinyreg package's directory, ending in a separator (see user_stacklevel)
+_PACKAGE_DIR = os.path.join(os.path.dirname(__file__), "")
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` at which ``warnings.warn`` shows the innermost caller outside tinyreg.
+
+    ``warnings.warn(message, category, stacklevel=user_stacklevel())`` in any
+    function of the package attributes the warning to the line of the
+    user's code (or of a library such as scikit-learn) that called into
+    tinyreg, however many of tinyreg's own calls lie in between. Level 1 is
+    the function calling ``warnings.warn``; each frame whose code lies in
+    the package's directory adds one.
+    """
+    level, frame = 1, sys._getframe(1)
+    while frame.f_code.co_filename.startswith(_PACKAGE_DIR) and frame.f_back is not None:
+        level, frame = level + 1, frame.f_back
+    return level
+
+
+# ---------------------------------------------------------------------------
 # Estimators: fitted or not, number of features, column names
 # ---------------------------------------------------------------------------
 
@@ -374,16 +404,19 @@ def feature_names(X: Any) -> np.ndarray | None:
 
 
 def check_feature_names(
-    X: Any, fitted_names: np.ndarray | None, owner: str, stacklevel: int = 2
+    X: Any, fitted_names: np.ndarray | None, owner: str, stacklevel: int | None = None
 ) -> None:
     """Compare the column names of ``X`` with those ``owner`` was fitted on.
 
     Different names, or the same names in another order, raise ValueError
     listing the differences; names on one side only give a UserWarning (the
-    columns are then matched by position), attributed ``stacklevel`` frames
-    up. The messages are scikit-learn's.
+    columns are then matched by position), shown at the caller outside
+    tinyreg (:func:`user_stacklevel`), or ``stacklevel`` frames up when given.
+    The messages are scikit-learn's.
     """
     names = feature_names(X)
+    if stacklevel is None:
+        stacklevel = user_stacklevel()
     if names is None or fitted_names is None:
         if names is not None:
             warnings.warn(
@@ -433,7 +466,7 @@ def check_class_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
             "A column-vector y was passed when a 1d array was expected; "
             "it was flattened with y.ravel()",
             sklearn_flavoured(DataConversionWarning),
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
         labels = labels[:, 0]
     if labels.ndim != 1:

@@ -158,15 +158,12 @@ class Estimator:
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
 
-    def _check_input(self, X: Any, depth: int = 1) -> np.ndarray:
-        """``X`` for ``predict``, checked: fitted, 2-D, finite, the fitted columns.
-
-        ``depth``: how many calls lie between the user and this one (for warnings).
-        """
+    def _check_input(self, X: Any) -> np.ndarray:
+        """``X`` for ``predict``, checked: fitted, 2-D, finite, the fitted columns."""
         check_is_fitted(self, "n_features_in_")
         owner = type(self).__name__
         fitted_names = getattr(self, "feature_names_in_", None)
-        check_feature_names(X, fitted_names, owner, stacklevel=depth + 3)
+        check_feature_names(X, fitted_names, owner)
         X = check_finite_array("X", X, ndim=2)
         check_n_features(X, self.n_features_in_, owner)
         return X
@@ -336,7 +333,7 @@ class _MomentsModel(_LinearModel):
         owner = type(self).__name__
         if not reset:  # the column names of a data frame, as predict checks them
             fitted_names = getattr(self, "feature_names_in_", None)
-            check_feature_names(X, fitted_names, owner, stacklevel=4)
+            check_feature_names(X, fitted_names, owner)
         expected = None if reset else (self.n_features_in_, owner)
         summary, rows, y_ndim = _summarize(X, y, sample_weight, expected)
         if reset:

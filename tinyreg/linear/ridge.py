@@ -40,6 +40,7 @@ from tinyreg.validation import (
     check_nonnegative,
     check_positive,
     check_X_y,
+    user_stacklevel,
 )
 
 _EPS = float(np.finfo(np.float64).eps)
@@ -321,7 +322,7 @@ class Ridge(_MomentsModel):
                 "Ridge: the Cholesky factorization failed (the system is singular or too "
                 f"ill-conditioned for the normal equations); falling back to solver={solver!r}.",
                 RuntimeWarning,
-                stacklevel=4,  # the user's call (this, _learn, fit or partial_fit, user)
+                stacklevel=user_stacklevel(),
             )
         return coef, {"solver_": solver, "n_iter_": None}
 
