@@ -675,30 +675,6 @@ def test_enet_path_given_alphas_are_sorted_and_match_separate_fits():
 # ---------------------------------------------------------------------------
 
 
-def test_get_params_set_params_and_repr():
-    model = Lasso(alpha=0.5)
-    assert model.get_params() == {
-        "alpha": 0.5,
-        "fit_intercept": True,
-        "max_iter": 1000,
-        "tol": 1e-4,
-        "warm_start": False,
-        "positive": False,
-        "solver": "homotopy",
-    }
-    assert model.set_params(alpha=0.2, tol=1e-6) is model
-    assert model.alpha == 0.2 and model.tol == 1e-6
-    assert repr(model) == "Lasso(alpha=0.2, tol=1e-06)"
-    assert "l1_ratio" in ElasticNet().get_params()
-    with pytest.raises(ValueError, match="invalid parameter 'l1_ratio' for Lasso"):
-        model.set_params(alpha=0.3, l1_ratio=0.5)
-    assert model.alpha == 0.2  # unchanged
-    # Values are checked by fit, as in scikit-learn (a grid search sets them first).
-    model.set_params(alpha=-1.0)
-    with pytest.raises(ValueError, match="alpha must be >= 0"):
-        model.fit([[1.0], [2.0]], [1.0, 2.0])
-
-
 ESTIMATORS = [
     LinearRegression,
     Ridge,

@@ -99,15 +99,13 @@ from numpy.typing import ArrayLike
 from tinyreg import functional as F
 from tinyreg import nn, optim, penalties
 from tinyreg.autograd import Tensor, no_grad
-from tinyreg.linear.base import ConvergenceWarning, Estimator
+from tinyreg.base import ConvergenceWarning, Estimator, check_class_labels, check_is_fitted
 from tinyreg.metrics import r2_score
 from tinyreg.random import resolve_generator
 from tinyreg.validation import (
     check_choice,
-    check_class_labels,
     check_in_range,
     check_int,
-    check_is_fitted,
     check_nonnegative,
     check_positive,
     check_same_samples,

@@ -12,8 +12,9 @@ model exactly), and elsewhere infinity only turns into NaN (``L2(inf)`` has
 gradient inf·w, which is NaN at w = 0; ``lr=inf`` steps to ±inf).
 
 The estimators (``tinyreg.linear``, ``tinyreg.estimators``) also find here
-what they check around ``fit`` and ``predict``: whether the estimator is
-fitted, the number of features, and the column names of a data frame.
+what they check around ``fit`` and ``predict``: the number of features, and
+the column names of a data frame. The estimator protocol built on these
+checks, with its errors and warnings, is :mod:`tinyreg.base`.
 
 Every warning tinyreg gives is shown at the user's line, the innermost
 caller outside the package: :func:`user_stacklevel` finds it.
@@ -23,36 +24,30 @@ Nothing here imports the rest of tinyreg.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import sys
 import warnings
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "DataConversionWarning",
-    "NotFittedError",
     "all_finite",
     "as_float_array",
     "check_X",
     "check_X_y",
     "check_choice",
-    "check_class_labels",
     "check_feature_names",
     "check_finite_array",
     "check_in_range",
     "check_int",
-    "check_is_fitted",
     "check_n_features",
     "check_nonnegative",
     "check_positive",
     "check_same_samples",
     "check_y_given",
     "feature_names",
-    "sklearn_flavoured",
     "user_stacklevel",
 ]
 
@@ -321,62 +316,8 @@ def user_stacklevel() -> int:
 
 
 # ---------------------------------------------------------------------------
-# Estimators: fitted or not, number of features, column names
+# Estimators: number of features, column names
 # ---------------------------------------------------------------------------
-
-
-class NotFittedError(ValueError, AttributeError):
-    """A method that needs a fitted estimator (``predict``, ``score``...) came before ``fit``."""
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Rebuilt for the process that unpickles it, which may or may not have scikit-learn.
-        return _sklearn_flavoured_instance, (NotFittedError, self.args)
-
-
-class DataConversionWarning(UserWarning):
-    """The data was converted to another shape or type than the one passed (e.g. y.ravel())."""
-
-
-_T = TypeVar("_T")
-
-
-@functools.cache
-def _joint_class(tinyreg_class: type, sklearn_class: type) -> type:
-    return type(
-        tinyreg_class.__name__,
-        (tinyreg_class, sklearn_class),
-        {"__module__": __name__, "__doc__": tinyreg_class.__doc__},
-    )
-
-
-def sklearn_flavoured(cls: type[_T]) -> type[_T]:
-    """``cls``, or while scikit-learn is loaded, a subclass of it and of scikit-learn's namesake.
-
-    scikit-learn recognises some errors and warnings by their class:
-    ``sklearn.exceptions.NotFittedError`` and ``DataConversionWarning``.
-    tinyreg must not import scikit-learn, so it raises its own classes, but
-    when scikit-learn is already loaded (as it always is when scikit-learn
-    is the caller) it raises a class deriving from both, which scikit-learn
-    and tinyreg both recognise.
-    """
-    exceptions = sys.modules.get("sklearn.exceptions")
-    if exceptions is None:
-        return cls
-    joint = _joint_class(cast("type", cls), getattr(exceptions, cls.__name__))
-    return cast("type[_T]", joint)
-
-
-def _sklearn_flavoured_instance(cls: type[_T], args: tuple[Any, ...]) -> _T:
-    return sklearn_flavoured(cls)(*args)
-
-
-def check_is_fitted(estimator: Any, attribute: str = "n_features_in_") -> None:
-    """Raise :class:`NotFittedError` unless ``estimator`` has the fitted ``attribute``."""
-    if not hasattr(estimator, attribute):
-        name = type(estimator).__name__
-        raise sklearn_flavoured(NotFittedError)(
-            f"This {name} instance is not fitted yet; call fit(X, y) before using it."
-        )
 
 
 def check_n_features(X: np.ndarray, n_features_in: int, owner: str) -> None:
@@ -450,42 +391,26 @@ def check_feature_names(
     raise ValueError(message)
 
 
-def check_class_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The classes found in ``y``, sorted, and ``y`` as indices into them: ``(classes, codes)``.
+#: names of the estimator protocol, defined in tinyreg.base and reachable here too
+_PROTOCOL = frozenset(
+    {
+        "DataConversionWarning",
+        "NotFittedError",
+        "check_class_labels",
+        "check_is_fitted",
+        "sklearn_flavoured",
+    }
+)
 
-    ``y`` holds one label per sample: integers, strings, booleans, or
-    floats that are whole numbers. A column vector (n_samples, 1) is
-    flattened, with a :class:`DataConversionWarning`. Non-integer floats
-    raise ValueError ("Unknown label type: continuous"): a continuous
-    target needs a regressor.
+
+def __getattr__(name: str) -> Any:
+    """``tinyreg.validation.NotFittedError`` and the protocol's other names, from tinyreg.base.
+
+    They are looked up there when first asked for, so that importing this
+    module imports nothing else of tinyreg (tinyreg.base imports this one).
     """
-    check_y_given(y)
-    labels = np.asarray(y)
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected; "
-            "it was flattened with y.ravel()",
-            sklearn_flavoured(DataConversionWarning),
-            stacklevel=user_stacklevel(),
-        )
-        labels = labels[:, 0]
-    if labels.ndim != 1:
-        raise ValueError(
-            f"y must be 1-D, one class label per sample, got an array of shape {labels.shape}"
-        )
-    if labels.dtype.kind in "fc":
-        labels = check_finite_array("y", labels)
-        fractional = labels != np.round(labels)
-        if fractional.any():
-            example = labels[np.argmax(fractional)].item()
-            raise ValueError(
-                f"Unknown label type: continuous. y holds non-integer values (such as {example}), "
-                "but a classifier needs class labels; fit a regressor to a continuous target"
-            )
-    try:
-        classes, codes = np.unique(labels, return_inverse=True)
-    except TypeError as error:
-        raise TypeError(
-            f"y mixes labels of different types that cannot be sorted: {error}"
-        ) from None
-    return classes, codes.reshape(-1)
+    if name in _PROTOCOL:
+        from tinyreg import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,11 +1,9 @@
-"""The estimator machinery every model shares, and ``LinearRegression``.
+"""What the linear models share, and ``LinearRegression``.
 
-:class:`Estimator` is what makes an object a scikit-learn estimator without
-scikit-learn: parameters (``get_params``, ``set_params``), the estimator
-tags, and the checks around ``fit`` and ``predict``. The MLPs of
-:mod:`tinyreg.estimators` build on it too. :class:`_LinearModel` adds what
-the linear models share around their solvers: check the arguments, centre
-the data so the intercept is not penalized, call the subclass's
+:class:`_LinearModel` is a scikit-learn estimator (:class:`tinyreg.base.Estimator`,
+the protocol the MLPs of :mod:`tinyreg.estimators` follow too) with what the
+linear models share around their solvers: check the arguments, centre the
+data so the intercept is not penalized, call the subclass's
 ``_fit_centred``, and provide ``predict`` and ``score`` (R²).
 :class:`_MomentsModel` is the linear model that sees the data only through
 their :class:`~tinyreg.linear.moments.Moments`, and so learns from chunks
@@ -14,12 +12,12 @@ their :class:`~tinyreg.linear.moments.Moments`, and so learns from chunks
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from tinyreg.base import ConvergenceWarning, Estimator, NotFittedError
 from tinyreg.linear import _dask
 from tinyreg.linear.moments import (
     Moments,
@@ -30,143 +28,9 @@ from tinyreg.linear.moments import (
     _RawChunk,
 )
 from tinyreg.metrics import r2_score
-from tinyreg.validation import (
-    NotFittedError,
-    check_choice,
-    check_feature_names,
-    check_finite_array,
-    check_is_fitted,
-    check_n_features,
-    check_X_y,
-    feature_names,
-)
+from tinyreg.validation import check_choice, check_feature_names, check_n_features, check_X_y
 
 __all__ = ["ConvergenceWarning", "Estimator", "LinearRegression", "NotFittedError"]
-
-
-class ConvergenceWarning(UserWarning):
-    """An iterative solver stopped at ``max_iter`` before reaching ``tol``."""
-
-
-# ---------------------------------------------------------------------------
-# The scikit-learn estimator protocol
-# ---------------------------------------------------------------------------
-
-
-class Estimator:
-    """Base class of tinyreg's estimators: what scikit-learn's tools need of an estimator.
-
-    ``clone``, ``Pipeline``, ``GridSearchCV`` and ``cross_val_score`` rely on:
-
-    * **parameters**: every keyword argument of ``__init__`` is stored
-      unchanged under its own name; ``get_params`` reads them and
-      ``set_params`` writes them. Values are checked by ``fit`` (in
-      ``_check_params``), never by ``__init__`` or ``set_params``, so a
-      grid search can set any combination before fitting.
-    * **tags**: ``__sklearn_tags__`` says what kind of estimator this is
-      (regressor or classifier, multi-output or not, dense input only).
-      It is scikit-learn's documented protocol for estimators that do not
-      inherit its ``BaseEstimator``, and only scikit-learn calls it, so it
-      imports scikit-learn inside the method: tinyreg does not depend on it.
-    * **input checks**: ``fit`` ends with :meth:`_remember_input`, which
-      sets ``n_features_in_`` and, when X is a data frame whose column
-      names are all strings, ``feature_names_in_``. ``predict`` starts with
-      :meth:`_check_input`, which raises :class:`NotFittedError` before
-      ``fit`` and ValueError for another number of features or other
-      column names.
-    """
-
-    #: "regressor" or "classifier", for the tags
-    _estimator_type_tag = "regressor"
-    #: whether y may be 2-D (one column per target), for the tags
-    _multi_output = True
-
-    # -- parameters -------------------------------------------------------
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [name for name in signature.parameters if name != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the constructor parameters as a dict (scikit-learn semantics)."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> Any:
-        """Set constructor parameters and return ``self``.
-
-        An unknown name raises ValueError, and then nothing is changed.
-        Values are checked when ``fit`` runs, as in scikit-learn.
-        """
-        valid = self._param_names()
-        for name in params:
-            if name not in valid:
-                raise ValueError(
-                    f"invalid parameter {name!r} for {type(self).__name__}; "
-                    f"valid parameters are {valid}"
-                )
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = inspect.signature(type(self).__init__).parameters
-        shown = []
-        for name, value in self.get_params().items():
-            default = defaults[name].default
-            same = value is default or (
-                np.ndim(value) == 0 and np.ndim(default) == 0 and value == default
-            )
-            if not same:
-                shown.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(shown)})"
-
-    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Return the validated, converted parameters or raise ValueError."""
-        return dict(params)
-
-    def __sklearn_tags__(self) -> Any:
-        """scikit-learn's description of this estimator (a ``sklearn.utils.Tags``)."""
-        from sklearn.utils import (
-            ClassifierTags,
-            InputTags,
-            RegressorTags,
-            Tags,
-            TargetTags,
-        )
-
-        classifier = self._estimator_type_tag == "classifier"
-        return Tags(
-            estimator_type=self._estimator_type_tag,
-            target_tags=TargetTags(required=True, multi_output=self._multi_output),
-            classifier_tags=ClassifierTags(multi_label=False) if classifier else None,
-            regressor_tags=None if classifier else RegressorTags(),
-            input_tags=InputTags(sparse=False),
-        )
-
-    # -- input checks -----------------------------------------------------
-
-    def _remember_input(self, X: Any, n_features: int) -> None:
-        """Set ``n_features_in_`` and ``feature_names_in_`` (or remove a stale one) after fit.
-
-        ``X`` is the input as the user passed it (a data frame keeps its column names).
-        """
-        names = feature_names(X)
-        self.n_features_in_ = n_features
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-
-    def _check_input(self, X: Any) -> np.ndarray:
-        """``X`` for ``predict``, checked: fitted, 2-D, finite, the fitted columns."""
-        check_is_fitted(self, "n_features_in_")
-        owner = type(self).__name__
-        fitted_names = getattr(self, "feature_names_in_", None)
-        check_feature_names(X, fitted_names, owner)
-        X = check_finite_array("X", X, ndim=2)
-        check_n_features(X, self.n_features_in_, owner)
-        return X
 
 
 # ---------------------------------------------------------------------------

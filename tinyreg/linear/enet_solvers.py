@@ -32,7 +32,7 @@ import warnings
 
 import numpy as np
 
-from tinyreg.linear.base import ConvergenceWarning
+from tinyreg.base import ConvergenceWarning
 from tinyreg.prox import soft_threshold
 from tinyreg.validation import user_stacklevel
 
