@@ -30,7 +30,7 @@ from tinyreg.linear import (
 )
 from tinyreg.linear.enet_solvers import _enet_coordinate_descent, _enet_fista, _make_form
 from tinyreg.linear.homotopy import _enet_homotopy
-from tinyreg.linear.ridge import _ridge_cholesky, _ridge_svd
+from tinyreg.linear.linalg import _ridge_cholesky, _ridge_svd
 
 # ---------------------------------------------------------------------------
 # Helpers: reference computations written from the math, independently of

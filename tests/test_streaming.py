@@ -23,16 +23,16 @@ from test_elastic_net import assert_certified_close, gap_from_definition, roundi
 from test_linear import centre, gaussian_problem, kkt_violation, ridge_reference
 
 from tinyreg.linear import ElasticNet, Lasso, Moments, Ridge, RidgeCV
+from tinyreg.linear import linalg as linalg_module
 from tinyreg.linear import moments as moments_module
-from tinyreg.linear import ridge as ridge_module
-from tinyreg.linear.moments import _centre, _tiled_moments
-from tinyreg.linear.ridge import (
+from tinyreg.linear.linalg import (
     _cholesky_solve,
     _forward_substitution,
     _forward_substitution_blocked,
     _ridge_eigh,
     _ridge_svd,
 )
+from tinyreg.linear.moments import _centre, _tiled_moments
 
 FEW = settings(max_examples=25, deadline=None)
 
@@ -445,7 +445,7 @@ def test_ridge_uses_the_primal_system_from_n_equal_p_and_the_dual_below(monkeypa
         factorised.append(A.copy())
         return _cholesky_solve(A, B)
 
-    monkeypatch.setattr(ridge_module, "_cholesky_solve", recording)
+    monkeypatch.setattr(linalg_module, "_cholesky_solve", recording)
     model = Ridge(alpha=0.3).fit(X, y)
     Xc = X - X.mean(axis=0)
     expected = Xc.T @ Xc if form == "primal" else Xc @ Xc.T

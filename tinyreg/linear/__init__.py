@@ -73,7 +73,8 @@ from tinyreg.base import ConvergenceWarning, NotFittedError
 from tinyreg.linear.base import LinearRegression
 from tinyreg.linear.elastic_net import ElasticNet, Lasso, enet_path, lasso_path
 from tinyreg.linear.moments import Moments
-from tinyreg.linear.ridge import Ridge, RidgeCV
+from tinyreg.linear.ridge import Ridge
+from tinyreg.linear.ridge_cv import RidgeCV
 
 __all__ = [
     "ConvergenceWarning",
