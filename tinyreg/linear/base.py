@@ -12,23 +12,16 @@ their :class:`~tinyreg.linear.moments.Moments`, and so learns from chunks
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from tinyreg.base import ConvergenceWarning, Estimator, NotFittedError
-from tinyreg.linear import _dask
-from tinyreg.linear.moments import (
-    Moments,
-    _as_moments,
-    _centre,
-    _Chunk,
-    _finite_moments,
-    _RawChunk,
-)
+from tinyreg.linear.data import data_of
+from tinyreg.linear.moments import Moments, _as_moments, _centre, _Chunk, _RawChunk
 from tinyreg.metrics import r2_score
-from tinyreg.validation import check_choice, check_feature_names, check_n_features, check_X_y
+from tinyreg.validation import check_choice, check_feature_names, check_X_y
 
 __all__ = ["ConvergenceWarning", "Estimator", "LinearRegression", "NotFittedError"]
 
@@ -199,7 +192,7 @@ class _MomentsModel(_LinearModel):
             fitted_names = getattr(self, "feature_names_in_", None)
             check_feature_names(X, fitted_names, owner)
         expected = None if reset else (self.n_features_in_, owner)
-        summary, rows, y_ndim = _summarize(X, y, sample_weight, expected)
+        summary, rows, y_ndim = data_of(X, y, sample_weight).summary(expected)
         if reset:
             seen = summary
         else:
@@ -238,37 +231,6 @@ class _MomentsModel(_LinearModel):
 
 def _describe_y(ndim: int, n_targets: int) -> str:
     return "a 1-D y" if ndim == 1 else f"a 2-D y with {n_targets} column(s)"
-
-
-def _summarize(
-    X: ArrayLike,
-    y: ArrayLike,
-    sample_weight: ArrayLike | None,
-    expected: tuple[int, str] | None = None,
-) -> tuple[Moments | _Chunk, _Chunk | _RawChunk | None, int]:
-    """Check a chunk completely and summarise it; return ``(summary, rows, y.ndim)``.
-
-    The summary is the chunk's :class:`Moments`, or, for an in-memory chunk
-    with fewer rows than features, its centred rows (:class:`_Chunk`, the
-    smaller of the two). ``rows`` gives the solvers the chunk's rows, when
-    it is in memory (dask arrays are summarised block by block and give None).
-    ``expected`` = (number of features, estimator's name): checked before
-    any pass over the data.
-    """
-    if _dask.is_dask_input(X, y, sample_weight):
-        if expected is not None and getattr(X, "ndim", 0) == 2:
-            check_n_features(cast(Any, X), *expected)  # a dask array: its shape, known
-        moments, y_ndim = _dask.moments(X, y, sample_weight)
-        return moments, None, y_ndim
-    X, y, sample_weight = check_X_y(X, y, sample_weight, defer_finite_check=True)
-    if expected is not None:
-        check_n_features(X, *expected)
-    Y = y.reshape(y.shape[0], -1)
-    if X.shape[0] < X.shape[1]:
-        check_X_y(X, y)  # the NaN/infinity check that was deferred
-        chunk = _centre(X, Y, sample_weight)
-        return chunk, chunk, y.ndim
-    return _finite_moments(X, y, sample_weight), _RawChunk(X, Y, sample_weight), y.ndim
 
 
 def _check_fit_intercept(params: dict[str, Any]) -> None:

@@ -16,15 +16,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tinyreg.linear import _dask
 from tinyreg.linear.base import _check_fit_intercept, _LinearModel
+from tinyreg.linear.data import Data, data_of
 from tinyreg.linear.linalg import _EPS, _gram_eigenbasis, _ridge_eigh, _ridge_primal
 from tinyreg.linear.moments import (
     Moments,
-    _centre,
     _Chunk,
-    _kfold_edges,
-    _tiled_moments,
 )
 from tinyreg.linear.ridge import _ridge_from_summary
 from tinyreg.validation import (
@@ -33,7 +30,6 @@ from tinyreg.validation import (
     check_int,
     check_nonnegative,
     check_positive,
-    check_X_y,
 )
 
 _SCORINGS = (None, "r2", "neg_mean_squared_error")
@@ -150,49 +146,68 @@ class RidgeCV(_LinearModel):
     # -- the two ways of cross-validating -----------------------------------
 
     def _leave_one_out(self, X, y, sample_weight, params):
-        alphas, scoring = params["alphas"], params["scoring"]
-        fit_intercept = params["fit_intercept"]
-        if _dask.is_dask_input(X, y, sample_weight):
-            if params["store_cv_results"]:
-                raise ValueError(
-                    "store_cv_results=True is not available for dask arrays: the per-sample "
-                    "results would be as long as the data"
-                )
-            moments: Moments | None
-            moments, y_ndim = _dask.moments(X, y, sample_weight)
-            chunk = None
-            if moments.n_samples < 2:
-                raise ValueError("leave-one-out needs at least 2 samples")
-            G, _, _ = moments.normal_equations(fit_intercept)
-            V, lam = _gram_eigenbasis(G, moments.n_samples)
-            args = (moments, V, lam, alphas, fit_intercept)
-            rss = _dask.map_reduce(X, y, sample_weight, _loo_block_sums, args, _add)
-            attributes: dict[str, Any] = {}
-        else:
-            X, y, sample_weight = check_X_y(X, y, sample_weight)
-            y_ndim, n = y.ndim, X.shape[0]
-            if n < 2:
-                raise ValueError(
-                    f"leave-one-out needs at least 2 samples, got n_samples={n} "
-                    f"(X has shape {X.shape})"
-                )
-            chunk = _centre(X, y.reshape(n, -1), sample_weight)
-            moments = chunk.moments() if n > X.shape[1] else None
-            looe = self._loo_residuals_in_memory(chunk, moments, alphas, fit_intercept)
-            rss = np.einsum("ijk,ijk->jk", looe, looe)
-            attributes = {}
-            if params["store_cv_results"]:
-                results = _loo_cv_results(chunk, looe, scoring, fit_intercept)
-                attributes["cv_results_"] = results[:, 0, :] if y_ndim == 1 else results
+        data = data_of(X, y, sample_weight)
+        centred = data.centred()
+        if centred is not None:  # the rows at hand: every sample's own residual
+            chunk, y_ndim = centred
+            moments, rss, attributes = self._loo_from_rows(chunk, y_ndim, params)
+        else:  # the rows where they live: the moments, then a pass for the leverages
+            chunk, attributes = None, {}
+            moments, rss, y_ndim = self._loo_by_blocks(data, params)
         summary = moments if moments is not None else chunk
         assert summary is not None
-        scores = _loo_scores(rss, summary, scoring)
+        alphas = params["alphas"]
+        scores = _loo_scores(rss, summary, params["scoring"])
         best = int(np.argmax(scores))
         attributes["alpha_"] = float(alphas[best])
         alpha = np.full(summary.n_targets, alphas[best])
-        coef, _ = _ridge_from_summary(moments, chunk, alpha, fit_intercept, "auto")
+        coef, _ = _ridge_from_summary(moments, chunk, alpha, params["fit_intercept"], "auto")
         intercept = summary.y_mean - coef @ summary.x_mean
         return scores, (coef, intercept), y_ndim, attributes
+
+    def _loo_from_rows(
+        self, chunk: _Chunk, y_ndim: int, params: dict[str, Any]
+    ) -> tuple[Moments | None, np.ndarray, dict[str, Any]]:
+        """``(moments, rss, attributes)`` of leave-one-out from the centred rows.
+
+        ``moments`` is None when n ≤ p (the rows are then the smaller
+        summary); ``rss`` is the sum of squared LOO residuals per target and
+        alpha; ``attributes`` holds ``cv_results_`` when it is asked for.
+        """
+        n, fit_intercept = chunk.n_samples, params["fit_intercept"]
+        if n < 2:
+            raise ValueError(
+                f"leave-one-out needs at least 2 samples, got n_samples={n} "
+                f"(X has shape {chunk.X.shape})"
+            )
+        moments = chunk.moments() if n > chunk.n_features else None
+        looe = self._loo_residuals_in_memory(chunk, moments, params["alphas"], fit_intercept)
+        rss = np.einsum("ijk,ijk->jk", looe, looe)
+        attributes: dict[str, Any] = {}
+        if params["store_cv_results"]:
+            results = _loo_cv_results(chunk, looe, params["scoring"], fit_intercept)
+            attributes["cv_results_"] = results[:, 0, :] if y_ndim == 1 else results
+        return moments, rss, attributes
+
+    @staticmethod
+    def _loo_by_blocks(data: Data, params: dict[str, Any]) -> tuple[Moments, np.ndarray, int]:
+        """``(moments, rss, y.ndim)`` of leave-one-out on data summarised where they live.
+
+        One pass gives the moments, and with them the eigenbasis of XᵀX; a
+        second pass sums each block's squared LOO residuals (:func:`_loo_block_sums`).
+        """
+        if params["store_cv_results"]:
+            raise ValueError(
+                "store_cv_results=True is not available for dask arrays: the per-sample "
+                "results would be as long as the data"
+            )
+        moments, y_ndim = data.moments()
+        if moments.n_samples < 2:
+            raise ValueError("leave-one-out needs at least 2 samples")
+        G, _, _ = moments.normal_equations(params["fit_intercept"])
+        V, lam = _gram_eigenbasis(G, moments.n_samples)
+        args = (moments, V, lam, params["alphas"], params["fit_intercept"])
+        return moments, data.map_reduce(_loo_block_sums, args, _add), y_ndim
 
     @staticmethod
     def _loo_residuals_in_memory(
@@ -346,40 +361,11 @@ def _split_moments(
     (an object with ``split(X, y)``) or an iterable of (train, test) index
     arrays, each set's moments are computed from its rows (in memory only).
     """
+    data = data_of(X, y, sample_weight)
     if isinstance(cv, (int, np.integer)):
-        if _dask.is_dask_input(X, y, sample_weight):
-            folds, y_ndim = _dask.fold_moments(X, y, sample_weight, int(cv))
-        else:
-            X, y, sample_weight = check_X_y(X, y, sample_weight)
-            n, y_ndim = X.shape[0], y.ndim
-            if n < cv:
-                raise ValueError(f"cannot split {n} samples into cv={cv} folds")
-            Y = y.reshape(n, -1)
-            edges = _kfold_edges(n, int(cv))
-            folds = []
-            for f in range(int(cv)):
-                rows = slice(edges[f], edges[f + 1])
-                sw = None if sample_weight is None else sample_weight[rows]
-                folds.append(_tiled_moments(X[rows], Y[rows], sw))
+        folds, y_ndim = data.fold_moments(int(cv))
         return list(zip(_leave_each_out(folds), folds, strict=True)), _merge_all(folds), y_ndim
-    if _dask.is_dask_input(X, y, sample_weight):
-        raise ValueError(
-            "on dask arrays cv must be None or an integer (contiguous folds, one pass); "
-            f"got {type(cv).__name__}"
-        )
-    X, y, sample_weight = check_X_y(X, y, sample_weight)
-    Y = y.reshape(y.shape[0], -1)
-
-    def moments_of(rows: Any) -> Moments:
-        rows = np.asarray(rows)
-        sw = None if sample_weight is None else sample_weight[rows]
-        return _tiled_moments(X[rows], Y[rows], sw)
-
-    pairs = cv.split(X, y) if hasattr(cv, "split") else cv
-    splits = [(moments_of(train), moments_of(test)) for train, test in pairs]
-    if not splits:
-        raise ValueError("cv gave no (train, test) splits")
-    return splits, _tiled_moments(X, Y, sample_weight), y.ndim
+    return data.split_moments(cv)
 
 
 def _merge_all(moments: list[Moments]) -> Moments:
