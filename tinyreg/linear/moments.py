@@ -354,7 +354,7 @@ def _tiled_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
       yᵀy at once, as the blocks of [Xc | Yc]ᵀ[Xc | Yc];
 
     and the tiles' moments are merged by the pairwise update. The result is
-    the same to rounding (``tests/test_streaming.py`` checks that both agree).
+    the same to rounding (``tests/test_moments.py`` checks that both agree).
     """
     n, p = X.shape
     k = Y.shape[1]
