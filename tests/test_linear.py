@@ -11,12 +11,11 @@ load neither the autograd engine nor dask.
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _imports import loaded_modules
 from _linear_reference import assert_same_minimiser, gaussian_problem
 
 import tinyreg.linear as tl
@@ -37,29 +36,21 @@ from tinyreg.linear import (
 def test_importing_tinyreg_linear_loads_neither_autograd_nor_ops():
     """The reference solvers stand beside the engine: they load none of it.
 
-    ``import tinyreg.linear`` first runs ``tinyreg/__init__.py``, which imports
-    the whole package (the engine included) for ``import tinyreg as tr``. So
-    the subprocess gives tinyreg a bare package object, whose ``__init__.py``
-    does not run, and imports ``tinyreg.linear`` under it: what is then in
-    ``sys.modules`` is what tinyreg.linear itself needs, and it fits a model
-    of every kind to make sure that lazy imports are counted too.
+    Imported under a bare tinyreg package (its ``__init__.py``, which loads
+    everything for ``import tinyreg as tr``, does not run), tinyreg.linear
+    loads what it needs; a model of every kind is fitted, so that the
+    imports made inside functions are counted too.
     """
     code = (
-        "import importlib.util, sys, types\n"
-        "package = types.ModuleType('tinyreg')\n"
-        "package.__path__ = importlib.util.find_spec('tinyreg').submodule_search_locations\n"
-        "sys.modules['tinyreg'] = package\n"
         "import numpy as np, tinyreg.linear as tl\n"
         "X, y = np.random.default_rng(0).standard_normal((6, 3)), np.arange(6.0)\n"
         "for model in (tl.LinearRegression(), tl.Ridge(), tl.RidgeCV(), tl.RidgeCV(cv=2),\n"
         "              tl.Lasso(alpha=0.1), tl.ElasticNet(alpha=0.1, solver='cd')):\n"
         "    model.fit(X, y)\n"
         "tl.Ridge().partial_fit(X, y).partial_fit(X, y)\n"
-        "tl.lasso_path(X, y, n_alphas=3)\n"
-        "print(sorted(m for m in sys.modules if m.startswith('tinyreg')))"
+        "tl.lasso_path(X, y, n_alphas=3)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = set(ast.literal_eval(out.stdout))
+    loaded = set(loaded_modules(code, bare_package=True))
     assert "tinyreg.linear.elastic_net" in loaded  # the imports did happen
     assert not loaded & {"tinyreg.autograd", "tinyreg.ops"}
 
@@ -112,11 +103,10 @@ def test_importing_tinyreg_never_imports_dask():
     code = (
         "import sys, numpy as np, tinyreg, tinyreg.linear as tl\n"
         "tl.Ridge().partial_fit(np.eye(3), np.ones(3))\n"
-        "tl.RidgeCV(cv=2).fit(np.random.rand(6, 2), np.arange(6.0))\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed')))"
+        "tl.RidgeCV(cv=2).fit(np.random.rand(6, 2), np.arange(6.0))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    loaded = loaded_modules(code)
+    assert [m for m in loaded if m.split(".")[0] in ("dask", "distributed")] == []
 
 
 # ---------------------------------------------------------------------------
