@@ -132,7 +132,7 @@ class _MomentsModel(_LinearModel):
 
     ``X``, ``y`` and ``sample_weight`` may also be dask arrays; they are
     then summarised block by block where they live (see
-    :mod:`tinyreg.linear._dask`) and never gathered into one array.
+    :mod:`tinyreg.linear.data`) and never gathered into one array.
 
     What is kept of the data seen is its moments, p×p numbers, except while
     the data seen is a single in-memory chunk with fewer rows than features:
@@ -215,7 +215,7 @@ class _MomentsModel(_LinearModel):
         return self
 
     def _check_same_shape_as_seen(self, summary: Moments | _Chunk, y_ndim: int) -> None:
-        seen = self._seen  # (its number of features was checked by _summarize)
+        seen = self._seen  # (its number of features was checked by summary())
         if (y_ndim, summary.n_targets) != (self._y_ndim, seen.n_targets):
             raise ValueError(
                 f"this chunk has {_describe_y(y_ndim, summary.n_targets)}, but the data seen by "
