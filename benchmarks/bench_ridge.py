@@ -406,7 +406,7 @@ def bench_triangular(quick: bool) -> list[dict[str, Any]]:
     as general matrices; ``LU`` is ``np.linalg.solve(A)``, which does not
     certify positive definiteness (the reason ridge keeps Cholesky).
     """
-    from tinyreg.linear import ridge as ridge_module
+    from tinyreg.linear import linalg
 
     def cholesky_with(substitute: Any) -> Any:
         def solve(A: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -422,8 +422,8 @@ def bench_triangular(quick: bool) -> list[dict[str, Any]]:
         X = rng.standard_normal((2 * p, p))
         A, b = X.T @ X / (2 * p) + np.eye(p), rng.standard_normal(p)
         functions = {
-            "tinyreg blocked": lambda A=A, b=b: ridge_module._cholesky_solve(A, b),
-            "row by row": lambda A=A, b=b: cholesky_with(ridge_module._forward_substitution)(A, b),
+            "tinyreg blocked": lambda A=A, b=b: linalg._cholesky_solve(A, b),
+            "row by row": lambda A=A, b=b: cholesky_with(linalg._forward_substitution)(A, b),
             "np.linalg.solve(L) × 2": lambda A=A, b=b: cholesky_with(np.linalg.solve)(A, b),
             "LU: np.linalg.solve(A)": lambda A=A, b=b: np.linalg.solve(A, b),
         }

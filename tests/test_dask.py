@@ -1,8 +1,9 @@
 """Ridge, RidgeCV, Lasso and ElasticNet on dask arrays: one pass, block by block.
 
 Every fit on a dask array is compared with the same estimator's in-memory
-fit on the computed arrays (whose correctness test_linear.py and
-test_streaming.py establish): both solve the same problem from moments that
+fit on the computed arrays (whose correctness the tests of each model
+establish: test_ridge.py, test_ridge_cv.py, test_elastic_net.py,
+test_linear_base.py): both solve the same problem from moments that
 differ only by the order of summation. Skipped when dask is not installed;
 the LocalCluster test also needs distributed.
 """

@@ -1,8 +1,10 @@
-"""The shared argument checks: finiteness, the samples check, and infinite hyper-parameters.
+"""The shared argument checks: finiteness, the samples check, infinite hyper-parameters,
+and the line every warning is shown at.
 
 Every hyper-parameter of tinyreg must be finite (see tinyreg/validation.py for
 why no setting keeps an infinite value); the table below tries infinity on
-each of them and expects a ValueError that names it.
+each of them and expects a ValueError that names it. Every warning tinyreg
+gives names the user's line, however deep inside tinyreg it is raised.
 """
 
 from __future__ import annotations
@@ -17,8 +19,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tinyreg import datasets, linear, lr_scheduler, nn, optim, penalties, validation
-from tinyreg.validation import all_finite, check_finite_array, check_same_samples
+from tinyreg import (
+    datasets,
+    estimators,
+    linear,
+    lr_scheduler,
+    nn,
+    optim,
+    penalties,
+    train,
+    validation,
+)
+from tinyreg.validation import (
+    all_finite,
+    check_finite_array,
+    check_same_samples,
+    user_stacklevel,
+)
 
 INF = math.inf
 
@@ -168,3 +185,119 @@ def test_same_samples_returns_the_count_and_names_the_arrays():
         check_same_samples(X=np.zeros((5, 2)), y=np.float64(1.0))
     with pytest.raises(ValueError, match=r"X has no samples \(shape \(0, 2\)\)"):
         check_same_samples(X=np.zeros((0, 2)), y=np.zeros(0))
+
+
+# ---------------------------------------------------------------------------
+# user_stacklevel: every warning is shown at the user's line
+# ---------------------------------------------------------------------------
+
+
+def test_user_stacklevel_counts_the_frames_inside_tinyreg():
+    assert user_stacklevel() == 1  # called from here, outside tinyreg: this very frame
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        validation.check_feature_names(np.zeros((2, 1)), np.array(["a"], dtype=object), "Model")
+    assert [w.filename for w in seen] == [__file__]  # one frame inside tinyreg, skipped
+
+
+class Frame:
+    """The least a data frame needs to be one for tinyreg: ``columns`` and its values."""
+
+    def __init__(self, values, columns):
+        self.values, self.columns = np.asarray(values, dtype=float), list(columns)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+def _problem():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 2))
+    return X, X @ np.array([1.0, -2.0]) + 0.1 * rng.standard_normal(40)
+
+
+def _ridge_falls_back():
+    X, y = _problem()
+    linear.Ridge(alpha=0.0, solver="cholesky").fit(np.column_stack([X, X[:, 0]]), y)
+
+
+def _lasso_stops_at_max_iter():
+    X, y = _problem()
+    linear.Lasso(alpha=1e-6, max_iter=1, solver="cd").fit(np.column_stack([X, X + 1e-3]), y)
+
+
+def _predict_without_names():
+    X, y = _problem()
+    linear.Ridge().fit(Frame(X, ["a", "b"]), y).predict(X)
+
+
+def _partial_fit_without_names():
+    X, y = _problem()
+    linear.Ridge().fit(Frame(X, ["a", "b"]), y).partial_fit(X, y)
+
+
+def _mlp_predict_without_names():
+    X, y = _problem()
+    model = estimators.MLPRegressor((3,), max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linear.ConvergenceWarning)
+        model.fit(Frame(X, ["a", "b"]), y)
+    model.predict(X)
+
+
+def _mlp_stops_at_max_iter():
+    X, y = _problem()
+    estimators.MLPRegressor((3,), max_iter=1, random_state=0).fit(X, y)
+
+
+def _classifier_gets_a_column_y():
+    X, y = _problem()
+    labels = (y > 0).astype(int)[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linear.ConvergenceWarning)
+        estimators.MLPClassifier((3,), max_iter=5, random_state=0).fit(X, labels)
+
+
+def _training_diverges_after_its_best_epoch():
+    X, y = _problem()
+    model = nn.Linear(2, 1)
+    optimizer = optim.SGD(model.parameters(), lr=0.05)
+
+    def blow_up(epoch):
+        if epoch == 3:
+            optimizer.param_groups[0]["lr"] *= 1e6
+
+    with np.errstate(all="ignore"):
+        train.fit(
+            model,
+            nn.MSELoss(),
+            optimizer,
+            X[:30],
+            y[:30, None],
+            epochs=500,
+            validation=(X[30:], y[30:, None]),
+            callback=blow_up,
+        )
+
+
+WARNINGS = {
+    "Ridge: Cholesky falls back": (_ridge_falls_back, RuntimeWarning, "falling back"),
+    "Lasso: max_iter reached": (_lasso_stops_at_max_iter, linear.ConvergenceWarning, "max_iter"),
+    "predict: no feature names": (_predict_without_names, UserWarning, "feature names"),
+    "partial_fit: no feature names": (_partial_fit_without_names, UserWarning, "feature names"),
+    "MLP predict: no feature names": (_mlp_predict_without_names, UserWarning, "feature names"),
+    "MLP: max_iter reached": (_mlp_stops_at_max_iter, linear.ConvergenceWarning, "max_iter"),
+    "MLPClassifier: a column y": (_classifier_gets_a_column_y, UserWarning, "column-vector y"),
+    "fit: diverged": (_training_diverges_after_its_best_epoch, RuntimeWarning, "diverged"),
+}
+
+
+@pytest.mark.parametrize("case", list(WARNINGS))
+def test_every_warning_names_the_users_line(case):
+    run, category, match = WARNINGS[case]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        run()
+    ours = [w for w in seen if issubclass(w.category, category) and match in str(w.message)]
+    assert ours, f"no {category.__name__} matching {match!r}"
+    assert {w.filename for w in ours} == {__file__}

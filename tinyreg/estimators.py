@@ -99,20 +99,19 @@ from numpy.typing import ArrayLike
 from tinyreg import functional as F
 from tinyreg import nn, optim, penalties
 from tinyreg.autograd import Tensor, no_grad
-from tinyreg.linear.base import ConvergenceWarning, Estimator
+from tinyreg.base import ConvergenceWarning, Estimator, check_class_labels, check_is_fitted
 from tinyreg.metrics import r2_score
 from tinyreg.random import resolve_generator
 from tinyreg.validation import (
     check_choice,
-    check_class_labels,
     check_in_range,
     check_int,
-    check_is_fitted,
     check_nonnegative,
     check_positive,
     check_same_samples,
     check_X,
     check_X_y,
+    user_stacklevel,
 )
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -358,7 +357,7 @@ class _MLP(Estimator):
 
     def _forward(self, X: ArrayLike) -> np.ndarray:
         """The network's output on ``X`` in eval mode (no dropout), as an array."""
-        X = self._check_input(X, depth=2).astype(np.float64, copy=False)  # first: fitted?
+        X = self._check_input(X).astype(np.float64, copy=False)  # first: fitted?
         return _evaluate(self.module_, X)
 
     # -- training -----------------------------------------------------------
@@ -475,7 +474,7 @@ class _MLP(Estimator):
                     f"still improving by more than tol={tol}). Increase max_iter, or raise "
                     "learning_rate_init.",
                     ConvergenceWarning,
-                    stacklevel=3,
+                    stacklevel=user_stacklevel(),
                 )
         if best_state is not None:
             module.load_state_dict(best_state)

@@ -13,8 +13,9 @@ An optimizer step on loss + R is then *proximal gradient descent*:
     w ← prox(w − t·(∇loss(w) + grad(w)), t)
 
 which converges to the exact minimiser of loss + R -- exact zeros included,
-because the proximal step of the L1 norm (soft-thresholding) sets small
-weights to 0 exactly. The conventions match scikit-learn's ``ElasticNet``:
+because the proximal step of the L1 norm (soft-thresholding, from
+:mod:`tinyreg.prox`) sets small weights to 0 exactly. The conventions match
+scikit-learn's ``ElasticNet``:
 
 ====================  ============================  ===========  =========================
 penalty               value added to the objective  ``grad(w)``  ``prox(w, t)``
@@ -41,29 +42,15 @@ should work through autograd too); see the group lasso in ``docs/regularization.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from tinyreg.autograd import Tensor, op
+from tinyreg.prox import soft_threshold
 from tinyreg.validation import check_in_range, check_nonnegative
 
 __all__ = ["L1", "L2", "ElasticNet", "Penalty", "soft_threshold"]
-
-
-_Values = TypeVar("_Values", np.ndarray, float)
-
-
-def soft_threshold(w: _Values, threshold: float | np.ndarray) -> _Values:
-    """sign(w)·max(|w| − threshold, 0): the proximal step of threshold·‖w‖₁.
-
-    Computed as w − clip(w, −threshold, threshold): whatever lies inside the
-    band becomes exactly 0, the rest moves ``threshold`` towards 0. ``w``
-    is an array, or one number (coordinate descent's scalar step);
-    ``threshold`` a number, or an array broadcastable to ``w`` (one
-    threshold per coordinate).
-    """
-    return w - np.clip(w, -threshold, threshold)
 
 
 @op

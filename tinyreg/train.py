@@ -38,7 +38,7 @@ import numpy as np
 
 from tinyreg.autograd import Tensor, no_grad
 from tinyreg.random import resolve_generator
-from tinyreg.validation import check_int, check_same_samples
+from tinyreg.validation import check_int, check_same_samples, user_stacklevel
 
 __all__ = ["History", "fit"]
 
@@ -236,5 +236,5 @@ def _recover(model: Any, history: History, best_state: Any, where: str, error: _
         f"fit(): training diverged in {where}; restored the parameters of epoch {epoch + 1}, "
         f"the best on validation (val_loss {history.val_loss[epoch]:.6g})",
         RuntimeWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )

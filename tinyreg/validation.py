@@ -12,43 +12,43 @@ model exactly), and elsewhere infinity only turns into NaN (``L2(inf)`` has
 gradient inf·w, which is NaN at w = 0; ``lr=inf`` steps to ±inf).
 
 The estimators (``tinyreg.linear``, ``tinyreg.estimators``) also find here
-what they check around ``fit`` and ``predict``: whether the estimator is
-fitted, the number of features, and the column names of a data frame.
+what they check around ``fit`` and ``predict``: the number of features, and
+the column names of a data frame. The estimator protocol built on these
+checks, with its errors and warnings, is :mod:`tinyreg.base`.
+
+Every warning tinyreg gives is shown at the user's line, the innermost
+caller outside the package: :func:`user_stacklevel` finds it.
 
 Nothing here imports the rest of tinyreg.
 """
 
 from __future__ import annotations
 
-import functools
 import math
+import os
 import sys
 import warnings
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "DataConversionWarning",
-    "NotFittedError",
     "all_finite",
     "as_float_array",
     "check_X",
     "check_X_y",
     "check_choice",
-    "check_class_labels",
     "check_feature_names",
     "check_finite_array",
     "check_in_range",
     "check_int",
-    "check_is_fitted",
     "check_n_features",
     "check_nonnegative",
     "check_positive",
     "check_same_samples",
     "check_y_given",
     "feature_names",
-    "sklearn_flavoured",
+    "user_stacklevel",
 ]
 
 
@@ -291,62 +291,33 @@ def check_X_y(
 
 
 # ---------------------------------------------------------------------------
-# Estimators: fitted or not, number of features, column names
+# Warnings: shown at the user's line
 # ---------------------------------------------------------------------------
 
 
-class NotFittedError(ValueError, AttributeError):
-    """A method that needs a fitted estimator (``predict``, ``score``...) came before ``fit``."""
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        # Rebuilt for the process that unpickles it, which may or may not have scikit-learn.
-        return _sklearn_flavoured_instance, (NotFittedError, self.args)
+#: the tinyreg package's directory, ending in a separator (see user_stacklevel)
+_PACKAGE_DIR = os.path.join(os.path.dirname(__file__), "")
 
 
-class DataConversionWarning(UserWarning):
-    """The data was converted to another shape or type than the one passed (e.g. y.ravel())."""
+def user_stacklevel() -> int:
+    """The ``stacklevel`` at which ``warnings.warn`` shows the innermost caller outside tinyreg.
 
-
-_T = TypeVar("_T")
-
-
-@functools.cache
-def _joint_class(tinyreg_class: type, sklearn_class: type) -> type:
-    return type(
-        tinyreg_class.__name__,
-        (tinyreg_class, sklearn_class),
-        {"__module__": __name__, "__doc__": tinyreg_class.__doc__},
-    )
-
-
-def sklearn_flavoured(cls: type[_T]) -> type[_T]:
-    """``cls``, or while scikit-learn is loaded, a subclass of it and of scikit-learn's namesake.
-
-    scikit-learn recognises some errors and warnings by their class:
-    ``sklearn.exceptions.NotFittedError`` and ``DataConversionWarning``.
-    tinyreg must not import scikit-learn, so it raises its own classes, but
-    when scikit-learn is already loaded (as it always is when scikit-learn
-    is the caller) it raises a class deriving from both, which scikit-learn
-    and tinyreg both recognise.
+    ``warnings.warn(message, category, stacklevel=user_stacklevel())`` in any
+    function of the package attributes the warning to the line of the
+    user's code (or of a library such as scikit-learn) that called into
+    tinyreg, however many of tinyreg's own calls lie in between. Level 1 is
+    the function calling ``warnings.warn``; each frame whose code lies in
+    the package's directory adds one.
     """
-    exceptions = sys.modules.get("sklearn.exceptions")
-    if exceptions is None:
-        return cls
-    joint = _joint_class(cast("type", cls), getattr(exceptions, cls.__name__))
-    return cast("type[_T]", joint)
+    level, frame = 1, sys._getframe(1)
+    while frame.f_code.co_filename.startswith(_PACKAGE_DIR) and frame.f_back is not None:
+        level, frame = level + 1, frame.f_back
+    return level
 
 
-def _sklearn_flavoured_instance(cls: type[_T], args: tuple[Any, ...]) -> _T:
-    return sklearn_flavoured(cls)(*args)
-
-
-def check_is_fitted(estimator: Any, attribute: str = "n_features_in_") -> None:
-    """Raise :class:`NotFittedError` unless ``estimator`` has the fitted ``attribute``."""
-    if not hasattr(estimator, attribute):
-        name = type(estimator).__name__
-        raise sklearn_flavoured(NotFittedError)(
-            f"This {name} instance is not fitted yet; call fit(X, y) before using it."
-        )
+# ---------------------------------------------------------------------------
+# Estimators: number of features, column names
+# ---------------------------------------------------------------------------
 
 
 def check_n_features(X: np.ndarray, n_features_in: int, owner: str) -> None:
@@ -374,16 +345,19 @@ def feature_names(X: Any) -> np.ndarray | None:
 
 
 def check_feature_names(
-    X: Any, fitted_names: np.ndarray | None, owner: str, stacklevel: int = 2
+    X: Any, fitted_names: np.ndarray | None, owner: str, stacklevel: int | None = None
 ) -> None:
     """Compare the column names of ``X`` with those ``owner`` was fitted on.
 
     Different names, or the same names in another order, raise ValueError
     listing the differences; names on one side only give a UserWarning (the
-    columns are then matched by position), attributed ``stacklevel`` frames
-    up. The messages are scikit-learn's.
+    columns are then matched by position), shown at the caller outside
+    tinyreg (:func:`user_stacklevel`), or ``stacklevel`` frames up when given.
+    The messages are scikit-learn's.
     """
     names = feature_names(X)
+    if stacklevel is None:
+        stacklevel = user_stacklevel()
     if names is None or fitted_names is None:
         if names is not None:
             warnings.warn(
@@ -415,44 +389,3 @@ def check_feature_names(
     if not unseen and not missing:
         message += "Feature names must be in the same order as they were in fit.\n"
     raise ValueError(message)
-
-
-def check_class_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The classes found in ``y``, sorted, and ``y`` as indices into them: ``(classes, codes)``.
-
-    ``y`` holds one label per sample: integers, strings, booleans, or
-    floats that are whole numbers. A column vector (n_samples, 1) is
-    flattened, with a :class:`DataConversionWarning`. Non-integer floats
-    raise ValueError ("Unknown label type: continuous"): a continuous
-    target needs a regressor.
-    """
-    check_y_given(y)
-    labels = np.asarray(y)
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected; "
-            "it was flattened with y.ravel()",
-            sklearn_flavoured(DataConversionWarning),
-            stacklevel=3,
-        )
-        labels = labels[:, 0]
-    if labels.ndim != 1:
-        raise ValueError(
-            f"y must be 1-D, one class label per sample, got an array of shape {labels.shape}"
-        )
-    if labels.dtype.kind in "fc":
-        labels = check_finite_array("y", labels)
-        fractional = labels != np.round(labels)
-        if fractional.any():
-            example = labels[np.argmax(fractional)].item()
-            raise ValueError(
-                f"Unknown label type: continuous. y holds non-integer values (such as {example}), "
-                "but a classifier needs class labels; fit a regressor to a continuous target"
-            )
-    try:
-        classes, codes = np.unique(labels, return_inverse=True)
-    except TypeError as error:
-        raise TypeError(
-            f"y mixes labels of different types that cannot be sorted: {error}"
-        ) from None
-    return classes, codes.reshape(-1)

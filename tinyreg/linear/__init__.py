@@ -63,16 +63,18 @@ Conventions
   parameters are checked at ``fit`` (not by ``set_params``, as in
   scikit-learn). A failed ``fit`` raises before touching any fitted attribute.
 * The estimators follow scikit-learn's estimator protocol without depending
-  on it (:class:`~tinyreg.linear.base.Estimator`): with scikit-learn
+  on it (:class:`~tinyreg.base.Estimator`): with scikit-learn
   installed they pass its ``check_estimator`` and work in ``Pipeline``,
   ``GridSearchCV`` and ``cross_val_score``. Fitted on a data frame, they
   remember its column names in ``feature_names_in_``.
 """
 
-from tinyreg.linear.base import ConvergenceWarning, LinearRegression, NotFittedError
+from tinyreg.base import ConvergenceWarning, NotFittedError
+from tinyreg.linear.base import LinearRegression
 from tinyreg.linear.elastic_net import ElasticNet, Lasso, enet_path, lasso_path
 from tinyreg.linear.moments import Moments
-from tinyreg.linear.ridge import Ridge, RidgeCV
+from tinyreg.linear.ridge import Ridge
+from tinyreg.linear.ridge_cv import RidgeCV
 
 __all__ = [
     "ConvergenceWarning",

@@ -1,9 +1,12 @@
 """Moments of dask arrays: one task per block of rows, merged in a tree, in one pass.
 
-The glue between :class:`~tinyreg.linear.moments.Moments` and dask, kept
-apart from the solvers, which never see a dask array. Dask is optional:
-this module imports it only inside the functions that receive dask arrays,
-and :func:`is_dask_input` recognises them without importing it (if
+The dask side of :mod:`tinyreg.linear.data`: :class:`OnDask` answers, for
+dask arrays, what the estimators ask of their data (the moments of all of
+it or of each fold, a second pass over the rows), as
+:class:`~tinyreg.linear.data.InMemory` does for arrays in memory. The
+solvers never see a dask array. Dask is optional: this module imports it
+only inside the functions that receive dask arrays, and
+:func:`is_dask_input` recognises them without importing it (if
 ``dask.array`` has not been imported, nothing can be a dask array).
 
 How the moments of (X, y, sample_weight) are computed:
@@ -26,10 +29,10 @@ How the moments of (X, y, sample_weight) are computed:
    ``distributed.Client`` when one is active. Nothing is gathered but the
    final moments.
 
-K-fold cross-validation (:func:`fold_moments`) splits the row blocks at the
-fold boundaries (contiguous folds, as scikit-learn's ``KFold``), so that
-each block belongs to one fold, and reduces each fold's blocks separately,
-all in the same pass.
+K-fold cross-validation (:meth:`OnDask.fold_moments`) splits the row
+blocks at the fold boundaries (contiguous folds, as scikit-learn's
+``KFold``), so that each block belongs to one fold, and reduces each fold's
+blocks separately, all in the same pass.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from tinyreg.linear.moments import Moments, _centre, _finite_moments, _kfold_edges
-from tinyreg.validation import check_X_y
+from tinyreg.validation import check_n_features, check_X_y
 
 #: how many results one merge task combines
 _FAN_IN = 8
@@ -56,56 +59,81 @@ def is_dask_input(*arrays: Any) -> bool:
     return any(isinstance(a, array_module.Array) for a in arrays)
 
 
-def moments(X: Any, y: Any, sample_weight: Any = None) -> tuple[Moments, int]:
-    """The :class:`Moments` of dask arrays ``X``, ``y``, weights; return ``(moments, y.ndim)``."""
-    X, y, sample_weight, y_ndim = _check_metadata(X, y, sample_weight)
+class OnDask:
+    """Dask arrays ``X``, ``y`` and ``sample_weight``, summarised block by block where they live.
 
-    def run(X: Any, y: Any, sample_weight: Any) -> Moments:
-        groups = [range(X.numblocks[0])]
-        return _map_reduce(X, y, sample_weight, groups, _block_moments, (), _merge)[0]
-
-    result = _run_aligned(run, X, y, sample_weight)
-    if result.n_samples == 0:
-        raise ValueError(f"X has no samples (shape {X.shape})")
-    return result, y_ndim
-
-
-def map_reduce(X: Any, y: Any, sample_weight: Any, block_fn: Any, args: tuple, combine: Any) -> Any:
-    """``combine`` of ``block_fn(X_b, y_b, weights_b, where, *args)`` over all row blocks.
-
-    A second pass over data whose moments are known (leave-one-out errors
-    need each sample's leverage). ``block_fn`` and ``combine`` must be
-    module-level functions, so that they pickle to the workers.
+    Any of the three may be a numpy array beside dask ones. The methods are
+    those of :class:`tinyreg.linear.data.InMemory`, which says what each
+    returns; each checks what the arrays' metadata say before any
+    computation, and every block as it is summarised.
     """
-    X, y, sample_weight, _ = _check_metadata(X, y, sample_weight)
 
-    def run(X: Any, y: Any, sample_weight: Any) -> Any:
-        groups = [range(X.numblocks[0])]
-        return _map_reduce(X, y, sample_weight, groups, block_fn, args, combine)[0]
+    def __init__(self, X: Any, y: Any, sample_weight: Any = None):
+        self.X, self.y, self.sample_weight = X, y, sample_weight
 
-    return _run_aligned(run, X, y, sample_weight)
+    def moments(self) -> tuple[Moments, int]:
+        """The :class:`Moments` of all the data, in one pass; ``(moments, y.ndim)``."""
+        X, y, sample_weight, y_ndim = _check_metadata(self.X, self.y, self.sample_weight)
 
+        def run(X: Any, y: Any, sample_weight: Any) -> Moments:
+            groups = [range(X.numblocks[0])]
+            return _map_reduce(X, y, sample_weight, groups, _block_moments, (), _merge)[0]
 
-def fold_moments(X: Any, y: Any, sample_weight: Any, n_folds: int) -> tuple[list[Moments], int]:
-    """The moments of each of ``n_folds`` contiguous folds, in one pass over dask arrays.
+        result = _run_aligned(run, X, y, sample_weight)
+        if result.n_samples == 0:
+            raise ValueError(f"X has no samples (shape {X.shape})")
+        return result, y_ndim
 
-    Returns ``(folds, y.ndim)``.
-    """
-    X, y, sample_weight, y_ndim = _check_metadata(X, y, sample_weight)
-    X, y, sample_weight = _known_chunks(X, y, sample_weight)
-    n = X.shape[0]
-    if n < n_folds:
-        raise ValueError(f"cannot split {n} samples into cv={n_folds} folds")
-    edges = _kfold_edges(n, n_folds)
-    rows = _refine(X.chunks[0], edges)
-    X, y = X.rechunk({0: rows}), y.rechunk({0: rows})
-    if sample_weight is not None:
-        sample_weight = sample_weight.rechunk({0: rows})
-    starts = np.cumsum((0, *rows[:-1]))
-    fold_of_block = np.searchsorted(edges, starts, side="right") - 1
-    groups = [np.flatnonzero(fold_of_block == f).tolist() for f in range(n_folds)]
-    folds = _map_reduce(X, y, sample_weight, groups, _block_moments, (), _merge)
-    return folds, y_ndim
+    def summary(self, expected: tuple[int, str] | None = None) -> tuple[Moments, None, int]:
+        """``(moments, None, y.ndim)``: the rows stay where they are."""
+        if expected is not None and getattr(self.X, "ndim", 0) == 2:
+            check_n_features(self.X, *expected)  # the shape of a dask array is known
+        moments, y_ndim = self.moments()
+        return moments, None, y_ndim
+
+    def centred(self) -> None:
+        """None: the rows stay where they are (see :meth:`map_reduce` for a pass over them)."""
+        return None
+
+    def fold_moments(self, n_folds: int) -> tuple[list[Moments], int]:
+        """The moments of each of ``n_folds`` contiguous folds, in one pass; ``(folds, y.ndim)``."""
+        X, y, sample_weight, y_ndim = _check_metadata(self.X, self.y, self.sample_weight)
+        X, y, sample_weight = _known_chunks(X, y, sample_weight)
+        n = X.shape[0]
+        if n < n_folds:
+            raise ValueError(f"cannot split {n} samples into cv={n_folds} folds")
+        edges = _kfold_edges(n, n_folds)
+        rows = _refine(X.chunks[0], edges)
+        X, y = X.rechunk({0: rows}), y.rechunk({0: rows})
+        if sample_weight is not None:
+            sample_weight = sample_weight.rechunk({0: rows})
+        starts = np.cumsum((0, *rows[:-1]))
+        fold_of_block = np.searchsorted(edges, starts, side="right") - 1
+        groups = [np.flatnonzero(fold_of_block == f).tolist() for f in range(n_folds)]
+        folds = _map_reduce(X, y, sample_weight, groups, _block_moments, (), _merge)
+        return folds, y_ndim
+
+    def split_moments(self, cv: Any) -> tuple[list[tuple[Moments, Moments]], Moments, int]:
+        """Refused: a splitter's index arrays would pick rows all over the blocks."""
+        raise ValueError(
+            "on dask arrays cv must be None or an integer (contiguous folds, one pass); "
+            f"got {type(cv).__name__}"
+        )
+
+    def map_reduce(self, block_fn: Any, args: tuple, combine: Any) -> Any:
+        """``combine`` of ``block_fn(X_b, y_b, weights_b, where, *args)`` over all row blocks.
+
+        A second pass over data whose moments are known (leave-one-out errors
+        need each sample's leverage). ``block_fn`` and ``combine`` must be
+        module-level functions, so that they pickle to the workers.
+        """
+        X, y, sample_weight, _ = _check_metadata(self.X, self.y, self.sample_weight)
+
+        def run(X: Any, y: Any, sample_weight: Any) -> Any:
+            groups = [range(X.numblocks[0])]
+            return _map_reduce(X, y, sample_weight, groups, block_fn, args, combine)[0]
+
+        return _run_aligned(run, X, y, sample_weight)
 
 
 # ---------------------------------------------------------------------------

@@ -1,11 +1,9 @@
-"""The estimator machinery every model shares, and ``LinearRegression``.
+"""What the linear models share, and ``LinearRegression``.
 
-:class:`Estimator` is what makes an object a scikit-learn estimator without
-scikit-learn: parameters (``get_params``, ``set_params``), the estimator
-tags, and the checks around ``fit`` and ``predict``. The MLPs of
-:mod:`tinyreg.estimators` build on it too. :class:`_LinearModel` adds what
-the linear models share around their solvers: check the arguments, centre
-the data so the intercept is not penalized, call the subclass's
+:class:`_LinearModel` is a scikit-learn estimator (:class:`tinyreg.base.Estimator`,
+the protocol the MLPs of :mod:`tinyreg.estimators` follow too) with what the
+linear models share around their solvers: check the arguments, centre the
+data so the intercept is not penalized, call the subclass's
 ``_fit_centred``, and provide ``predict`` and ``score`` (R²).
 :class:`_MomentsModel` is the linear model that sees the data only through
 their :class:`~tinyreg.linear.moments.Moments`, and so learns from chunks
@@ -14,162 +12,18 @@ their :class:`~tinyreg.linear.moments.Moments`, and so learns from chunks
 
 from __future__ import annotations
 
-import inspect
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tinyreg.linear import _dask
-from tinyreg.linear.moments import (
-    Moments,
-    _as_moments,
-    _centre,
-    _Chunk,
-    _finite_moments,
-    _RawChunk,
-)
+from tinyreg.base import ConvergenceWarning, Estimator, NotFittedError
+from tinyreg.linear.data import data_of
+from tinyreg.linear.moments import Moments, _as_moments, _centre, _Chunk, _RawChunk
 from tinyreg.metrics import r2_score
-from tinyreg.validation import (
-    NotFittedError,
-    check_choice,
-    check_feature_names,
-    check_finite_array,
-    check_is_fitted,
-    check_n_features,
-    check_X_y,
-    feature_names,
-)
+from tinyreg.validation import check_choice, check_feature_names, check_X_y
 
 __all__ = ["ConvergenceWarning", "Estimator", "LinearRegression", "NotFittedError"]
-
-
-class ConvergenceWarning(UserWarning):
-    """An iterative solver stopped at ``max_iter`` before reaching ``tol``."""
-
-
-# ---------------------------------------------------------------------------
-# The scikit-learn estimator protocol
-# ---------------------------------------------------------------------------
-
-
-class Estimator:
-    """Base class of tinyreg's estimators: what scikit-learn's tools need of an estimator.
-
-    ``clone``, ``Pipeline``, ``GridSearchCV`` and ``cross_val_score`` rely on:
-
-    * **parameters**: every keyword argument of ``__init__`` is stored
-      unchanged under its own name; ``get_params`` reads them and
-      ``set_params`` writes them. Values are checked by ``fit`` (in
-      ``_check_params``), never by ``__init__`` or ``set_params``, so a
-      grid search can set any combination before fitting.
-    * **tags**: ``__sklearn_tags__`` says what kind of estimator this is
-      (regressor or classifier, multi-output or not, dense input only).
-      It is scikit-learn's documented protocol for estimators that do not
-      inherit its ``BaseEstimator``, and only scikit-learn calls it, so it
-      imports scikit-learn inside the method: tinyreg does not depend on it.
-    * **input checks**: ``fit`` ends with :meth:`_remember_input`, which
-      sets ``n_features_in_`` and, when X is a data frame whose column
-      names are all strings, ``feature_names_in_``. ``predict`` starts with
-      :meth:`_check_input`, which raises :class:`NotFittedError` before
-      ``fit`` and ValueError for another number of features or other
-      column names.
-    """
-
-    #: "regressor" or "classifier", for the tags
-    _estimator_type_tag = "regressor"
-    #: whether y may be 2-D (one column per target), for the tags
-    _multi_output = True
-
-    # -- parameters -------------------------------------------------------
-
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        signature = inspect.signature(cls.__init__)
-        return [name for name in signature.parameters if name != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the constructor parameters as a dict (scikit-learn semantics)."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> Any:
-        """Set constructor parameters and return ``self``.
-
-        An unknown name raises ValueError, and then nothing is changed.
-        Values are checked when ``fit`` runs, as in scikit-learn.
-        """
-        valid = self._param_names()
-        for name in params:
-            if name not in valid:
-                raise ValueError(
-                    f"invalid parameter {name!r} for {type(self).__name__}; "
-                    f"valid parameters are {valid}"
-                )
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = inspect.signature(type(self).__init__).parameters
-        shown = []
-        for name, value in self.get_params().items():
-            default = defaults[name].default
-            same = value is default or (
-                np.ndim(value) == 0 and np.ndim(default) == 0 and value == default
-            )
-            if not same:
-                shown.append(f"{name}={value!r}")
-        return f"{type(self).__name__}({', '.join(shown)})"
-
-    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Return the validated, converted parameters or raise ValueError."""
-        return dict(params)
-
-    def __sklearn_tags__(self) -> Any:
-        """scikit-learn's description of this estimator (a ``sklearn.utils.Tags``)."""
-        from sklearn.utils import (
-            ClassifierTags,
-            InputTags,
-            RegressorTags,
-            Tags,
-            TargetTags,
-        )
-
-        classifier = self._estimator_type_tag == "classifier"
-        return Tags(
-            estimator_type=self._estimator_type_tag,
-            target_tags=TargetTags(required=True, multi_output=self._multi_output),
-            classifier_tags=ClassifierTags(multi_label=False) if classifier else None,
-            regressor_tags=None if classifier else RegressorTags(),
-            input_tags=InputTags(sparse=False),
-        )
-
-    # -- input checks -----------------------------------------------------
-
-    def _remember_input(self, X: Any, n_features: int) -> None:
-        """Set ``n_features_in_`` and ``feature_names_in_`` (or remove a stale one) after fit.
-
-        ``X`` is the input as the user passed it (a data frame keeps its column names).
-        """
-        names = feature_names(X)
-        self.n_features_in_ = n_features
-        if names is not None:
-            self.feature_names_in_ = names
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-
-    def _check_input(self, X: Any, depth: int = 1) -> np.ndarray:
-        """``X`` for ``predict``, checked: fitted, 2-D, finite, the fitted columns.
-
-        ``depth``: how many calls lie between the user and this one (for warnings).
-        """
-        check_is_fitted(self, "n_features_in_")
-        owner = type(self).__name__
-        fitted_names = getattr(self, "feature_names_in_", None)
-        check_feature_names(X, fitted_names, owner, stacklevel=depth + 3)
-        X = check_finite_array("X", X, ndim=2)
-        check_n_features(X, self.n_features_in_, owner)
-        return X
 
 
 # ---------------------------------------------------------------------------
@@ -278,7 +132,7 @@ class _MomentsModel(_LinearModel):
 
     ``X``, ``y`` and ``sample_weight`` may also be dask arrays; they are
     then summarised block by block where they live (see
-    :mod:`tinyreg.linear._dask`) and never gathered into one array.
+    :mod:`tinyreg.linear.data`) and never gathered into one array.
 
     What is kept of the data seen is its moments, p×p numbers, except while
     the data seen is a single in-memory chunk with fewer rows than features:
@@ -336,9 +190,9 @@ class _MomentsModel(_LinearModel):
         owner = type(self).__name__
         if not reset:  # the column names of a data frame, as predict checks them
             fitted_names = getattr(self, "feature_names_in_", None)
-            check_feature_names(X, fitted_names, owner, stacklevel=4)
+            check_feature_names(X, fitted_names, owner)
         expected = None if reset else (self.n_features_in_, owner)
-        summary, rows, y_ndim = _summarize(X, y, sample_weight, expected)
+        summary, rows, y_ndim = data_of(X, y, sample_weight).summary(expected)
         if reset:
             seen = summary
         else:
@@ -361,7 +215,7 @@ class _MomentsModel(_LinearModel):
         return self
 
     def _check_same_shape_as_seen(self, summary: Moments | _Chunk, y_ndim: int) -> None:
-        seen = self._seen  # (its number of features was checked by _summarize)
+        seen = self._seen  # (its number of features was checked by summary())
         if (y_ndim, summary.n_targets) != (self._y_ndim, seen.n_targets):
             raise ValueError(
                 f"this chunk has {_describe_y(y_ndim, summary.n_targets)}, but the data seen by "
@@ -377,37 +231,6 @@ class _MomentsModel(_LinearModel):
 
 def _describe_y(ndim: int, n_targets: int) -> str:
     return "a 1-D y" if ndim == 1 else f"a 2-D y with {n_targets} column(s)"
-
-
-def _summarize(
-    X: ArrayLike,
-    y: ArrayLike,
-    sample_weight: ArrayLike | None,
-    expected: tuple[int, str] | None = None,
-) -> tuple[Moments | _Chunk, _Chunk | _RawChunk | None, int]:
-    """Check a chunk completely and summarise it; return ``(summary, rows, y.ndim)``.
-
-    The summary is the chunk's :class:`Moments`, or, for an in-memory chunk
-    with fewer rows than features, its centred rows (:class:`_Chunk`, the
-    smaller of the two). ``rows`` gives the solvers the chunk's rows, when
-    it is in memory (dask arrays are summarised block by block and give None).
-    ``expected`` = (number of features, estimator's name): checked before
-    any pass over the data.
-    """
-    if _dask.is_dask_input(X, y, sample_weight):
-        if expected is not None and getattr(X, "ndim", 0) == 2:
-            check_n_features(cast(Any, X), *expected)  # a dask array: its shape, known
-        moments, y_ndim = _dask.moments(X, y, sample_weight)
-        return moments, None, y_ndim
-    X, y, sample_weight = check_X_y(X, y, sample_weight, defer_finite_check=True)
-    if expected is not None:
-        check_n_features(X, *expected)
-    Y = y.reshape(y.shape[0], -1)
-    if X.shape[0] < X.shape[1]:
-        check_X_y(X, y)  # the NaN/infinity check that was deferred
-        chunk = _centre(X, Y, sample_weight)
-        return chunk, chunk, y.ndim
-    return _finite_moments(X, y, sample_weight), _RawChunk(X, Y, sample_weight), y.ndim
 
 
 def _check_fit_intercept(params: dict[str, Any]) -> None:

@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import functools
 import math
-import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-from tinyreg.linear.base import ConvergenceWarning
-from tinyreg.penalties import soft_threshold
+from tinyreg.base import ConvergenceWarning
+from tinyreg.prox import soft_threshold
+from tinyreg.validation import user_stacklevel
 
 
 def _duality_gap(
@@ -230,19 +229,8 @@ def _warn_not_converged(gap: float, tol_gap: float, max_iter: int) -> None:
         f"{gap:.3e} > tolerance {tol_gap:.3e} (both on the n-times-scaled objective). "
         "Increase max_iter, scale the features, or increase the regularization.",
         ConvergenceWarning,
-        stacklevel=_outside_package(),
+        stacklevel=user_stacklevel(),
     )
-
-
-_PACKAGE = str(Path(__file__).resolve().parent.parent)
-
-
-def _outside_package() -> int:
-    """The ``stacklevel`` of the innermost caller outside tinyreg (for ``warnings.warn``)."""
-    level, frame = 1, sys._getframe(1)
-    while frame.f_code.co_filename.startswith(_PACKAGE) and frame.f_back is not None:
-        level, frame = level + 1, frame.f_back
-    return level
 
 
 def _enet_coordinate_descent(

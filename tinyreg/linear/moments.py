@@ -65,7 +65,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tinyreg.validation import check_finite_array, check_X_y
+from tinyreg.validation import check_finite_array
 
 __all__ = ["Moments"]
 
@@ -120,12 +120,9 @@ class Moments:
         numbers of rows, non-negative weights; at least one row). Dask
         arrays are summarised block by block, where they live.
         """
-        from tinyreg.linear import _dask  # the glue imports this module
+        from tinyreg.linear.data import data_of  # which imports this module
 
-        if _dask.is_dask_input(X, y, sample_weight):
-            return _dask.moments(X, y, sample_weight)[0]
-        X, y, sample_weight = check_X_y(X, y, sample_weight, defer_finite_check=True)
-        return _finite_moments(X, y, sample_weight)
+        return data_of(X, y, sample_weight).moments()[0]
 
     @property
     def n_features(self) -> int:
@@ -357,7 +354,7 @@ def _tiled_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
       yᵀy at once, as the blocks of [Xc | Yc]ᵀ[Xc | Yc];
 
     and the tiles' moments are merged by the pairwise update. The result is
-    the same to rounding (``tests/test_streaming.py`` checks that both agree).
+    the same to rounding (``tests/test_moments.py`` checks that both agree).
     """
     n, p = X.shape
     k = Y.shape[1]

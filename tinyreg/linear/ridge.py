@@ -1,4 +1,4 @@
-r"""Ridge regression in closed form: ``Ridge`` and ``RidgeCV``.
+r"""Ridge regression in closed form: ``Ridge``.
 
 Ridge needs the data only through their moments (:mod:`tinyreg.linear.moments`):
 with the intercept fitted by centring, w solves the p×p system
@@ -8,256 +8,27 @@ themselves at hand (an in-memory ``fit``) two more routes are open: the
 dual system (XXᵀ + αI)·a = y, w = Xᵀa, which is n×n and so smaller when
 p > n, and the SVD of X, the fallback when the normal equations are too
 ill-conditioned. From moments alone the fallback is the eigendecomposition
-of XᵀX.
-
-``RidgeCV`` gets the exact leave-one-out error of every alpha from one
-eigendecomposition, and the exact K-fold error from per-fold moments.
+of XᵀX. The linear algebra of these routes is in :mod:`tinyreg.linear.linalg`;
+this module chooses between them and speaks scikit-learn's API.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tinyreg.linear import _dask
-from tinyreg.linear.base import _check_fit_intercept, _LinearModel, _MomentsModel
-from tinyreg.linear.moments import (
-    Moments,
-    _centre,
-    _Chunk,
-    _kfold_edges,
-    _RawChunk,
-    _tiled_moments,
-)
+from tinyreg.linear.base import _check_fit_intercept, _MomentsModel
+from tinyreg.linear.linalg import _ridge_eigh, _ridge_primal, _ridge_solve, _ridge_svd
+from tinyreg.linear.moments import Moments, _Chunk, _RawChunk
 from tinyreg.validation import (
     check_choice,
     check_finite_array,
-    check_int,
     check_nonnegative,
-    check_positive,
-    check_X_y,
+    user_stacklevel,
 )
-
-_EPS = float(np.finfo(np.float64).eps)
-
-
-# ---------------------------------------------------------------------------
-# Dense linear algebra: Cholesky solves without scipy
-# ---------------------------------------------------------------------------
-
-
-def _forward_substitution(L: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Solve ``L @ X = B`` for lower-triangular ``L``, one row at a time.
-
-    Row i of the system reads Σ_{j ≤ i} L_ij·X_j = B_i, and every X_j with
-    j < i is known by then: X_i = (B_i − Σ_{j < i} L_ij·X_j) / L_ii.
-    Backward stable. This is the algorithm; ``_forward_substitution_blocked``
-    computes the same thing faster.
-    """
-    X = np.array(B, dtype=np.float64, copy=True)
-    for i in range(L.shape[0]):
-        X[i] = (X[i] - L[i, :i] @ X[:i]) / L[i, i]
-    return X
-
-
-def _forward_substitution_blocked(L: np.ndarray, B: np.ndarray, block: int = 64) -> np.ndarray:
-    """Speed path of :func:`_forward_substitution`: the same solve, by blocks of rows.
-
-    numpy has no triangular solver, and a Python loop over p rows is slow
-    for large p. Here the rows are cut into blocks of ``block``: each small
-    diagonal block is solved densely (``np.linalg.solve``) and the rest of
-    the work is matrix products (``L[j:, i:j] @ X[i:j]``), which BLAS runs
-    fast. The timings that justify it are in ``benchmarks/README.md``.
-    """
-    X = np.array(B, dtype=np.float64, copy=True)
-    p = L.shape[0]
-    for i in range(0, p, block):
-        j = min(i + block, p)
-        X[i:j] = np.linalg.solve(L[i:j, i:j], X[i:j])
-        X[j:] -= L[j:, i:j] @ X[i:j]
-    return X
-
-
-def _cholesky_solve(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """Solve ``A @ X = B`` for symmetric positive definite ``A`` via A = LLᵀ.
-
-    Raises ``np.linalg.LinAlgError`` when the normal equations are not a
-    safe route: the factorisation fails (a pivot ≤ 0: A is not positive
-    definite to working precision), or some pivot L_kk² is at most √eps
-    times the diagonal entry A_kk it came from. L_kk²/A_kk is the k-th
-    pivot of the equilibrated matrix D^(−½)·A·D^(−½), D = diag(A), whose
-    diagonal is all ones; its smallest eigenvalue is at most any pivot and
-    its largest at least one, so its condition number is at least
-    A_kk/L_kk². The accuracy of a Cholesky solve depends on the condition
-    number of that equilibrated matrix, not on the scales of the columns
-    (van der Sluis; Demmel), so features of very different sizes do not
-    trigger the test, while nearly collinear ones do: past 1/√eps the
-    solution would lose more than half of its digits (an exactly singular
-    A, e.g. alpha = 0 with collinear columns, gives a pivot of rounding
-    size), and a solver that does not square the condition number is the
-    right tool.
-
-    Cholesky rather than numpy's LU solve: it is backward stable for SPD
-    matrices and, unlike LU, certifies positive definiteness and exposes the
-    pivots that this test reads. Both triangular solves use the blocked
-    speed path (see ``benchmarks/README.md``).
-    """
-    L = np.linalg.cholesky(A)  # raises LinAlgError if a pivot is <= 0
-    if np.min(np.diag(L) ** 2 / np.diag(A), initial=1.0) <= math.sqrt(_EPS):
-        raise np.linalg.LinAlgError("the normal equations are too ill-conditioned")
-    Z = _forward_substitution_blocked(L, B)
-    # Lᵀ x = z is an upper-triangular system. Reversing the order of the
-    # unknowns and of the equations turns it into a lower-triangular one.
-    upside_down = np.ascontiguousarray(L.T[::-1, ::-1])
-    return _forward_substitution_blocked(upside_down, Z[::-1])[::-1]
-
-
-# ---------------------------------------------------------------------------
-# Ridge solvers: from the moments, and from the rows of X
-# ---------------------------------------------------------------------------
-
-
-def _solve_shifted(K: np.ndarray, B: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Solve (K + α_k·I)·z_k = b_k for each column k of ``B`` by Cholesky.
-
-    ``K`` is a Gram matrix (XᵀX, or XXᵀ for the dual form); columns sharing
-    an alpha share a factorisation. Raises ``LinAlgError`` (see
-    ``_cholesky_solve``) when a system is too ill-conditioned for it.
-    """
-    solution = np.empty(B.shape)
-    for alpha in np.unique(alphas):
-        targets = alphas == alpha
-        K_alpha = K.copy()
-        K_alpha.flat[:: K.shape[0] + 1] += alpha
-        solution[:, targets] = _cholesky_solve(K_alpha, B[:, targets])
-    return solution
-
-
-def _ridge_primal(G: np.ndarray, B: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Ridge coefficients ``(n_targets, p)`` from the normal equations (G + αI)·W = B.
-
-    ``G`` is XᵀX (p×p), ``B`` is Xᵀy (p × n_targets); target k uses
-    ``alphas[k]``. Raises ``LinAlgError`` when the system is too
-    ill-conditioned for Cholesky.
-    """
-    return _solve_shifted(G, B, alphas).T
-
-
-def _ridge_eigh(G: np.ndarray, B: np.ndarray, alphas: np.ndarray, n_rows: int) -> np.ndarray:
-    """Ridge coefficients ``(n_targets, p)`` from the eigendecomposition G = V·diag(λ)·Vᵀ.
-
-    w = V·diag(1/(λ + α))·Vᵀ·b for every alpha and target: the SVD formula
-    with λ = s², for when only G = XᵀX and B = Xᵀy are known. Eigenvalues
-    at or below ``max(n_rows, p)·eps·λ_max`` are rounding (forming G and
-    its eigendecomposition err by about that much) and are treated as zero,
-    so alpha = 0 gives the minimum-norm least squares solution. It squares
-    the condition number of X, as the normal equations do.
-    """
-    V, lam = _gram_eigenbasis(G, n_rows)
-    return (V @ ((V.T @ B) / (lam[:, None] + alphas[None, :]))).T
-
-
-def _ridge_dual(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Ridge coefficients ``(n_targets, p)`` from the dual (kernel) form, for p > n.
-
-    The identity (XᵀX + αI)⁻¹Xᵀ = Xᵀ(XXᵀ + αI)⁻¹ gives w = Xᵀa with
-    (XXᵀ + αI)·a = y: an n×n system, factorised by Cholesky.
-    """
-    return (X.T @ _solve_shifted(X @ X.T, Y, alphas)).T  # X @ X.T: BLAS syrk
-
-
-def _ridge_cholesky(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Ridge by Cholesky on the smaller system: primal (p×p) when n ≥ p, dual (n×n) when n < p."""
-    n, p = X.shape
-    if n >= p:
-        return _ridge_primal(X.T @ X, X.T @ Y, alphas)  # X.T @ X: BLAS syrk
-    return _ridge_dual(X, Y, alphas)
-
-
-def _ridge_svd(X: np.ndarray, Y: np.ndarray, alphas: np.ndarray) -> np.ndarray:
-    """Ridge coefficients ``(n_targets, p)`` from the thin SVD X = U·diag(s)·Vᵀ.
-
-    w = V·diag(s / (s² + α))·Uᵀy, one formula for every alpha and target.
-    Singular values at or below ``max(n, p)·eps·s_max`` (numpy's ``lstsq``
-    cut-off) are treated as zero, so alpha = 0 gives the minimum-norm least
-    squares solution.
-    """
-    U, s, Vt = np.linalg.svd(X, full_matrices=False)
-    UtY = U.T @ Y
-    factor = np.zeros((s.size, alphas.size))
-    if s.size:
-        kept = s > max(X.shape) * _EPS * s[0]
-        sk = s[kept, None]
-        factor[kept] = sk / (sk**2 + alphas[None, :])
-    return (Vt.T @ (factor * UtY)).T
-
-
-def _ridge_solve(
-    X: np.ndarray, Y: np.ndarray, alphas: np.ndarray, solver: str
-) -> tuple[np.ndarray, str]:
-    """Ridge from the rows of X: Cholesky (unless ``solver="svd"``), else the SVD.
-
-    Returns ``(coef, name_of_solver_used)``.
-    """
-    if solver in ("auto", "cholesky"):
-        try:
-            return _ridge_cholesky(X, Y, alphas), "cholesky"
-        except np.linalg.LinAlgError:
-            pass
-    return _ridge_svd(X, Y, alphas), "svd"
-
-
-def _ridge_from_summary(
-    moments: Moments | None,
-    chunk: _Chunk | _RawChunk | None,
-    alphas: np.ndarray,
-    fit_intercept: bool,
-    solver: str,
-) -> tuple[np.ndarray, str]:
-    """Ridge coefficients ``(n_targets, p)`` from the moments, or the chunk's rows when given.
-
-    ``chunk`` is given when the data seen is one in-memory chunk; then its
-    rows serve the solvers that need X: the dual form when n < p
-    (``moments`` is then None), and the SVD. Otherwise Cholesky on the
-    moments' normal equations, with the eigendecomposition of XᵀX as the
-    fallback. Returns ``(coef, name_of_solver_used)``.
-    """
-    if chunk is not None and (moments is None or solver == "svd"):
-        return _ridge_solve(*chunk.rows(fit_intercept), alphas, solver)
-    assert moments is not None
-    G, B, _ = moments.normal_equations(fit_intercept)
-    if solver != "svd":
-        try:
-            return _ridge_primal(G, B, alphas), "cholesky"
-        except np.linalg.LinAlgError:
-            pass
-    if chunk is not None:
-        return _ridge_svd(*chunk.rows(fit_intercept), alphas), "svd"
-    return _ridge_eigh(G, B, alphas, moments.n_samples), "eigh"
-
-
-def _check_alpha_array(alpha: Any) -> np.ndarray:
-    """A scalar alpha or one per target, each >= 0, as a 1-D float array."""
-    if np.ndim(alpha) == 0:
-        return np.array([check_nonnegative("alpha", alpha)])
-    values = check_finite_array("alpha", alpha, ndim=1)
-    return np.array([check_nonnegative(f"alpha[{i}]", a) for i, a in enumerate(values)])
-
-
-def _alpha_per_target(alphas: np.ndarray, n_targets: int) -> np.ndarray:
-    """One alpha for each target: a single alpha repeated, or exactly one per target."""
-    if alphas.size == 1:
-        return np.full(n_targets, alphas[0])
-    if alphas.size != n_targets:
-        raise ValueError(
-            f"alpha has {alphas.size} values but y has {n_targets} target(s); "
-            "give one alpha or one per target"
-        )
-    return alphas
 
 
 class Ridge(_MomentsModel):
@@ -321,402 +92,65 @@ class Ridge(_MomentsModel):
                 "Ridge: the Cholesky factorization failed (the system is singular or too "
                 f"ill-conditioned for the normal equations); falling back to solver={solver!r}.",
                 RuntimeWarning,
-                stacklevel=4,  # the user's call (this, _learn, fit or partial_fit, user)
+                stacklevel=user_stacklevel(),
             )
         return coef, {"solver_": solver, "n_iter_": None}
 
 
 # ---------------------------------------------------------------------------
-# RidgeCV: exact leave-one-out, or K-fold from per-fold moments
+# The route: from the moments, or from the rows of one chunk
 # ---------------------------------------------------------------------------
 
 
-def _loo_residuals(
-    basis: np.ndarray, basis_t_y: np.ndarray, Y: np.ndarray, h_intercept: np.ndarray, gain: Any
-) -> np.ndarray:
-    """Leave-one-out residuals yᵢ − ŷ₋ᵢ (on the √s scale) of ridge at one alpha.
-
-    The hat matrix of ridge on the rows of ``Y`` is H = h + B·diag(g)·Bᵀ,
-    with B = ``basis`` (n × r), g = ``gain`` (r,) and h the intercept's
-    share; Bᵀy is given as ``basis_t_y``. Then ŷ = Σ (fit), Hᵢᵢ is the
-    leverage, and the LOO residual is (yᵢ − ŷᵢ)/(1 − Hᵢᵢ) (see :class:`RidgeCV`).
-    """
-    fitted = basis @ (gain[:, None] * basis_t_y)
-    leverage = h_intercept + (basis**2) @ gain
-    return (Y - fitted) / (1.0 - leverage)[:, None]
-
-
-def _loo_block_sums(
-    X: np.ndarray,
-    y: np.ndarray,
-    sample_weight: np.ndarray | None,
-    where: str,
-    moments: Moments,
-    V: np.ndarray,
-    lam: np.ndarray,
+def _ridge_from_summary(
+    moments: Moments | None,
+    chunk: _Chunk | _RawChunk | None,
     alphas: np.ndarray,
     fit_intercept: bool,
-) -> np.ndarray:
-    """Σᵢ of the squared LOO residuals of one block of rows, shape (n_targets, n_alphas).
+    solver: str,
+) -> tuple[np.ndarray, str]:
+    """Ridge coefficients ``(n_targets, p)`` from the moments, or the chunk's rows when given.
 
-    The second pass of leave-one-out over data in blocks: with XᵀX = V·diag(λ)·Vᵀ
-    known from the moments, a block's rows x̃ᵢ = √sᵢ·(xᵢ − x̄) need only the
-    basis x̃ᵢᵀV and the gains 1/(λ + α).
+    ``chunk`` is given when the data seen is one in-memory chunk; then its
+    rows serve the solvers that need X: the dual form when n < p
+    (``moments`` is then None), and the SVD. Otherwise Cholesky on the
+    moments' normal equations, with the eigendecomposition of XᵀX as the
+    fallback. Returns ``(coef, name_of_solver_used)``.
     """
-    Y = y.reshape(y.shape[0], -1).astype(np.float64)
-    s = np.ones(X.shape[0]) if sample_weight is None else sample_weight.astype(np.float64)
-    sqrt_s = np.sqrt(s)[:, None]
-    if fit_intercept:
-        Xr = (X - moments.x_mean) * sqrt_s
-        Yr = (Y - moments.y_mean) * sqrt_s
-        h_intercept = s / moments.weight_sum
-    else:
-        Xr, Yr, h_intercept = X * sqrt_s, Y * sqrt_s, np.zeros(X.shape[0])
-    _, B, _ = moments.normal_equations(fit_intercept)
-    basis, basis_t_y = Xr @ V, V.T @ B
-    sums = np.empty((Y.shape[1], alphas.size))
-    for i, alpha in enumerate(alphas):
-        looe = _loo_residuals(basis, basis_t_y, Yr, h_intercept, 1.0 / (lam + alpha))
-        sums[:, i] = np.einsum("ij,ij->j", looe, looe)
-    return sums
+    if chunk is not None and (moments is None or solver == "svd"):
+        return _ridge_solve(*chunk.rows(fit_intercept), alphas, solver)
+    assert moments is not None
+    G, B, _ = moments.normal_equations(fit_intercept)
+    if solver != "svd":
+        try:
+            return _ridge_primal(G, B, alphas), "cholesky"
+        except np.linalg.LinAlgError:
+            pass
+    if chunk is not None:
+        return _ridge_svd(*chunk.rows(fit_intercept), alphas), "svd"
+    return _ridge_eigh(G, B, alphas, moments.n_samples), "eigh"
 
 
-def _add(*arrays: np.ndarray) -> np.ndarray:
-    return np.sum(arrays, axis=0)
+# ---------------------------------------------------------------------------
+# alpha: one for all targets, or one per target
+# ---------------------------------------------------------------------------
 
 
-def _gram_eigenbasis(G: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """(V, λ) with G = V·diag(λ)·Vᵀ, leaving out eigenvalues at rounding level (``_ridge_eigh``)."""
-    lam, V = np.linalg.eigh(G)
-    kept = lam > max(n_rows, G.shape[0]) * _EPS * max(lam.max(initial=0.0), 0.0)
-    return V[:, kept], lam[kept]
+def _check_alpha_array(alpha: Any) -> np.ndarray:
+    """A scalar alpha or one per target, each >= 0, as a 1-D float array."""
+    if np.ndim(alpha) == 0:
+        return np.array([check_nonnegative("alpha", alpha)])
+    values = check_finite_array("alpha", alpha, ndim=1)
+    return np.array([check_nonnegative(f"alpha[{i}]", a) for i, a in enumerate(values)])
 
 
-def _loo_cv_results(
-    chunk: _Chunk, looe: np.ndarray, scoring: str | None, fit_intercept: bool
-) -> np.ndarray:
-    """Per-sample leave-one-out results, (n_samples, n_targets, n_alphas).
-
-    The squared errors without ``scoring``; with it, the held-out
-    predictions yᵢ − (yᵢ − ŷ₋ᵢ), back on the scale of y.
-    """
-    if scoring is None:
-        return looe**2
-    Yr = chunk.rows(fit_intercept)[1]
-    sqrt_s = 1.0 if chunk.sqrt_weight is None else chunk.sqrt_weight[:, None, None]
-    offset = chunk.y_mean[None, :, None] if fit_intercept else 0.0
-    return offset + (Yr[:, :, None] - looe) / sqrt_s
-
-
-def _loo_scores(rss: np.ndarray, summary: Moments | _Chunk, scoring: str | None) -> np.ndarray:
-    """One score per alpha from the leave-one-out sums of squares ``rss`` (n_targets, n_alphas).
-
-    Without ``scoring``, minus the (weighted) squared errors averaged over
-    the number of samples and targets, as scikit-learn's RidgeCV;
-    "neg_mean_squared_error" divides their sum by the weight sum instead;
-    "r2" averages 1 − rss/tss over targets.
-    """
-    if scoring is None:
-        return -rss.sum(axis=0) / (summary.n_samples * summary.n_targets)
-    if scoring == "neg_mean_squared_error":
-        return -rss.sum(axis=0) / (summary.weight_sum * summary.n_targets)
-    tss = summary.moments().yty if isinstance(summary, _Chunk) else summary.yty
-    return _r2_from_sums(rss, tss[:, None]).mean(axis=0)
-
-
-def _r2_from_sums(rss: np.ndarray, tss: np.ndarray) -> np.ndarray:
-    """R² = 1 − RSS/TSS per target (columns of constant y: 1 if fitted exactly, else 0)."""
-    safe = np.where(tss > 0, tss, 1.0)
-    return np.where(tss > 0, 1.0 - rss / safe, np.where(rss == 0, 1.0, 0.0))
-
-
-_SCORINGS = (None, "r2", "neg_mean_squared_error")
-
-
-class RidgeCV(_LinearModel):
-    """Ridge with alpha chosen by exact cross-validation: leave-one-out, or K-fold.
-
-    **Leave-one-out** (``cv=None``, the default). For each alpha in
-    ``alphas`` the LOO error is computed without refitting: ridge with an
-    unpenalized intercept is a linear smoother ŷ = H·y, and for such
-    penalized least squares the prediction for sample i from the model
-    fitted without i satisfies yᵢ − ŷ₋ᵢ = (yᵢ − ŷᵢ)/(1 − Hᵢᵢ). The hat
-    matrix of the augmented design [1, X] whose intercept column is not
-    penalized splits into the intercept's projection plus ridge on the
-    centred data: H = 11ᵀ/n + Xc(XcᵀXc + αI)⁻¹Xcᵀ. With one
-    eigendecomposition, of XcXcᵀ = U·diag(λ)·Uᵀ when n ≤ p, for every alpha
-
-        ŷ = ȳ + U·diag(λ/(λ + α))·Uᵀyc,    Hᵢᵢ = 1/n + Σₖ Uᵢₖ²·λₖ/(λₖ + α),
-
-    and of XcᵀXc = V·diag(λ)·Vᵀ when n > p, the same with Z = Xc·V = U·diag(√λ)
-    and gains 1/(λ + α) in place of λ/(λ + α). With sample weights s the
-    same holds on the √s-scaled problem, with the intercept's share
-    sᵢ/Σs; like scikit-learn the stored squared error of sample i is then
-    sᵢ·(yᵢ − ŷ₋ᵢ)², which is the error of a fit with sample i's weight removed.
-
-    **K-fold** (``cv=k``): scikit-learn's ``KFold(k)``, contiguous folds
-    without shuffling. Each fold's moments are computed once; the model for
-    fold f is solved from the merge of the other folds' moments, and its
-    test error from fold f's own moments (a quadratic form, see
-    :meth:`Moments.residual_sum_of_squares`), for every alpha, without
-    touching the data again: one pass over the data in all. As in
-    scikit-learn, sample weights weigh both the training and the scores.
-    ``cv`` may also be a splitter (an object with ``split(X, y)``, such as
-    scikit-learn's ``KFold(k, shuffle=True)``) or an iterable of (train,
-    test) index arrays; the moments of each training and test set are then
-    computed from its rows (in memory only).
-
-    Scoring (``scoring=``), larger is better; ``best_score_`` is the best
-    mean over samples (LOO) or folds (K-fold):
-
-    * ``None``: with LOO, minus the mean squared LOO error (weighted as
-      above); with K-fold, R² (the estimator's ``score``, as scikit-learn);
-    * ``"r2"``: R² of the held-out predictions (weighted by s for LOO);
-    * ``"neg_mean_squared_error"``: minus their mean squared error.
-
-    Ties go to the first alpha. A 2-D y gets one alpha for all targets
-    (scores average over them). ``X``, ``y`` and ``sample_weight`` may be
-    dask arrays: K-fold then needs one pass over them, leave-one-out two
-    (the second for each sample's leverage).
-
-    Attributes: ``alpha_``, ``best_score_``, ``cv_results_`` (LOO only,
-    with ``store_cv_results=True``: the squared LOO errors, or with a
-    ``scoring`` the LOO predictions, shape (n_samples, n_alphas) or
-    (n_samples, n_targets, n_alphas)), and ``coef_``, ``intercept_``,
-    ``n_features_in_`` of the ridge fit at ``alpha_`` on all the data.
-    """
-
-    alpha_: float
-    best_score_: float
-
-    def __init__(
-        self,
-        alphas: ArrayLike = (0.1, 1.0, 10.0),
-        fit_intercept: bool = True,
-        scoring: str | None = None,
-        cv: int | None = None,
-        store_cv_results: bool = False,
-    ):
-        self.alphas = alphas
-        self.fit_intercept = fit_intercept
-        self.scoring = scoring
-        self.cv = cv
-        self.store_cv_results = store_cv_results
-
-    def _check_params(self, params: dict[str, Any]) -> dict[str, Any]:
-        _check_fit_intercept(params)
-        check_choice("store_cv_results", params["store_cv_results"], (True, False))
-        check_choice("scoring", params["scoring"], _SCORINGS)
-        cv = params["cv"]
-        if cv is not None:
-            splitter = not isinstance(cv, (str, bytes)) and (
-                hasattr(cv, "split") or hasattr(cv, "__iter__")
-            )
-            if not splitter:
-                cv = check_int("cv", cv, minimum=2)
-            elif not hasattr(cv, "split"):
-                cv = list(cv)  # (train, test) pairs, kept for every alpha and the refit
-            if params["store_cv_results"]:
-                raise ValueError(
-                    "store_cv_results=True needs cv=None: per-sample results exist only for "
-                    "leave-one-out"
-                )
-        alphas = check_finite_array("alphas", np.atleast_1d(params["alphas"]), ndim=1)
-        if alphas.size == 0:
-            raise ValueError("alphas must contain at least one value")
-        check = check_positive if cv is None else check_nonnegative  # LOO needs alpha > 0
-        alphas = np.array([check(f"alphas[{i}]", a) for i, a in enumerate(alphas)])
-        return {**params, "alphas": alphas, "cv": cv}
-
-    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> RidgeCV:
-        """Choose alpha by cross-validation and fit ridge with it; return ``self``."""
-        params = self._check_params(self.get_params())
-        if params["cv"] is None:
-            scores, best, y_ndim, attributes = self._leave_one_out(X, y, sample_weight, params)
-        else:
-            scores, best, y_ndim, attributes = self._k_fold(X, y, sample_weight, params)
-        coef, intercept = best
-        attributes["best_score_"] = float(scores.max())
-        # Nothing above touched self: a failure leaves a previous fit intact.
-        self._store_fit(coef, intercept, params, y_ndim, attributes, X)
-        return self
-
-    # -- the two ways of cross-validating -----------------------------------
-
-    def _leave_one_out(self, X, y, sample_weight, params):
-        alphas, scoring = params["alphas"], params["scoring"]
-        fit_intercept = params["fit_intercept"]
-        if _dask.is_dask_input(X, y, sample_weight):
-            if params["store_cv_results"]:
-                raise ValueError(
-                    "store_cv_results=True is not available for dask arrays: the per-sample "
-                    "results would be as long as the data"
-                )
-            moments: Moments | None
-            moments, y_ndim = _dask.moments(X, y, sample_weight)
-            chunk = None
-            if moments.n_samples < 2:
-                raise ValueError("leave-one-out needs at least 2 samples")
-            G, _, _ = moments.normal_equations(fit_intercept)
-            V, lam = _gram_eigenbasis(G, moments.n_samples)
-            args = (moments, V, lam, alphas, fit_intercept)
-            rss = _dask.map_reduce(X, y, sample_weight, _loo_block_sums, args, _add)
-            attributes: dict[str, Any] = {}
-        else:
-            X, y, sample_weight = check_X_y(X, y, sample_weight)
-            y_ndim, n = y.ndim, X.shape[0]
-            if n < 2:
-                raise ValueError(
-                    f"leave-one-out needs at least 2 samples, got n_samples={n} "
-                    f"(X has shape {X.shape})"
-                )
-            chunk = _centre(X, y.reshape(n, -1), sample_weight)
-            moments = chunk.moments() if n > X.shape[1] else None
-            looe = self._loo_residuals_in_memory(chunk, moments, alphas, fit_intercept)
-            rss = np.einsum("ijk,ijk->jk", looe, looe)
-            attributes = {}
-            if params["store_cv_results"]:
-                results = _loo_cv_results(chunk, looe, scoring, fit_intercept)
-                attributes["cv_results_"] = results[:, 0, :] if y_ndim == 1 else results
-        summary = moments if moments is not None else chunk
-        assert summary is not None
-        scores = _loo_scores(rss, summary, scoring)
-        best = int(np.argmax(scores))
-        attributes["alpha_"] = float(alphas[best])
-        alpha = np.full(summary.n_targets, alphas[best])
-        coef, _ = _ridge_from_summary(moments, chunk, alpha, fit_intercept, "auto")
-        intercept = summary.y_mean - coef @ summary.x_mean
-        return scores, (coef, intercept), y_ndim, attributes
-
-    @staticmethod
-    def _loo_residuals_in_memory(
-        chunk: _Chunk, moments: Moments | None, alphas: np.ndarray, fit_intercept: bool
-    ) -> np.ndarray:
-        """LOO residuals of every sample, target and alpha: shape (n, n_targets, n_alphas)."""
-        Xr, Yr = chunk.rows(fit_intercept)
-        n = Xr.shape[0]
-        if not fit_intercept:
-            h_intercept = np.zeros(n)
-        elif chunk.sqrt_weight is None:
-            h_intercept = np.full(n, 1.0 / n)
-        else:
-            h_intercept = chunk.sqrt_weight**2 / chunk.weight_sum
-        if moments is None:  # n ≤ p: eigenbasis of XXᵀ, gains λ/(λ + α)
-            lam, U = np.linalg.eigh(Xr @ Xr.T)
-            kept = lam > max(Xr.shape) * _EPS * max(lam.max(initial=0.0), 0.0)
-            basis, lam = U[:, kept], lam[kept]
-            basis_t_y = basis.T @ Yr
-            gains = [lam / (lam + alpha) for alpha in alphas]
-        else:  # n > p: eigenbasis of XᵀX from the moments, gains 1/(λ + α)
-            G, B, _ = moments.normal_equations(fit_intercept)
-            V, lam = _gram_eigenbasis(G, n)
-            basis, basis_t_y = Xr @ V, V.T @ B
-            gains = [1.0 / (lam + alpha) for alpha in alphas]
-        looe = np.empty((*Yr.shape, alphas.size))
-        for i, gain in enumerate(gains):
-            looe[..., i] = _loo_residuals(basis, basis_t_y, Yr, h_intercept, gain)
-        return looe
-
-    def _k_fold(self, X, y, sample_weight, params):
-        alphas, scoring = params["alphas"], params["scoring"]
-        fit_intercept = params["fit_intercept"]
-        splits, total, y_ndim = _split_moments(X, y, sample_weight, params["cv"])
-        n_targets = total.n_targets
-        scores = np.zeros(alphas.size)
-        for train, test in splits:
-            if not train.weight_sum > 0:
-                raise ValueError("sample_weight must have a positive sum on every training set")
-            G, B, _ = train.normal_equations(fit_intercept)
-            for i, alpha in enumerate(alphas):
-                per_target = np.full(n_targets, alpha)
-                try:
-                    coef = _ridge_primal(G, B, per_target)
-                except np.linalg.LinAlgError:
-                    coef = _ridge_eigh(G, B, per_target, train.n_samples)
-                intercept = train.y_mean - coef @ train.x_mean
-                if not fit_intercept:
-                    intercept = np.zeros(n_targets)
-                rss = test.residual_sum_of_squares(coef, intercept)
-                if scoring == "neg_mean_squared_error":
-                    scores[i] -= rss.sum() / (test.weight_sum * n_targets) / len(splits)
-                else:
-                    scores[i] += _r2_from_sums(rss, test.yty).mean() / len(splits)
-        best = int(np.argmax(scores))
-        if not total.weight_sum > 0:
-            raise ValueError("sample_weight must have a positive sum")
-        alpha = np.full(n_targets, alphas[best])
-        coef, _ = _ridge_from_summary(total, None, alpha, fit_intercept, "auto")
-        intercept = total.y_mean - coef @ total.x_mean
-        return scores, (coef, intercept), y_ndim, {"alpha_": float(alphas[best])}
-
-
-def _split_moments(
-    X: Any, y: Any, sample_weight: Any, cv: Any
-) -> tuple[list[tuple[Moments, Moments]], Moments, int]:
-    """``([(train, test) moments of each split], moments of all the data, y.ndim)``.
-
-    With an integer ``cv`` the data pass once: each contiguous fold's moments,
-    and each training set as the merge of the other folds. With a splitter
-    (an object with ``split(X, y)``) or an iterable of (train, test) index
-    arrays, each set's moments are computed from its rows (in memory only).
-    """
-    if isinstance(cv, (int, np.integer)):
-        if _dask.is_dask_input(X, y, sample_weight):
-            folds, y_ndim = _dask.fold_moments(X, y, sample_weight, int(cv))
-        else:
-            X, y, sample_weight = check_X_y(X, y, sample_weight)
-            n, y_ndim = X.shape[0], y.ndim
-            if n < cv:
-                raise ValueError(f"cannot split {n} samples into cv={cv} folds")
-            Y = y.reshape(n, -1)
-            edges = _kfold_edges(n, int(cv))
-            folds = []
-            for f in range(int(cv)):
-                rows = slice(edges[f], edges[f + 1])
-                sw = None if sample_weight is None else sample_weight[rows]
-                folds.append(_tiled_moments(X[rows], Y[rows], sw))
-        return list(zip(_leave_each_out(folds), folds, strict=True)), _merge_all(folds), y_ndim
-    if _dask.is_dask_input(X, y, sample_weight):
+def _alpha_per_target(alphas: np.ndarray, n_targets: int) -> np.ndarray:
+    """One alpha for each target: a single alpha repeated, or exactly one per target."""
+    if alphas.size == 1:
+        return np.full(n_targets, alphas[0])
+    if alphas.size != n_targets:
         raise ValueError(
-            "on dask arrays cv must be None or an integer (contiguous folds, one pass); "
-            f"got {type(cv).__name__}"
+            f"alpha has {alphas.size} values but y has {n_targets} target(s); "
+            "give one alpha or one per target"
         )
-    X, y, sample_weight = check_X_y(X, y, sample_weight)
-    Y = y.reshape(y.shape[0], -1)
-
-    def moments_of(rows: Any) -> Moments:
-        rows = np.asarray(rows)
-        sw = None if sample_weight is None else sample_weight[rows]
-        return _tiled_moments(X[rows], Y[rows], sw)
-
-    pairs = cv.split(X, y) if hasattr(cv, "split") else cv
-    splits = [(moments_of(train), moments_of(test)) for train, test in pairs]
-    if not splits:
-        raise ValueError("cv gave no (train, test) splits")
-    return splits, _tiled_moments(X, Y, sample_weight), y.ndim
-
-
-def _merge_all(moments: list[Moments]) -> Moments:
-    total = moments[0]
-    for m in moments[1:]:
-        total = total + m
-    return total
-
-
-def _leave_each_out(folds: list[Moments]) -> list[Moments]:
-    """For each fold, the merge of all the other folds (prefix and suffix merges: O(k) merges)."""
-    k = len(folds)
-    prefix: list[Moments | None] = [None]
-    for fold in folds[:-1]:
-        prefix.append(fold if prefix[-1] is None else prefix[-1] + fold)
-    suffix: list[Moments | None] = [None]
-    for fold in folds[:0:-1]:
-        suffix.append(fold if suffix[-1] is None else fold + suffix[-1])
-    suffix.reverse()
-    out = []
-    for f in range(k):
-        before, after = prefix[f], suffix[f]
-        merged = before + after if before is not None and after is not None else before or after
-        assert merged is not None
-        out.append(merged)
-    return out
+    return alphas
