@@ -290,6 +290,36 @@ def test_non_finite_loss_raises_and_changes_nothing():
     assert model.n_iter_ >= 1 and all(np.isfinite(w).all() for w in model.coefs_)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # diverging on purpose
+@pytest.mark.parametrize("batch_size", [10, 200])
+def test_divergence_names_the_epoch_and_the_loss_that_is_not_finite(batch_size):
+    X, y = sparse_problem()
+    model = MLPRegressor((8,), solver="sgd", learning_rate_init=1e3, batch_size=batch_size)
+    with pytest.raises(
+        FloatingPointError,
+        match=r"MLPRegressor: training diverged in epoch \d+: the (loss on minibatch \d+|"
+        r"training loss) is (inf|nan)\. The learning rate",
+    ):
+        model.set_params(random_state=0).fit(1e3 * X, y)
+
+
+class _NaNGradientL2(penalties.L2):
+    """An L2 penalty whose gradient is NaN: finite losses, a non-finite optimizer step."""
+
+    def grad(self, w):
+        return np.full_like(w, np.nan)
+
+
+def test_the_optimizers_non_finite_error_is_the_cause_and_changes_nothing():
+    X, y = sparse_problem()
+    model = MLPRegressor((8,), penalty=_NaNGradientL2(1e-3), solver="sgd", random_state=0)
+    with pytest.raises(FloatingPointError, match=r"diverged in epoch 1: SGD\.step\(\)") as info:
+        model.fit(X, y)
+    assert isinstance(info.value.__cause__, FloatingPointError)
+    assert "the penalty's is not" in str(info.value.__cause__)
+    assert not hasattr(model, "module_")
+
+
 def test_early_stopping_keeps_the_best_epoch():
     X, y = sparse_problem()
     params = dict(
