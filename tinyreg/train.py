@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from tinyreg.autograd import Tensor, no_grad
-from tinyreg.random import resolve_generator
+from tinyreg.random import GeneratorLike, resolve_generator, seed_alias
 from tinyreg.validation import check_int, check_same_samples
 
 __all__ = ["History", "fit"]
@@ -86,6 +86,7 @@ class _Diverged(Exception):
     """Training produced a non-finite loss or gradient; the message says where."""
 
 
+@seed_alias
 def fit(
     model: Any,
     loss_fn: Any,
@@ -95,7 +96,7 @@ def fit(
     epochs: int,
     batch_size: int | None = None,
     validation: tuple[Any, Any] | None = None,
-    seed: int | np.random.Generator | None = None,
+    generator: GeneratorLike = None,
     verbose: bool = False,
     patience: int | None = None,
     callback: Callable[[int], Any] | None = None,
@@ -113,8 +114,10 @@ def fit(
             (one step per epoch). Minibatches are drawn from a fresh shuffle
             of the rows at every epoch.
         validation: ``(X_val, y_val)``, evaluated after every epoch.
-        seed: seeds the shuffling (an int or a Generator); ``None`` uses the
-            package generator of :func:`tinyreg.manual_seed`.
+        generator: the source of the shuffling: an int (a fresh generator
+            seeded with it), a numpy Generator, or ``None`` for the package
+            generator of :func:`tinyreg.manual_seed`. ``seed`` is another
+            spelling of ``generator``, deprecated.
         verbose: print one line per epoch to stderr.
         patience: early stopping -- stop once the validation loss has not
             improved on its best for ``patience`` epochs in a row, and in any
@@ -145,7 +148,7 @@ def fit(
     try:
         try:
             stopped = _train_epochs(
-                model, loss_fn, optimizer, X, y, epochs, batch, resolve_generator(seed), rule
+                model, loss_fn, optimizer, X, y, epochs, batch, resolve_generator(generator), rule
             )
             history.stopped_early = stopped and len(history.train_loss) < epochs
         except _Diverged as error:
@@ -235,7 +238,7 @@ def _recover(model: Any, history: History, best_state: Any, where: str, error: _
         f"fit(): training diverged in {where}; restored the parameters of epoch {epoch + 1}, "
         f"the best on validation (val_loss {history.val_loss[epoch]:.6g})",
         RuntimeWarning,
-        stacklevel=3,
+        stacklevel=4,  # the user's call (this, fit, seed_alias's wrapper, user)
     )
 
 
