@@ -77,7 +77,7 @@ def assert_unchanged(model, before):
 
 
 # ---------------------------------------------------------------------------
-# The examples' PyTorch model
+# Modules: printout, state_dict, registry order, modes, zero_grad (the examples' model)
 # ---------------------------------------------------------------------------
 
 

@@ -493,7 +493,7 @@ class _MLP(Estimator):
     ) -> None:
         """Run up to ``epochs`` epochs, updating ``module``, ``optimizer`` and ``progress``.
 
-        The loop is :mod:`tinyreg.train`'s, with :class:`_NoImprovementRule`
+        The loop is :mod:`tinyreg.train`'s, with ``_NoImprovementRule``
         as its stopping rule; with validation, ``module`` ends with the
         weights of its best-scoring epoch. A non-finite loss or parameter
         raises FloatingPointError (the callers train a copy, so the estimator

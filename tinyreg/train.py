@@ -24,8 +24,8 @@ with a validation set, the parameters of the best epoch so far are restored
 and a RuntimeWarning says so (``History.diverged`` is then True); without
 one, ``fit`` raises FloatingPointError.
 
-The loop is one function, :func:`_train_epochs`, with the minibatch pass of
-:func:`_run_epoch` inside it and a hook after each epoch that is the
+The loop is one function, ``_train_epochs``, with the minibatch pass of
+``_run_epoch`` inside it and a hook after each epoch that is the
 stopping rule. ``fit``'s hook measures the losses above and counts
 ``patience``; the estimators of :mod:`tinyreg.estimators` run the same
 loop with scikit-learn's rule as their hook.
@@ -258,12 +258,12 @@ def _train_epochs(
     rng: np.random.Generator,
     end_of_epoch: Callable[[int, float], bool],
 ) -> bool:
-    """Run up to ``epochs`` epochs of :func:`_run_epoch`; True if ``end_of_epoch`` stopped them.
+    """Run up to ``epochs`` epochs of ``_run_epoch``; True if ``end_of_epoch`` stopped them.
 
     After each epoch, ``end_of_epoch(epoch, minibatch_loss)`` -- the epoch's
     index from 0 and its mean minibatch loss -- measures and records what it
     needs and says whether to stop: this hook is the stopping rule.
-    Non-finite values raise :class:`_Diverged`, from an epoch or from the hook.
+    Non-finite values raise ``_Diverged``, from an epoch or from the hook.
     """
     for epoch in range(epochs):
         if end_of_epoch(epoch, _run_epoch(model, loss_fn, optimizer, X, y, batch, rng)):
@@ -284,7 +284,7 @@ def _run_epoch(
 
     Returns the mean of the minibatch losses, each weighted by its number
     of rows. A non-finite minibatch loss, or the optimizer's
-    FloatingPointError for a non-finite gradient, raises :class:`_Diverged`.
+    FloatingPointError for a non-finite gradient, raises ``_Diverged``.
     """
     model.train()
     n = len(X)
@@ -305,7 +305,7 @@ def _run_epoch(
 
 
 def _finite(value: float, what: str) -> float:
-    """``value`` if it is finite, else :class:`_Diverged` naming ``what``."""
+    """``value`` if it is finite, else ``_Diverged`` naming ``what``."""
     if not math.isfinite(value):
         raise _Diverged(f"{what} is {value}")
     return value
