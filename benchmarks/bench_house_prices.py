@@ -28,9 +28,9 @@ from tinyreg.cli import TEST_FRACTION, linear_models
 
 
 def one_seed(seed: int) -> list[dict]:
-    data = datasets.make_house_prices(seed=seed)
+    data = datasets.make_house_prices(generator=seed)
     X_train, X_test, y_train, y_test = datasets.train_test_split(
-        data.X, data.y, test_size=TEST_FRACTION, seed=seed
+        data.X, data.y, test_size=TEST_FRACTION, generator=seed
     )
     scaler = datasets.Standardizer().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)

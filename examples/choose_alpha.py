@@ -39,8 +39,8 @@ from tinyreg.datasets import Standardizer, make_house_prices, train_test_split
 from tinyreg.linear import Lasso, Ridge, RidgeCV, lasso_path
 from tinyreg.metrics import mean_squared_error
 
-data = make_house_prices(n_samples=60, n_noise_features=10, seed=0)
-X_train, X_test, y_train, y_test = train_test_split(data.X, data.y, test_size=0.5, seed=0)
+data = make_house_prices(n_samples=60, n_noise_features=10, generator=0)
+X_train, X_test, y_train, y_test = train_test_split(data.X, data.y, test_size=0.5, generator=0)
 scaler = Standardizer()
 X_train = scaler.fit_transform(X_train)
 X_test = scaler.transform(X_test)
@@ -172,8 +172,9 @@ else:
     from tinyreg.estimators import MLPRegressor
     from tinyreg.linear import ConvergenceWarning
 
-    houses = make_house_prices(n_samples=200, n_noise_features=10, seed=0)  # the demo's houses
-    H_train, H_test, p_train, p_test = train_test_split(houses.X, houses.y, test_size=0.5, seed=0)
+    houses = make_house_prices(n_samples=200, n_noise_features=10, generator=0)  # the demo's houses
+    H_train, H_test, p_train, p_test = train_test_split(houses.X, houses.y, test_size=0.5,
+                                                        generator=0)
     network = MLPRegressor(hidden_layer_sizes=(64,), learning_rate_init=0.01,
                            max_iter=common.by_mode(300, 100), random_state=0)
     scaled_prices = TransformedTargetRegressor(regressor=network, transformer=StandardScaler())

@@ -107,8 +107,8 @@ print(
 # ---------------------------------------------------------------------------
 common.header("Part 3: train with and without dropout (Adam, 20 noisy samples of sin(2πx))")
 
-train = make_polynomial_curve(n_samples=20, degree=1, noise=0.2, seed=0)
-test = make_polynomial_curve(n_samples=500, degree=1, noise=0.2, seed=1)
+train = make_polynomial_curve(n_samples=20, degree=1, noise=0.2, generator=0)
+test = make_polynomial_curve(n_samples=500, degree=1, noise=0.2, generator=1)
 X_train, y_train = train.x[:, None], train.y[:, None]
 X_test, y_test = test.x[:, None], test.y[:, None]
 epochs = common.by_mode(2000, 200)
@@ -126,7 +126,7 @@ for name, net in [("no dropout", without_dropout), ("dropout 0.5", with_dropout)
     tinyreg.manual_seed(2)  # the dropout masks
     optimizer = optim.Adam(net.parameters(), lr=0.01)
     history = fit(net, nn.MSELoss(), optimizer, X_train, y_train, epochs=epochs,
-                  validation=(X_test, y_test), seed=0)
+                  validation=(X_test, y_test), generator=0)
     results[name] = history
     print(
         f"{name:12s}: after {epochs} epochs  train MSE {history.train_loss[-1]:.4f}  "

@@ -42,7 +42,7 @@ LR = 0.1
 STEPS = common.by_mode(2000, 300)
 
 X_raw, y_raw, true_coef = make_regression(n_samples=200, n_features=30, n_informative=5,
-                                          noise=20.0, seed=0)
+                                          noise=20.0, generator=0)
 X = Standardizer().fit_transform(X_raw)
 y = Standardizer().fit_transform(y_raw)
 n, p = X.shape

@@ -114,7 +114,7 @@ def slopes(model, x):
 def main():
     common.header("1. on a linear model, the gradient penalty is L2(2λ): ridge")
     X_raw, y_raw, _ = make_regression(n_samples=200, n_features=8, n_informative=4,
-                                      noise=10.0, seed=0)
+                                      noise=10.0, generator=0)
     X = Standardizer().fit_transform(X_raw)
     y = Standardizer().fit_transform(y_raw)
     n = X.shape[0]
@@ -133,7 +133,7 @@ def main():
           f"|b_gp − b_ridge| = {abs(b_gp - ridge.intercept_):.1e}")
 
     common.header("2. on a network, it flattens the fit where the data are")
-    curve = make_polynomial_curve(n_samples=30, noise=0.25, seed=1)
+    curve = make_polynomial_curve(n_samples=30, noise=0.25, generator=1)
     train, test = np.arange(0, 30, 2), np.arange(1, 30, 2)
     x, y = curve.x[train], curve.y[train]
     grid = np.linspace(0.0, 1.0, 201)

@@ -93,8 +93,8 @@ print(
 # ---------------------------------------------------------------------------
 common.header("Part 2: house prices with 10 irrelevant features (make_house_prices)")
 
-data = make_house_prices(n_samples=60, n_noise_features=10, seed=0)
-X_train, X_test, y_train, y_test = train_test_split(data.X, data.y, test_size=0.5, seed=0)
+data = make_house_prices(n_samples=60, n_noise_features=10, generator=0)
+X_train, X_test, y_train, y_test = train_test_split(data.X, data.y, test_size=0.5, generator=0)
 scaler = Standardizer()
 X_train = scaler.fit_transform(X_train)  # statistics from the training half only
 X_test = scaler.transform(X_test)

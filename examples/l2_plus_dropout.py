@@ -43,8 +43,8 @@ parser.add_argument("--data-seed", type=int, default=0,
 args = parser.parse_args()
 
 NOISE = 0.3
-train = make_polynomial_curve(n_samples=15, degree=1, noise=NOISE, seed=args.data_seed)
-test = make_polynomial_curve(n_samples=100, degree=1, noise=NOISE, seed=1000 + args.data_seed)
+train = make_polynomial_curve(n_samples=15, degree=1, noise=NOISE, generator=args.data_seed)
+test = make_polynomial_curve(n_samples=100, degree=1, noise=NOISE, generator=1000 + args.data_seed)
 X_train, y_train = train.x[:, None], train.y[:, None]
 X_test, y_test = test.x[:, None], test.y[:, None]
 
@@ -82,7 +82,7 @@ for name, (alpha, p) in configs.items():
     penalty = penalties.L2(alpha) if alpha else None
     optimizer = optim.Adam(network.parameters(), lr=1e-2, penalty=penalty)
     histories[name] = fit(network, nn.MSELoss(), optimizer, X_train, y_train, epochs=EPOCHS,
-                          validation=(X_test, y_test), seed=0)
+                          validation=(X_test, y_test), generator=0)
     networks[name] = network
 
 print(f"{'version':>13s} {'train MSE':>10s} {'test MSE':>10s} {'best test (epoch)':>19s}")

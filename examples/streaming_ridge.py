@@ -37,7 +37,7 @@ CHUNK_SIZE = common.by_mode(25_000, 2_000)
 
 def chunk(i):
     """The i-th chunk of houses, made on demand (as if read from disk)."""
-    houses = make_house_prices(n_samples=CHUNK_SIZE, seed=1000 + i)
+    houses = make_house_prices(n_samples=CHUNK_SIZE, generator=1000 + i)
     return houses.X, houses.y
 
 
@@ -52,7 +52,7 @@ for i in range(N_CHUNKS):
     path.append(ridge.coef_[:3].copy())
 moments = ridge.moments_
 print(f"moments of {moments.n_samples:,} houses: XtX {moments.XtX.shape}, Xty {moments.Xty.shape}")
-names = make_house_prices(n_samples=2, seed=0).feature_names
+names = make_house_prices(n_samples=2, generator=0).feature_names
 real = zip(names[:3], ridge.coef_[:3], strict=True)
 print("ridge: " + ", ".join(f"{name} {value:,.1f}" for name, value in real))
 print(f"lasso: {int(np.sum(lasso.coef_ == 0))} of {len(lasso.coef_)} coefficients exactly 0")
@@ -116,7 +116,7 @@ plt = common.pyplot()
 if plt is not None:
     fig, (ax_path, ax_digits) = plt.subplots(1, 2, figsize=(12, 4.5), layout="constrained")
     path = np.array(path)
-    true_coef = make_house_prices(n_samples=2, seed=0).coef
+    true_coef = make_house_prices(n_samples=2, generator=0).coef
     for j in range(3):
         error = np.abs(path[:, j] - true_coef[j]) / abs(true_coef[j])
         ax_path.loglog(seen, error, marker="o", color=f"C{j}", label=names[j])

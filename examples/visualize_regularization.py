@@ -99,8 +99,8 @@ print(
 common.header("Part 2: a model that can overfit -- degree-12 polynomial on 15 points")
 
 degree = 12
-curve = make_polynomial_curve(n_samples=30, degree=degree, noise=0.25, seed=0)
-X_train, X_test, y_train, y_test = train_test_split(curve.X, curve.y, test_size=0.5, seed=0)
+curve = make_polynomial_curve(n_samples=30, degree=degree, noise=0.25, generator=0)
+X_train, X_test, y_train, y_test = train_test_split(curve.X, curve.y, test_size=0.5, generator=0)
 x_train, x_test = X_train[:, 0], X_test[:, 0]  # the first column of the features is x itself
 scaler = Standardizer()
 X_train = scaler.fit_transform(X_train)

@@ -18,6 +18,11 @@ EPS = float(np.finfo(np.float64).eps)
 TINY = float(np.finfo(np.float64).smallest_subnormal)
 #: ulps of error of numpy's elementary functions (exp, log, tanh, ...) in float64
 FUNCTION_ULPS = 4
+#: relative error allowed between a derivative computed by recorded backward passes
+#: (create_graph) and its closed form: each is a dozen or so floating-point operations on
+#: values of order 1, a few ulps (ε ≈ 2.2e-16) each, so 1e-12 leaves a margin of more
+#: than an order of magnitude
+DERIVATIVE_RTOL = 1e-12
 
 
 def gamma(k: int) -> float:

@@ -24,11 +24,11 @@ from tinyreg.datasets import (
 
 # Each generator with small arguments, returning its arrays as a tuple.
 GENERATORS = {
-    "house_prices": lambda seed: tuple(make_house_prices(50, 4, seed=seed)[:2]),
-    "regression": lambda seed: make_regression(40, 8, 3, seed=seed),
-    "polynomial_curve": lambda seed: tuple(make_polynomial_curve(20, 5, seed=seed)[:3]),
-    "moons": lambda seed: make_moons(60, seed=seed),
-    "spirals": lambda seed: make_spirals(61, 3, seed=seed),
+    "house_prices": lambda seed: tuple(make_house_prices(50, 4, generator=seed)[:2]),
+    "regression": lambda seed: make_regression(40, 8, 3, generator=seed),
+    "polynomial_curve": lambda seed: tuple(make_polynomial_curve(20, 5, generator=seed)[:3]),
+    "moons": lambda seed: make_moons(60, generator=seed),
+    "spirals": lambda seed: make_spirals(61, 3, generator=seed),
 }
 
 
@@ -52,11 +52,57 @@ def test_seed_none_follows_manual_seed(name):
         np.testing.assert_array_equal(a, b)
 
 
+# -- seed=, another spelling of generator= ------------------------------------------
+
+# Every function that takes generator=, called with it as a keyword.
+TAKING_GENERATOR = {
+    "make_house_prices": lambda **kw: tuple(make_house_prices(50, 4, **kw)[:2]),
+    "make_regression": lambda **kw: make_regression(40, 8, 3, **kw),
+    "make_polynomial_curve": lambda **kw: tuple(make_polynomial_curve(20, 5, **kw)[:3]),
+    "make_moons": lambda **kw: make_moons(60, **kw),
+    "make_spirals": lambda **kw: make_spirals(61, 3, **kw),
+    "train_test_split": lambda **kw: train_test_split(np.arange(20.0), np.arange(20), **kw),
+}
+
+
+@pytest.mark.parametrize("name", TAKING_GENERATOR)
+@pytest.mark.parametrize("source", [5, "a Generator", None])
+def test_seed_warns_naming_generator_and_does_exactly_what_generator_does(name, source):
+    def call(keyword):
+        tinyreg.manual_seed(11)  # for None
+        value = np.random.default_rng(5) if source == "a Generator" else source
+        return TAKING_GENERATOR[name](**{keyword: value})
+
+    expected = call("generator")
+    with pytest.warns(
+        DeprecationWarning, match=rf"^{name}\(\): seed= is deprecated, pass generator="
+    ) as record:
+        got = call("seed")
+    assert [w.filename for w in record] == [__file__]  # the warning points at the call
+    for a, b in zip(expected, got, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_seed_and_generator_together_are_a_type_error():
+    with pytest.raises(TypeError, match=r"make_moons\(\) got both generator and seed"):
+        make_moons(60, generator=1, seed=1)
+    with pytest.raises(TypeError, match=r"make_moons\(\) got both generator and seed"):
+        make_moons(60, 0.1, 1, seed=1)  # generator given by position
+    with pytest.raises(TypeError, match=r"train_test_split\(\) got both generator and seed"):
+        train_test_split(np.arange(4.0), np.arange(4), 0.5, None, seed=None)
+
+
+def test_the_signatures_show_generator_and_not_seed():
+    for name in TAKING_GENERATOR:
+        parameters = inspect.signature(getattr(datasets, name)).parameters
+        assert "generator" in parameters and "seed" not in parameters, name
+
+
 # -- house prices -------------------------------------------------------------------
 
 
 def test_house_prices_shapes_names_and_true_coefficients():
-    data = make_house_prices(n_samples=120, n_noise_features=6, seed=1)
+    data = make_house_prices(n_samples=120, n_noise_features=6, generator=1)
     assert data.X.shape == (120, 9) and data.y.shape == (120,)
     assert data.feature_names == ["size_sqft", "bedrooms", "location_score"] + [
         f"noise_{i}" for i in range(6)
@@ -70,7 +116,7 @@ def test_house_prices_shapes_names_and_true_coefficients():
 
 
 def test_house_prices_features_look_like_houses():
-    X = make_house_prices(n_samples=2000, seed=0).X
+    X = make_house_prices(n_samples=2000, generator=0).X
     size, bedrooms, location = X[:, 0], X[:, 1], X[:, 2]
     assert size.min() >= 800 and size.max() <= 4000
     assert set(np.unique(bedrooms)) <= {1, 2, 3, 4, 5, 6}
@@ -78,18 +124,18 @@ def test_house_prices_features_look_like_houses():
     # properties of the generator, not rounding: by construction the correlation is about
     # 0.75 (its standard error at n = 2000 is about 0.01) and the median price about $450k
     assert np.corrcoef(size, bedrooms)[0, 1] > 0.5  # bedrooms go with size
-    y = make_house_prices(n_samples=2000, seed=0).y
+    y = make_house_prices(n_samples=2000, generator=0).y
     assert 300_000 < np.median(y) < 600_000
 
 
 def test_house_prices_without_noise_is_exactly_linear():
-    data = make_house_prices(n_samples=30, n_noise_features=0, noise=0.0, seed=2)
+    data = make_house_prices(n_samples=30, n_noise_features=0, noise=0.0, generator=2)
     assert data.X.shape == (30, 3)
     np.testing.assert_array_equal(data.y, data.intercept + data.X @ data.coef)  # same operations
 
 
 def test_ols_on_a_big_sample_recovers_the_true_coefficients():
-    data = make_house_prices(n_samples=20_000, seed=5)
+    data = make_house_prices(n_samples=20_000, generator=5)
     A = np.column_stack([np.ones(len(data.y)), data.X])
     solution, *_ = np.linalg.lstsq(A, data.y, rcond=None)
     # OLS standard errors, σ·sqrt(diag((AᵀA)⁻¹)) with the generator's default σ:
@@ -115,7 +161,9 @@ def test_house_prices_rejects_bad_arguments():
 
 
 def test_make_regression_shapes_and_sparsity():
-    X, y, coef = make_regression(n_samples=70, n_features=12, n_informative=4, noise=0.0, seed=3)
+    X, y, coef = make_regression(
+        n_samples=70, n_features=12, n_informative=4, noise=0.0, generator=3
+    )
     assert X.shape == (70, 12) and y.shape == (70,) and coef.shape == (12,)
     assert np.count_nonzero(coef) == 4
     np.testing.assert_array_equal(y, X @ coef)  # noise 0: the same operations
@@ -136,7 +184,7 @@ def test_polynomial_features_columns_are_powers():
 
 
 def test_make_polynomial_curve():
-    curve = make_polynomial_curve(n_samples=25, degree=7, noise=0.0, seed=1)
+    curve = make_polynomial_curve(n_samples=25, degree=7, noise=0.0, generator=1)
     assert curve.X.shape == (25, 7) and curve.y.shape == (25,) and curve.x.shape == (25,)
     assert np.all(np.diff(curve.x) >= 0) and curve.x.min() >= 0 and curve.x.max() <= 1
     np.testing.assert_array_equal(curve.X, polynomial_features(curve.x, 7))  # the same function
@@ -146,14 +194,14 @@ def test_make_polynomial_curve():
 
 
 def test_moons_and_spirals_shapes_and_labels():
-    X, y = make_moons(n_samples=101, noise=0.0, seed=0)
+    X, y = make_moons(n_samples=101, noise=0.0, generator=0)
     assert X.shape == (101, 2) and y.shape == (101,) and y.dtype == np.int64
     assert np.bincount(y).tolist() == [51, 50]
     # Without noise, the outer moon lies on the unit circle (cos and sin a few ulps off each).
     ulps = 2 * FUNCTION_ULPS + 2
     np.testing.assert_allclose(np.hypot(*X[y == 0].T), 1.0, rtol=ulps * EPS)
 
-    X, y = make_spirals(n_samples=302, n_classes=4, noise=0.0, seed=0)
+    X, y = make_spirals(n_samples=302, n_classes=4, noise=0.0, generator=0)
     assert X.shape == (302, 2) and y.dtype == np.int64
     assert np.bincount(y).tolist() == [76, 76, 75, 75]
     assert np.hypot(*X.T).max() <= 1.0 + ulps * EPS  # radius ≤ 1, times cos and sin
@@ -165,7 +213,7 @@ def test_moons_and_spirals_shapes_and_labels():
 def test_split_sizes_disjoint_and_covering():
     X = np.arange(40).reshape(20, 2)
     y = np.arange(20)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=1)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, generator=1)
     assert len(X_test) == len(y_test) == 5 and len(X_train) == len(y_train) == 15
     assert sorted(np.concatenate([y_train, y_test]).tolist()) == list(range(20))
     np.testing.assert_array_equal(X_train[:, 0] // 2, y_train)  # rows stay paired
@@ -175,9 +223,9 @@ def test_split_sizes_disjoint_and_covering():
 
 def test_split_is_deterministic_per_seed_and_shuffles():
     X, y = np.arange(50.0).reshape(-1, 1), np.arange(50)
-    a = train_test_split(X, y, seed=0)
-    b = train_test_split(X, y, seed=0)
-    c = train_test_split(X, y, seed=1)
+    a = train_test_split(X, y, generator=0)
+    b = train_test_split(X, y, generator=0)
+    c = train_test_split(X, y, generator=1)
     for u, v in zip(a, b, strict=True):
         np.testing.assert_array_equal(u, v)
     assert not np.array_equal(a[3], c[3])
@@ -225,9 +273,9 @@ def test_split_sizes_property(n, fraction, count, use_count, seed):
     X, y = np.arange(n).reshape(-1, 1), np.arange(n)
     if expected >= n:
         with pytest.raises(ValueError, match="no training samples"):
-            train_test_split(X, y, test_size=test_size, seed=seed)
+            train_test_split(X, y, test_size=test_size, generator=seed)
         return
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, seed=seed)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=test_size, generator=seed)
     assert len(y_test) == expected and len(y_train) == n - expected
     assert np.array_equal(np.sort(np.concatenate([y_train, y_test])), np.arange(n))
     assert np.array_equal(X_train[:, 0], y_train) and np.array_equal(X_test[:, 0], y_test)
@@ -243,7 +291,7 @@ def assert_round_trip(scaler, Z, X):
 
 
 def test_standardizer_round_trip_and_statistics():
-    X = make_house_prices(n_samples=80, seed=0).X
+    X = make_house_prices(n_samples=80, generator=0).X
     scaler = Standardizer()
     Z = scaler.fit_transform(X)
     # the statistics are numpy's own, and Z's are exact but for rounding: means of n terms

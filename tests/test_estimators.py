@@ -33,8 +33,8 @@ def quiet(model, *args, **kwargs):
 
 
 def test_classifier_separates_two_moons():
-    X, y = make_moons(400, noise=0.15, seed=0)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, seed=0)
+    X, y = make_moons(400, noise=0.15, generator=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, generator=0)
     model = MLPClassifier(
         hidden_layer_sizes=(32, 32), learning_rate_init=0.01, max_iter=1000, random_state=0
     ).fit(X_train, y_train)
@@ -200,7 +200,7 @@ def test_partial_fit_continues_training_exactly_like_fit():
         np.testing.assert_array_equal(a, b)
 
     classifier = MLPClassifier((8,), random_state=0)
-    X2, y2 = make_moons(100, seed=1)
+    X2, y2 = make_moons(100, generator=1)
     classifier.partial_fit(X2[:50], y2[:50], classes=[0, 1])
     classifier.partial_fit(X2[50:], y2[50:])  # classes known now
     assert classifier.n_iter_ == 2
@@ -219,7 +219,7 @@ def test_pickling_round_trips_and_training_goes_on_identically():
     for a, b in zip(copy.coefs_, model.coefs_, strict=True):
         np.testing.assert_array_equal(a, b)
 
-    X2, y2 = make_moons(60, seed=2)
+    X2, y2 = make_moons(60, generator=2)
     classifier = quiet(MLPClassifier((4,), max_iter=5, random_state=0), X2, y2)
     np.testing.assert_array_equal(
         pickle.loads(pickle.dumps(classifier)).predict_proba(X2), classifier.predict_proba(X2)
@@ -288,6 +288,36 @@ def test_non_finite_loss_raises_and_changes_nothing():
         pytest.fail("training never diverged")
     assert pickle.dumps(model) == before
     assert model.n_iter_ >= 1 and all(np.isfinite(w).all() for w in model.coefs_)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # diverging on purpose
+@pytest.mark.parametrize("batch_size", [10, 200])
+def test_divergence_names_the_epoch_and_the_loss_that_is_not_finite(batch_size):
+    X, y = sparse_problem()
+    model = MLPRegressor((8,), solver="sgd", learning_rate_init=1e3, batch_size=batch_size)
+    with pytest.raises(
+        FloatingPointError,
+        match=r"MLPRegressor: training diverged in epoch \d+: the (loss on minibatch \d+|"
+        r"training loss) is (inf|nan)\. The learning rate",
+    ):
+        model.set_params(random_state=0).fit(1e3 * X, y)
+
+
+class _NaNGradientL2(penalties.L2):
+    """An L2 penalty whose gradient is NaN: finite losses, a non-finite optimizer step."""
+
+    def grad(self, w):
+        return np.full_like(w, np.nan)
+
+
+def test_the_optimizers_non_finite_error_is_the_cause_and_changes_nothing():
+    X, y = sparse_problem()
+    model = MLPRegressor((8,), penalty=_NaNGradientL2(1e-3), solver="sgd", random_state=0)
+    with pytest.raises(FloatingPointError, match=r"diverged in epoch 1: SGD\.step\(\)") as info:
+        model.fit(X, y)
+    assert isinstance(info.value.__cause__, FloatingPointError)
+    assert "the penalty's is not" in str(info.value.__cause__)
+    assert not hasattr(model, "module_")
 
 
 def test_early_stopping_keeps_the_best_epoch():

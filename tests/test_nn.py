@@ -1,10 +1,13 @@
-"""Layers, models and losses: PyTorch's layout and semantics, gradients, dropout, state dicts."""
+"""Layers and models: PyTorch's layout and semantics, gradients, state dicts.
+
+The functions behind the layers -- linear, the losses, dropout -- are tested,
+with the modules that call them, in ``test_functional.py``.
+"""
 
 from __future__ import annotations
 
 import itertools
 import re
-import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -43,8 +46,6 @@ SIMPLE_NN_SHAPES = {
     "network.3.bias": (1,),
 }
 
-REDUCTIONS = ["mean", "sum", "none"]
-
 # tmp_path with @given: each example overwrites the same file, so sharing it is fine
 FILE_SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -76,7 +77,7 @@ def assert_unchanged(model, before):
 
 
 # ---------------------------------------------------------------------------
-# The examples' PyTorch model
+# Modules: printout, state_dict, registry order, modes, zero_grad (the examples' model)
 # ---------------------------------------------------------------------------
 
 
@@ -222,6 +223,13 @@ def test_zero_grad_replaces_a_recorded_gradient_tensor():
     assert tinyreg.autograd.grad_array(layer.weight) is layer.weight.grad.data
 
 
+def test_zero_grad_sets_gradients_to_none_by_default():
+    layer = nn.Linear(2, 3)
+    layer(np.ones((1, 2))).sum().backward()
+    layer.zero_grad()
+    assert all(p.grad is None for p in layer.parameters())
+
+
 @pytest.mark.parametrize("replacement", [None, np.zeros((3, 2)), "frozen"])
 def test_replacing_a_parameter_by_a_plain_value_unregisters_it(replacement):
     layer = nn.Linear(2, 3)
@@ -330,18 +338,6 @@ def test_linear_init_uses_the_given_generator_and_manual_seed():
     assert not np.array_equal(a.weight.data, c.weight.data)
 
 
-@pytest.mark.parametrize("x_shape", [(4,), (3, 4), (2, 3, 4)], ids=["1-D", "2-D", "batched-3-D"])
-@pytest.mark.parametrize("bias", [True, False])
-def test_gradcheck_linear(x_shape, bias):
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal(x_shape)
-    w = rng.standard_normal((5, 4))
-    if bias:
-        assert gradcheck(F.linear, [x, w, rng.standard_normal(5)])
-    else:
-        assert gradcheck(lambda x, w: F.linear(x, w), [x, w])
-
-
 @given(
     dims=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(1, 3)),
     seed=st.integers(0, 1000),
@@ -411,254 +407,6 @@ ACTIVATIONS = {
 @given(x=arrays(avoid=(0.0,), margin=1e-2))
 def test_gradcheck_activations(name, x):
     assert gradcheck(ACTIVATIONS[name], [x])
-
-
-# ---------------------------------------------------------------------------
-# Losses
-# ---------------------------------------------------------------------------
-
-
-def _loss_inputs(name, rng):
-    if name == "cross_entropy":
-        logits = rng.standard_normal((5, 4))
-        target = tinyreg.tensor(rng.integers(0, 4, 5))  # class indices, held constant
-        return [logits, target]
-    x = rng.standard_normal((3, 4))
-    if name == "l1_loss":  # keep input − target away from the kink at 0
-        offset = rng.uniform(0.1, 1.0, x.shape) * rng.choice([-1.0, 1.0], x.shape)
-        return [x, x + offset]
-    if name == "binary_cross_entropy_with_logits":
-        return [x, rng.uniform(0, 1, x.shape)]
-    return [x, rng.standard_normal(x.shape)]
-
-
-LOSS_FUNCTIONS = {
-    "mse_loss": (F.mse_loss, nn.MSELoss),
-    "l1_loss": (F.l1_loss, nn.L1Loss),
-    "cross_entropy": (F.cross_entropy, nn.CrossEntropyLoss),
-    "binary_cross_entropy_with_logits": (F.binary_cross_entropy_with_logits, nn.BCEWithLogitsLoss),
-}
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-@pytest.mark.parametrize("name", list(LOSS_FUNCTIONS))
-def test_gradcheck_losses_and_loss_modules(name, reduction):
-    function, module_class = LOSS_FUNCTIONS[name]
-    for seed in range(3):
-        inputs = _loss_inputs(name, np.random.default_rng(seed))
-        assert gradcheck(lambda x, t: function(x, t, reduction=reduction), inputs)
-        assert gradcheck(module_class(reduction=reduction), inputs)
-
-
-@pytest.mark.parametrize("reduction", REDUCTIONS)
-def test_loss_values_against_numpy(reduction):
-    rng = np.random.default_rng(1)
-    x, t = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
-    p = rng.uniform(0, 1, (4, 3))
-    reduce = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
-    # sums of 12 non-negative terms, in any order: each within γ_12 (relative), so 2γ_12 apart
-    rtol = 2 * gamma(12) + 2 * EPS
-    mse = F.mse_loss(x, t, reduction=reduction).data
-    np.testing.assert_allclose(mse, reduce((x - t) ** 2), rtol=rtol)
-    l1 = F.l1_loss(x, t, reduction=reduction).data
-    np.testing.assert_allclose(l1, reduce(np.abs(x - t)), rtol=rtol)
-    sig = 1 / (1 + np.exp(-x))
-    bce = -(p * np.log(sig) + (1 - p) * np.log(1 - sig))
-    # the naive reference loses accuracy in 1 − σ(x): its relative error is about
-    # e^|x|·eps (here |x| < 3: ≤ 20 eps), against the library's few ulps
-    np.testing.assert_allclose(
-        F.binary_cross_entropy_with_logits(x, p, reduction=reduction).data,
-        reduce(bce),
-        rtol=np.exp(np.abs(x).max()) * (FUNCTION_ULPS + 4) * EPS,
-    )
-    assert repr(nn.MSELoss(reduction=reduction)).startswith("MSELoss(")
-
-
-def _cross_entropy_reference(logits, target):
-    """−log softmax, from numpy's logaddexp (a different route from the library's)."""
-    return np.logaddexp.reduce(logits, axis=1) - logits[np.arange(len(target)), target]
-
-
-@pytest.mark.parametrize("scale", [1.0, 1e3, 1e5])
-def test_cross_entropy_is_stable_and_matches_numpy(scale):
-    rng = np.random.default_rng(2)
-    logits = scale * rng.standard_normal((6, 5))
-    target = rng.integers(0, 5, 6)
-    expected = _cross_entropy_reference(logits, target)
-    x = tinyreg.tensor(logits, requires_grad=True)
-    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow, no NaN
-        none = F.cross_entropy(x, target, reduction="none")
-        loss = F.cross_entropy(x, target)
-        loss.backward()
-    # log-sum-exp of 5 logits of size up to |logits|.max(), two routes: each within
-    # 5·(FUNCTION_ULPS + 2) eps of that size
-    atol = 2 * 5 * (FUNCTION_ULPS + 2) * EPS * np.abs(logits).max()
-    np.testing.assert_allclose(none.data, expected, rtol=0, atol=atol)
-    assert loss.item() == pytest.approx(expected.mean(), rel=0, abs=atol)
-    assert np.all(np.isfinite(x.grad))
-    # rows of softmax − onehot sum to 0: 5 probabilities, each a few ulps off, and the 1
-    np.testing.assert_allclose(x.grad.sum(axis=1), 0.0, atol=6 * (FUNCTION_ULPS + 2) * EPS)
-    if scale >= 1e3:
-        assert np.abs(logits).max() > np.log(np.finfo(np.float64).max)  # naive exp would overflow
-
-
-def test_cross_entropy_gradient_is_softmax_minus_onehot():
-    logits = np.array([[1000.0, 0.0, -1000.0], [0.0, 0.0, 0.0]])
-    x = tinyreg.tensor(logits, requires_grad=True)
-    F.cross_entropy(x, [2, 1], reduction="sum").backward()
-    # exp(−1000) underflows to 0; 1/3 is exp(−log 3): a few ulps of 1
-    expected = [[1.0, 0.0, -1.0], [1 / 3, -2 / 3, 1 / 3]]
-    np.testing.assert_allclose(x.grad, expected, rtol=0, atol=(FUNCTION_ULPS + 2) * EPS)
-    assert F.cross_entropy(logits, [2, 1], reduction="none").data[0] == 2000.0
-
-
-@pytest.mark.parametrize("name", list(LOSS_FUNCTIONS))
-def test_bad_reduction_raises(name):
-    function, module_class = LOSS_FUNCTIONS[name]
-    inputs = _loss_inputs(name, np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"reduction.*'avg'"):
-        function(*inputs, reduction="avg")
-    with pytest.raises(ValueError, match=r"reduction.*'avg'"):
-        module_class(reduction="avg")
-
-
-@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "binary_cross_entropy_with_logits"])
-def test_elementwise_loss_with_wrong_target_shape_raises(name):
-    function = LOSS_FUNCTIONS[name][0]
-    with pytest.raises(ValueError, match=re.escape("(4, 1)") + ".*" + re.escape("(4,)")):
-        function(np.zeros((4, 1)), np.zeros(4))
-
-
-def test_cross_entropy_bad_targets_raise():
-    logits = np.zeros((3, 4))
-    with pytest.raises(ValueError, match=r"target must have shape \(3,\)"):
-        F.cross_entropy(logits, [0, 1])
-    with pytest.raises(ValueError, match=r"target must have shape \(3,\)"):
-        F.cross_entropy(logits, np.zeros((3, 4), dtype=int))
-    with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\]"):
-        F.cross_entropy(logits, [0, 1, 4])
-    with pytest.raises(ValueError, match=r"class indices must be in \[0, 3\]"):
-        F.cross_entropy(logits, [0, -1, 2])
-    with pytest.raises(ValueError, match="integer class indices"):
-        F.cross_entropy(logits, [0, 1.5, 2])
-    with pytest.raises(ValueError, match="2-D"):
-        F.cross_entropy(np.zeros(4), [1])
-    with pytest.raises(ValueError, match="class indices"):
-        nn.CrossEntropyLoss()(logits, [0, 1, 9])
-
-
-# ---------------------------------------------------------------------------
-# Dropout
-# ---------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
-def test_dropout_with_a_fixed_mask_passes_gradcheck(p):
-    x = np.random.default_rng(0).standard_normal((4, 5))
-
-    def masked(x):  # a fresh generator with the same seed: the same mask every call
-        return F.dropout(x, p, True, np.random.default_rng(42))
-
-    assert gradcheck(masked, [x])
-    assert gradcheck(lambda x: nn.Dropout(p, generator=np.random.default_rng(42))(x), [x])
-    out = masked(tinyreg.tensor(x)).data
-    assert np.any(out == 0) and np.any(out != 0)  # the mask is not trivial
-
-
-@pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
-def test_dropout_statistics(p):
-    n = 200_000
-    x = np.random.default_rng(3).uniform(0.5, 1.5, n)  # nonzero inputs: zeros come from the mask
-    out = F.dropout(x, p, True, np.random.default_rng(4)).data
-    zero_fraction = np.mean(out == 0)
-    assert abs(zero_fraction - p) < 5 * np.sqrt(p * (1 - p) / n)
-    kept = out != 0
-    # x·(1/(1 − p)) against x/(1 − p): two roundings against one
-    np.testing.assert_allclose(out[kept], x[kept] / (1 - p), rtol=3 * EPS)
-    # inverted dropout: E[out] = x, with Var[out_i] = x_i²·p/(1 − p)
-    sigma = np.sqrt(np.sum(x**2) * p / (1 - p)) / n
-    assert abs(out.mean() - x.mean()) < 5 * sigma
-
-
-def test_dropout_p0_and_eval_mode_are_the_identity():
-    x = tinyreg.randn(20, 7, requires_grad=True)
-    for out in (F.dropout(x, 0.0), F.dropout(x, 0.7, training=False)):
-        np.testing.assert_array_equal(out.data, x.data)
-    layer = nn.Dropout(0.7)
-    layer.eval()
-    out = layer(x)
-    np.testing.assert_array_equal(out.data, x.data)
-    out.backward(np.full(x.shape, 3.0))
-    np.testing.assert_array_equal(x.grad, np.full(x.shape, 3.0))
-    np.testing.assert_array_equal(nn.Dropout(0.0)(x).data, x.data)
-
-
-def test_dropout_p1_gives_zeros_and_zero_gradient():
-    x = tinyreg.randn(10, 3, requires_grad=True)
-    out = nn.Dropout(1.0)(x)
-    assert np.all(out.data == 0)
-    out.backward(np.ones(x.shape))
-    np.testing.assert_array_equal(x.grad, np.zeros(x.shape))
-    assert np.all(F.dropout(x, 1.0).data == 0)
-
-
-@pytest.mark.parametrize("p", [0.25, 0.5, 0.75])
-def test_dropout_backward_uses_the_forward_mask(p):
-    rng = np.random.default_rng(5)
-    values = rng.uniform(0.5, 2.0, (40, 30)) * rng.choice([-1, 1], (40, 30))
-    x = tinyreg.tensor(values, requires_grad=True)
-    out = F.dropout(x, p)
-    out.backward(np.ones(x.shape))
-    np.testing.assert_array_equal(x.grad != 0, out.data != 0)
-    # the scale 1/(1 − p), and out/x: each a rounding or two of it
-    np.testing.assert_allclose(x.grad[x.grad != 0], 1 / (1 - p), rtol=2 * EPS)
-    np.testing.assert_allclose(x.grad, out.data / x.data, rtol=4 * EPS)
-    # a random upstream gradient is masked the same way
-    x.grad = None
-    out = F.dropout(x, p)
-    upstream = rng.standard_normal(x.shape)
-    out.backward(upstream)
-    np.testing.assert_allclose(x.grad, upstream * out.data / x.data, rtol=6 * EPS, atol=0)
-
-
-@pytest.mark.parametrize("p", [-0.1, 1.1, 2.0, float("nan")])
-def test_dropout_probability_outside_0_1_raises(p):
-    with pytest.raises(ValueError, match="dropout probability p"):
-        nn.Dropout(p)
-    with pytest.raises(ValueError, match="dropout probability p"):
-        F.dropout(np.ones(3), p)
-
-
-def test_manual_seed_gives_the_same_mask():
-    x = np.ones((50, 50))
-    tinyreg.manual_seed(123)
-    a = F.dropout(x, 0.5).data
-    tinyreg.manual_seed(123)
-    b = F.dropout(x, 0.5).data
-    tinyreg.manual_seed(124)
-    c = F.dropout(x, 0.5).data
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, c)
-    tinyreg.manual_seed(123)
-    layer = nn.Dropout(0.5)
-    np.testing.assert_array_equal(layer(x).data, a)
-
-
-def test_an_explicit_generator_is_honoured():
-    x = np.ones((50, 50))
-    a = F.dropout(x, 0.5, True, np.random.default_rng(7)).data
-    b = F.dropout(x, 0.5, True, np.random.default_rng(7)).data
-    np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(a, F.dropout(x, 0.5, True, np.random.default_rng(8)).data)
-    # the explicit generator is used instead of the package one, which stays untouched
-    tinyreg.manual_seed(0)
-    expected_next = F.dropout(x, 0.5).data
-    tinyreg.manual_seed(0)
-    layer = nn.Dropout(0.5, generator=np.random.default_rng(7))
-    np.testing.assert_array_equal(layer(x).data, a)
-    np.testing.assert_array_equal(F.dropout(x, 0.5).data, expected_next)
-    # a module's generator advances: two calls give two masks
-    assert not np.array_equal(layer(x).data, a)
 
 
 # ---------------------------------------------------------------------------
@@ -876,6 +624,11 @@ def test_load_state_dict_with_one_corrupted_entry_raises_and_changes_nothing(siz
     assert_unchanged(model, before)
 
 
+# ---------------------------------------------------------------------------
+# Seeded training is bit-identical
+# ---------------------------------------------------------------------------
+
+
 @given(seed=st.integers(0, 2**32 - 1))
 def test_same_seed_gives_bit_identical_training(seed):
     data_rng = np.random.default_rng(0)
@@ -901,23 +654,3 @@ def test_same_seed_gives_bit_identical_training(seed):
         assert state_a[key].tobytes() == state_b[key].tobytes()
     _, losses_c = run(seed + 1)
     assert losses_c != losses_a  # the seed matters (init and masks)
-
-
-def test_zero_grad_sets_gradients_to_none_by_default():
-    layer = nn.Linear(2, 3)
-    layer(np.ones((1, 2))).sum().backward()
-    layer.zero_grad()
-    assert all(p.grad is None for p in layer.parameters())
-
-
-@pytest.mark.parametrize("loss", [F.mse_loss, F.l1_loss])
-def test_mean_loss_of_an_empty_batch_is_zero_and_its_backward_warns_nothing(loss):
-    """The mean over no elements is taken as 0 (a sum over max(n, 1)), and so is its gradient
-    weight: no division by zero, no RuntimeWarning, an empty gradient."""
-    x = tinyreg.tensor(np.zeros((0, 3)), requires_grad=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        value = loss(x, np.zeros((0, 3)))
-        value.backward()
-    assert value.item() == 0.0
-    assert x.grad.shape == (0, 3)

@@ -545,12 +545,6 @@ def test_registry_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
-@given(data=st.data())
-def test_public_matmul_strategy_draws(data):
-    a, b = data.draw(matmul_arrays())
-    np.testing.assert_array_equal(tr.matmul(a, b).data, np.matmul(a, b))
-
-
 @pytest.mark.parametrize("name", ops.__all__)
 def test_every_op_is_exported_by_the_package(name):
     assert getattr(tr, name) is getattr(ops, name)

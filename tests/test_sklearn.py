@@ -112,7 +112,7 @@ def test_mlps_pass_check_estimator(make):
 
 @pytest.fixture(scope="module")
 def data():
-    X, y, _ = make_regression(n_samples=120, n_features=8, n_informative=4, noise=10.0, seed=0)
+    X, y, _ = make_regression(n_samples=120, n_features=8, n_informative=4, noise=10.0, generator=0)
     return X, y + 30.0
 
 
@@ -236,7 +236,7 @@ def test_mlp_alpha_is_scikit_learns_alpha_over_the_batch_size():
 
 
 def test_grid_search_over_mlp_alpha_and_dropout_is_reproducible():
-    X, y, _ = make_regression(n_samples=80, n_features=5, n_informative=2, noise=5.0, seed=1)
+    X, y, _ = make_regression(n_samples=80, n_features=5, n_informative=2, noise=5.0, generator=1)
     pipeline = make_pipeline(
         StandardScaler(),
         MLPRegressor(hidden_layer_sizes=(8,), learning_rate_init=0.02, max_iter=60, random_state=0),
@@ -252,7 +252,7 @@ def test_grid_search_over_mlp_alpha_and_dropout_is_reproducible():
 
 
 def test_cross_val_score_of_the_classifier_is_stratified_and_accurate():
-    X, y = make_moons(200, noise=0.15, seed=3)
+    X, y = make_moons(200, noise=0.15, generator=3)
     model = MLPClassifier(hidden_layer_sizes=(32, 32), learning_rate_init=0.01, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", tl.ConvergenceWarning)

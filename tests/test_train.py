@@ -1,6 +1,7 @@
 """tinyreg.train.fit: loss curves, minibatches, early stopping, modes, determinism."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -66,7 +67,7 @@ def test_train_loss_is_measured_on_the_whole_set_after_the_epoch():
         y,
         epochs=3,
         batch_size=10,
-        seed=0,
+        generator=0,
     )
     with tinyreg.no_grad():
         final = nn.MSELoss()(model(tinyreg.tensor(X)), tinyreg.tensor(y)).item()
@@ -156,7 +157,7 @@ def run_minibatch(seed, batch_size=8):
     X, y = linear_problem(n=50)
     model = linear_model(seed=3)
     opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    history = fit(model, nn.MSELoss(), opt, X, y, epochs=5, batch_size=batch_size, seed=seed)
+    history = fit(model, nn.MSELoss(), opt, X, y, epochs=5, batch_size=batch_size, generator=seed)
     return history, params(model)
 
 
@@ -176,6 +177,35 @@ def test_seed_none_uses_the_package_generator():
     assert h1.train_loss == h2.train_loss
 
 
+def test_seed_is_another_spelling_of_generator_and_warns():
+    X, y = linear_problem(n=50)
+    runs = []
+    for keyword in ("generator", "seed"):
+        model = linear_model(seed=3)
+        opt = optim.SGD(model.parameters(), lr=0.05)
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            history = fit(model, nn.MSELoss(), opt, X, y, epochs=3, batch_size=8, **{keyword: 4})
+        runs.append((history.train_loss, params(model), record))
+    (loss, weights, silence), (seed_loss, seed_weights, record) = runs
+    assert silence == [] and loss == seed_loss
+    for name, value in weights.items():
+        np.testing.assert_array_equal(seed_weights[name], value)
+    [warning] = record
+    assert warning.category is DeprecationWarning and warning.filename == __file__
+    assert str(warning.message).startswith("fit(): seed= is deprecated, pass generator=")
+
+
+def test_seed_and_generator_together_are_a_type_error():
+    X, y = linear_problem(n=10)
+    model = linear_model()
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    with pytest.raises(TypeError, match=r"fit\(\) got both generator and seed"):
+        fit(model, nn.MSELoss(), opt, X, y, 1, generator=0, seed=0)
+    with pytest.raises(TypeError, match=r"fit\(\) got both generator and seed"):
+        fit(model, nn.MSELoss(), opt, X, y, 1, None, None, 0, seed=0)
+
+
 def test_batch_size_sets_the_number_of_steps():
     X, y = linear_problem(n=50)
     model = linear_model()
@@ -183,10 +213,10 @@ def test_batch_size_sets_the_number_of_steps():
     steps = []
     original = opt.step
     opt.step = lambda: steps.append(1) or original()
-    fit(model, nn.MSELoss(), opt, X, y, epochs=3, batch_size=16, seed=0)
+    fit(model, nn.MSELoss(), opt, X, y, epochs=3, batch_size=16, generator=0)
     assert len(steps) == 3 * math.ceil(50 / 16)
     steps.clear()
-    fit(model, nn.MSELoss(), opt, X, y, epochs=2, batch_size=500, seed=0)  # > n: full batch
+    fit(model, nn.MSELoss(), opt, X, y, epochs=2, batch_size=500, generator=0)  # > n: full batch
     assert len(steps) == 2
 
 
@@ -216,7 +246,7 @@ def test_every_epoch_visits_every_row_once(n, batch_size, seed):
         np.zeros((n, 1)),
         epochs=2,
         batch_size=batch_size,
-        seed=seed,
+        generator=seed,
     )
     per_epoch = math.ceil(n / batch_size)
     assert len(model.batches) == 2 * per_epoch
@@ -236,7 +266,7 @@ def test_modes_train_for_steps_eval_for_curves_and_restored_after():
         return nn.MSELoss()(pred, target)
 
     opt = optim.SGD(model.parameters(), lr=0.01)
-    fit(model, loss_fn, opt, X, y, epochs=2, batch_size=20, seed=0, validation=(X, y))
+    fit(model, loss_fn, opt, X, y, epochs=2, batch_size=20, generator=0, validation=(X, y))
     # per epoch: two training steps, then the train and validation evaluations
     assert (
         seen
@@ -265,12 +295,19 @@ def test_dropout_curves_are_measured_without_dropout():
 
 
 def test_classification_with_integer_labels_and_tensor_inputs():
-    X, y = make_moons(n_samples=120, noise=0.1, seed=0)
+    X, y = make_moons(n_samples=120, noise=0.1, generator=0)
     tinyreg.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
     opt = optim.Adam(model.parameters(), lr=0.05)
     history = fit(
-        model, nn.CrossEntropyLoss(), opt, tinyreg.tensor(X), y, epochs=30, batch_size=32, seed=0
+        model,
+        nn.CrossEntropyLoss(),
+        opt,
+        tinyreg.tensor(X),
+        y,
+        epochs=30,
+        batch_size=32,
+        generator=0,
     )
     # an end-to-end check, not a rounding tolerance: the two moons are separable with this
     # noise, and the seeded run reaches about 0.97; rounding cannot move it by 0.1
@@ -393,7 +430,7 @@ def test_divergence_with_validation_restores_the_best_epoch_and_warns(batch_size
             y[:60],
             epochs=500,
             batch_size=batch_size,
-            seed=0,
+            generator=0,
             validation=(X[60:], y[60:]),
             callback=blow_up_after(5, opt),
         )
@@ -411,10 +448,30 @@ def test_divergence_with_validation_restores_the_best_epoch_and_warns(batch_size
         y[:60],
         epochs=history.best_epoch + 1,
         batch_size=batch_size,
-        seed=0,
+        generator=0,
     )
     for name, value in params(replay).items():
         np.testing.assert_array_equal(params(model)[name], value)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # diverging on purpose
+def test_the_divergence_warning_points_at_the_call_of_fit():
+    X, y = linear_problem(n=80)
+    model = linear_model()
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    with pytest.warns(RuntimeWarning, match="diverged") as record:
+        fit(
+            model,
+            nn.MSELoss(),
+            opt,
+            X[:60],
+            y[:60],
+            epochs=50,
+            generator=0,
+            validation=(X[60:], y[60:]),
+            callback=blow_up_after(3, opt),
+        )
+    assert [w.filename for w in record if "diverged" in str(w.message)] == [__file__]
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # diverging on purpose
@@ -423,7 +480,7 @@ def test_divergence_in_the_first_epoch_raises_even_with_validation():
     model = linear_model()
     opt = optim.SGD(model.parameters(), lr=1e200)
     with pytest.raises(FloatingPointError, match="epoch 1"):
-        fit(model, nn.MSELoss(), opt, X, y, epochs=3, batch_size=8, validation=(X, y), seed=0)
+        fit(model, nn.MSELoss(), opt, X, y, epochs=3, batch_size=8, validation=(X, y), generator=0)
 
 
 @tinyreg.op

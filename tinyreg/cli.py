@@ -191,7 +191,7 @@ def mlp_models(
             yt_train,
             epochs=epochs,
             validation=(X_test, yt_test),
-            seed=seed,
+            generator=seed,
             callback=report,
         )
         model.eval()
@@ -328,10 +328,10 @@ def demo(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     progress = Progress(args.quiet)
     data = datasets.make_house_prices(
-        n_samples=args.samples, n_noise_features=args.noise_features, seed=args.seed
+        n_samples=args.samples, n_noise_features=args.noise_features, generator=args.seed
     )
     X_train, X_test, y_train, y_test = datasets.train_test_split(
-        data.X, data.y, test_size=TEST_FRACTION, seed=args.seed
+        data.X, data.y, test_size=TEST_FRACTION, generator=args.seed
     )
     scaler = datasets.Standardizer().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)

@@ -1,7 +1,7 @@
 """Small synthetic data sets, a shuffled split, and feature standardization.
 
-Everything here is generated from a seed with numpy -- nothing is downloaded,
-and the same seed always gives the same arrays:
+Everything here is generated with numpy -- nothing is downloaded -- and the
+same ``generator`` always gives the same arrays:
 
 * :func:`make_house_prices` -- the examples' running story: a house's price
   from its size, bedrooms and location, plus irrelevant columns that L1
@@ -15,9 +15,11 @@ and the same seed always gives the same arrays:
 * :func:`train_test_split` and :class:`Standardizer` -- the two steps every
   example takes before fitting.
 
-``seed`` is an int (or a ``numpy.random.Generator``, which is then used and
-advanced). ``seed=None`` draws from tinyreg's package generator, so that
-:func:`tinyreg.manual_seed` governs it like all other randomness.
+``generator`` is an int (a fresh generator seeded with it), a
+``numpy.random.Generator`` (used and advanced), or None: tinyreg's package
+generator, so that :func:`tinyreg.manual_seed` governs it like all other
+randomness (see :func:`tinyreg.random.resolve_generator`). ``seed`` is another
+spelling of ``generator``, deprecated.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tinyreg.random import resolve_generator
+from tinyreg.random import GeneratorLike, resolve_generator, seed_alias
 from tinyreg.validation import (
     check_finite_array,
     check_in_range,
@@ -49,9 +51,6 @@ __all__ = [
     "polynomial_features",
     "train_test_split",
 ]
-
-Seed = int | np.random.Generator | None
-
 
 # ---------------------------------------------------------------------------
 # House prices: the examples' running story
@@ -81,8 +80,12 @@ class HousePrices(NamedTuple):
     intercept: float
 
 
+@seed_alias
 def make_house_prices(
-    n_samples: int = 200, n_noise_features: int = 10, noise: float = 60_000.0, seed: Seed = 0
+    n_samples: int = 200,
+    n_noise_features: int = 10,
+    noise: float = 60_000.0,
+    generator: GeneratorLike = 0,
 ) -> HousePrices:
     """Houses and their prices, from a known linear model plus Gaussian noise.
 
@@ -118,12 +121,12 @@ def make_house_prices(
         n_samples: number of houses.
         n_noise_features: number of irrelevant columns appended (may be 0).
         noise: standard deviation of ε, in dollars (``>= 0``).
-        seed: see the module docstring.
+        generator: see the module docstring.
     """
     n = check_int("n_samples", n_samples)
     n_noise = check_int("n_noise_features", n_noise_features, minimum=0)
     noise = check_nonnegative("noise", noise)
-    rng = resolve_generator(seed)
+    rng = resolve_generator(generator)
 
     size = rng.lognormal(math.log(1800.0), 0.35, n)
     while (outside := (size < 800.0) | (size > 4000.0)).any():
@@ -144,12 +147,13 @@ def make_house_prices(
 # ---------------------------------------------------------------------------
 
 
+@seed_alias
 def make_regression(
     n_samples: int = 100,
     n_features: int = 20,
     n_informative: int = 5,
     noise: float = 1.0,
-    seed: Seed = 0,
+    generator: GeneratorLike = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A sparse linear problem: ``y = X·coef + N(0, noise²)``; returns ``(X, y, coef)``.
 
@@ -164,7 +168,7 @@ def make_regression(
     if k > p:
         raise ValueError(f"n_informative must be <= n_features = {p}, got {k}")
     noise = check_nonnegative("noise", noise)
-    rng = resolve_generator(seed)
+    rng = resolve_generator(generator)
     X = rng.standard_normal((n, p))
     coef = np.zeros(p)
     coef[rng.choice(p, size=k, replace=False)] = 100.0 * rng.random(k)
@@ -214,8 +218,9 @@ def polynomial_features(x: Any, degree: int) -> np.ndarray:
     return x[:, None] ** np.arange(1, degree + 1)
 
 
+@seed_alias
 def make_polynomial_curve(
-    n_samples: int = 30, degree: int = 9, noise: float = 0.25, seed: Seed = 0
+    n_samples: int = 30, degree: int = 9, noise: float = 0.25, generator: GeneratorLike = 0
 ) -> Curve:
     """Noisy samples of a smooth curve, with polynomial features ready to overfit.
 
@@ -229,7 +234,7 @@ def make_polynomial_curve(
     """
     n = check_int("n_samples", n_samples)
     noise = check_nonnegative("noise", noise)
-    rng = resolve_generator(seed)
+    rng = resolve_generator(generator)
     x = np.sort(rng.uniform(0.0, 1.0, n))
     y = sine_curve(x) + rng.normal(0.0, noise, n)
     return Curve(polynomial_features(x, degree), y, x, sine_curve)
@@ -240,8 +245,9 @@ def make_polynomial_curve(
 # ---------------------------------------------------------------------------
 
 
+@seed_alias
 def make_moons(
-    n_samples: int = 200, noise: float = 0.1, seed: Seed = 0
+    n_samples: int = 200, noise: float = 0.1, generator: GeneratorLike = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles in 2-D; returns ``(X, y)``.
 
@@ -253,7 +259,7 @@ def make_moons(
     """
     n = check_int("n_samples", n_samples)
     noise = check_nonnegative("noise", noise)
-    rng = resolve_generator(seed)
+    rng = resolve_generator(generator)
     n_outer = (n + 1) // 2
     t_outer = np.linspace(0.0, np.pi, n_outer)
     t_inner = np.linspace(0.0, np.pi, n - n_outer)
@@ -269,8 +275,9 @@ def make_moons(
     return X[order], y[order]
 
 
+@seed_alias
 def make_spirals(
-    n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: Seed = 0
+    n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, generator: GeneratorLike = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """``n_classes`` interleaved spiral arms in 2-D; returns ``(X, y)``.
 
@@ -284,7 +291,7 @@ def make_spirals(
     n = check_int("n_samples", n_samples)
     n_classes = check_int("n_classes", n_classes)
     noise = check_nonnegative("noise", noise)
-    rng = resolve_generator(seed)
+    rng = resolve_generator(generator)
     counts = [n // n_classes + (k < n % n_classes) for k in range(n_classes)]
     X_parts, y_parts = [], []
     for k, m in enumerate(counts):
@@ -302,14 +309,15 @@ def make_spirals(
 # ---------------------------------------------------------------------------
 
 
+@seed_alias
 def train_test_split(
-    X: Any, y: Any, test_size: float | int = 0.25, seed: Seed = 0
+    X: Any, y: Any, test_size: float | int = 0.25, generator: GeneratorLike = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle the rows and split them; returns ``(X_train, X_test, y_train, y_test)``.
 
     ``test_size`` is a fraction in (0, 1) -- the test set then gets
     ceil(test_size·n) rows, as in scikit-learn -- or an int count in
-    1..n − 1. Both parts must be non-empty. The same ``seed`` gives the same
+    1..n − 1. Both parts must be non-empty. The same ``generator`` gives the same
     split; rows keep their pairing of X and y. Arrays (or Tensors) of any
     number of dimensions are split along their first axis and returned as
     numpy arrays.
@@ -326,7 +334,7 @@ def train_test_split(
             f"test_size={test_size!r} leaves no training samples out of n_samples={n}; "
             "the test set needs 1..n_samples − 1 rows"
         )
-    order = resolve_generator(seed).permutation(n)
+    order = resolve_generator(generator).permutation(n)
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 

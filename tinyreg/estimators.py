@@ -67,7 +67,8 @@ a row (scikit-learn's rule); or, with ``early_stopping=True``, when the score
 (R² or accuracy) on a held-out ``validation_fraction`` of the training data
 has not, and then the weights of the best epoch are restored; or after
 ``max_iter`` epochs, with a :class:`ConvergenceWarning`. ``partial_fit`` runs
-one more epoch on the data it is given.
+one more epoch on the data it is given. The loop is :func:`tinyreg.train.fit`'s,
+with this stopping rule as the hook that ends each epoch.
 
 All randomness (initial weights, minibatch order, dropout masks, the
 validation split) comes from one generator made from ``random_state``, so
@@ -102,6 +103,7 @@ from tinyreg.autograd import Tensor, no_grad
 from tinyreg.base import ConvergenceWarning, Estimator, check_class_labels, check_is_fitted
 from tinyreg.metrics import r2_score
 from tinyreg.random import resolve_generator
+from tinyreg.train import _Diverged, _finite, _train_epochs
 from tinyreg.validation import (
     check_choice,
     check_in_range,
@@ -141,24 +143,26 @@ class _Progress:
     best_validation_score: float = -math.inf
     no_improvement: int = 0
 
+    def record(self, loss: float, score: float | None, tol: float) -> bool:
+        """Append one epoch's loss (and validation score); True if the score is the best yet.
 
-def _check_finite(
-    loss: float, where: str, owner: str, lr: float, module: nn.Module | None = None
-) -> None:
-    """Raise FloatingPointError if the training loss (or a parameter of ``module``) is not finite.
-
-    The caller trains a copy, so the estimator is left as it was.
-    """
-    bad = None if math.isfinite(loss) else f"the training loss became {loss}"
-    if bad is None and module is not None:
-        names = [name for name, p in module.named_parameters() if not np.isfinite(p.data).all()]
-        bad = f"parameters {', '.join(names)} became NaN or infinite" if names else None
-    if bad is not None:
-        raise FloatingPointError(
-            f"{owner}: {bad} at {where}. The learning rate (learning_rate_init={lr}) is "
-            "probably too large for the scale of the data: lower it, or standardize X (and y). "
-            "The estimator was left as it was before this call."
-        )
+        ``no_improvement`` counts the epochs in a row in which the monitored
+        value -- the validation score if there is one, else the loss -- has
+        not improved on its best by more than ``tol``.
+        """
+        self.loss_curve.append(loss)
+        best = False
+        if score is None:
+            improved = loss < self.best_loss - tol
+            self.best_loss = min(self.best_loss, loss)
+        else:
+            self.validation_scores.append(score)
+            improved = score > self.best_validation_score + tol
+            best = score > self.best_validation_score
+            if best:
+                self.best_validation_score = score
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+        return best
 
 
 def _as_generator(random_state: Any) -> np.random.Generator:
@@ -191,6 +195,63 @@ def _split_validation(
     order = rng.permutation(n)
     validation, train = order[:n_val], order[n_val:]
     return X[train], Y[train], (X[validation], Y[validation])
+
+
+@dataclass
+class _NoImprovementRule:
+    """scikit-learn's stopping rule: the hook that ends each epoch of the estimators' training.
+
+    It adds the penalty R(W) to the epoch's mean minibatch loss (the
+    objective of ``loss_curve_``), scores the validation set if there is
+    one, records both in ``progress``, and stops once the monitored value
+    has not improved by more than ``tol`` for more than ``n_iter_no_change``
+    epochs in a row. ``best_state`` holds the weights of the best-scoring
+    epoch. A non-finite objective or parameter raises ``_Diverged``.
+    """
+
+    estimator: _MLP
+    module: nn.Sequential
+    progress: _Progress
+    params: dict[str, Any]
+    validation: tuple[np.ndarray, np.ndarray] | None
+    best_state: Any = None
+
+    def __call__(self, _epoch: int, minibatch_loss: float) -> bool:
+        """Record the epoch just run; True to stop training."""
+        loss = _finite(minibatch_loss + self._penalty_value(), "the training loss")
+        module, params, validation = self.module, self.params, self.validation
+        names = [name for name, p in module.named_parameters() if not np.isfinite(p.data).all()]
+        if names:
+            raise _Diverged(f"parameters {', '.join(names)} became NaN or infinite")
+        score = None
+        if validation is not None:
+            score = self.estimator._score_output(_evaluate(module, validation[0]), validation[1])
+        if self.progress.record(loss, score, params["tol"]):
+            self.best_state = module.state_dict()
+        stop = self.progress.no_improvement > params["n_iter_no_change"]
+        if params["verbose"]:
+            self._report(loss, score, stop)
+        return stop
+
+    def _penalty_value(self) -> float:
+        """R(W) at the current weights (0 without a penalty)."""
+        objective, _, _ = self.estimator._penalty(self.params)
+        weights = [p.data for p in self.module.parameters() if p.regularize]
+        return sum(float(objective.value(w)) for w in weights) if objective else 0.0
+
+    def _report(self, loss: float, score: float | None, stop: bool) -> None:
+        """The verbose line of the epoch just recorded, and of the stop, on stderr."""
+        owner, epoch = type(self.estimator).__name__, len(self.progress.loss_curve)
+        shown = "" if score is None else f", validation score {score:.6g}"
+        print(f"{owner}: epoch {epoch}, loss {loss:.8g}{shown}", file=sys.stderr)
+        if stop:
+            measured = "training loss" if score is None else "validation score"
+            tol, patience = self.params["tol"], self.params["n_iter_no_change"]
+            print(
+                f"{owner}: the {measured} did not improve by more than tol={tol} for "
+                f"{patience + 1} consecutive epochs; stopping.",
+                file=sys.stderr,
+            )
 
 
 class _MLP(Estimator):
@@ -371,7 +432,8 @@ class _MLP(Estimator):
     def _n_outputs(self, Y: np.ndarray, found: dict[str, Any]) -> int:
         raise NotImplementedError
 
-    def _loss(self, output: Tensor, target: np.ndarray) -> Tensor:
+    def _loss(self, output: Tensor, target: Tensor) -> Tensor:
+        """The mean data loss of network outputs against encoded targets."""
         raise NotImplementedError
 
     def _score_output(self, output: np.ndarray, Y: np.ndarray) -> float:
@@ -430,92 +492,36 @@ class _MLP(Estimator):
     ) -> None:
         """Run up to ``epochs`` epochs, updating ``module``, ``optimizer`` and ``progress``.
 
-        Stops early when the monitored value (the validation score, else the
-        training loss) has not improved by more than ``tol`` for more than
-        ``n_iter_no_change`` epochs; with validation, ``module`` ends with the
-        weights of its best-scoring epoch.
+        The loop is :mod:`tinyreg.train`'s, with ``_NoImprovementRule``
+        as its stopping rule; with validation, ``module`` ends with the
+        weights of its best-scoring epoch. A non-finite loss or parameter
+        raises FloatingPointError (the callers train a copy, so the estimator
+        is left as it was).
         """
-        owner = type(self).__name__
-        tol, patience = params["tol"], params["n_iter_no_change"]
-        best_state = None
-        for _ in range(epochs):
-            epoch = len(progress.loss_curve) + 1
-            epoch_loss = self._run_epoch(module, optimizer, X, Y, params, rng, epoch)
-            progress.loss_curve.append(epoch_loss)
-            line = f"{owner}: epoch {epoch}, loss {epoch_loss:.8g}"
-            if validation is not None:
-                score = self._score_output(_evaluate(module, validation[0]), validation[1])
-                progress.validation_scores.append(score)
-                line += f", validation score {score:.6g}"
-                improved = score > progress.best_validation_score + tol
-                if score > progress.best_validation_score:
-                    progress.best_validation_score = score
-                    best_state = module.state_dict()
-            else:
-                improved = epoch_loss < progress.best_loss - tol
-                progress.best_loss = min(progress.best_loss, epoch_loss)
-            progress.no_improvement = 0 if improved else progress.no_improvement + 1
-            if params["verbose"]:
-                print(line, file=sys.stderr)
-            if progress.no_improvement > patience:
-                if params["verbose"]:
-                    measured = "validation score" if validation is not None else "training loss"
-                    print(
-                        f"{owner}: the {measured} did not improve by more than tol={tol} for "
-                        f"{patience + 1} consecutive epochs; stopping.",
-                        file=sys.stderr,
-                    )
-                break
-        else:
-            if warn:
-                warnings.warn(
-                    f"{owner}: stopped after max_iter={epochs} epochs, and the optimization has "
-                    f"not converged yet (the {'validation score' if validation else 'loss'} was "
-                    f"still improving by more than tol={tol}). Increase max_iter, or raise "
-                    "learning_rate_init.",
-                    ConvergenceWarning,
-                    stacklevel=user_stacklevel(),
-                )
-        if best_state is not None:
-            module.load_state_dict(best_state)
+        owner, lr = type(self).__name__, params["learning_rate_init"]
+        batch = min(200 if params["batch_size"] == "auto" else params["batch_size"], len(X))
+        rule = _NoImprovementRule(self, module, progress, params, validation)
+        try:
+            stopped = _train_epochs(module, self._loss, optimizer, X, Y, epochs, batch, rng, rule)
+        except _Diverged as error:
+            raise FloatingPointError(
+                f"{owner}: training diverged in epoch {len(progress.loss_curve) + 1}: {error}. "
+                f"The learning rate (learning_rate_init={lr}) is probably too large for the "
+                "scale of the data: lower it, or standardize X (and y). "
+                "The estimator was left as it was before this call."
+            ) from error.__cause__
+        if warn and not stopped:
+            warnings.warn(
+                f"{owner}: stopped after max_iter={epochs} epochs, and the optimization has "
+                f"not converged yet (the {'validation score' if validation else 'loss'} was "
+                f"still improving by more than tol={params['tol']}). Increase max_iter, or raise "
+                "learning_rate_init.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+        if rule.best_state is not None:
+            module.load_state_dict(rule.best_state)
         module.eval()
-
-    def _run_epoch(
-        self,
-        module: nn.Sequential,
-        optimizer: optim.Optimizer,
-        X: np.ndarray,
-        Y: np.ndarray,
-        params: dict[str, Any],
-        rng: np.random.Generator,
-        epoch: int,
-    ) -> float:
-        """One pass over (X, Y) in shuffled mini-batches; return the epoch's objective.
-
-        The objective is the mean data loss over the epoch's batches plus the
-        penalty at the epoch's final weights. A non-finite loss or parameter
-        raises FloatingPointError (see ``_check_finite``).
-        """
-        owner, lr, n = type(self).__name__, params["learning_rate_init"], len(X)
-        batch = min(200 if params["batch_size"] == "auto" else params["batch_size"], n)
-        module.train()
-        order = rng.permutation(n) if batch < n else np.arange(n)
-        total = 0.0
-        for start in range(0, n, batch):
-            rows = order[start : start + batch]
-            optimizer.zero_grad()
-            loss = self._loss(module(Tensor(X[rows])), Y[rows])
-            value = float(loss.item())
-            _check_finite(value, f"epoch {epoch}, samples {start}..", owner, lr)
-            loss.backward()
-            optimizer.step()
-            total += value * len(rows)
-        objective, _, _ = self._penalty(params)
-        weights = [p.data for p in module.parameters() if p.regularize]
-        penalty_value = sum(float(objective.value(w)) for w in weights) if objective else 0.0
-        epoch_loss = total / n + penalty_value
-        _check_finite(epoch_loss, f"the end of epoch {epoch}", owner, lr, module)
-        return epoch_loss
 
     def _store(
         self,
@@ -603,7 +609,7 @@ class MLPRegressor(_MLP):
     def _n_outputs(self, Y: np.ndarray, found: dict[str, Any]) -> int:
         return Y.shape[1]
 
-    def _loss(self, output: Tensor, target: np.ndarray) -> Tensor:
+    def _loss(self, output: Tensor, target: Tensor) -> Tensor:
         return 0.5 * F.mse_loss(output, target)
 
     def _score_output(self, output: np.ndarray, Y: np.ndarray) -> float:
@@ -700,7 +706,7 @@ class MLPClassifier(_MLP):
         n_classes = len(found["classes_"])
         return 1 if n_classes == 2 else n_classes
 
-    def _loss(self, output: Tensor, target: np.ndarray) -> Tensor:
+    def _loss(self, output: Tensor, target: Tensor) -> Tensor:
         if output.shape[1] == 1:
             return F.binary_cross_entropy_with_logits(output, target)
         return F.cross_entropy(output, target)

@@ -3,12 +3,17 @@
 One package-level :class:`numpy.random.Generator` serves weight
 initialisation, dropout masks and :func:`randn`. :func:`manual_seed` replaces
 it, so the same seed gives bit-identical results. Every random function also
-takes an explicit ``generator=`` to use instead.
+takes an explicit ``generator=`` to use instead: an int (a fresh generator
+seeded with it), a Generator (used and advanced), or None (the package one).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+import warnings
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
@@ -17,6 +22,12 @@ from tinyreg.autograd import Tensor
 __all__ = ["default_generator", "manual_seed", "rand", "randn", "resolve_generator"]
 
 _generator = np.random.default_rng()
+
+#: What a ``generator=`` argument takes.
+GeneratorLike = np.random.Generator | int | None
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -31,7 +42,7 @@ def default_generator() -> np.random.Generator:
     return _generator
 
 
-def resolve_generator(generator: np.random.Generator | int | None) -> np.random.Generator:
+def resolve_generator(generator: GeneratorLike) -> np.random.Generator:
     """The generator to draw from: the package-level one for None, ``generator``
     itself for a Generator, a fresh generator seeded with it for an int."""
     if generator is None:
@@ -61,3 +72,32 @@ def rand(
     """A tensor of samples uniform on [0, 1): ``rand(2, 3)``."""
     data = resolve_generator(generator).random(shape, dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
+
+
+def seed_alias(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Let ``function`` take ``seed=`` as another spelling of its ``generator=``.
+
+    ``seed=`` gives a DeprecationWarning and then does exactly what
+    ``generator=`` does; passing both is a TypeError.
+    """
+    position = list(inspect.signature(function).parameters).index("generator")
+    name = function.__name__
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if "seed" in kwargs:
+            if "generator" in kwargs or len(args) > position:
+                raise TypeError(
+                    f"{name}() got both generator and seed, which is another spelling of "
+                    "generator: pass generator= only"
+                )
+            warnings.warn(
+                f"{name}(): seed= is deprecated, pass generator= instead "
+                "(it takes the same int, numpy Generator or None)",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            kwargs["generator"] = kwargs.pop("seed")
+        return function(*args, **kwargs)
+
+    return wrapper

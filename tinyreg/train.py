@@ -23,6 +23,12 @@ FloatingPointError from the optimizer's non-finite check -- stops training:
 with a validation set, the parameters of the best epoch so far are restored
 and a RuntimeWarning says so (``History.diverged`` is then True); without
 one, ``fit`` raises FloatingPointError.
+
+The loop is one function, ``_train_epochs``, with the minibatch pass of
+``_run_epoch`` inside it and a hook after each epoch that is the
+stopping rule. ``fit``'s hook measures the losses above and counts
+``patience``; the estimators of :mod:`tinyreg.estimators` run the same
+loop with scikit-learn's rule as their hook.
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from tinyreg.autograd import Tensor, no_grad
-from tinyreg.random import resolve_generator
+from tinyreg.random import GeneratorLike, resolve_generator, seed_alias
 from tinyreg.validation import check_int, check_same_samples, user_stacklevel
 
 __all__ = ["History", "fit"]
@@ -80,6 +86,7 @@ class _Diverged(Exception):
     """Training produced a non-finite loss or gradient; the message says where."""
 
 
+@seed_alias
 def fit(
     model: Any,
     loss_fn: Any,
@@ -89,7 +96,7 @@ def fit(
     epochs: int,
     batch_size: int | None = None,
     validation: tuple[Any, Any] | None = None,
-    seed: int | np.random.Generator | None = None,
+    generator: GeneratorLike = None,
     verbose: bool = False,
     patience: int | None = None,
     callback: Callable[[int], Any] | None = None,
@@ -108,8 +115,10 @@ def fit(
             (one step per epoch). Minibatches are drawn from a fresh shuffle
             of the rows at every epoch.
         validation: ``(X_val, y_val)``, evaluated after every epoch.
-        seed: seeds the shuffling (an int or a Generator); ``None`` uses the
-            package generator of :func:`tinyreg.manual_seed`.
+        generator: the source of the shuffling: an int (a fresh generator
+            seeded with it), a numpy Generator, or ``None`` for the package
+            generator of :func:`tinyreg.manual_seed`. ``seed`` is another
+            spelling of ``generator``, deprecated.
         verbose: print one line per epoch to stderr.
         patience: early stopping -- stop once the validation loss has not
             improved on its best for ``patience`` epochs in a row, and in any
@@ -134,39 +143,64 @@ def fit(
         if validation is None:
             raise ValueError("early stopping (patience) needs validation=(X_val, y_val)")
     X, y, val = _check_data(X, y, validation)
-    rng = resolve_generator(seed)
     batch = len(X) if batch_size is None else min(batch_size, len(X))
-
-    def evaluate(inputs: np.ndarray, targets: np.ndarray) -> float:
-        with no_grad():
-            return float(loss_fn(model(Tensor(inputs)), Tensor(targets)).item())
-
-    history, best_state = History(), None
-    was_training = model.training
+    rule = _PatienceRule(model, loss_fn, (X, y), val, epochs, patience, verbose, callback)
+    history, was_training = rule.history, model.training
     try:
-        for epoch in range(epochs):
-            try:
-                _run_epoch(model, loss_fn, optimizer, X, y, batch, rng)
-                model.eval()
-                train_loss = _finite(evaluate(X, y), "the training loss")
-                val_loss = None if val is None else _finite(evaluate(*val), "the validation loss")
-            except _Diverged as error:
-                _recover(model, history, best_state, f"epoch {epoch + 1}: {error}", error)
-                break
-            if history._record(epoch, train_loss, val_loss) and val is not None:
-                best_state = model.state_dict()  # to restore after early stopping or divergence
-            if verbose:
-                _print_epoch(history, epochs)
-            if callback is not None:
-                callback(epoch + 1)
-            if patience is not None and epoch - history.best_epoch >= patience:
-                history.stopped_early = epoch + 1 < epochs
-                break
-        if patience is not None and best_state is not None:
-            model.load_state_dict(best_state)
+        try:
+            stopped = _train_epochs(
+                model, loss_fn, optimizer, X, y, epochs, batch, resolve_generator(generator), rule
+            )
+            history.stopped_early = stopped and len(history.train_loss) < epochs
+        except _Diverged as error:
+            where = f"epoch {len(history.train_loss) + 1}: {error}"
+            _recover(model, history, rule.best_state, where, error)
+        if patience is not None and rule.best_state is not None:
+            model.load_state_dict(rule.best_state)
     finally:
         model.train(was_training)
     return history
+
+
+@dataclass
+class _PatienceRule:
+    """fit's stopping rule, the hook after each epoch: measure, record, report, stop on patience.
+
+    The losses are those of the whole training set (and of the validation
+    set), in eval mode, under ``no_grad()``; ``best_state`` holds the
+    parameters of the best epoch when there is a validation set.
+    """
+
+    model: Any
+    loss_fn: Any
+    data: tuple[np.ndarray, np.ndarray]
+    validation: tuple[np.ndarray, np.ndarray] | None
+    epochs: int
+    patience: int | None
+    verbose: bool
+    callback: Callable[[int], Any] | None
+    history: History = field(default_factory=History)
+    best_state: Any = None
+
+    def __call__(self, epoch: int, _minibatch_loss: float) -> bool:
+        """Record the epoch just run (0 for the first); True to stop training."""
+        self.model.eval()
+        train_loss = _finite(self._loss(*self.data), "the training loss")
+        val_loss = None
+        if self.validation is not None:
+            val_loss = _finite(self._loss(*self.validation), "the validation loss")
+        if self.history._record(epoch, train_loss, val_loss) and val_loss is not None:
+            self.best_state = self.model.state_dict()  # restored after early stopping, divergence
+        if self.verbose:
+            _print_epoch(self.history, self.epochs)
+        if self.callback is not None:
+            self.callback(epoch + 1)
+        return self.patience is not None and epoch - self.history.best_epoch >= self.patience
+
+    def _loss(self, inputs: np.ndarray, targets: np.ndarray) -> float:
+        """The loss of the model as it is, on all of ``inputs``."""
+        with no_grad():
+            return float(self.loss_fn(self.model(Tensor(inputs)), Tensor(targets)).item())
 
 
 def _check_data(
@@ -191,37 +225,6 @@ def _print_epoch(history: History, epochs: int) -> None:
     )
 
 
-def _run_epoch(
-    model: Any,
-    loss_fn: Any,
-    optimizer: Any,
-    X: np.ndarray,
-    y: np.ndarray,
-    batch: int,
-    rng: np.random.Generator,
-) -> None:
-    """One pass over a fresh shuffle of the rows, one optimizer step per minibatch."""
-    model.train()
-    n = len(X)
-    order = rng.permutation(n) if batch < n else np.arange(n)
-    for start in range(0, n, batch):
-        rows = order[start : start + batch]
-        optimizer.zero_grad()
-        loss = loss_fn(model(Tensor(X[rows])), Tensor(y[rows]))
-        _finite(float(loss.item()), f"the loss on minibatch {start // batch + 1}")
-        loss.backward()
-        try:
-            optimizer.step()
-        except FloatingPointError as error:
-            raise _Diverged(str(error)) from error
-
-
-def _finite(value: float, what: str) -> float:
-    if not math.isfinite(value):
-        raise _Diverged(f"{what} is {value}")
-    return value
-
-
 def _recover(model: Any, history: History, best_state: Any, where: str, error: _Diverged) -> None:
     """After divergence: restore the best epoch's parameters and warn, or raise."""
     if best_state is None:
@@ -238,3 +241,72 @@ def _recover(model: Any, history: History, best_state: Any, where: str, error: _
         RuntimeWarning,
         stacklevel=user_stacklevel(),
     )
+
+
+# ---------------------------------------------------------------------------
+# The loop itself, shared with the estimators of tinyreg.estimators
+# ---------------------------------------------------------------------------
+
+
+def _train_epochs(
+    model: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    batch: int,
+    rng: np.random.Generator,
+    end_of_epoch: Callable[[int, float], bool],
+) -> bool:
+    """Run up to ``epochs`` epochs of ``_run_epoch``; True if ``end_of_epoch`` stopped them.
+
+    After each epoch, ``end_of_epoch(epoch, minibatch_loss)`` -- the epoch's
+    index from 0 and its mean minibatch loss -- measures and records what it
+    needs and says whether to stop: this hook is the stopping rule.
+    Non-finite values raise ``_Diverged``, from an epoch or from the hook.
+    """
+    for epoch in range(epochs):
+        if end_of_epoch(epoch, _run_epoch(model, loss_fn, optimizer, X, y, batch, rng)):
+            return True
+    return False
+
+
+def _run_epoch(
+    model: Any,
+    loss_fn: Any,
+    optimizer: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    batch: int,
+    rng: np.random.Generator,
+) -> float:
+    """One pass over a fresh shuffle of the rows, one optimizer step per minibatch.
+
+    Returns the mean of the minibatch losses, each weighted by its number
+    of rows. A non-finite minibatch loss, or the optimizer's
+    FloatingPointError for a non-finite gradient, raises ``_Diverged``.
+    """
+    model.train()
+    n = len(X)
+    order = rng.permutation(n) if batch < n else np.arange(n)
+    total = 0.0
+    for start in range(0, n, batch):
+        rows = order[start : start + batch]
+        optimizer.zero_grad()
+        loss = loss_fn(model(Tensor(X[rows])), Tensor(y[rows]))
+        value = _finite(float(loss.item()), f"the loss on minibatch {start // batch + 1}")
+        loss.backward()
+        try:
+            optimizer.step()
+        except FloatingPointError as error:
+            raise _Diverged(str(error)) from error
+        total += value * len(rows)
+    return total / n
+
+
+def _finite(value: float, what: str) -> float:
+    """``value`` if it is finite, else ``_Diverged`` naming ``what``."""
+    if not math.isfinite(value):
+        raise _Diverged(f"{what} is {value}")
+    return value
