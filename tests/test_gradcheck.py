@@ -160,3 +160,19 @@ def test_gradgradcheck_of_a_function_that_ignores_an_input():
     w = tr.tensor(np.random.default_rng(1).standard_normal((2, 3)), requires_grad=True)
     assert tr.gradgradcheck(lambda a, b: 3.0 * a, [x, w])
     assert tr.gradgradcheck(lambda a, b: a * a + 2.0 * a, [x, w])
+
+
+# ---------------------------------------------------------------------------
+# The random projections' source
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check", [tr.gradcheck, tr.gradgradcheck])
+def test_the_projections_come_from_generator_and_seed_is_its_other_spelling(check):
+    x = tr.tensor([0.3, -0.7, 1.1], requires_grad=True)
+    assert check(tr.tanh, [x], fast=True, generator=np.random.default_rng(5))
+    assert check(tr.tanh, [x], fast=True, generator=5)
+    with pytest.warns(DeprecationWarning, match=r"seed= is deprecated, pass generator="):
+        assert check(tr.tanh, [x], fast=True, seed=5)
+    with pytest.raises(TypeError, match="got both generator and seed"):
+        check(tr.tanh, [x], generator=1, seed=1)

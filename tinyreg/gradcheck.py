@@ -35,6 +35,7 @@ import numpy as np
 
 from tinyreg.autograd import Tensor, enable_grad, grad, no_grad
 from tinyreg.ops import concatenate
+from tinyreg.random import seed_alias
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck"]
 
@@ -43,6 +44,7 @@ class GradcheckError(AssertionError):
     """Analytic and numerical gradients disagree (the message says where and by how much)."""
 
 
+@seed_alias
 def gradcheck(
     fn: Callable[..., Tensor],
     inputs: Sequence[Any],
@@ -50,7 +52,7 @@ def gradcheck(
     atol: float = 1e-7,
     rtol: float = 1e-5,
     fast: bool = False,
-    seed: int = 0,
+    generator: int | np.random.Generator = 0,
 ) -> bool:
     """Compare ``fn``'s backward pass with central finite differences; True or GradcheckError.
 
@@ -66,7 +68,10 @@ def gradcheck(
         fast: compare one random projection uᵀJv per input instead of the
             full Jacobian (two forward passes per input instead of two per
             element).
-        seed: seeds the random u and v.
+        generator: the source of the random u and v: an int (the default,
+            0, draws the same ones at every call) or a numpy Generator (used
+            and advanced). ``seed`` is another spelling of ``generator``,
+            deprecated.
 
     Raises:
         GradcheckError: naming the input, the index of the worst entry and
@@ -79,7 +84,7 @@ def gradcheck(
     checked = [i for i, x in enumerate(xs) if x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(generator)
     u = rng.standard_normal(_output(fn, xs).shape)
     projected = _check_structure(fn, xs, checked, u)
     if fast:
@@ -89,6 +94,7 @@ def gradcheck(
     return True
 
 
+@seed_alias
 def gradgradcheck(
     fn: Callable[..., Tensor],
     inputs: Sequence[Any],
@@ -97,21 +103,22 @@ def gradgradcheck(
     atol: float = 1e-7,
     rtol: float = 1e-5,
     fast: bool = False,
-    seed: int = 0,
+    generator: int | np.random.Generator = 0,
 ) -> bool:
     """Compare ``fn``'s second derivatives with finite differences of its first; True or raises.
 
     Runs :func:`gradcheck` on (inputs, u) ↦ uᵀJ(inputs), the gradients of
     ⟨u, fn(inputs)⟩ computed with ``create_graph=True``. ``grad_outputs``
-    is u (random, from ``seed``, when None); the other arguments are
+    is u (random, from ``generator``, when None); the other arguments are
     :func:`gradcheck`'s. An op whose backward is not itself differentiable
     fails here with the engine's error naming it.
     """
     xs = _float64_inputs(inputs)
     checked = [i for i, x in enumerate(xs) if x.requires_grad]
     out_shape = _output(fn, xs).shape
+    rng = np.random.default_rng(generator)
     if grad_outputs is None:
-        grad_outputs = np.random.default_rng(seed + 1).standard_normal(out_shape)
+        grad_outputs = rng.standard_normal(out_shape)
     u = Tensor(np.array(np.asarray(grad_outputs), dtype=np.float64), requires_grad=True)
 
     def first_derivatives(*args: Tensor) -> Tensor:
@@ -134,7 +141,7 @@ def gradgradcheck(
         ]
         return concatenate(flat)
 
-    return gradcheck(first_derivatives, [*xs, u], eps, atol, rtol, fast, seed)
+    return gradcheck(first_derivatives, [*xs, u], eps, atol, rtol, fast, rng)
 
 
 # ---------------------------------------------------------------------------
