@@ -1112,7 +1112,7 @@ def test_a_recorded_gradient_tensor_is_read_by_its_values(name):
 
 
 # ---------------------------------------------------------------------------
-# Smaller contracts: closure, names, work arrays
+# step(closure), the optimizers' names, and their work arrays
 # ---------------------------------------------------------------------------
 
 
