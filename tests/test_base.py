@@ -38,8 +38,12 @@ def test_the_protocol_is_defined_once_and_reexported_by_tinyreg_linear():
     assert tl.NotFittedError is NotFittedError
     assert tl.base.Estimator is base.Estimator
     assert tl.base.ConvergenceWarning is ConvergenceWarning
-    for name in ["NotFittedError", "DataConversionWarning", "check_is_fitted", "Estimator"]:
-        assert not hasattr(validation, name)  # the argument checks know nothing of estimators
+    for name in ["NotFittedError", "DataConversionWarning", "sklearn_flavoured"]:
+        with pytest.warns(DeprecationWarning, match=rf"import {name} from tinyreg\.base") as seen:
+            assert getattr(validation, name) is getattr(base, name)
+        assert seen[0].filename == __file__
+    with pytest.raises(AttributeError, match="has no attribute 'Estimator'"):
+        validation.Estimator
     assert all(issubclass(getattr(tl, name), base.Estimator) for name in LINEAR)
     assert issubclass(MLPRegressor, base.Estimator) and issubclass(MLPClassifier, base.Estimator)
 

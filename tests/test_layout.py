@@ -113,11 +113,9 @@ def test_the_reader_finds_imports_of_every_form():
 
 
 def test_the_engine_imports_no_op():
-    assert reachable("tinyreg.autograd") == {
-        "tinyreg.autograd",
-        "tinyreg.grad_mode",
-        "tinyreg.validation",
-    }
+    loads = reachable("tinyreg.autograd", on_load=True)
+    assert loads == {"tinyreg.autograd", "tinyreg.grad_mode", "tinyreg.validation"}
+    assert not reachable("tinyreg.autograd") & {"tinyreg.ops", "tinyreg.sugar"}
 
 
 def test_tensor_operators_are_the_ops_installed_by_sugar():

@@ -11,9 +11,11 @@ The public API, re-exported from the modules that define it::
     serialization  save, load
 
 and the submodules ``func`` (grad, jacobian, hessian, hvp, jvp as function
-transforms), ``nn``, ``functional``, ``optim``, ``penalties``,
+transforms), ``nn``, ``functional``, ``optim``, ``lr_scheduler``,
+``penalties`` (with the numpy-only proximal operators of ``prox``),
 ``linear`` (reference solvers), ``estimators`` (scikit-learn-compatible
-MLPs), ``metrics``, ``datasets``, ``train``, ``viz``;
+MLPs), ``base`` (the scikit-learn protocol both share), ``metrics``,
+``datasets``, ``train``, ``viz``, ``validation`` (the argument checks);
 ``testing`` (hypothesis strategies) needs the ``test`` extra, so it is not
 imported here.
 """

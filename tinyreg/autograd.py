@@ -1,10 +1,10 @@
 """The engine: Tensor, the recorded graph, reverse-mode differentiation to any order.
 
 Read this file top to bottom; with :mod:`tinyreg.ops` (the primitives) it is
-the whole of autograd. It is the engine only: Tensor's operators and methods
-(``a + b``, ``t.sum()``) are ops that :mod:`tinyreg.sugar` installs on it, and
-whether operations record is the per-thread state of :mod:`tinyreg.grad_mode`;
-at run time this file imports neither (type checkers alone read the sugar's signatures).
+the whole of autograd. It is the engine only. Tensor's operators and methods
+(``a + b``, ``t.sum()``) are ops, which :mod:`tinyreg.sugar` installs on it:
+this file imports no op. Whether operations record is the per-thread state
+of :mod:`tinyreg.grad_mode`.
 
 1. A :class:`Tensor` wraps a numpy array (``.data``). A tensor computed by an
    operation remembers how: ``t.op`` is the operation, ``t.inputs`` what it
@@ -65,7 +65,11 @@ import numpy as np
 from tinyreg.grad_mode import _Backward, _mode, enable_grad, is_grad_enabled, no_grad
 from tinyreg.validation import as_float_array
 
-if TYPE_CHECKING:  # the operators and methods that tinyreg.sugar installs, for type checkers
+# Tensor's operators and methods are defined in tinyreg.sugar and copied onto Tensor when
+# it is imported. Type checkers cannot see that copy, so for them alone Tensor derives
+# from the class that defines them (a cycle only type checkers follow); at run time
+# its base is object and this file imports nothing of the sugar or the ops.
+if TYPE_CHECKING:
     from tinyreg.sugar import TensorMethods
 else:
     TensorMethods = object
@@ -426,10 +430,11 @@ class Op:
 
         Returns a Tensor, recorded (it requires grad and remembers this op,
         its inputs and options) when gradient mode is on and an input
-        requires grad. One case returns what the forward returns, a numpy
-        array: inside an ordinary backward pass, a VJP that calls an op on
-        arrays only gets plain numpy back, so that the VJP runs at numpy's
-        speed (under ``create_graph=True`` it gets a recorded Tensor).
+        requires grad. One case returns what the forward itself returns (a
+        numpy array, or a number): inside an ordinary backward pass, a VJP
+        that calls an op on no tensor gets plain numpy back, so that the VJP
+        runs at numpy's speed (under ``create_graph=True`` it gets a recorded
+        Tensor). The annotation states the case user code meets.
         """
         if len(inputs) != self.n_inputs and not self.variadic:
             inputs = self._bind(inputs, options)
@@ -542,10 +547,11 @@ def _operand(x: Any, keep_numbers: bool) -> Any:
 
 
 def _any_tensor(inputs: tuple) -> bool:
-    """False for an op called on arrays inside an ordinary backward pass: then it is plain numpy.
+    """Whether any input is a Tensor.
 
-    A VJP runs on arrays there and records nothing, so an op it calls on
-    arrays just runs its numpy forward and returns what numpy returns.
+    Inside an ordinary backward pass a VJP runs on arrays and records
+    nothing: an op it calls with no tensor among its inputs just runs its
+    numpy forward and returns what numpy returns.
     """
     return any(isinstance(x, Tensor) for x in inputs)
 
@@ -584,7 +590,7 @@ def _backpropagate(
     while heap:
         node = heapq.heappop(heap)[1]
         node_grad = grads.pop(node)  # complete: every tensor that used node came first
-        if node in targets if targets is not None else node.op is None or node._retains_grad:
+        if _wanted(node, targets):
             found[node] = node_grad
         if node.op is not None:
             _pass_on(node, node_grad, useful, create_graph, grads, heap)
@@ -593,6 +599,14 @@ def _backpropagate(
         for node in walked:  # drop the VJPs and the arrays they use: the graph is freed
             node.inputs = node._arrays = node._edges = None
     return found
+
+
+def _wanted(node: Tensor, targets: set[Tensor] | None) -> bool:
+    """Whether the walk returns ``node``'s gradient: a target of :func:`grad`; else, for
+    ``backward()``, a leaf or a tensor that retains grad."""
+    if targets is not None:
+        return node in targets
+    return node.op is None or node._retains_grad
 
 
 def _pass_on(

@@ -3,10 +3,11 @@
 Recording is on by default. :class:`no_grad` switches it off inside a
 ``with`` block or a decorated function (evaluation, in-place parameter
 updates); :class:`enable_grad` switches it back on inside such a block. The
-engine adds one more mode of its own, the one a backward pass runs its
-vector-Jacobian products in: on arrays with recording off (an ordinary
-backward: plain numpy), or on tensors with recording on
-(``create_graph=True``: the backward pass is itself recorded).
+engine's backward pass sets one more switch, ``numpy_backward``, for the
+vector-Jacobian products it runs (:class:`_Backward`): on arrays with
+recording off (an ordinary backward: plain numpy, ``_Backward.NUMPY``), or
+on tensors with recording on (``create_graph=True``: the backward pass is
+itself recorded, ``_Backward.RECORDED``).
 
 The mode belongs to the thread that sets it: a ``no_grad`` block in one
 thread never switches recording off in another, and every thread starts with

@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 from tinyreg.autograd import Tensor
+from tinyreg.validation import user_stacklevel
 
 __all__ = ["default_generator", "manual_seed", "rand", "randn", "resolve_generator"]
 
@@ -95,7 +96,7 @@ def seed_alias(function: Callable[_P, _R]) -> Callable[_P, _R]:
                 f"{name}(): seed= is deprecated, pass generator= instead "
                 "(it takes the same int, numpy Generator or None)",
                 DeprecationWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
             kwargs["generator"] = kwargs.pop("seed")
         return function(*args, **kwargs)

@@ -344,32 +344,27 @@ def feature_names(X: Any) -> np.ndarray | None:
     return names
 
 
-def check_feature_names(
-    X: Any, fitted_names: np.ndarray | None, owner: str, stacklevel: int | None = None
-) -> None:
+def check_feature_names(X: Any, fitted_names: np.ndarray | None, owner: str) -> None:
     """Compare the column names of ``X`` with those ``owner`` was fitted on.
 
     Different names, or the same names in another order, raise ValueError
     listing the differences; names on one side only give a UserWarning (the
     columns are then matched by position), shown at the caller outside
-    tinyreg (:func:`user_stacklevel`), or ``stacklevel`` frames up when given.
-    The messages are scikit-learn's.
+    tinyreg (:func:`user_stacklevel`). The messages are scikit-learn's.
     """
     names = feature_names(X)
-    if stacklevel is None:
-        stacklevel = user_stacklevel()
     if names is None or fitted_names is None:
         if names is not None:
             warnings.warn(
                 f"X has feature names, but {owner} was fitted without feature names",
                 UserWarning,
-                stacklevel=stacklevel,
+                stacklevel=user_stacklevel(),
             )
         elif fitted_names is not None:
             warnings.warn(
                 f"X does not have valid feature names, but {owner} was fitted with feature names",
                 UserWarning,
-                stacklevel=stacklevel,
+                stacklevel=user_stacklevel(),
             )
         return
     if len(names) == len(fitted_names) and (names == fitted_names).all():
@@ -389,3 +384,35 @@ def check_feature_names(
     if not unseen and not missing:
         message += "Feature names must be in the same order as they were in fit.\n"
     raise ValueError(message)
+
+
+# ---------------------------------------------------------------------------
+# The estimator protocol's names, which live in tinyreg.base
+# ---------------------------------------------------------------------------
+
+#: tinyreg.base's names that this module also answers to, deprecated
+_IN_BASE = frozenset(
+    {
+        "DataConversionWarning",
+        "NotFittedError",
+        "check_class_labels",
+        "check_is_fitted",
+        "sklearn_flavoured",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    """``tinyreg.validation.NotFittedError`` and the protocol's other names: deprecated
+    spellings of :mod:`tinyreg.base`'s, looked up there when asked for (with a
+    DeprecationWarning), so that loading this module loads nothing else of tinyreg."""
+    if name not in _IN_BASE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"tinyreg.validation.{name} is deprecated: import {name} from tinyreg.base",
+        DeprecationWarning,
+        stacklevel=user_stacklevel(),
+    )
+    from tinyreg import base  # which imports this module
+
+    return getattr(base, name)

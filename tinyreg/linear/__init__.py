@@ -6,7 +6,7 @@ certified solutions of the linear models that the gradient-trained networks of
 objectives, parameters and attributes, so code written for
 ``sklearn.linear_model`` runs after changing only its import line::
 
-    from tinyreg.linear import LinearRegression, Lasso, Ridge  # was sklearn.linear_model
+    from tinyreg.linear import LinearRegression, Lasso, Ridge  # instead of sklearn.linear_model
 
 ====================  ==================================================  =====================
 estimator             objective minimised over (w, b)                     solver
