@@ -349,3 +349,22 @@ def test_progress_line_only_on_a_terminal_and_not_with_quiet(monkeypatch, capsys
     assert main(["--epochs", "3", "--quiet"]) == 0
     assert quiet.text == ""
     capsys.readouterr()
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """``python -m tinyreg tour | head -3``: a closed pipe ends the program quietly."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before anything is written
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tinyreg", "tour"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert b"Traceback" not in done.stderr and b"BrokenPipeError" not in done.stderr
