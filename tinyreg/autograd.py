@@ -779,8 +779,8 @@ def _returned_gradient(value: Any, x: Tensor, i: int, allow_unused: bool) -> Ten
         if allow_unused:
             return None
         raise RuntimeError(
-            f"grad(): inputs[{i}] was not used to compute the outputs (no path from it "
-            "to them); pass allow_unused=True to get None for it"
+            f"grad(): the outputs do not depend on inputs[{i}] (no path from it to them); "
+            "pass allow_unused=True to get None for it"
         )
     if isinstance(value, Tensor):
         return value
