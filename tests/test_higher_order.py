@@ -151,7 +151,9 @@ def test_grad_with_an_unused_input_needs_allow_unused():
     x = tr.tensor([1.0], requires_grad=True)
     z = tr.tensor([1.0], requires_grad=True)
     y = (x * 2.0).sum()
-    with pytest.raises(RuntimeError, match=r"outputs do not depend on inputs\[1\].*allow_unused=True"):
+    with pytest.raises(
+        RuntimeError, match=r"outputs do not depend on inputs\[1\].*allow_unused=True"
+    ):
         tr.grad(y, [x, z], retain_graph=True)
     gx, gz = tr.grad(y, [x, z], allow_unused=True)
     assert gz is None
