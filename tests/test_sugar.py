@@ -153,6 +153,38 @@ def test_a_non_integer_axis_is_a_type_error_naming_axis(name, axis):
         getattr(tr, name)(t, axis=axis)
 
 
+def test_equality_is_elementwise_and_tensors_stay_hashable_by_identity():
+    a = tr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = tr.tensor([1.0, 0.0, 3.0])
+    for result, expected in [
+        (a == b, [True, False, True]),
+        (a != b, [False, True, False]),
+        (a == 2.0, [False, True, False]),
+        (np.array([1.0, 2.0, 0.0]) == a, [True, True, False]),
+    ]:
+        assert type(result) is np.ndarray and result.dtype == bool
+        assert result.tolist() == expected
+    assert np.mean(tr.tensor([0.0, 1.0, 1.0]) == tr.tensor([0.0, 1.0, 1.0])) == 1.0  # accuracy
+    twin = tr.tensor([1.0, 2.0, 3.0], requires_grad=True)  # equal values, another tensor
+    assert {a: "a", twin: "twin"}[a] == "a" and len({a, twin, a}) == 2
+
+
+def test_a_vjp_written_with_equality_is_right_to_second_order():
+    """The textbook rule for max(x, 0), g·[out = x], on tensors under create_graph too."""
+
+    @tr.op
+    def clamp_below(x):
+        return np.maximum(x, 0.0)
+
+    clamp_below.defvjp(lambda g, out, x: g * (out == x))
+    x = tr.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    (recorded,) = tr.grad((clamp_below(x) ** 2).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(recorded.data, [1.0, 0.0, 4.0])  # 2·max(x, 0)
+    (second,) = tr.grad(recorded.sum(), x)
+    np.testing.assert_array_equal(second.data, [2.0, 0.0, 2.0])
+    assert tr.gradgradcheck(lambda t: clamp_below(t) ** 2, [x])
+
+
 def test_comparisons_at_ties_and_against_numbers():
     """Each comparison is numpy's on the values, ties included; the result is a plain array."""
     a = tr.tensor([1.0, 2.0, 3.0], requires_grad=True)

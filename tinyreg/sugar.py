@@ -9,8 +9,9 @@ class :class:`TensorMethods` and installed on ``Tensor`` when this module is
 imported (``import tinyreg`` does it first), so the engine imports no op and
 the package's imports flow one way: ``autograd <- ops <- sugar``.
 
-Comparisons (``<``, ``<=``, ``>``, ``>=``) are not differentiable: they
-return numpy boolean arrays, constants to every derivative.
+Comparisons (``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=``) are elementwise
+and not differentiable: they return numpy boolean arrays, constants to every
+derivative. A tensor stays hashable, by identity.
 
 The factories make leaf tensors: :func:`tensor`, :func:`zeros`,
 :func:`ones`, :func:`arange` (the random ones, ``randn`` and ``rand``, are in
@@ -91,6 +92,16 @@ class TensorMethods:
 
     def __ge__(self, other: Any) -> np.ndarray:
         return self.data >= _data(other)
+
+    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data == _data(other)
+
+    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data != _data(other)
+
+    # Defining == removes the inherited hash: a tensor stays hashable by identity (as in
+    # PyTorch), so that tensors can key dicts and fill sets, as the backward walk does.
+    __hash__ = object.__hash__
 
     @property
     def T(self) -> Tensor:
