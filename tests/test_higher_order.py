@@ -615,3 +615,16 @@ def test_a_gradient_penalty_step_agrees_with_pytorch():
     )
     for a, b in zip(ours, theirs, strict=True):
         np.testing.assert_allclose(a.data, b.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_a_vjp_calling_numpy_on_tensors_is_named_under_create_graph():
+    @tr.op
+    def expm(x):
+        return np.exp(x)
+
+    expm.defvjp(lambda g, out, x: g * np.exp(x))  # numpy's exp: first order only
+    x = tr.tensor([0.5, -1.0], requires_grad=True)
+    (first,) = tr.grad(expm(x).sum(), x)  # on arrays: fine
+    np.testing.assert_array_equal(first.data, np.exp(x.data))
+    with pytest.raises(TypeError, match=r"VJP of op 'expm' calls a numpy function.*tinyreg\.exp"):
+        tr.grad(expm(x).sum(), x, create_graph=True)

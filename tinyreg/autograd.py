@@ -628,11 +628,28 @@ def _pass_on(
     assert node.op is not None and args is not None  # the graph behind node is alive
     for parent, vjp in edges:
         if useful is None or parent in useful:
-            parent_grad = vjp(node_grad, out, *args, **node.options)
+            try:
+                parent_grad = vjp(node_grad, out, *args, **node.options)
+            except TypeError as error:
+                _explain_numpy_on_tensors(node, error)
+                raise
             if create_graph or type(parent_grad) is not np.ndarray:
                 parent_grad = _as_gradient(parent_grad, create_graph)
             parent_grad = unbroadcast(parent_grad, parent.data.shape, node.op.name)
             _receive(parent, parent_grad, grads, heap)
+
+
+def _explain_numpy_on_tensors(node: Tensor, error: TypeError) -> None:
+    """Raise a clearer error when a VJP applied a numpy function to tensors (create_graph)."""
+    if "__array_ufunc__" in str(error):
+        name = node.op.name if node.op is not None else "?"
+        raise TypeError(
+            f"the VJP of op {name!r} calls a numpy function on tensors: under "
+            "create_graph=True a VJP runs on tensors, so that its result can be "
+            "differentiated again; write it with operators, tensor methods and tinyreg's "
+            "functions (tinyreg.exp, tinyreg.where, ...) instead of numpy's "
+            "(np.asarray(x) takes x's values as a constant)"
+        ) from error
 
 
 def _receive(
