@@ -298,3 +298,11 @@ def test_an_explicit_generator_is_honoured():
     np.testing.assert_array_equal(F.dropout(x, 0.5).data, expected_next)
     # a module's generator advances: two calls give two masks
     assert not np.array_equal(layer(x).data, a)
+
+
+def test_linear_names_both_numbers_of_features_when_they_differ():
+    layer = tinyreg.nn.Linear(10, 1)
+    with pytest.raises(ValueError, match=r"\(3, 5\)\) has 5 features.*in_features=10"):
+        layer(tinyreg.randn(3, 5))
+    with pytest.raises(ValueError, match=r"has 0 features.*in_features=10"):
+        F.linear(tinyreg.tensor(1.0), layer.weight)

@@ -176,3 +176,35 @@ def test_the_projections_come_from_generator_and_seed_is_its_other_spelling(chec
         assert check(tr.tanh, [x], fast=True, seed=5)
     with pytest.raises(TypeError, match="got both generator and seed"):
         check(tr.tanh, [x], generator=1, seed=1)
+
+
+# ---------------------------------------------------------------------------
+# Mistakes the checks name: a random function, a VJP that differs on tensors
+# ---------------------------------------------------------------------------
+
+
+def test_gradcheck_says_a_random_function_is_random():
+    # training mode: a new mask at every call (two of 64 elements each agree with chance 2⁻⁶⁴)
+    layer = tr.nn.Dropout(0.5, generator=np.random.default_rng(0))
+    x = tr.tensor(np.linspace(0.1, 1.0, 64), requires_grad=True)
+    with pytest.raises(GradcheckError, match=r"different outputs for the same inputs.*eval\(\)"):
+        tr.gradcheck(layer, [x])
+    layer.eval()
+    assert tr.gradcheck(layer, [x])
+
+
+def test_gradgradcheck_compares_the_recorded_first_derivative_with_the_ordinary_one():
+    """A VJP that computes something else on tensors than on arrays fails, naming the input."""
+
+    @tr.op
+    def square(x):
+        return x * x
+
+    # right on arrays (an ordinary backward), half the derivative on tensors (create_graph)
+    square.defvjp(lambda g, out, x: g * x * (2.0 if isinstance(x, np.ndarray) else 1.0))
+    x = tr.tensor([0.5, -1.5, 2.0], requires_grad=True)
+    assert tr.gradcheck(square, [x])
+    with pytest.raises(
+        GradcheckError, match=r"first derivative of input 0 at \(0,\).*create_graph"
+    ):
+        tr.gradgradcheck(square, [x])

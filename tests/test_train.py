@@ -515,3 +515,26 @@ def test_nan_weights_from_an_unchecked_optimizer_are_caught_at_the_end_of_the_ep
     opt = optim.SGD(model.parameters(), lr=0.1, nonfinite="ignore")
     with pytest.raises(FloatingPointError, match="epoch 1: the training loss is nan"):
         fit(model, loss_fn, opt, X, y, epochs=3)
+
+
+@pytest.mark.parametrize("where", ["X", "y", "X_val", "y_val"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_data_is_named_before_any_step(where, bad):
+    X, y = linear_problem()
+    data = {"X": X.copy(), "y": y.copy(), "X_val": X[:8].copy(), "y_val": y[:8].copy()}
+    data[where][3, 0] = bad
+    model = linear_model()
+    before = params(model)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=rf"^{where} contains 1 non-finite value.*index \(3, 0\)"):
+        fit(
+            model,
+            nn.MSELoss(),
+            opt,
+            data["X"],
+            data["y"],
+            epochs=2,
+            validation=(data["X_val"], data["y_val"]),
+        )
+    for name, value in params(model).items():
+        np.testing.assert_array_equal(value, before[name])

@@ -45,7 +45,14 @@ def linear(x, weight, bias=None):
 
     VJPs: dx = g·W; dW = gᵀ·x summed over all leading (batch) axes;
     db = g summed over them (the engine's unbroadcast does that sum).
+    An input whose last axis is not ``in`` long is a ValueError naming both.
     """
+    if np.ndim(x) == 0 or np.shape(x)[-1] != np.shape(weight)[-1]:
+        raise ValueError(
+            f"linear: the input (shape {np.shape(x)}) has {np.shape(x)[-1] if np.ndim(x) else 0} "
+            f"features on its last axis, but the weight (shape {np.shape(weight)}) takes "
+            f"in_features={np.shape(weight)[-1]}"
+        )
     out = x @ weight.T
     if bias is not None:
         out += bias

@@ -85,7 +85,7 @@ def gradcheck(
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
     rng = np.random.default_rng(generator)
-    u = rng.standard_normal(_output(fn, xs).shape)
+    u = rng.standard_normal(_deterministic_output(fn, xs).shape)
     projected = _check_structure(fn, xs, checked, u)
     if fast:
         _check_projection(fn, xs, checked, u, projected, rng, eps, atol, rtol)
@@ -111,7 +111,10 @@ def gradgradcheck(
     ⟨u, fn(inputs)⟩ computed with ``create_graph=True``. ``grad_outputs``
     is u (random, from ``generator``, when None); the other arguments are
     :func:`gradcheck`'s. An op whose backward is not itself differentiable
-    fails here with the engine's error naming it.
+    fails here with the engine's error naming it. First, the first
+    derivatives computed under ``create_graph=True`` must equal the ordinary
+    ones (within atol + rtol·|ordinary|): a VJP that computes something else
+    on tensors than on arrays fails here, naming the input.
     """
     xs = _float64_inputs(inputs)
     checked = [i for i, x in enumerate(xs) if x.requires_grad]
@@ -120,6 +123,7 @@ def gradgradcheck(
     if grad_outputs is None:
         grad_outputs = rng.standard_normal(out_shape)
     u = Tensor(np.array(np.asarray(grad_outputs), dtype=np.float64), requires_grad=True)
+    _check_recorded_first_derivatives(fn, xs, checked, u.data, atol, rtol)
 
     def first_derivatives(*args: Tensor) -> Tensor:
         *ys, v = args
@@ -174,6 +178,50 @@ def _check_structure(
                 f"gradcheck: a zero upstream gradient gave a nonzero gradient for {name}"
             )
     return first
+
+
+def _deterministic_output(fn: Callable[..., Any], xs: list[Tensor]) -> Tensor:
+    """``fn(*xs)``, after checking that two evaluations at the same inputs agree exactly:
+    finite differences of a random function (dropout in training mode) mean nothing."""
+    out = _output(fn, xs)
+    with no_grad():
+        again = _output(fn, [x.detach() for x in xs])
+    if not np.array_equal(out.data, again.data, equal_nan=True):
+        raise GradcheckError(
+            "gradcheck: the function gave different outputs for the same inputs, so it is "
+            "random (dropout in training mode, say): call model.eval(), or fix its mask or "
+            "generator, before checking its gradients"
+        )
+    return out
+
+
+def _check_recorded_first_derivatives(
+    fn: Callable[..., Any],
+    xs: list[Tensor],
+    checked: list[int],
+    u: np.ndarray,
+    atol: float,
+    rtol: float,
+) -> None:
+    """uᵀJ from an ordinary backward and from one under ``create_graph`` agree, per input."""
+    wrt = [xs[i] for i in checked]
+    with enable_grad():
+        out = _output(fn, xs)
+        if not out.requires_grad:
+            return
+        ordinary = grad(out, wrt, u, retain_graph=True, allow_unused=True)
+        recorded = grad(out, wrt, u, create_graph=True, allow_unused=True)
+    for i, a, b in zip(checked, ordinary, recorded, strict=True):
+        a_values = np.zeros(xs[i].shape) if a is None else a.data
+        b_values = np.zeros(xs[i].shape) if b is None else b.data
+        bad = ~(np.abs(a_values - b_values) <= atol + rtol * np.abs(a_values))
+        if bad.any():
+            at = tuple(int(k) for k in np.argwhere(bad)[0])
+            raise GradcheckError(
+                f"gradgradcheck: the first derivative of input {i} at {at} is "
+                f"{float(b_values[at])!r} under create_graph=True but {float(a_values[at])!r} "
+                "in an ordinary backward: a VJP computes something else on tensors than on arrays"
+            )
 
 
 def _check_projection(

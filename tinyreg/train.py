@@ -44,7 +44,12 @@ import numpy as np
 
 from tinyreg.autograd import Tensor, no_grad
 from tinyreg.random import GeneratorLike, resolve_generator, seed_alias
-from tinyreg.validation import check_int, check_same_samples, user_stacklevel
+from tinyreg.validation import (
+    check_finite_array,
+    check_int,
+    check_same_samples,
+    user_stacklevel,
+)
 
 __all__ = ["History", "fit"]
 
@@ -206,14 +211,24 @@ class _PatienceRule:
 def _check_data(
     X: Any, y: Any, validation: tuple[Any, Any] | None
 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
-    """The training and validation data as arrays (Tensors give their data), checked."""
-    X, y = np.asarray(X), np.asarray(y)
+    """The training and validation data as arrays (Tensors give their data), checked:
+    matching numbers of samples, and no NaN or infinity (a ValueError naming the array)."""
+    X, y = _finite_data("X", X), _finite_data("y", y)
     check_same_samples(X=X, y=y)
     if validation is None:
         return X, y, None
-    X_val, y_val = np.asarray(validation[0]), np.asarray(validation[1])
+    X_val, y_val = _finite_data("X_val", validation[0]), _finite_data("y_val", validation[1])
     check_same_samples(X_val=X_val, y_val=y_val)
     return X, y, (X_val, y_val)
+
+
+def _finite_data(name: str, data: Any) -> np.ndarray:
+    """``data`` as an array, its dtype kept (class indices stay integers); NaN or infinity
+    in it is a ValueError that names it and says how many and where."""
+    array = np.asarray(data)
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        check_finite_array(name, array)  # raises, with the count and the first position
+    return array
 
 
 def _print_epoch(history: History, epochs: int) -> None:
