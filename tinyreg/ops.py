@@ -255,15 +255,13 @@ def sin(x):
     return np.sin(x)
 
 
-sin.defvjp(lambda g, out, x: g * cos(x))
-
-
 @op
 def cos(x):
     """cos(x): d/dx = −sin(x)."""
     return np.cos(x)
 
 
+sin.defvjp(lambda g, out, x: g * cos(x))
 cos.defvjp(lambda g, out, x: -g * sin(x))
 
 
@@ -732,7 +730,7 @@ def _checked_p(p: Any) -> float:
         raise TypeError(f"norm(): p must be a number >= 1, got {p!r}")
     if not 1 <= p < np.inf:
         raise ValueError(f"norm(): p must be a finite number >= 1, got {p!r}")
-    return p
+    return float(p)
 
 
 @dim_op
