@@ -91,8 +91,12 @@ def randn_like(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Standard normal samples of ``input``'s shape and (floating) dtype."""
-    dtype = dtype or float_dtype(input)
-    return randn(np.shape(input), requires_grad=requires_grad, dtype=dtype, generator=generator)
+    return randn(
+        np.shape(input),
+        requires_grad=requires_grad,
+        dtype=dtype or float_dtype(input),
+        generator=generator,
+    )
 
 
 def rand_like(
@@ -103,8 +107,12 @@ def rand_like(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """Samples uniform on [0, 1) of ``input``'s shape and (floating) dtype."""
-    dtype = dtype or float_dtype(input)
-    return rand(np.shape(input), requires_grad=requires_grad, dtype=dtype, generator=generator)
+    return rand(
+        np.shape(input),
+        requires_grad=requires_grad,
+        dtype=dtype or float_dtype(input),
+        generator=generator,
+    )
 
 
 def seed_alias(function: Callable[_P, _R]) -> Callable[_P, _R]:

@@ -60,6 +60,72 @@ __all__ = [
 ]
 
 
+# ---------------------------------------------------------------------------
+# Indices of extremes (not differentiable: integer arrays), also methods
+# ---------------------------------------------------------------------------
+
+
+def argmax(
+    input: Any,
+    dim: int | None = None,
+    keepdim: bool | None = None,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> np.ndarray:
+    """The index of the largest element over ``dim`` (of the flattened input when None).
+
+    A numpy integer array (0-d for one index); ``keepdim`` keeps the reduced
+    axis with size 1. ``axis=``/``keepdims=`` are accepted too. At ties, the
+    first maximum.
+    """
+    return _index_of(np.argmax, input, dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
+
+
+def argmin(
+    input: Any,
+    dim: int | None = None,
+    keepdim: bool | None = None,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> np.ndarray:
+    """The index of the smallest element over ``dim``, as :func:`argmax`."""
+    return _index_of(np.argmin, input, dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
+
+
+def _index_of(extreme: Callable[..., Any], input: Any, **options: Any) -> np.ndarray:
+    """``extreme`` (numpy argmax or argmin) of ``input``, its options in either spelling."""
+    options = _numpy_names(extreme.__name__, _given(**options))
+    return np.asarray(extreme(_data(input), **options))
+
+
+# ---------------------------------------------------------------------------
+# Tensor's operators and methods
+# ---------------------------------------------------------------------------
+
+
+def _reduction(reduce: Any) -> Callable[..., Tensor]:
+    """The method ``t.name(axis=None, keepdims=None, *, dim=None, keepdim=None)``: ``reduce``."""
+
+    def method(
+        self: Any,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        return reduce(self, **_given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim))
+
+    method.__name__ = method.__qualname__ = reduce.name
+    method.__doc__ = (
+        f"``{reduce.name}`` over ``axis`` or ``dim`` (all axes when None); the reduced axes "
+        "are kept with size 1 when ``keepdims`` or ``keepdim`` is True."
+    )
+    return method
+
+
 class TensorMethods:
     """Tensor's operators and methods, each one op of :mod:`tinyreg.ops` (installed on Tensor)."""
 
@@ -112,16 +178,16 @@ class TensorMethods:
 
     # In-place arithmetic: on .data under no_grad (see the module docstring).
     def __iadd__(self, other: Any) -> Tensor:
-        return _in_place(self, other, np.add, "+=")
+        return _in_place(self, other, "+=", np.add, ops.add)
 
     def __isub__(self, other: Any) -> Tensor:
-        return _in_place(self, other, np.subtract, "-=")
+        return _in_place(self, other, "-=", np.subtract, ops.sub)
 
     def __imul__(self, other: Any) -> Tensor:
-        return _in_place(self, other, np.multiply, "*=")
+        return _in_place(self, other, "*=", np.multiply, ops.mul)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return _in_place(self, other, np.divide, "/=")
+        return _in_place(self, other, "/=", np.divide, ops.div)
 
     # Comparisons are elementwise and not differentiable: they return numpy boolean arrays.
     # Defining == would make Tensor unhashable: it stays hashable by identity.
@@ -155,25 +221,11 @@ class TensorMethods:
 
     # Reductions: over ``axis`` (numpy) or ``dim`` (PyTorch), all axes by default; the reduced
     # axes are kept with size 1 when ``keepdims`` or ``keepdim`` is True.
-    def sum(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        return ops.sum(self, **_given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim))
-
-    def mean(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        return ops.mean(self, **_given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim))
+    sum = _reduction(ops.sum)
+    mean = _reduction(ops.mean)
+    max = _reduction(ops.max)
+    min = _reduction(ops.min)
+    logsumexp = _reduction(ops.logsumexp)
 
     def var(
         self,
@@ -188,37 +240,6 @@ class TensorMethods:
         options = _given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
         return ops.var(self, ddof=ddof, **options)
 
-    def max(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        return ops.max(self, **_given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim))
-
-    def min(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        return ops.min(self, **_given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim))
-
-    def logsumexp(
-        self,
-        axis: Axis = None,
-        keepdims: bool | None = None,
-        *,
-        dim: Axis = None,
-        keepdim: bool | None = None,
-    ) -> Tensor:
-        options = _given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
-        return ops.logsumexp(self, **options)
-
     def norm(
         self,
         p: float = 2,
@@ -231,27 +252,9 @@ class TensorMethods:
         """The p-norm over ``dim`` or ``axis`` (all elements by default)."""
         return ops.norm(self, p=p, **_given(dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims))
 
-    def argmax(
-        self,
-        dim: int | None = None,
-        keepdim: bool | None = None,
-        *,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-    ) -> np.ndarray:
-        """The index of the largest element (over ``dim``): see :func:`argmax`."""
-        return argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
-
-    def argmin(
-        self,
-        dim: int | None = None,
-        keepdim: bool | None = None,
-        *,
-        axis: int | None = None,
-        keepdims: bool | None = None,
-    ) -> np.ndarray:
-        """The index of the smallest element (over ``dim``): see :func:`argmin`."""
-        return argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+    # argmax(input, dim, keepdim) and argmin, as methods (t is the input).
+    argmax = argmax
+    argmin = argmin
 
     def numel(self) -> int:
         """The number of elements."""
@@ -344,15 +347,17 @@ class TensorMethods:
         return ops.log_softmax(self, **_given(axis=axis, dim=dim))
 
 
-def _in_place(t: Any, other: Any, ufunc: Callable[..., Any], symbol: str) -> Any:
-    """``t {symbol} other`` in place on ``t.data`` (same dtype), or recorded as a new tensor.
+def _in_place(
+    t: Any, other: Any, symbol: str, ufunc: Callable[..., Any], recorded: Callable[..., Tensor]
+) -> Any:
+    """``t += other`` (or ``-=``, ``*=``, ``/=``) in place on ``t.data``, keeping its dtype.
 
-    A recorded result (``loss += penalty``) gives the recorded new tensor. A
+    On a recorded result (``loss += penalty``) it is the recorded ``recorded(t, other)``. A
     leaf that requires grad, with recording on, is a RuntimeError.
     """
     if t.requires_grad and is_grad_enabled():
         if t.op is not None:
-            return {"+=": ops.add, "-=": ops.sub, "*=": ops.mul, "/=": ops.div}[symbol](t, other)
+            return recorded(t, other)
         raise RuntimeError(
             f"in-place {symbol} on a leaf tensor that requires grad, with gradient recording "
             f"on: wrap the update in `with tinyreg.no_grad():` (as for an optimizer step), "
@@ -425,41 +430,3 @@ def full_like(
 def arange(*args: float, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:
     """Evenly spaced values, as ``numpy.arange(start, stop, step)``."""
     return Tensor(np.arange(*args, dtype=dtype), requires_grad=requires_grad)
-
-
-# ---------------------------------------------------------------------------
-# Indices of extremes (not differentiable: integer arrays)
-# ---------------------------------------------------------------------------
-
-
-def argmax(
-    input: Any,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-    *,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> np.ndarray:
-    """The index of the largest element over ``dim`` (of the flattened input when None).
-
-    A numpy integer array (0-d for one index); ``keepdim`` keeps the reduced
-    axis with size 1. ``axis=``/``keepdims=`` are accepted too. At ties, the
-    first maximum.
-    """
-    given = _given(dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-    options = _numpy_names("argmax", given)
-    return np.asarray(np.argmax(_data(input), **options))
-
-
-def argmin(
-    input: Any,
-    dim: int | None = None,
-    keepdim: bool | None = None,
-    *,
-    axis: int | None = None,
-    keepdims: bool | None = None,
-) -> np.ndarray:
-    """The index of the smallest element over ``dim``, as :func:`argmax`."""
-    given = _given(dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
-    options = _numpy_names("argmin", given)
-    return np.asarray(np.argmin(_data(input), **options))
