@@ -88,50 +88,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------
-# Two spellings of an axis: numpy's axis=/keepdims=, PyTorch's dim=/keepdim=
-# ---------------------------------------------------------------------------
-
-_NUMPY_NAMES = {"dim": "axis", "keepdim": "keepdims"}
-
-
-def _numpy_names(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """``options`` with PyTorch's ``dim``/``keepdim`` renamed numpy's ``axis``/``keepdims``.
-
-    Both spellings of one argument is a TypeError naming the function and the two names.
-    """
-    renamed = dict(options)
-    for torch_name, numpy_name in _NUMPY_NAMES.items():
-        if torch_name in renamed:
-            if numpy_name in renamed:
-                raise TypeError(
-                    f"{name}() got both {numpy_name}= and {torch_name}=, two spellings of "
-                    "one argument: pass only one"
-                )
-            renamed[numpy_name] = renamed.pop(torch_name)
-    return renamed
-
-
-def _given(**options: Any) -> dict[str, Any]:
-    """The options that are not None: those a caller gave (None stands for the op's default)."""
-    return {name: value for name, value in options.items() if value is not None}
-
-
-class _DimOp(Op):
-    """An op whose ``axis``/``keepdims`` options may be spelled ``dim``/``keepdim``."""
-
-    def __call__(self, *inputs: Any, **options: Any) -> Tensor:
-        if "dim" in options or "keepdim" in options:
-            options = _numpy_names(self.name, options)
-        return super().__call__(*inputs, **options)
-
-
-def dim_op(forward: Any) -> Op:
-    """:func:`~tinyreg.autograd.op` for a forward with an ``axis`` option (and maybe
-    ``keepdims``): the op also takes them as PyTorch spells them, ``dim=``/``keepdim=``."""
-    return _DimOp(forward)
-
-
-# ---------------------------------------------------------------------------
 # Arithmetic (broadcasting binary operators)
 # ---------------------------------------------------------------------------
 
@@ -392,6 +348,50 @@ where.defvjp(
     lambda g, out, condition, a, b: where(condition, g, 0.0),
     lambda g, out, condition, a, b: where(condition, 0.0, g),
 )
+
+
+# ---------------------------------------------------------------------------
+# Two spellings of an axis: numpy's axis=/keepdims=, PyTorch's dim=/keepdim=
+# ---------------------------------------------------------------------------
+
+_NUMPY_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def _numpy_names(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with PyTorch's ``dim``/``keepdim`` renamed numpy's ``axis``/``keepdims``.
+
+    Both spellings of one argument is a TypeError naming the function and the two names.
+    """
+    renamed = dict(options)
+    for torch_name, numpy_name in _NUMPY_NAMES.items():
+        if torch_name in renamed:
+            if numpy_name in renamed:
+                raise TypeError(
+                    f"{name}() got both {numpy_name}= and {torch_name}=, two spellings of "
+                    "one argument: pass only one"
+                )
+            renamed[numpy_name] = renamed.pop(torch_name)
+    return renamed
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The options that are not None: those a caller gave (None stands for the op's default)."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
+class _DimOp(Op):
+    """An op whose ``axis``/``keepdims`` options may be spelled ``dim``/``keepdim``."""
+
+    def __call__(self, *inputs: Any, **options: Any) -> Tensor:
+        if "dim" in options or "keepdim" in options:
+            options = _numpy_names(self.name, options)
+        return super().__call__(*inputs, **options)
+
+
+def dim_op(forward: Any) -> Op:
+    """:func:`~tinyreg.autograd.op` for a forward with an ``axis`` option (and maybe
+    ``keepdims``): the op also takes them as PyTorch spells them, ``dim=``/``keepdim=``."""
+    return _DimOp(forward)
 
 
 # ---------------------------------------------------------------------------
