@@ -35,6 +35,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinyreg as tr
 from tinyreg import func, ops
+from tinyreg import functional as F
 from tinyreg.testing import (
     arrays,
     axes,
@@ -289,7 +290,68 @@ def stacks(draw) -> Example:
     return Example(tuple(draw(arrays(shape)) for _ in range(n)), {"axis": axis})
 
 
+@st.composite
+def norms(draw) -> Example:
+    """An array away from 0 (|x|'s kink), a ``p`` and reduction options."""
+    x = draw(arrays(avoid=(0.0,), margin=0.25))
+    p = draw(st.sampled_from([2, 1, 3, 1.5, 2.0]))
+    return Example((x,), {"p": p, "axis": draw(axes(x.ndim)), "keepdims": draw(st.booleans())})
+
+
+@st.composite
+def flattens(draw) -> Example:
+    """An array with at least one axis and ``start_dim`` <= ``end_dim`` (either may be negative)."""
+    x = draw(arrays(shapes(min_dims=1)))
+    start = draw(st.integers(0, x.ndim - 1))
+    end = draw(st.integers(start, x.ndim - 1))
+    spell = draw(st.sampled_from([0, -x.ndim]))  # the same axes, counted from either end
+    return Example((x,), {"start_dim": start + spell, "end_dim": end + spell})
+
+
+@st.composite
+def squeezes(draw) -> Example:
+    """An array and ``dim``: None, one axis or a tuple of axes (of size 1 or not)."""
+    x = draw(arrays())
+    if x.ndim == 0:
+        return Example((x,), {"dim": None})
+    dim = draw(
+        st.none()
+        | st.integers(-x.ndim, x.ndim - 1)
+        | st.lists(st.integers(0, x.ndim - 1), max_size=x.ndim, unique=True).map(tuple)
+    )
+    return Example((x,), {"dim": dim})
+
+
+@st.composite
+def unsqueezes(draw) -> Example:
+    """An array and a new axis position ``dim`` in [-ndim - 1, ndim]."""
+    x = draw(arrays())
+    return Example((x,), {"dim": draw(st.integers(-x.ndim - 1, x.ndim))})
+
+
 # -- numpy references that numpy does not have as one function ---------------
+
+
+def _norm(x, *, p, axis=None, keepdims=False):
+    return np.sum(np.abs(x) ** p, axis=axis, keepdims=keepdims) ** (1 / p)
+
+
+def _flatten(x, *, start_dim, end_dim):
+    start, end = start_dim % x.ndim, end_dim % x.ndim
+    return x.reshape(*x.shape[:start], -1, *x.shape[end + 1 :])
+
+
+def _squeeze(x, *, dim):
+    if dim is None:
+        return np.squeeze(x)
+    dims = (dim,) if isinstance(dim, int) else dim
+    return np.squeeze(x, axis=tuple(d for d in dims if x.shape[d] == 1))
+
+
+def _torch_names(options: dict[str, Any]) -> dict[str, Any]:
+    """Options spelled as PyTorch spells them: ``dim``/``keepdim`` for ``axis``/``keepdims``."""
+    names = {"axis": "dim", "keepdims": "keepdim"}
+    return {names.get(k, k): v for k, v in options.items()}
 
 
 def _logsumexp(x, *, axis=None, keepdims=False):
@@ -399,7 +461,28 @@ REGISTRY: list[OpCase] = [
         np.sum,
         reductions(),
     ),
+    C(
+        "sum",
+        "method(dim=, keepdim=)",
+        lambda x, **o: x.sum(**_torch_names(o)),
+        np.sum,
+        reductions(),
+    ),
+    C(
+        "sum",
+        "function(dim=, keepdim=)",
+        lambda x, **o: tr.sum(x, **_torch_names(o)),
+        np.sum,
+        reductions(),
+    ),
     C("mean", "method", lambda x, **o: x.mean(**o), np.mean, reductions()),
+    C(
+        "mean",
+        "method(dim=, keepdim=)",
+        lambda x, **o: x.mean(**_torch_names(o)),
+        np.mean,
+        reductions(),
+    ),
     C("mean", "function", tr.mean, np.mean, reductions()),
     C("max", "method", lambda x, **o: x.max(**o), np.max, reductions(distinct=True)),
     C("max", "function", tr.max, np.max, reductions(distinct=True)),
@@ -407,11 +490,56 @@ REGISTRY: list[OpCase] = [
     C("min", "function", tr.min, np.min, reductions(distinct=True)),
     C("var", "method", lambda x, **o: x.var(**o), np.var, variances()),
     C("var", "function", tr.var, np.var, variances()),
+    C(
+        "var",
+        "method(dim=, keepdim=)",
+        lambda x, **o: x.var(**_torch_names(o)),
+        np.var,
+        variances(),
+    ),
+    C(
+        "max",
+        "method(dim=, keepdim=)",
+        lambda x, **o: x.max(**_torch_names(o)),
+        np.max,
+        reductions(distinct=True),
+    ),
+    C(
+        "min",
+        "function(dim=, keepdim=)",
+        lambda x, **o: tr.min(x, **_torch_names(o)),
+        np.min,
+        reductions(distinct=True),
+    ),
+    C(
+        "logsumexp",
+        "method(dim=, keepdim=)",
+        lambda x, **o: x.logsumexp(**_torch_names(o)),
+        _logsumexp,
+        reductions(),
+    ),
+    C("norm", "function", tr.norm, _norm, norms()),
+    C(
+        "norm",
+        "method(p, dim, keepdim)",
+        lambda x, *, p, axis, keepdims: x.norm(p, axis, keepdims),
+        _norm,
+        norms(),
+    ),
+    C("norm", "method(axis=, keepdims=)", lambda x, **o: x.norm(**o), _norm, norms()),
     C("logsumexp", "method", lambda x, **o: x.logsumexp(**o), _logsumexp, reductions()),
     C("logsumexp", "function", tr.logsumexp, _logsumexp, reductions()),
     C("logsumexp", "inputs ~1e3", tr.logsumexp, _logsumexp, reductions(**LARGE), gradcheck=False),
     C("softmax", "method", lambda x, *, axis: x.softmax(axis), _softmax, along_an_axis()),
     C("softmax", "function", tr.softmax, _softmax, along_an_axis()),
+    C("softmax", "method(dim=)", lambda x, *, axis: x.softmax(dim=axis), _softmax, along_an_axis()),
+    C(
+        "softmax",
+        "functional(dim=)",
+        lambda x, *, axis: F.softmax(x, dim=axis),
+        _softmax,
+        along_an_axis(),
+    ),
     C("softmax", "inputs ~1e3", tr.softmax, _softmax, along_an_axis(-1e3, 1e3), gradcheck=False),
     C(
         "log_softmax",
@@ -421,6 +549,20 @@ REGISTRY: list[OpCase] = [
         along_an_axis(),
     ),
     C("log_softmax", "function", tr.log_softmax, _log_softmax, along_an_axis()),
+    C(
+        "log_softmax",
+        "function(dim=)",
+        lambda x, *, axis: tr.log_softmax(x, dim=axis),
+        _log_softmax,
+        along_an_axis(),
+    ),
+    C(
+        "log_softmax",
+        "method(dim=)",
+        lambda x, *, axis: x.log_softmax(dim=axis),
+        _log_softmax,
+        along_an_axis(),
+    ),
     C(
         "log_softmax",
         "inputs ~1e3",
@@ -434,6 +576,29 @@ REGISTRY: list[OpCase] = [
     C("reshape", "method(*shape)", lambda x, *, shape: x.reshape(*shape), _reshape, new_shapes()),
     C("reshape", "function", tr.reshape, _reshape, new_shapes()),
     C("reshape", "flatten", lambda x: x.flatten(), np.ravel, unary()),
+    C("reshape", "view(*shape)", lambda x, *, shape: x.view(*shape), _reshape, new_shapes()),
+    C("reshape", "view(shape)", lambda x, *, shape: x.view(shape), _reshape, new_shapes()),
+    C("flatten", "function", tr.flatten, _flatten, flattens()),
+    C("flatten", "method", lambda x, **o: x.flatten(**o), _flatten, flattens()),
+    C("flatten", "0-d", tr.flatten, lambda x: x.reshape(1), unary(shape=())),
+    C("squeeze", "function", tr.squeeze, _squeeze, squeezes()),
+    C("squeeze", "method", lambda x, *, dim: x.squeeze(dim), _squeeze, squeezes()),
+    C(
+        "unsqueeze",
+        "function",
+        tr.unsqueeze,
+        lambda x, *, dim: np.expand_dims(x, dim),
+        unsqueezes(),
+    ),
+    C(
+        "unsqueeze",
+        "method",
+        lambda x, *, dim: x.unsqueeze(dim),
+        lambda x, *, dim: np.expand_dims(x, dim),
+        unsqueezes(),
+    ),
+    C("clone", "function", tr.clone, np.copy, unary()),
+    C("clone", "method", lambda x: x.clone(), np.copy, unary()),
     C("transpose", "method", lambda x, *, axes: x.transpose(*axes), np.transpose, permutations()),
     C("transpose", "function", tr.transpose, np.transpose, permutations()),
     C("transpose", "T", lambda x: x.T, np.transpose, unary()),
@@ -462,6 +627,20 @@ REGISTRY: list[OpCase] = [
         concatenations(),
     ),
     C(
+        "cat",
+        "function(dim=)",
+        lambda *xs, axis: tr.cat(xs, dim=axis),
+        lambda *xs, axis: np.concatenate(xs, axis),
+        concatenations(),
+    ),
+    C(
+        "stack",
+        "function(dim=)",
+        lambda *xs, axis: tr.stack(xs, dim=axis),
+        lambda *xs, axis: np.stack(xs, axis),
+        stacks(),
+    ),
+    C(
         "stack",
         "function",
         lambda *xs, axis: tr.stack(xs, axis),
@@ -473,6 +652,14 @@ REGISTRY: list[OpCase] = [
     C("exp", "function", tr.exp, np.exp, unary()),
     C("log", "method", lambda x: x.log(), np.log, unary(**POSITIVE)),
     C("log", "function", tr.log, np.log, unary(**POSITIVE)),
+    C("log1p", "method", lambda x: x.log1p(), np.log1p, unary(min_value=-0.75)),
+    C("log1p", "function", tr.log1p, np.log1p, unary(min_value=-0.75)),
+    C("sin", "method", lambda x: x.sin(), np.sin, unary()),
+    C("sin", "function", tr.sin, np.sin, unary()),
+    C("cos", "method", lambda x: x.cos(), np.cos, unary()),
+    C("cos", "function", tr.cos, np.cos, unary()),
+    C("sign", "method", lambda x: x.sign(), np.sign, unary(avoid=(0.0,))),
+    C("sign", "function", tr.sign, np.sign, unary(avoid=(0.0,))),
     C("sqrt", "method", lambda x: x.sqrt(), np.sqrt, unary(**POSITIVE)),
     C("sqrt", "function", tr.sqrt, np.sqrt, unary(**POSITIVE)),
     C("tanh", "method", lambda x: x.tanh(), np.tanh, unary()),
@@ -532,6 +719,14 @@ REGISTRY: list[OpCase] = [
 # ---------------------------------------------------------------------------
 
 
+#: Functions of ``tinyreg.ops.__all__`` that compute another op: the op their result records.
+RECORDS = {"cat": "concatenate", "flatten": "reshape", "squeeze": "reshape", "unsqueeze": "reshape"}
+
+
+def recorded_op(name: str) -> str:
+    return RECORDS.get(name, name)
+
+
 def test_registry_covers_every_op():
     covered = {case.name for case in REGISTRY}
     missing = sorted(set(ops.__all__) - covered)
@@ -566,7 +761,9 @@ def test_forward_matches_numpy(case, data):
     expected = np.asarray(case.reference(*example.inputs, **example.options))
 
     assert isinstance(out, tr.Tensor)
-    assert out.op is not None and out.op.name == case.name, f"{case} recorded op {out.op!r}"
+    assert out.op is not None and out.op.name == recorded_op(case.name), (
+        f"{case} recorded op {out.op!r}"
+    )
     assert out.requires_grad
     assert out.dtype == np.float64
     assert out.shape == expected.shape
@@ -644,6 +841,7 @@ FEW = max(3, settings.default.max_examples // 5)
 SMOOTH = {
     "add", "sub", "mul", "div", "power", "matmul", "sum", "mean", "var", "logsumexp",
     "softmax", "log_softmax", "exp", "log", "sqrt", "tanh", "sigmoid", "reshape", "transpose",
+    "log1p", "sin", "cos", "clone", "flatten", "squeeze", "unsqueeze", "cat",
 }  # fmt: skip
 
 

@@ -1,16 +1,20 @@
 """Tensor's operators and methods, and the factories: tinyreg.sugar.
 
 The engine's Tensor has data, a record and a backward pass; ``tinyreg.sugar``
-installs the rest (``a + b``, ``t.sum()``, ``t.T``, comparisons) as calls of
-the ops, and makes leaf tensors (``tensor``, ``zeros``, ``ones``,
-``arange``). Each op's values and derivatives are tested in ``test_ops.py``
-(its registry includes the operator forms); here: that each operator and
-method is its op, the argument forms numpy users write, and the factories.
+installs the rest (``a + b``, ``t.sum()``, ``t.T``, comparisons, in-place
+arithmetic) as calls of the ops, and makes leaf tensors (``tensor``,
+``zeros``, ``ones``, ``full``, ``arange``, ``*_like``). Each op's values and
+derivatives are tested in ``test_ops.py`` (its registry includes the operator
+forms); here: that each operator and method is its op, the argument forms
+numpy and PyTorch users write, and the factories; last, the PyTorch idioms
+run side by side on PyTorch itself.
 """
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -153,43 +157,16 @@ def test_a_non_integer_axis_is_a_type_error_naming_axis(name, axis):
         getattr(tr, name)(t, axis=axis)
 
 
-def test_equality_is_elementwise_and_tensors_stay_hashable_by_identity():
-    a = tr.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    b = tr.tensor([1.0, 0.0, 3.0])
-    for result, expected in [
-        (a == b, [True, False, True]),
-        (a != b, [False, True, False]),
-        (a == 2.0, [False, True, False]),
-        (np.array([1.0, 2.0, 0.0]) == a, [True, True, False]),
-    ]:
-        assert type(result) is np.ndarray and result.dtype == bool
-        assert result.tolist() == expected
-    assert np.mean(tr.tensor([0.0, 1.0, 1.0]) == tr.tensor([0.0, 1.0, 1.0])) == 1.0  # accuracy
-    twin = tr.tensor([1.0, 2.0, 3.0], requires_grad=True)  # equal values, another tensor
-    assert {a: "a", twin: "twin"}[a] == "a" and len({a, twin, a}) == 2
-
-
-def test_a_vjp_written_with_equality_is_right_to_second_order():
-    """The textbook rule for max(x, 0), g·[out = x], on tensors under create_graph too."""
-
-    @tr.op
-    def clamp_below(x):
-        return np.maximum(x, 0.0)
-
-    clamp_below.defvjp(lambda g, out, x: g * (out == x))
-    x = tr.tensor([0.5, -1.0, 2.0], requires_grad=True)
-    (recorded,) = tr.grad((clamp_below(x) ** 2).sum(), x, create_graph=True)
-    np.testing.assert_array_equal(recorded.data, [1.0, 0.0, 4.0])  # 2·max(x, 0)
-    (second,) = tr.grad(recorded.sum(), x)
-    np.testing.assert_array_equal(second.data, [2.0, 0.0, 2.0])
-    assert tr.gradgradcheck(lambda t: clamp_below(t) ** 2, [x])
-
-
 def test_comparisons_at_ties_and_against_numbers():
     """Each comparison is numpy's on the values, ties included; the result is a plain array."""
     a = tr.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = tr.tensor([2.0, 2.0, 2.0])
     for result, expected in [
+        (a == b, [False, True, False]),
+        (a != b, [True, False, True]),
+        (a == 2.0, [False, True, False]),
+        (a != np.array([1.0, 0.0, 3.0]), [False, True, False]),
+        (np.array([1.0, 0.0, 3.0]) == a, [True, False, True]),
         (a < b, [True, False, False]),
         (a <= b, [True, True, False]),
         (a > b, [False, False, True]),
@@ -229,3 +206,417 @@ def test_arange_is_numpys_as_a_tensor():
     assert t.data.tolist() == [1.0, 3.0, 5.0]
     assert tr.arange(3, dtype=np.float32).data.tolist() == [0.0, 1.0, 2.0]
     assert tr.arange(3, dtype=np.float32).dtype == np.float32
+
+
+# ---------------------------------------------------------------------------
+# == and != are elementwise; a Tensor stays hashable by identity
+# ---------------------------------------------------------------------------
+
+
+def test_equality_of_equal_tensors_is_elementwise_not_identity():
+    pred = tr.tensor([0.0, 1.0, 2.0])
+    target = tr.tensor([0.0, 1.0, 2.0])
+    assert np.mean(pred == target) == 1.0  # accuracy of perfect predictions
+    assert not (pred != target).any()
+    assert (pred == pred).all()
+
+
+def test_a_tensor_is_hashable_by_identity():
+    a, b = tr.tensor([1.0, 2.0]), tr.tensor([1.0, 2.0])
+    assert hash(a) == object.__hash__(a) and hash(a) != hash(b)
+    table = {a: "a", b: "b"}
+    assert table[a] == "a" and table[b] == "b" and len({a, b, a}) == 2
+
+
+@tr.op
+def _relu_by_equality(x):
+    """max(x, 0) whose VJP is the textbook rule g · (out == x)."""
+    return np.maximum(x, 0.0)
+
+
+_relu_by_equality.defvjp(lambda g, out, x: g * (out == x))
+
+
+def test_a_vjp_written_with_equality_differentiates_again():
+    """Under create_graph ``out`` and ``x`` are tensors: ``out == x`` must be the same mask."""
+    values = np.array([-1.5, 0.5, 2.0, -0.25])
+    x = tr.tensor(values, requires_grad=True)
+    (plain,) = tr.grad((_relu_by_equality(x) ** 2).sum(), [x])
+    (recorded,) = tr.grad((_relu_by_equality(x) ** 2).sum(), [x], create_graph=True)
+    np.testing.assert_array_equal(recorded.data, plain.data)
+    np.testing.assert_array_equal(recorded.data, 2 * np.maximum(values, 0.0))
+    hessian = tr.func.hessian(lambda t: (_relu_by_equality(t) ** 2).sum())(values)
+    np.testing.assert_array_equal(hessian.data, np.diag(2.0 * (values > 0)))
+    assert tr.gradgradcheck(lambda t: _relu_by_equality(t) * t, [values])
+
+
+# ---------------------------------------------------------------------------
+# Factories: a shape as varargs or one sequence; *_like
+# ---------------------------------------------------------------------------
+
+SHAPED = {
+    "zeros": tr.zeros,
+    "ones": tr.ones,
+    "randn": tr.randn,
+    "rand": tr.rand,
+    "full": lambda *shape, **kw: tr.full(shape[0] if len(shape) == 1 else shape, 0.5, **kw),
+}
+
+
+@pytest.mark.parametrize("name", SHAPED)
+def test_factories_take_a_shape_as_varargs_a_tuple_or_a_list(name):
+    factory = SHAPED[name]
+    for args in [(2, 3), ((2, 3),), ([2, 3],), (np.int64(2), 3)]:
+        t = factory(*args)
+        assert t.shape == (2, 3) and t.dtype == np.float64 and t.is_leaf
+    assert factory(4).shape == (4,)
+    assert factory(()).shape == ()
+    assert factory((2,), dtype=np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", ["zeros", "ones", "randn", "rand"])
+@pytest.mark.parametrize(("shape", "error"), [((2.0, 3), TypeError), ((2, -1), ValueError)])
+def test_a_bad_shape_is_an_error_naming_the_factory(name, shape, error):
+    with pytest.raises(error, match=rf"{name}\(\): the shape must be"):
+        SHAPED[name](*shape)
+
+
+def test_full_fills_with_its_value():
+    assert tr.full((2, 2), 7.0).tolist() == [[7.0, 7.0], [7.0, 7.0]]
+    assert tr.full(3, -1.0, dtype=np.float32).dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("factory", "check"),
+    [
+        (tr.zeros_like, lambda d: (d == 0).all()),
+        (tr.ones_like, lambda d: (d == 1).all()),
+        (lambda x, **kw: tr.full_like(x, 2.5, **kw), lambda d: (d == 2.5).all()),
+        (tr.randn_like, lambda d: np.isfinite(d).all()),
+        (tr.rand_like, lambda d: ((d >= 0) & (d < 1)).all()),
+    ],
+)
+def test_like_factories_take_shape_and_floating_dtype(factory, check):
+    x32 = tr.tensor(np.ones((2, 3), dtype=np.float32), requires_grad=True)
+    t = factory(x32)
+    assert t.shape == (2, 3) and t.dtype == np.float32 and t.is_leaf and not t.requires_grad
+    assert check(t.data)
+    assert factory(np.arange(4)).dtype == np.float64  # integers: float64, tinyreg's policy
+    assert factory(x32, dtype=np.float64, requires_grad=True).requires_grad
+
+
+# ---------------------------------------------------------------------------
+# Joining and shaping as PyTorch spells it
+# ---------------------------------------------------------------------------
+
+
+def test_cat_and_stack_take_dim_or_axis():
+    a, b = tr.ones(2, 3), tr.zeros(2, 3)
+    assert tr.cat([a, b]).shape == (4, 3)
+    assert tr.cat([a, b], dim=1).shape == (2, 6) == tr.cat((a, b), 1).shape
+    assert tr.concatenate([a, b], axis=1).shape == (2, 6)
+    assert tr.stack([a, b], dim=-1).shape == (2, 3, 2) == tr.stack([a, b], axis=-1).shape
+    for join in (tr.cat, tr.stack):
+        with pytest.raises(TypeError, match=r"got both axis= and dim="):
+            join([a, b], axis=0, dim=1)
+
+
+def test_shape_methods_and_functions():
+    x = tr.tensor(np.arange(24.0).reshape(2, 1, 3, 4), requires_grad=True)
+    assert x.view(6, 4).shape == (6, 4) and x.view((4, -1)).shape == (4, 6)
+    assert x.flatten().shape == (24,) and tr.flatten(x, 1).shape == (2, 12)
+    assert x.flatten(start_dim=1, end_dim=2).shape == (2, 3, 4)
+    assert x.squeeze().shape == (2, 3, 4) and x.squeeze(1).shape == (2, 3, 4)
+    assert x.squeeze(0).shape == (2, 1, 3, 4)  # not of size 1: kept, as PyTorch
+    assert tr.squeeze(x, (0, 1)).shape == (2, 3, 4)
+    assert x.unsqueeze(0).shape == (1, 2, 1, 3, 4) and tr.unsqueeze(x, -1).shape == (2, 1, 3, 4, 1)
+    assert tr.flatten(tr.tensor(3.0)).shape == (1,)
+    with pytest.raises(IndexError, match=r"unsqueeze\(\): dim=5 is out of range"):
+        x.unsqueeze(5)
+    with pytest.raises(IndexError, match=r"flatten\(\): start_dim=4"):
+        x.flatten(4)
+    with pytest.raises(ValueError, match=r"start_dim=2 comes after end_dim=1"):
+        x.flatten(2, 1)
+
+
+# ---------------------------------------------------------------------------
+# dim= and keepdim= beside axis= and keepdims=
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [*REDUCTIONS, "logsumexp", "norm"])
+def test_reductions_take_dim_and_keepdim(name):
+    a = np.arange(1.0, 7.0).reshape(2, 3)
+    t = tr.tensor(a)
+    for axis in (0, 1, -1, (0, 1)):
+        for keep in (False, True):
+            expected = getattr(t, name)(axis=axis, keepdims=keep)
+            for got in (
+                getattr(t, name)(dim=axis, keepdim=keep),
+                getattr(tr, name)(t, dim=axis, keepdim=keep),
+            ):
+                assert got.shape == expected.shape
+                np.testing.assert_array_equal(got.data, expected.data)
+
+
+@pytest.mark.parametrize("name", [*REDUCTIONS, "logsumexp", "norm", "softmax", "log_softmax"])
+def test_both_spellings_of_one_argument_is_a_type_error(name):
+    t = tr.ones(2, 3)
+    with pytest.raises(TypeError, match=rf"{name}\(\) got both axis= and dim="):
+        getattr(t, name)(axis=0, dim=0)
+    with pytest.raises(TypeError, match=rf"{name}\(\) got both axis= and dim="):
+        getattr(tr, name)(t, axis=0, dim=0)
+    if name not in ("softmax", "log_softmax"):
+        with pytest.raises(TypeError, match=r"got both keepdims= and keepdim="):
+            getattr(t, name)(keepdims=True, keepdim=False)
+
+
+def test_softmax_takes_dim_as_functional_does():
+    x = tr.tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(tr.functional.softmax(x, dim=0).data, x.softmax(axis=0).data)
+    np.testing.assert_array_equal(x.log_softmax(dim=0).data, tr.log_softmax(x, axis=0).data)
+
+
+# ---------------------------------------------------------------------------
+# numel, argmax/argmin, clone, tolist, sign, norm
+# ---------------------------------------------------------------------------
+
+
+def test_numel_and_tolist():
+    x = tr.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.numel() == 6 and isinstance(x.numel(), int) and tr.tensor(2.0).numel() == 1
+    assert x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and tr.tensor(2.5).tolist() == 2.5
+
+
+def test_argmax_and_argmin_are_integer_arrays_first_at_ties():
+    x = tr.tensor([[1.0, 5.0, 5.0], [7.0, 0.0, 0.0]], requires_grad=True)
+    for got, expected in [
+        (x.argmax(), 3),
+        (tr.argmax(x, dim=1), [1, 0]),
+        (x.argmax(1, keepdim=True), [[1], [0]]),
+        (x.argmin(dim=1), [0, 1]),
+        (tr.argmin(x, axis=0, keepdims=True), [[0, 1, 1]]),
+    ]:
+        assert type(got) is np.ndarray and got.dtype.kind == "i"
+        np.testing.assert_array_equal(got, expected)
+        assert got.shape == np.shape(expected)
+    with pytest.raises(TypeError, match=r"argmax\(\) got both axis= and dim="):
+        x.argmax(0, axis=1)
+
+
+def test_clone_is_a_recorded_copy():
+    x = tr.tensor([1.0, 2.0], requires_grad=True)
+    y = x.clone()
+    assert y.op is tr.clone and not np.shares_memory(x.data, y.data)
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 4.0])
+
+
+def test_sign_has_derivative_zero_even_at_zero():
+    x = tr.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    y = x.sign()
+    np.testing.assert_array_equal(y.data, [-1.0, 0.0, 1.0])
+    assert y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+
+
+def test_norm_at_zero_has_the_zero_subgradient():
+    for p in (1, 2, 3):
+        x = tr.zeros(2, 3, requires_grad=True)
+        (g,) = tr.grad(x.norm(p, dim=1).sum(), [x], create_graph=True)
+        np.testing.assert_array_equal(g.data, np.zeros((2, 3)))
+        if g.requires_grad:  # p = 1: g · sign(x) is a constant
+            (second,) = tr.grad(g.sum(), [x], allow_unused=True)
+            assert second is None or np.isfinite(second.data).all()
+    with pytest.raises(ValueError, match=r"norm\(\): p must be a finite number >= 1, got 0.5"):
+        tr.norm(tr.ones(2), p=0.5)
+
+
+# ---------------------------------------------------------------------------
+# In-place arithmetic
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        (lambda w: operator.iadd(w, 1.0), [2.0, 3.0]),
+        (lambda w: operator.isub(w, np.array([0.5, 0.5])), [0.5, 1.5]),
+        (lambda w: operator.imul(w, tr.tensor([2.0, 3.0])), [2.0, 6.0]),
+        (lambda w: operator.itruediv(w, 4), [0.25, 0.5]),
+    ],
+)
+def test_in_place_arithmetic_under_no_grad_updates_the_tensor_itself(update, expected):
+    for dtype in (np.float64, np.float32):
+        w = tr.tensor([1.0, 2.0], requires_grad=True, dtype=dtype)
+        with tr.no_grad():
+            result = update(w)
+        assert result is w and w.requires_grad and w.is_leaf and w.dtype == dtype
+        np.testing.assert_array_equal(w.data, expected)
+
+
+def test_a_hand_written_sgd_step_trains_the_same_tensor():
+    w = tr.tensor([3.0, -2.0], requires_grad=True)
+    original = w
+    for _ in range(50):
+        loss = (w * w).sum()
+        loss.backward()
+        with tr.no_grad():
+            w -= 0.1 * w.grad
+        w.grad = None
+    assert w is original and w.requires_grad
+    assert np.abs(w.data).max() < 1e-4
+
+
+def test_in_place_on_a_tensor_that_does_not_require_grad_needs_no_no_grad():
+    t = tr.ones(3)
+    t += 1
+    t *= tr.tensor([1.0, 2.0, 3.0])
+    assert t.tolist() == [2.0, 4.0, 6.0] and not t.requires_grad
+
+
+def test_in_place_on_a_leaf_that_requires_grad_while_recording_says_what_to_do():
+    w = tr.tensor([1.0, 2.0], requires_grad=True)
+    for update in (operator.iadd, operator.isub, operator.imul, operator.itruediv):
+        with pytest.raises(RuntimeError, match=r"wrap the update in `with tinyreg.no_grad\(\):`"):
+            update(w, 1.0)
+    assert w.tolist() == [1.0, 2.0]
+
+
+def test_in_place_on_a_recorded_result_is_the_recorded_operation():
+    w = tr.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss += (3 * w).sum()
+    assert loss.op is tr.add
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [5.0, 7.0])
+
+
+# ---------------------------------------------------------------------------
+# The idioms side by side with PyTorch
+# ---------------------------------------------------------------------------
+
+X = np.array([[[0.5, -1.25, 2.0]], [[-0.75, 1.5, 0.25]]])  # shape (2, 1, 3), no ties, no zeros
+Y = np.array([[[0.5, 1.0, 2.0]], [[0.0, 1.5, -1.0]]])
+
+
+def _functional(m: Any) -> Any:
+    return m.functional if m is tr else m.nn.functional
+
+
+#: Each idiom is written once, for ``m`` = tinyreg or torch, on a tensor made by ``m.tensor``.
+IDIOMS: dict[str, Callable[[Any, Any], Any]] = {
+    "zeros(tuple)": lambda m, x: m.zeros((2, 3)),
+    "ones(list)": lambda m, x: m.ones([2, 3]),
+    "zeros(*shape)": lambda m, x: m.zeros(2, 3),
+    "full": lambda m, x: m.full((2, 3), 1.5),
+    "zeros_like": lambda m, x: m.zeros_like(x),
+    "ones_like": lambda m, x: m.ones_like(x),
+    "full_like": lambda m, x: m.full_like(x, -2.0),
+    "cat(dim=)": lambda m, x: m.cat([x, 2 * x], dim=2),
+    "stack(dim=)": lambda m, x: m.stack([x, x * x], dim=1),
+    "unsqueeze": lambda m, x: x.unsqueeze(-1) * 3,
+    "squeeze": lambda m, x: x.squeeze() ** 2,
+    "squeeze(dim)": lambda m, x: m.squeeze(x, 1).exp(),
+    "view": lambda m, x: x.view(3, 2) @ x.view(2, 3),
+    "flatten": lambda m, x: x.flatten() * x.flatten(),
+    "flatten(start_dim)": lambda m, x: m.flatten(x, start_dim=1).tanh(),
+    "sum(dim, keepdim)": lambda m, x: (x * x).sum(dim=2, keepdim=True),
+    "mean(dim)": lambda m, x: (x**3).mean(dim=(0, 2)),
+    "logsumexp(dim)": lambda m, x: m.logsumexp(x, dim=-1),
+    "softmax(dim)": lambda m, x: _functional(m).softmax(x, dim=0),
+    "log_softmax(dim)": lambda m, x: x.log_softmax(dim=2),
+    "clone": lambda m, x: x.clone() * x,
+    "sin": lambda m, x: m.sin(x) * x,
+    "cos": lambda m, x: x.cos(),
+    "log1p": lambda m, x: m.log1p(x * x),
+    "sign": lambda m, x: x.sign() * x,
+    "norm()": lambda m, x: x.norm(),
+    "norm(dim)": lambda m, x: x.norm(dim=2),
+    "norm(p=1, dim, keepdim)": lambda m, x: m.norm(x, p=1, dim=0, keepdim=True),
+    "norm(p=3)": lambda m, x: x.norm(p=3, dim=(1, 2)),
+    "numel": lambda m, x: x.numel(),
+    "tolist": lambda m, x: x.tolist(),
+    "argmax": lambda m, x: m.argmax(x),
+    "argmax(dim)": lambda m, x: x.argmax(dim=2),
+    "argmin(dim, keepdim)": lambda m, x: m.argmin(x, dim=0, keepdim=True),
+    "==": lambda m, x: x == m.tensor(Y),
+    "!=": lambda m, x: x != m.tensor(Y),
+}
+
+
+@pytest.fixture
+def torch():
+    """PyTorch with float64 as its default dtype, tinyreg's (restored afterwards)."""
+    torch = pytest.importorskip("torch")
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield torch
+    torch.set_default_dtype(default)
+
+
+def _value(result: Any) -> Any:
+    """A result as numpy (or Python) values, from either library."""
+    if hasattr(result, "detach"):  # a torch tensor
+        return result.detach().numpy()
+    return result.data if isinstance(result, tr.Tensor) else result
+
+
+@pytest.mark.parametrize("name", IDIOMS)
+def test_idioms_give_pytorchs_values_shapes_dtypes_and_derivatives(name, torch):
+    idiom = IDIOMS[name]
+    x_tr = tr.tensor(X, requires_grad=True)
+    x_pt = torch.tensor(X, requires_grad=True)
+    got, expected = idiom(tr, x_tr), idiom(torch, x_pt)
+    got_value, expected_value = _value(got), _value(expected)
+    if not isinstance(expected_value, np.ndarray):  # numel, tolist: Python values
+        assert got_value == expected_value and type(got_value) is type(expected_value)
+        return
+    assert np.shape(got_value) == expected_value.shape
+    assert np.asarray(got_value).dtype == expected_value.dtype
+    np.testing.assert_allclose(got_value, expected_value, rtol=1e-14, atol=0)
+    if not (isinstance(got, tr.Tensor) and got.requires_grad):
+        assert not expected.requires_grad
+        return
+    # First derivatives of <out, u>, and second: derivatives of <first, v>.
+    u = np.linspace(-1.0, 2.0, expected_value.size).reshape(expected_value.shape)
+    v = np.linspace(0.5, -1.5, X.size).reshape(X.shape)
+    (g_tr,) = tr.grad((got * u).sum(), [x_tr], create_graph=True)
+    (g_pt,) = torch.autograd.grad((expected * torch.tensor(u)).sum(), x_pt, create_graph=True)
+    np.testing.assert_allclose(g_tr.data, g_pt.numpy(force=True), rtol=1e-10, atol=1e-14)
+    # A first derivative that is a constant (sign, norm with p=1) has second derivative 0.
+    h_tr = h_pt = None
+    if g_tr.requires_grad:
+        (h_tr,) = tr.grad((g_tr * v).sum(), [x_tr], allow_unused=True)
+    if g_pt.requires_grad:
+        (h_pt,) = torch.autograd.grad((g_pt * torch.tensor(v)).sum(), x_pt, allow_unused=True)
+    h_tr = np.zeros_like(X) if h_tr is None else h_tr.data
+    h_pt = np.zeros_like(X) if h_pt is None else h_pt.numpy(force=True)
+    np.testing.assert_allclose(h_tr, h_pt, rtol=1e-8, atol=1e-12)
+
+
+def test_a_no_grad_sgd_step_matches_pytorch(torch):
+    results = []
+    for m in (tr, torch):
+        w = m.tensor(X, requires_grad=True)
+        for _ in range(3):
+            loss = (w.sin() * w).sum()
+            loss.backward()
+            with m.no_grad():
+                w -= 0.1 * w.grad
+                w *= 0.9
+            w.grad = None
+        assert w.requires_grad and w.is_leaf
+        results.append(_value(w))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-14)
+
+
+def test_norm_at_zero_matches_pytorch(torch):
+    values = np.array([[0.0, 0.0, 0.0], [3.0, 0.0, -4.0]])
+    for p in (1, 2, 3):
+        x_tr = tr.tensor(values, requires_grad=True)
+        x_pt = torch.tensor(values, requires_grad=True)
+        (g_tr,) = tr.grad(x_tr.norm(p, dim=1).sum(), [x_tr])
+        (g_pt,) = torch.autograd.grad(x_pt.norm(p, dim=1).sum(), x_pt)
+        np.testing.assert_allclose(g_tr.data, g_pt.numpy(), rtol=1e-10, atol=0)

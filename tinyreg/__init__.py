@@ -4,9 +4,10 @@ The public API, re-exported from the modules that define it::
 
     autograd   Tensor, grad, op (the engine)
     grad_mode  no_grad, enable_grad, is_grad_enabled
-    ops        add, mul, matmul, sum, mean, exp, log, relu, softmax, ... (as functions)
-    sugar      tensor, zeros, ones, arange (and Tensor's operators and methods)
-    random     manual_seed, randn, rand
+    ops        add, mul, matmul, sum, mean, exp, log, relu, softmax, cat, ... (as functions)
+    sugar      tensor, zeros, ones, full, arange, zeros_like, ..., argmax, argmin
+               (and Tensor's operators and methods)
+    random     manual_seed, randn, rand, randn_like, rand_like
     gradcheck  gradcheck, gradgradcheck
     serialization  save, load
 
@@ -41,12 +42,17 @@ from tinyreg.ops import (
     abs,
     add,
     broadcast_to,
+    cat,
     clip,
+    clone,
     concatenate,
+    cos,
     div,
     exp,
+    flatten,
     getitem,
     log,
+    log1p,
     log_softmax,
     logsumexp,
     matmul,
@@ -57,24 +63,40 @@ from tinyreg.ops import (
     minimum,
     mul,
     neg,
+    norm,
     power,
     relu,
     reshape,
     scatter_add,
     sigmoid,
+    sign,
+    sin,
     softmax,
     sqrt,
+    squeeze,
     stack,
     sub,
     sum,
     tanh,
     transpose,
+    unsqueeze,
     var,
     where,
 )
-from tinyreg.random import manual_seed, rand, randn
+from tinyreg.random import manual_seed, rand, rand_like, randn, randn_like
 from tinyreg.serialization import CheckpointError, load, save
-from tinyreg.sugar import arange, ones, tensor, zeros
+from tinyreg.sugar import (
+    arange,
+    argmax,
+    argmin,
+    full,
+    full_like,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
 
 __version__ = "0.1.0"
 
@@ -85,14 +107,22 @@ __all__ = [
     "abs",
     "add",
     "arange",
+    "argmax",
+    "argmin",
     "broadcast_to",
+    "cat",
     "clip",
+    "clone",
     "concatenate",
+    "cos",
     "datasets",
     "div",
     "enable_grad",
     "estimators",
     "exp",
+    "flatten",
+    "full",
+    "full_like",
     "func",
     "functional",
     "getitem",
@@ -103,6 +133,7 @@ __all__ = [
     "linear",
     "load",
     "log",
+    "log1p",
     "log_softmax",
     "logsumexp",
     "manual_seed",
@@ -117,20 +148,27 @@ __all__ = [
     "neg",
     "nn",
     "no_grad",
+    "norm",
     "ones",
+    "ones_like",
     "op",
     "optim",
     "penalties",
     "power",
     "rand",
+    "rand_like",
     "randn",
+    "randn_like",
     "relu",
     "reshape",
     "save",
     "scatter_add",
     "sigmoid",
+    "sign",
+    "sin",
     "softmax",
     "sqrt",
+    "squeeze",
     "stack",
     "sub",
     "sugar",
@@ -139,8 +177,10 @@ __all__ = [
     "tensor",
     "train",
     "transpose",
+    "unsqueeze",
     "var",
     "viz",
     "where",
     "zeros",
+    "zeros_like",
 ]

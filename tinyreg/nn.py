@@ -326,11 +326,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, x: Any) -> Tensor:
-        shape = np.shape(x)
-        start = self.start_dim % len(shape)
-        end = self.end_dim % len(shape)
-        new_shape = (*shape[:start], -1, *shape[end + 1 :])
-        return ops.reshape(x, shape=new_shape)
+        return ops.flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -21,6 +21,10 @@ on tensors with recording on (``create_graph=True``: second and higher
 derivatives). It recomputes what it needs from ``out`` and the inputs. For
 the non-smooth ops (relu, abs, max/min, clip, maximum/minimum) the masks are
 constants, so their second derivative is 0 almost everywhere, as in PyTorch.
+
+The ops with an ``axis`` option (the reductions, softmax, the joins) take it
+spelled as numpy does, ``axis=``/``keepdims=``, or as PyTorch does,
+``dim=``/``keepdim=`` (:func:`dim_op`); giving both spellings is a TypeError.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg.autograd import Tensor, op
+from tinyreg.autograd import Op, Tensor, op
 
 Axis = int | tuple[int, ...] | None
 
@@ -40,12 +44,17 @@ __all__ = [
     "abs",
     "add",
     "broadcast_to",
+    "cat",
     "clip",
+    "clone",
     "concatenate",
+    "cos",
     "div",
     "exp",
+    "flatten",
     "getitem",
     "log",
+    "log1p",
     "log_softmax",
     "logsumexp",
     "matmul",
@@ -56,18 +65,23 @@ __all__ = [
     "minimum",
     "mul",
     "neg",
+    "norm",
     "power",
     "relu",
     "reshape",
     "scatter_add",
     "sigmoid",
+    "sign",
+    "sin",
     "softmax",
     "sqrt",
+    "squeeze",
     "stack",
     "sub",
     "sum",
     "tanh",
     "transpose",
+    "unsqueeze",
     "var",
     "where",
 ]
@@ -180,6 +194,40 @@ def log(x):
 
 
 log.defvjp(lambda g, out, x: g / x)
+
+
+@op
+def log1p(x):
+    """log(1 + x), accurate for small x: d/dx = 1/(1 + x)."""
+    return np.log1p(x)
+
+
+log1p.defvjp(lambda g, out, x: g / (1 + x))
+
+
+@op
+def sin(x):
+    """sin(x): d/dx = cos(x)."""
+    return np.sin(x)
+
+
+@op
+def cos(x):
+    """cos(x): d/dx = −sin(x)."""
+    return np.cos(x)
+
+
+sin.defvjp(lambda g, out, x: g * cos(x))
+cos.defvjp(lambda g, out, x: -g * sin(x))
+
+
+@op
+def sign(x):
+    """−1, 0 or 1 as x is negative, zero or positive: d/dx = 0 (taken as 0 at 0 too, as PyTorch)."""
+    return np.sign(x)
+
+
+sign.defvjp(lambda g, out, x: np.zeros(out.shape, dtype=out.dtype))
 
 
 @op
@@ -303,6 +351,50 @@ where.defvjp(
 
 
 # ---------------------------------------------------------------------------
+# Two spellings of an axis: numpy's axis=/keepdims=, PyTorch's dim=/keepdim=
+# ---------------------------------------------------------------------------
+
+_NUMPY_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def _numpy_names(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with PyTorch's ``dim``/``keepdim`` renamed numpy's ``axis``/``keepdims``.
+
+    Both spellings of one argument is a TypeError naming the function and the two names.
+    """
+    renamed = dict(options)
+    for torch_name, numpy_name in _NUMPY_NAMES.items():
+        if torch_name in renamed:
+            if numpy_name in renamed:
+                raise TypeError(
+                    f"{name}() got both {numpy_name}= and {torch_name}=, two spellings of "
+                    "one argument: pass only one"
+                )
+            renamed[numpy_name] = renamed.pop(torch_name)
+    return renamed
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    """The options that are not None: those a caller gave (None stands for the op's default)."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
+class _DimOp(Op):
+    """An op whose ``axis``/``keepdims`` options may be spelled ``dim``/``keepdim``."""
+
+    def __call__(self, *inputs: Any, **options: Any) -> Tensor:
+        if "dim" in options or "keepdim" in options:
+            options = _numpy_names(self.name, options)
+        return super().__call__(*inputs, **options)
+
+
+def dim_op(forward: Any) -> Op:
+    """:func:`~tinyreg.autograd.op` for a forward with an ``axis`` option (and maybe
+    ``keepdims``): the op also takes them as PyTorch spells them, ``dim=``/``keepdim=``."""
+    return _DimOp(forward)
+
+
+# ---------------------------------------------------------------------------
 # Shape
 # ---------------------------------------------------------------------------
 
@@ -328,6 +420,62 @@ def _transpose_vjp(g, out, x, *, axes):
 
 
 transpose.defvjp(_transpose_vjp)
+
+
+def _dim_index(name: str, argument: str, dim: int, ndim: int) -> int:
+    """``dim`` as an index in ``range(ndim)`` (negative counts from the end); else an IndexError."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(
+            f"{name}(): {argument}={dim} is out of range for a tensor of {ndim} dimension(s) "
+            f"(it must be in [{-ndim}, {ndim - 1}])"
+        )
+    return dim % ndim
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Axes ``start_dim`` to ``end_dim`` (both included) merged into one, as ``torch.flatten``.
+
+    A reshape: a 0-d tensor becomes shape (1,).
+    """
+    shape = np.shape(x)
+    if not shape:
+        return reshape(x, shape=(1,))
+    start = _dim_index("flatten", "start_dim", start_dim, len(shape))
+    end = _dim_index("flatten", "end_dim", end_dim, len(shape))
+    if start > end:
+        raise ValueError(f"flatten(): start_dim={start_dim} comes after end_dim={end_dim}")
+    merged = math.prod(shape[start : end + 1])
+    return reshape(x, shape=(*shape[:start], merged, *shape[end + 1 :]))
+
+
+def squeeze(x: Any, dim: int | tuple[int, ...] | None = None) -> Tensor:
+    """``x`` without its size-1 axes (all of them, or those among ``dim``), as ``torch.squeeze``.
+
+    An axis of ``dim`` whose size is not 1 is kept, as PyTorch does. A reshape.
+    """
+    shape = np.shape(x)
+    if dim is None:
+        dropped = set(range(len(shape)))
+    else:
+        dims = (dim,) if isinstance(dim, (int, np.integer)) else dim
+        dropped = {_dim_index("squeeze", "dim", int(d), builtins.max(len(shape), 1)) for d in dims}
+    return reshape(x, shape=tuple(n for i, n in enumerate(shape) if n != 1 or i not in dropped))
+
+
+def unsqueeze(x: Any, dim: int) -> Tensor:
+    """``x`` with a new axis of size 1 at position ``dim`` (in [−ndim − 1, ndim]), a reshape."""
+    shape = np.shape(x)
+    at = _dim_index("unsqueeze", "dim", dim, len(shape) + 1)
+    return reshape(x, shape=(*shape[:at], 1, *shape[at:]))
+
+
+@op
+def clone(x):
+    """A copy of x with its own memory: the gradient passes through unchanged."""
+    return x.copy()
+
+
+clone.defvjp(lambda g, out, x: g)
 
 
 @op
@@ -388,7 +536,7 @@ def getitem(x, *, index: Any):
 getitem.defvjp(lambda g, out, x, *, index: scatter_add(g, index=index, shape=x.shape))
 
 
-@op
+@dim_op
 def _concatenate(*xs, axis: int = 0):
     """Join along an existing axis; each input's gradient is its slice of g."""
     return np.concatenate(xs, axis=axis)
@@ -404,7 +552,7 @@ def _concatenate_vjp(g, out, *xs, axis, argnum):
 _concatenate.defvjp(_concatenate_vjp)
 
 
-@op
+@dim_op
 def _stack(*xs, axis: int = 0):
     """Join along a new axis; input i's gradient is g taken at position i of that axis."""
     return np.stack(xs, axis=axis)
@@ -413,14 +561,25 @@ def _stack(*xs, axis: int = 0):
 _stack.defvjp(lambda g, out, *xs, axis, argnum: g[(slice(None),) * (axis % out.ndim) + (argnum,)])
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join a sequence of tensors along an existing axis (``numpy.concatenate``)."""
-    return _concatenate(*tensors, axis=axis)
+def concatenate(
+    tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None
+) -> Tensor:
+    """Join a sequence of tensors along an existing axis, ``axis`` or ``dim`` (default 0).
+
+    ``numpy.concatenate``, and ``torch.cat`` (:func:`cat` is this function).
+    """
+    return _concatenate(*tensors, **_given(axis=axis, dim=dim))
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join a sequence of same-shaped tensors along a new axis (``numpy.stack``)."""
-    return _stack(*tensors, axis=axis)
+cat = concatenate  # PyTorch's name
+
+
+def stack(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join a sequence of same-shaped tensors along a new axis, ``axis`` or ``dim`` (default 0).
+
+    ``numpy.stack`` and ``torch.stack``.
+    """
+    return _stack(*tensors, **_given(axis=axis, dim=dim))
 
 
 # ---------------------------------------------------------------------------
@@ -458,7 +617,7 @@ def _spread(g, shape: tuple[int, ...], axis: Axis):
     return broadcast_to(g.reshape(_kept_shape(shape, axis)), shape=shape)
 
 
-@op
+@dim_op
 def sum(x, *, axis: Axis = None, keepdims: bool = False):
     """Sum over ``axis``: every summed element receives the output's gradient."""
     return np.sum(x, axis=_checked_axis("sum", axis), keepdims=keepdims)
@@ -467,7 +626,7 @@ def sum(x, *, axis: Axis = None, keepdims: bool = False):
 sum.defvjp(lambda g, out, x, *, axis, keepdims: _spread(g, x.shape, axis))
 
 
-@op
+@dim_op
 def mean(x, *, axis: Axis = None, keepdims: bool = False):
     """Mean over ``axis``: each of the n averaged elements receives g / n."""
     axis = _checked_axis("mean", axis)
@@ -477,7 +636,7 @@ def mean(x, *, axis: Axis = None, keepdims: bool = False):
 mean.defvjp(lambda g, out, x, *, axis, keepdims: _spread(g / _count(x.shape, axis), x.shape, axis))
 
 
-@op
+@dim_op
 def var(x, *, axis: Axis = None, ddof: int = 0, keepdims: bool = False):
     """Variance Σ(x − x̄)² / (n − ddof) over ``axis``: d/dx = 2(x − x̄) / (n − ddof).
 
@@ -494,13 +653,13 @@ def _var_vjp(g, out, x, *, axis, ddof, keepdims):
 var.defvjp(_var_vjp)
 
 
-@op
+@dim_op
 def max(x, *, axis: Axis = None, keepdims: bool = False):
     """Largest element over ``axis``; ties share the gradient equally."""
     return np.max(x, axis=_checked_axis("max", axis), keepdims=keepdims)
 
 
-@op
+@dim_op
 def min(x, *, axis: Axis = None, keepdims: bool = False):
     """Smallest element over ``axis``; ties share the gradient equally."""
     return np.min(x, axis=_checked_axis("min", axis), keepdims=keepdims)
@@ -521,7 +680,7 @@ max.defvjp(_to_extremes)
 min.defvjp(_to_extremes)
 
 
-@op
+@dim_op
 def logsumexp(x, *, axis: Axis = None, keepdims: bool = False):
     """log Σ exp(x) over ``axis``, computed as m + log Σ exp(x − m) with m = max(x).
 
@@ -542,7 +701,7 @@ def _logsumexp_vjp(g, out, x, *, axis, keepdims):
 logsumexp.defvjp(_logsumexp_vjp)
 
 
-@op
+@dim_op
 def softmax(x, *, axis: int = -1):
     """exp(x) / Σ exp(x) along ``axis`` (shifted by the max for stability).
 
@@ -555,7 +714,7 @@ def softmax(x, *, axis: int = -1):
 softmax.defvjp(lambda g, out, x, *, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)))
 
 
-@op
+@dim_op
 def log_softmax(x, *, axis: int = -1):
     """x − logsumexp(x) along ``axis``: d/dx = g − softmax(x) · Σ g, with softmax(x) = exp(out)."""
     shifted = x - np.max(x, axis=_checked_axis("log_softmax", axis), keepdims=True)
@@ -563,3 +722,40 @@ def log_softmax(x, *, axis: int = -1):
 
 
 log_softmax.defvjp(lambda g, out, x, *, axis: g - exp(out) * g.sum(axis=axis, keepdims=True))
+
+
+def _checked_p(p: Any) -> float:
+    """``norm``'s ``p``: a real number ≥ 1; else a ValueError naming p."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"norm(): p must be a number >= 1, got {p!r}")
+    if not 1 <= p < np.inf:
+        raise ValueError(f"norm(): p must be a finite number >= 1, got {p!r}")
+    return float(p)
+
+
+@dim_op
+def norm(x, *, p: float = 2, axis: Axis = None, keepdims: bool = False):
+    """The p-norm (Σ|x|ᵖ)^(1/p) over ``axis`` (all elements by default), p ≥ 1.
+
+    d/dx = sign(x)·|x|^(p−1) / out^(p−1): x / out for p = 2, sign(x) for
+    p = 1. Where the norm is 0 (every x is 0) the derivative is 0, the
+    subgradient PyTorch takes.
+    """
+    p, axis = _checked_p(p), _checked_axis("norm", axis)
+    if p == 2:
+        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    return np.sum(np.abs(x) ** p, axis=axis, keepdims=keepdims) ** (1 / p)
+
+
+def _norm_vjp(g, out, x, *, p, axis, keepdims):
+    kept = _kept_shape(x.shape, axis)
+    g, out = g.reshape(kept), out.reshape(kept)
+    if p == 1:
+        return g * np.sign(np.asarray(x))
+    safe = out + (np.asarray(out) == 0)  # 1 where the norm is 0, and there x = 0: no 0/0
+    if p == 2:
+        return g * (x / safe)
+    return g * np.sign(np.asarray(x)) * (abs(x) / safe) ** (p - 1)
+
+
+norm.defvjp(_norm_vjp)

@@ -18,9 +18,17 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 from tinyreg.autograd import Tensor
-from tinyreg.validation import user_stacklevel
+from tinyreg.validation import check_shape, float_dtype, user_stacklevel
 
-__all__ = ["default_generator", "manual_seed", "rand", "randn", "resolve_generator"]
+__all__ = [
+    "default_generator",
+    "manual_seed",
+    "rand",
+    "rand_like",
+    "randn",
+    "randn_like",
+    "resolve_generator",
+]
 
 _generator = np.random.default_rng()
 
@@ -54,25 +62,57 @@ def resolve_generator(generator: GeneratorLike) -> np.random.Generator:
 
 
 def randn(
-    *shape: int,
+    *shape: Any,
     requires_grad: bool = False,
     dtype: Any = np.float64,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
-    """A tensor of standard normal samples: ``randn(2, 3)``."""
-    data = resolve_generator(generator).standard_normal(shape, dtype=dtype)
+    """A tensor of standard normal samples: ``randn(2, 3)`` or ``randn((2, 3))``."""
+    data = resolve_generator(generator).standard_normal(check_shape("randn", shape), dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(
-    *shape: int,
+    *shape: Any,
     requires_grad: bool = False,
     dtype: Any = np.float64,
     generator: np.random.Generator | None = None,
 ) -> Tensor:
-    """A tensor of samples uniform on [0, 1): ``rand(2, 3)``."""
-    data = resolve_generator(generator).random(shape, dtype=dtype)
+    """A tensor of samples uniform on [0, 1): ``rand(2, 3)`` or ``rand((2, 3))``."""
+    data = resolve_generator(generator).random(check_shape("rand", shape), dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
+
+
+def randn_like(
+    input: Any,
+    *,
+    requires_grad: bool = False,
+    dtype: Any = None,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Standard normal samples of ``input``'s shape and (floating) dtype."""
+    return randn(
+        np.shape(input),
+        requires_grad=requires_grad,
+        dtype=dtype or float_dtype(input),
+        generator=generator,
+    )
+
+
+def rand_like(
+    input: Any,
+    *,
+    requires_grad: bool = False,
+    dtype: Any = None,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Samples uniform on [0, 1) of ``input``'s shape and (floating) dtype."""
+    return rand(
+        np.shape(input),
+        requires_grad=requires_grad,
+        dtype=dtype or float_dtype(input),
+        generator=generator,
+    )
 
 
 def seed_alias(function: Callable[_P, _R]) -> Callable[_P, _R]:

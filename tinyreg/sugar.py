@@ -9,25 +9,121 @@ class :class:`TensorMethods` and installed on ``Tensor`` when this module is
 imported (``import tinyreg`` does it first), so the engine imports no op and
 the package's imports flow one way: ``autograd <- ops <- sugar``.
 
-Comparisons (``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=``) are elementwise
-and not differentiable: they return numpy boolean arrays, constants to every
-derivative. A tensor stays hashable, by identity.
+The methods take the arguments numpy users and PyTorch users write:
+``t.sum(axis=0, keepdims=True)`` or ``t.sum(dim=0, keepdim=True)``,
+``t.reshape(2, 3)`` or ``t.view((2, 3))``.
 
-The factories make leaf tensors: :func:`tensor`, :func:`zeros`,
-:func:`ones`, :func:`arange` (the random ones, ``randn`` and ``rand``, are in
+Comparisons (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``) are elementwise
+and not differentiable: they return numpy boolean arrays, constants to every
+derivative; so do :func:`argmax` and :func:`argmin` (integer arrays). A
+Tensor is still hashable, by identity, so tensors can be dict keys.
+
+In-place arithmetic (``w -= lr * w.grad``) changes ``w.data`` in place
+under :class:`~tinyreg.no_grad` or on a tensor that does not require grad:
+``w`` keeps its identity, dtype and ``requires_grad``, as in PyTorch. On a
+leaf that requires grad while recording is on it is a RuntimeError (the
+update would not be part of any graph); on a recorded result
+(``loss += penalty``) it is the recorded operation, ``loss = loss + penalty``.
+
+The factories make leaf tensors: :func:`tensor`, :func:`zeros`, :func:`ones`
+(a shape as varargs, ``zeros(2, 3)``, or as one sequence, ``zeros((2, 3))``),
+:func:`full`, :func:`arange` and the ``*_like`` ones, of another tensor's
+shape and dtype (the random ones, ``randn`` and ``rand``, are in
 :mod:`tinyreg.random`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from tinyreg import ops
 from tinyreg.autograd import Tensor, _data
+from tinyreg.grad_mode import is_grad_enabled
+from tinyreg.ops import Axis, _given, _numpy_names
+from tinyreg.validation import check_shape, float_dtype
 
-__all__ = ["TensorMethods", "arange", "ones", "tensor", "zeros"]
+__all__ = [
+    "TensorMethods",
+    "arange",
+    "argmax",
+    "argmin",
+    "full",
+    "full_like",
+    "ones",
+    "ones_like",
+    "tensor",
+    "zeros",
+    "zeros_like",
+]
+
+
+# ---------------------------------------------------------------------------
+# Indices of extremes (not differentiable: integer arrays), also methods
+# ---------------------------------------------------------------------------
+
+
+def argmax(
+    input: Any,
+    dim: int | None = None,
+    keepdim: bool | None = None,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> np.ndarray:
+    """The index of the largest element over ``dim`` (of the flattened input when None).
+
+    A numpy integer array (0-d for one index); ``keepdim`` keeps the reduced
+    axis with size 1. ``axis=``/``keepdims=`` are accepted too. At ties, the
+    first maximum.
+    """
+    return _index_of(np.argmax, input, dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
+
+
+def argmin(
+    input: Any,
+    dim: int | None = None,
+    keepdim: bool | None = None,
+    *,
+    axis: int | None = None,
+    keepdims: bool | None = None,
+) -> np.ndarray:
+    """The index of the smallest element over ``dim``, as :func:`argmax`."""
+    return _index_of(np.argmin, input, dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims)
+
+
+def _index_of(extreme: Callable[..., Any], input: Any, **options: Any) -> np.ndarray:
+    """``extreme`` (numpy argmax or argmin) of ``input``, its options in either spelling."""
+    options = _numpy_names(extreme.__name__, _given(**options))
+    return np.asarray(extreme(_data(input), **options))
+
+
+# ---------------------------------------------------------------------------
+# Tensor's operators and methods
+# ---------------------------------------------------------------------------
+
+
+def _reduction(reduce: Any) -> Callable[..., Tensor]:
+    """The method ``t.name(axis=None, keepdims=None, *, dim=None, keepdim=None)``: ``reduce``."""
+
+    def method(
+        self: Any,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+    ) -> Tensor:
+        return reduce(self, **_given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim))
+
+    method.__name__ = method.__qualname__ = reduce.name
+    method.__doc__ = (
+        f"``{reduce.name}`` over ``axis`` or ``dim`` (all axes when None); the reduced axes "
+        "are kept with size 1 when ``keepdims`` or ``keepdim`` is True."
+    )
+    return method
 
 
 class TensorMethods:
@@ -80,7 +176,29 @@ class TensorMethods:
     def __getitem__(self, index: Any) -> Tensor:
         return ops.getitem(self, index=index)
 
-    # Comparisons are not differentiable: they return plain numpy boolean arrays.
+    # In-place arithmetic: on .data under no_grad (see the module docstring).
+    def __iadd__(self, other: Any) -> Tensor:
+        return _in_place(self, other, "+=", np.add, ops.add)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return _in_place(self, other, "-=", np.subtract, ops.sub)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return _in_place(self, other, "*=", np.multiply, ops.mul)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return _in_place(self, other, "/=", np.divide, ops.div)
+
+    # Comparisons are elementwise and not differentiable: they return numpy boolean arrays.
+    # Defining == would make Tensor unhashable: it stays hashable by identity.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data == _data(other)
+
+    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data != _data(other)
+
     def __lt__(self, other: Any) -> np.ndarray:
         return self.data < _data(other)
 
@@ -93,16 +211,6 @@ class TensorMethods:
     def __ge__(self, other: Any) -> np.ndarray:
         return self.data >= _data(other)
 
-    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        return self.data == _data(other)
-
-    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        return self.data != _data(other)
-
-    # Defining == removes the inherited hash: a tensor stays hashable by identity (as in
-    # PyTorch), so that tensors can key dicts and fill sets, as the backward walk does.
-    __hash__ = object.__hash__
-
     @property
     def T(self) -> Tensor:
         """The tensor with its axes reversed (numpy's ``.T``)."""
@@ -111,22 +219,54 @@ class TensorMethods:
     def matmul(self, other: Any) -> Tensor:
         return ops.matmul(self, other)
 
-    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.mean(self, axis=axis, keepdims=keepdims)
+    # Reductions: over ``axis`` (numpy) or ``dim`` (PyTorch), all axes by default; the reduced
+    # axes are kept with size 1 when ``keepdims`` or ``keepdim`` is True.
+    sum = _reduction(ops.sum)
+    mean = _reduction(ops.mean)
+    max = _reduction(ops.max)
+    min = _reduction(ops.min)
+    logsumexp = _reduction(ops.logsumexp)
 
     def var(
-        self, axis: int | tuple[int, ...] | None = None, ddof: int = 0, keepdims: bool = False
+        self,
+        axis: Axis = None,
+        ddof: int = 0,
+        keepdims: bool | None = None,
+        *,
+        dim: Axis = None,
+        keepdim: bool | None = None,
     ) -> Tensor:
-        return ops.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+        """The variance with numpy's ``ddof`` (0 by default: the biased variance)."""
+        options = _given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
+        return ops.var(self, ddof=ddof, **options)
 
-    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.max(self, axis=axis, keepdims=keepdims)
+    def norm(
+        self,
+        p: float = 2,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Tensor:
+        """The p-norm over ``dim`` or ``axis`` (all elements by default)."""
+        return ops.norm(self, p=p, **_given(dim=dim, keepdim=keepdim, axis=axis, keepdims=keepdims))
 
-    def min(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        return ops.min(self, axis=axis, keepdims=keepdims)
+    # argmax(input, dim, keepdim) and argmin, as methods (t is the input).
+    argmax = argmax
+    argmin = argmin
+
+    def numel(self) -> int:
+        """The number of elements."""
+        return int(self.data.size)
+
+    def tolist(self) -> Any:
+        """The values as (nested lists of) Python floats; a 0-d tensor gives a float."""
+        return self.data.tolist()
+
+    def clone(self) -> Tensor:
+        """A copy with its own memory, recorded: gradients flow back to this tensor."""
+        return ops.clone(self)
 
     def reshape(self, *shape: Any) -> Tensor:
         """``t.reshape(2, 3)`` or ``t.reshape((2, 3))``, as numpy."""
@@ -146,14 +286,39 @@ class TensorMethods:
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return ops.transpose(self, axes=tuple(axes))
 
-    def flatten(self) -> Tensor:
-        return ops.reshape(self, shape=(-1,))
+    def view(self, *shape: Any) -> Tensor:
+        """PyTorch's name for :meth:`reshape`: ``t.view(2, 3)`` or ``t.view((2, 3))``."""
+        return self.reshape(*shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Axes ``start_dim`` to ``end_dim`` merged into one (all of them by default)."""
+        return ops.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
+        """Without the size-1 axes (all of them, or those among ``dim``)."""
+        return ops.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """With a new axis of size 1 at position ``dim``."""
+        return ops.unsqueeze(self, dim)
 
     def exp(self) -> Tensor:
         return ops.exp(self)
 
     def log(self) -> Tensor:
         return ops.log(self)
+
+    def log1p(self) -> Tensor:
+        return ops.log1p(self)
+
+    def sin(self) -> Tensor:
+        return ops.sin(self)
+
+    def cos(self) -> Tensor:
+        return ops.cos(self)
+
+    def sign(self) -> Tensor:
+        return ops.sign(self)
 
     def sqrt(self) -> Tensor:
         return ops.sqrt(self)
@@ -173,16 +338,33 @@ class TensorMethods:
     def clip(self, min: Any = None, max: Any = None) -> Tensor:
         return ops.clip(self, min=min, max=max)
 
-    def logsumexp(
-        self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False
-    ) -> Tensor:
-        return ops.logsumexp(self, axis=axis, keepdims=keepdims)
+    def softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """Softmax along ``axis`` or ``dim`` (the last axis by default)."""
+        return ops.softmax(self, **_given(axis=axis, dim=dim))
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return ops.softmax(self, axis=axis)
+    def log_softmax(self, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+        """log(softmax) along ``axis`` or ``dim`` (the last axis by default)."""
+        return ops.log_softmax(self, **_given(axis=axis, dim=dim))
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return ops.log_softmax(self, axis=axis)
+
+def _in_place(
+    t: Any, other: Any, symbol: str, ufunc: Callable[..., Any], recorded: Callable[..., Tensor]
+) -> Any:
+    """``t += other`` (or ``-=``, ``*=``, ``/=``) in place on ``t.data``, keeping its dtype.
+
+    On a recorded result (``loss += penalty``) it is the recorded ``recorded(t, other)``. A
+    leaf that requires grad, with recording on, is a RuntimeError.
+    """
+    if t.requires_grad and is_grad_enabled():
+        if t.op is not None:
+            return recorded(t, other)
+        raise RuntimeError(
+            f"in-place {symbol} on a leaf tensor that requires grad, with gradient recording "
+            f"on: wrap the update in `with tinyreg.no_grad():` (as for an optimizer step), "
+            f"or write `t = t {symbol[0]} ...` for a new, recorded tensor"
+        )
+    ufunc(t.data, _data(other), out=t.data, casting="same_kind")
+    return t
 
 
 def _install(methods: type, cls: type) -> None:
@@ -209,14 +391,40 @@ def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def zeros(*shape: int, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:
-    """A tensor of zeros: ``zeros(2, 3)``."""
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
+def zeros(*shape: Any, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:
+    """A tensor of zeros: ``zeros(2, 3)`` or ``zeros((2, 3))``."""
+    return Tensor(np.zeros(check_shape("zeros", shape), dtype=dtype), requires_grad=requires_grad)
 
 
-def ones(*shape: int, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:
-    """A tensor of ones: ``ones(2, 3)``."""
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
+def ones(*shape: Any, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:
+    """A tensor of ones: ``ones(2, 3)`` or ``ones((2, 3))``."""
+    return Tensor(np.ones(check_shape("ones", shape), dtype=dtype), requires_grad=requires_grad)
+
+
+def full(
+    size: Any, fill_value: float, *, requires_grad: bool = False, dtype: Any = np.float64
+) -> Tensor:
+    """A tensor of shape ``size`` (a sequence, or an int) filled with ``fill_value``."""
+    shape = check_shape("full", (size,))
+    return Tensor(np.full(shape, fill_value, dtype=dtype), requires_grad=requires_grad)
+
+
+def zeros_like(input: Any, *, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Zeros of ``input``'s shape and dtype (floating: an integer array gives float64)."""
+    return full_like(input, 0.0, requires_grad=requires_grad, dtype=dtype)
+
+
+def ones_like(input: Any, *, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Ones of ``input``'s shape and dtype (floating: an integer array gives float64)."""
+    return full_like(input, 1.0, requires_grad=requires_grad, dtype=dtype)
+
+
+def full_like(
+    input: Any, fill_value: float, *, requires_grad: bool = False, dtype: Any = None
+) -> Tensor:
+    """``fill_value`` in ``input``'s shape and dtype (or ``dtype``) -- a leaf, never recorded."""
+    data = np.full(np.shape(input), fill_value, dtype=dtype or float_dtype(input))
+    return Tensor(data, requires_grad=requires_grad)
 
 
 def arange(*args: float, requires_grad: bool = False, dtype: Any = np.float64) -> Tensor:

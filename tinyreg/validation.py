@@ -46,8 +46,10 @@ __all__ = [
     "check_nonnegative",
     "check_positive",
     "check_same_samples",
+    "check_shape",
     "check_y_given",
     "feature_names",
+    "float_dtype",
     "user_stacklevel",
 ]
 
@@ -160,6 +162,29 @@ def as_float_array(name: str, data: Any, *, dtype: Any = None, copy: bool = Fals
         f"{name} must hold real numbers (floating point, integer or boolean), "
         f"got an array of dtype {array.dtype}"
     )
+
+
+def float_dtype(data: Any) -> np.dtype:
+    """The dtype :func:`as_float_array` gives ``data``: its own if floating, else float64."""
+    dtype = np.asarray(data).dtype
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
+
+
+def check_shape(name: str, shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """A factory's shape, given as varargs (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``).
+
+    Anything but non-negative integers is a TypeError or ValueError naming ``name``.
+    """
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in shape):
+        raise TypeError(
+            f"{name}(): the shape must be integers, as {name}(2, 3) or {name}((2, 3)), "
+            f"got {shape!r}"
+        )
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{name}(): the shape must be non-negative, got {shape!r}")
+    return tuple(int(n) for n in shape)
 
 
 def check_finite_array(
