@@ -196,6 +196,15 @@ REFERENCE_SETTINGS = {
     "adam": (optim.Adam, {"betas": (0.9, 0.999), "eps": 1e-8}),
     "adam-small-betas": (optim.Adam, {"betas": (0.5, 0.8), "eps": 1e-3}),
     "adamw": (optim.AdamW, {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.1}),
+    "rmsprop": (optim.RMSprop, {}),
+    "rmsprop-momentum": (optim.RMSprop, {"alpha": 0.9, "momentum": 0.8}),
+    "rmsprop-centered": (optim.RMSprop, {"alpha": 0.8, "eps": 1e-3, "centered": True}),
+    "rmsprop-centered-momentum": (optim.RMSprop, {"momentum": 0.5, "centered": True}),
+    "adagrad": (optim.Adagrad, {}),
+    "adagrad-decay": (
+        optim.Adagrad,
+        {"lr_decay": 0.3, "initial_accumulator_value": 0.5, "eps": 1e-3},
+    ),
 }
 REFERENCE_PENALTIES = {
     "none": None,
@@ -211,11 +220,27 @@ class ReferenceRun:
     def __init__(self, make, settings, w, lr, penalty):
         self.make, self.settings, self.w, self.lr, self.penalty = make, settings, w, lr, penalty
         self.buf, self.m, self.v, self.step = None, np.zeros_like(w), np.zeros_like(w), 0
+        if make is optim.RMSprop:  # square_avg, grad_avg, momentum_buffer
+            self.v, self.m, self.buf = np.zeros_like(w), np.zeros_like(w), np.zeros_like(w)
+        if make is optim.Adagrad:
+            self.settings = {k: v for k, v in settings.items() if k != "initial_accumulator_value"}
+            self.v = np.full_like(w, settings.get("initial_accumulator_value", 0.0))
 
     def update(self, grad):
         if self.make is optim.SGD:
             self.w, self.buf = optim.sgd_update(
                 self.w, grad, self.buf, lr=self.lr, penalty=self.penalty, **self.settings
+            )
+        elif self.make is optim.RMSprop:
+            self.step += 1
+            self.w, self.v, self.m, self.buf = optim.rmsprop_update(
+                self.w, grad, self.v, self.m, self.buf,
+                lr=self.lr, penalty=self.penalty, **self.settings,
+            )  # fmt: skip
+        elif self.make is optim.Adagrad:
+            self.step += 1
+            self.w, self.v = optim.adagrad_update(
+                self.w, grad, self.v, self.step, lr=self.lr, penalty=self.penalty, **self.settings
             )
         else:
             self.step += 1
@@ -230,6 +255,20 @@ class ReferenceRun:
                 assert "momentum_buffer" not in state
             else:
                 assert_identical(state["momentum_buffer"], self.buf)
+        elif self.make is optim.RMSprop:
+            assert state["step"] == self.step
+            assert_identical(state["square_avg"], self.v)
+            for key, used, value in [
+                ("grad_avg", self.settings.get("centered"), self.m),
+                ("momentum_buffer", self.settings.get("momentum"), self.buf),
+            ]:
+                if used:
+                    assert_identical(state[key], value)
+                else:
+                    assert key not in state
+        elif self.make is optim.Adagrad:
+            assert state["step"] == self.step
+            assert_identical(state["sum"], self.v)
         else:
             assert state["step"] == self.step
             assert_identical(state["exp_avg"], self.m)
@@ -248,7 +287,7 @@ def test_the_reference_updates_give_the_optimizers_bits(name, penalty, dtype, se
     w0 = rng.standard_normal((rows, cols))
     w0[rng.random(w0.shape) < 0.5] *= 1e-4  # small weights, for L1 to set to exactly 0
     w0, b0 = w0.astype(dtype), rng.standard_normal(cols).astype(dtype)
-    lr = rng.uniform(0.01, 0.3) if make is optim.SGD else rng.uniform(0.001, 0.05)
+    lr = rng.uniform(0.01, 0.3) if make in (optim.SGD, optim.Adagrad) else rng.uniform(0.001, 0.05)
     w, b = nn.Parameter(w0.copy()), nn.Parameter(b0.copy(), regularize=False)
     opt = make([w, b], lr=lr, penalty=REFERENCE_PENALTIES[penalty], **settings)
     unregularized = {k: v for k, v in settings.items() if k != "weight_decay"}
@@ -277,6 +316,8 @@ OPTIMIZERS = {
     ),
     "adam": lambda ps, pen: optim.Adam(ps, lr=0.01, penalty=pen),
     "adamw": lambda ps, pen: optim.AdamW(ps, lr=0.01, weight_decay=0.1, penalty=pen),
+    "rmsprop": lambda ps, pen: optim.RMSprop(ps, lr=0.01, momentum=0.9, centered=True, penalty=pen),
+    "adagrad": lambda ps, pen: optim.Adagrad(ps, lr=0.1, lr_decay=0.01, penalty=pen),
 }
 PENALTIES = {
     "none": None,
@@ -418,6 +459,21 @@ def _param():
         (lambda: optim.Adam([_param()], betas=0.9), ValueError, "betas"),
         (lambda: optim.Adam([_param()], eps=-1e-8), ValueError, "eps"),
         (lambda: optim.AdamW([_param()], weight_decay=-0.01), ValueError, "weight_decay"),
+        (lambda: optim.RMSprop([_param()], lr=0.0), ValueError, "lr"),
+        (lambda: optim.RMSprop([_param()], alpha=1.5), ValueError, "alpha"),
+        (lambda: optim.RMSprop([_param()], alpha=-0.1), ValueError, "alpha"),
+        (lambda: optim.RMSprop([_param()], eps=-1e-8), ValueError, "eps"),
+        (lambda: optim.RMSprop([_param()], momentum=1.0), ValueError, "momentum"),
+        (lambda: optim.RMSprop([_param()], momentum=-0.1), ValueError, "momentum"),
+        (lambda: optim.RMSprop([_param()], centered="yes"), TypeError, "centered"),
+        (lambda: optim.Adagrad([_param()], lr=-0.01), ValueError, "lr"),
+        (lambda: optim.Adagrad([_param()], lr_decay=-0.1), ValueError, "lr_decay"),
+        (
+            lambda: optim.Adagrad([_param()], initial_accumulator_value=-1.0),
+            ValueError,
+            "initial_accumulator_value",
+        ),
+        (lambda: optim.Adagrad([_param()], eps=float("nan")), ValueError, "eps"),
         (lambda: optim.SGD([{"params": [_param()], "lrr": 0.1}], lr=0.1), ValueError, "lrr"),
         (
             lambda: optim.Adam([{"params": [_param()], "weight_decay": 0.1}]),
@@ -480,6 +536,12 @@ STATEFUL = {
     ),
     "adam-l2": lambda ps: optim.Adam(ps, lr=0.01, penalty=penalties.L2(0.01)),
     "adamw": lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=0.05),
+    "rmsprop": lambda ps: optim.RMSprop(
+        ps, lr=0.01, momentum=0.5, centered=True, penalty=penalties.L1(1e-3)
+    ),
+    "adagrad": lambda ps: optim.Adagrad(
+        ps, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, penalty=penalties.L1(1e-3)
+    ),
 }
 
 
@@ -1176,8 +1238,10 @@ def _peak_allocation(function):
         lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
         lambda ps: optim.Adam(ps, lr=0.1),
         lambda ps: optim.AdamW(ps, lr=0.1),
+        lambda ps: optim.RMSprop(ps, lr=0.1, momentum=0.9, centered=True),
+        lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1),
     ],
-    ids=["sgd", "momentum", "nesterov", "adam", "adamw"],
+    ids=["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"],
 )
 def test_steps_reuse_their_work_arrays(make):
     """After the first step, a step allocates nothing the size of the parameter."""
