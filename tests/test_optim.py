@@ -6,8 +6,11 @@ bit over several steps with different gradients set directly on ``.grad``:
 both do the same elementwise IEEE operations (+, −, ×, ÷, √, comparisons,
 each correctly rounded) in the same order, and no reduction, so nothing
 depends on the machine or on the BLAS kernel. The package's own reference
-updates, ``optim.sgd_update`` and ``optim.adam_update``, are held to the same
-bits against the optimizers, in float32 and float64, their state included.
+updates, ``optim.sgd_update``, ``optim.adam_update``, ``optim.rmsprop_update``
+and ``optim.adagrad_update``, are held to the same bits against the
+optimizers, in float32 and float64, their state included. RMSprop and
+Adagrad are also run beside PyTorch itself (when it is installed), to 1e-12
+relative: PyTorch's fused kernels (addcmul, addcdiv) may round differently.
 
 The convergence tests take their tolerances from the problem's conditioning
 and the algorithm's guarantee, computed in the test: a contraction factor
@@ -1293,3 +1296,167 @@ def test_adam_accepts_the_closed_ends_of_its_ranges():
     opt = optim.Adam([w, b], lr=0.01, betas=(0.0, 0.9), eps=0.0)
     (got_w, _) = run(opt, [w, b], [gw, gb])
     assert_same_values(got_w, adam_reference(w0, gw, 0.01, (0.0, 0.9), 0.0))
+
+
+# ---------------------------------------------------------------------------
+# RMSprop and Adagrad beside PyTorch; weight_decay refused
+# ---------------------------------------------------------------------------
+
+TORCH_SETTINGS = {
+    "rmsprop": ("RMSprop", {"lr": 0.01}),
+    "rmsprop-alpha": ("RMSprop", {"lr": 0.02, "alpha": 0.9, "eps": 1e-6}),
+    "rmsprop-momentum": ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
+    "rmsprop-centered": ("RMSprop", {"lr": 0.01, "alpha": 0.8, "centered": True}),
+    "rmsprop-centered-momentum": (
+        "RMSprop",
+        {"lr": 0.005, "momentum": 0.5, "centered": True},
+    ),
+    "adagrad": ("Adagrad", {"lr": 0.1}),
+    "adagrad-decay": (
+        "Adagrad",
+        {"lr": 0.1, "lr_decay": 0.2, "initial_accumulator_value": 0.5, "eps": 1e-6},
+    ),
+}
+
+
+def _torch_side_by_side(name, weight_decay=0.0, dtype=np.float64):
+    """Eight steps of tinyreg and PyTorch on the same weight and bias, with the same gradients.
+
+    PyTorch's ``weight_decay=a`` decays every parameter; in tinyreg that is
+    ``penalty=L2(a)`` in a group with ``"regularize": True``.
+    """
+    torch = pytest.importorskip("torch")
+    cls, settings = TORCH_SETTINGS[name]
+    rng = np.random.default_rng(list(TORCH_SETTINGS).index(name))
+    w0, b0 = rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
+    w, b = nn.Parameter(w0.copy()), nn.Parameter(b0.copy(), regularize=False)
+    penalty = penalties.L2(weight_decay) if weight_decay else None
+    ours = getattr(optim, cls)([{"params": [w, b], "regularize": True}], penalty=penalty, **settings)
+    tw, tb = (torch.tensor(a.copy(), requires_grad=True) for a in (w0, b0))
+    theirs = getattr(torch.optim, cls)([tw, tb], weight_decay=weight_decay, **settings)
+    for scale in (1.0, 0.3, 3.0, 0.01, 1.7, 0.5, 2.0, 0.1):
+        for p, t in ((w, tw), (b, tb)):
+            g = (scale * rng.standard_normal(p.shape)).astype(dtype)
+            p.grad, t.grad = g.copy(), torch.from_numpy(g.copy())
+        ours.step()
+        theirs.step()
+    return [(p.data, t.detach().numpy()) for p, t in ((w, tw), (b, tb))], ours, theirs
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1], ids=["plain", "L2"])
+@pytest.mark.parametrize("name", list(TORCH_SETTINGS))
+def test_rmsprop_and_adagrad_agree_with_pytorch(name, weight_decay):
+    """float64, eight steps: the same formulas, rounded alike but for PyTorch's fused kernels."""
+    pairs, ours, theirs = _torch_side_by_side(name, weight_decay)
+    for got, expected in pairs:
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+    # the state too, under PyTorch's names
+    for i, p in enumerate(ours._params()):
+        torch_state = theirs.state_dict()["state"][i]
+        for key, value in ours.state[p].items():
+            expected = torch_state[key]
+            if key == "step":
+                assert value == int(expected)
+            else:
+                np.testing.assert_allclose(value, expected.numpy(), rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("name", ["rmsprop-centered-momentum", "adagrad-decay"])
+def test_rmsprop_and_adagrad_keep_float32(name):
+    pairs, _, _ = _torch_side_by_side(name, 0.1, dtype=np.float32)
+    for got, expected in pairs:
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=0)
+
+
+def _lasso_fit_from_its_solution(make_opt, settled_state, steps=100):
+    """Steps of ``make_opt`` on a least-squares problem whose lasso solution is exact in binary.
+
+    X has orthogonal ±1 columns of mean 0 (XᵀX/n = I), so for alpha = 1.5 the
+    lasso solution of (1/(2n))‖y − Xw − b‖² + alpha‖w‖₁ is the soft-threshold
+    of Xᵀ(y − ȳ)/n = (1, 2): w = (0, 0.5), b = ȳ = 2; the gradient there is
+    exactly (−1, −1.5) (|−1| < alpha: the first weight is 0) and 0 for b.
+    ``settled_state(d)`` gives the optimizer's state for a parameter whose
+    direction has been d at every step (None: start from scratch).
+    """
+    X = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
+    y = np.array([5.0, 1.0, 3.0, -1.0])
+    model = nn.Linear(2, 1)
+    model.weight.data[:] = [[0.0, 0.5]]
+    model.bias.data[:] = 2.0
+    opt = make_opt(model.parameters())
+    if settled_state is not None:
+        for p, d in ((model.weight, np.array([[-1.0, -1.5]])), (model.bias, np.zeros(1))):
+            opt.state[p] = settled_state(d)
+    Xt, yt = tinyreg.tensor(X), tinyreg.tensor(y[:, None])
+    for k in range(steps):
+        opt.zero_grad()
+        (0.5 * F.mse_loss(model(Xt), yt)).backward()
+        if k == 0:
+            np.testing.assert_array_equal(model.weight.grad, [[-1.0, -1.5]])
+            assert model.bias.grad[0] == 0.0
+        opt.step()
+    return model.weight.data[0].copy(), float(model.bias.data[0])
+
+
+def _rmsprop_settled(momentum):
+    """RMSprop's state after many steps along d: v = d², and b = (d/a)/(1 − momentum)."""
+
+    def state(d):
+        avg = np.abs(d) + 1e-8
+        return {"step": 1000, "square_avg": d * d, "momentum_buffer": d / avg / (1 - momentum)}
+
+    return state
+
+
+@pytest.mark.parametrize(
+    ("make", "settled_state"),
+    [
+        (lambda ps: optim.RMSprop(ps, lr=0.01, penalty=penalties.L1(1.5)), None),
+        (
+            lambda ps: optim.RMSprop(ps, lr=0.01, centered=True, penalty=penalties.L1(1.5)),
+            None,
+        ),
+        (
+            lambda ps: optim.RMSprop(ps, lr=0.01, momentum=0.9, penalty=penalties.L1(1.5)),
+            _rmsprop_settled(0.9),
+        ),
+        (lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1, penalty=penalties.L1(1.5)), None),
+    ],
+    ids=["rmsprop", "rmsprop-centered", "rmsprop-momentum", "adagrad"],
+)
+def test_the_lasso_solution_is_a_fixed_point_with_its_exact_zero(make, settled_state):
+    """The settled-step rule: the prox's t is the step per unit of gradient, coordinate by
+    coordinate, so at the lasso solution the gradient step and the soft-threshold cancel.
+
+    With momentum m the step settles at lr/(a·(1 − m)); a prox with t = lr/a would
+    threshold ten times too little at m = 0.9 and move the weight 0.5 by lr·1.5·9/a per
+    step. What remains is rounding: a few ulps per step, added up over the steps.
+    """
+    steps = 100
+    w, b = _lasso_fit_from_its_solution(make, settled_state, steps)
+    assert w[0] == 0.0  # exactly
+    tolerance = steps * 8 * EPS
+    assert abs(w[1] - 0.5) <= tolerance
+    assert abs(b - 2.0) <= tolerance
+
+
+@pytest.mark.parametrize("cls", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_weight_decay_is_refused_naming_the_penalty_to_use(cls):
+    make = getattr(optim, cls)
+    with pytest.raises(TypeError, match=r"weight_decay=0\.1.*penalty=L2\(0\.1\).*AdamW") as info:
+        make([_param()], lr=0.1, weight_decay=0.1)
+    assert f"{cls}()" in str(info.value)
+    with pytest.raises(TypeError, match="weight_decay"):
+        make([_param()], lr=0.1, weight_decay=True)
+    # 0, as PyTorch code often writes it, is no decay: the same steps as without it
+    w, v = _param(), _param()
+    for p, opt in ((w, make([w], lr=0.1, weight_decay=0)), (v, make([v], lr=0.1))):
+        p.grad = np.array([1.0, -2.0, 0.5])
+        opt.step()
+    np.testing.assert_array_equal(w.data, v.data)
+
+
+def test_weight_decay_in_a_parameter_group_names_the_penalty():
+    with pytest.raises(ValueError, match=r'weight_decay.*"penalty": L2\(weight_decay\)'):
+        optim.RMSprop([{"params": [_param()], "weight_decay": 0.1}])
