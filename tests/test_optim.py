@@ -1331,7 +1331,8 @@ def _torch_side_by_side(name, weight_decay=0.0, dtype=np.float64):
     w0, b0 = rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
     w, b = nn.Parameter(w0.copy()), nn.Parameter(b0.copy(), regularize=False)
     penalty = penalties.L2(weight_decay) if weight_decay else None
-    ours = getattr(optim, cls)([{"params": [w, b], "regularize": True}], penalty=penalty, **settings)
+    group = {"params": [w, b], "regularize": True}
+    ours = getattr(optim, cls)([group], penalty=penalty, **settings)
     tw, tb = (torch.tensor(a.copy(), requires_grad=True) for a in (w0, b0))
     theirs = getattr(torch.optim, cls)([tw, tb], weight_decay=weight_decay, **settings)
     for scale in (1.0, 0.3, 3.0, 0.01, 1.7, 0.5, 2.0, 0.1):

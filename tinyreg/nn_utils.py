@@ -64,13 +64,14 @@ def clip_grad_norm_(
 
     Args:
         parameters: a Tensor or an iterable of tensors (``model.parameters()``).
-        max_norm: the largest total norm allowed, ≥ 0.
+        max_norm: the largest total norm allowed, ≥ 0 (``math.inf``: measure, never clip).
         norm_type: p > 0 of the p-norm, ``math.inf`` or ``"inf"`` for the largest |gᵢ|.
         error_if_nonfinite: raise RuntimeError when the total norm is NaN or
             infinite (otherwise the gradients are scaled by c all the same:
             NaN for a NaN norm, 0 for an infinite one).
     """
-    max_norm = check_nonnegative("max_norm", max_norm)
+    if max_norm != math.inf:
+        max_norm = check_nonnegative("max_norm", max_norm)
     try:
         p = float(norm_type)
     except (TypeError, ValueError):
@@ -89,8 +90,9 @@ def clip_grad_norm_(
         )
     coefficient = max_norm / (total + 1e-6)
     if not coefficient >= 1.0:  # NaN too, as PyTorch: a NaN norm spreads to the gradients
-        for g in grads:
-            g *= coefficient
+        with np.errstate(invalid="ignore"):  # an infinite entry times 0 is NaN, as documented
+            for g in grads:
+                g *= coefficient
     return Tensor(np.asarray(total, dtype=dtype))
 
 

@@ -194,7 +194,7 @@ def rmsprop_update(
     centered: bool = False,
     penalty: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One RMSprop step on one parameter ``w``; the new ``(w, square_avg, grad_avg, momentum_buffer)``.
+    """One RMSprop step on one parameter ``w``; new ``(w, square_avg, grad_avg, momentum_buffer)``.
 
     With ∇R the penalty's smooth gradient (coupled) and prox its proximal step::
 
@@ -239,7 +239,7 @@ def adagrad_update(
     eps: float = 1e-10,
     penalty: Any = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Adagrad's step number ``step`` (1 for the first) on one parameter ``w``; new ``(w, state_sum)``.
+    """Adagrad's step number ``step`` (1 for the first) on one parameter ``w``; new (w, state_sum).
 
     With ∇R the penalty's smooth gradient (coupled) and prox its proximal step::
 
@@ -771,7 +771,6 @@ class AdamW(_AdamBase):
         if regularized and group["weight_decay"]:
             p.data *= 1.0 - group["lr"] * group["weight_decay"]
         return super()._update(p, d, group, state, regularized)
-
 
 
 def _zeros_at_first_use(state: dict[str, Any], key: str, p: Tensor) -> np.ndarray:
