@@ -1452,7 +1452,9 @@ def test_weight_decay_is_refused_naming_the_penalty_to_use(cls):
         make([_param()], lr=0.1, weight_decay=True)
     # 0, as PyTorch code often writes it, is no decay: the same steps as without it
     w, v = _param(), _param()
-    for p, opt in ((w, make([w], lr=0.1, weight_decay=0)), (v, make([v], lr=0.1))):
+    with pytest.raises(TypeError, match="weight_decay"):
+        make([_param()], lr=0.1, weight_decay=False)
+    for p, opt in ((w, make([w], lr=0.1, weight_decay=np.float64(0.0))), (v, make([v], lr=0.1))):
         p.grad = np.array([1.0, -2.0, 0.5])
         opt.step()
     np.testing.assert_array_equal(w.data, v.data)

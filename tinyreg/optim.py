@@ -279,7 +279,8 @@ def _check_penalty(penalty: Any) -> Any:
 
 def _refuse_weight_decay(optimizer: str, weight_decay: Any) -> None:
     """``weight_decay=0`` is no decay; any other value is refused, naming the penalty to use."""
-    if type(weight_decay) in (int, float) and weight_decay == 0:
+    number = isinstance(weight_decay, (int, float, np.number))
+    if number and not isinstance(weight_decay, (bool, np.bool_)) and weight_decay == 0:
         return
     raise TypeError(
         f"{optimizer}() takes no weight_decay={weight_decay!r}: weight decay is a penalty, "
