@@ -7,6 +7,7 @@ with the modules that call them, in ``test_functional.py``.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import OrderedDict
 
@@ -654,3 +655,116 @@ def test_same_seed_gives_bit_identical_training(seed):
         assert state_a[key].tobytes() == state_b[key].tobytes()
     _, losses_c = run(seed + 1)
     assert losses_c != losses_a  # the seed matters (init and masks)
+
+
+# ---------------------------------------------------------------------------
+# Gradient clipping: nn.utils.clip_grad_norm_, clip_grad_value_
+# ---------------------------------------------------------------------------
+
+
+def test_nn_utils_is_reached_with_both_of_pytorchs_spellings():
+    import tinyreg.nn.utils
+    from tinyreg.nn.utils import clip_grad_norm_, clip_grad_value_
+
+    assert tinyreg.nn.utils is nn.utils is tinyreg.nn_utils
+    assert clip_grad_norm_ is nn.utils.clip_grad_norm_
+    assert clip_grad_value_ is nn.utils.clip_grad_value_
+
+
+def _grads_pair(torch, seed, dtype=np.float64, scale=1.0):
+    """Three parameters with gradients of different shapes, in tinyreg and PyTorch, and one
+    without a gradient (left out of the norm)."""
+    rng = np.random.default_rng(seed)
+    shapes = [(3, 4), (4,), (2, 2, 2)]
+    grads = [(scale * rng.standard_normal(s)).astype(dtype) for s in shapes]
+    ours = [nn.Parameter(np.zeros(s, dtype=dtype)) for s in [*shapes, (5,)]]
+    theirs = [torch.zeros(s, dtype=getattr(torch, np.dtype(dtype).name)) for s in [*shapes, (5,)]]
+    for p, t, g in zip(ours, theirs, grads, strict=False):  # the last has no gradient
+        p.grad, t.grad = g.copy(), torch.from_numpy(g.copy())
+    return ours, theirs
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.5, float("inf"), "inf"])
+@pytest.mark.parametrize("max_norm", [0.5, 1e3], ids=["clipped", "unchanged"])
+def test_clip_grad_norm_agrees_with_pytorch(norm_type, max_norm):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _grads_pair(torch, seed=int(max_norm))
+    before = [p.grad.copy() for p in ours[:3]]
+    total = nn.utils.clip_grad_norm_(ours, max_norm, norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type)
+    assert isinstance(total, tinyreg.Tensor) and total.shape == () and total.dtype == np.float64
+    np.testing.assert_allclose(total.item(), expected.item(), rtol=1e-14)
+    for p, t in zip(ours[:3], theirs[:3], strict=True):
+        np.testing.assert_allclose(p.grad, t.grad.numpy(), rtol=1e-14, atol=0)
+    assert ours[3].grad is None
+    if max_norm > total.item():  # no clipping: the gradients are untouched, bit for bit
+        for p, g in zip(ours[:3], before, strict=True):
+            assert p.grad.tobytes() == g.tobytes()
+    else:  # the direction is kept and the norm becomes max_norm (less 1e-6 relative)
+        new_total = nn.utils.clip_grad_norm_(ours, math.inf, norm_type).item()
+        np.testing.assert_allclose(new_total, max_norm * total.item() / (total.item() + 1e-6))
+
+
+def test_clip_grad_norm_on_a_model_keeps_float32_and_takes_a_single_tensor():
+    tinyreg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    F.mse_loss(model(np.ones((5, 3))), np.full((5, 1), 10.0)).backward()
+    total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.1)
+    squares = sum(float(np.sum(p.grad**2)) for p in model.parameters())
+    assert total.item() > 0.1 and math.sqrt(squares) <= 0.1
+    w = nn.Parameter(np.ones(4, dtype=np.float32))
+    w.grad = np.full(4, 3.0, dtype=np.float32)
+    total = nn.utils.clip_grad_norm_(w, 1.0)
+    assert total.dtype == np.float32 and total.item() == 6.0
+    assert w.grad.dtype == np.float32 and abs(np.linalg.norm(w.grad) - 1.0) < 1e-6
+
+
+def test_clip_grad_norm_without_gradients_is_zero():
+    total = nn.utils.clip_grad_norm_([nn.Parameter(np.ones(3))], 1.0)
+    assert total.shape == () and total.item() == 0.0
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_clip_grad_norm_of_a_nonfinite_gradient_is_pytorchs(bad):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _grads_pair(torch, seed=3)
+    ours[0].grad[0, 0] = bad
+    theirs[0].grad[0, 0] = bad
+    with pytest.raises(RuntimeError, match="error_if_nonfinite=False"):
+        nn.utils.clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
+    assert np.isnan(ours[1].grad).sum() == 0  # nothing was scaled
+    total = nn.utils.clip_grad_norm_(ours, 1.0)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
+    np.testing.assert_array_equal(total.item(), expected.item())
+    for p, t in zip(ours[:3], theirs[:3], strict=True):
+        np.testing.assert_array_equal(p.grad, t.grad.numpy())  # NaN where PyTorch has NaN
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clip_grad_value_agrees_with_pytorch_bit_for_bit(dtype):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _grads_pair(torch, seed=5, dtype=dtype, scale=2.0)
+    assert nn.utils.clip_grad_value_(ours, 0.7) is None
+    torch.nn.utils.clip_grad_value_(theirs, 0.7)
+    for p, t in zip(ours[:3], theirs[:3], strict=True):
+        assert p.grad.dtype == dtype
+        assert p.grad.tobytes() == t.grad.numpy().tobytes()
+    assert ours[3].grad is None
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda ps: nn.utils.clip_grad_norm_(ps, -1.0), ValueError, "max_norm"),
+        (lambda ps: nn.utils.clip_grad_norm_(ps, 1.0, norm_type=0), ValueError, "norm_type"),
+        (lambda ps: nn.utils.clip_grad_norm_(ps, 1.0, norm_type="l2"), ValueError, "norm_type"),
+        (lambda ps: nn.utils.clip_grad_value_(ps, -0.5), ValueError, "clip_value"),
+        (lambda ps: nn.utils.clip_grad_value_([np.ones(3)], 0.5), TypeError, "tensors"),
+    ],
+)
+def test_clip_bad_arguments_raise_naming_them(call, error, match):
+    p = nn.Parameter(np.ones(3))
+    p.grad = np.full(3, 5.0)
+    with pytest.raises(error, match=match):
+        call([p])
+    np.testing.assert_array_equal(p.grad, 5.0)

@@ -6,8 +6,11 @@ bit over several steps with different gradients set directly on ``.grad``:
 both do the same elementwise IEEE operations (+, −, ×, ÷, √, comparisons,
 each correctly rounded) in the same order, and no reduction, so nothing
 depends on the machine or on the BLAS kernel. The package's own reference
-updates, ``optim.sgd_update`` and ``optim.adam_update``, are held to the same
-bits against the optimizers, in float32 and float64, their state included.
+updates, ``optim.sgd_update``, ``optim.adam_update``, ``optim.rmsprop_update``
+and ``optim.adagrad_update``, are held to the same bits against the
+optimizers, in float32 and float64, their state included. RMSprop and
+Adagrad are also run beside PyTorch itself (when it is installed), to 1e-12
+relative: PyTorch's fused kernels (addcmul, addcdiv) may round differently.
 
 The convergence tests take their tolerances from the problem's conditioning
 and the algorithm's guarantee, computed in the test: a contraction factor
@@ -196,6 +199,15 @@ REFERENCE_SETTINGS = {
     "adam": (optim.Adam, {"betas": (0.9, 0.999), "eps": 1e-8}),
     "adam-small-betas": (optim.Adam, {"betas": (0.5, 0.8), "eps": 1e-3}),
     "adamw": (optim.AdamW, {"betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.1}),
+    "rmsprop": (optim.RMSprop, {}),
+    "rmsprop-momentum": (optim.RMSprop, {"alpha": 0.9, "momentum": 0.8}),
+    "rmsprop-centered": (optim.RMSprop, {"alpha": 0.8, "eps": 1e-3, "centered": True}),
+    "rmsprop-centered-momentum": (optim.RMSprop, {"momentum": 0.5, "centered": True}),
+    "adagrad": (optim.Adagrad, {}),
+    "adagrad-decay": (
+        optim.Adagrad,
+        {"lr_decay": 0.3, "initial_accumulator_value": 0.5, "eps": 1e-3},
+    ),
 }
 REFERENCE_PENALTIES = {
     "none": None,
@@ -211,11 +223,27 @@ class ReferenceRun:
     def __init__(self, make, settings, w, lr, penalty):
         self.make, self.settings, self.w, self.lr, self.penalty = make, settings, w, lr, penalty
         self.buf, self.m, self.v, self.step = None, np.zeros_like(w), np.zeros_like(w), 0
+        if make is optim.RMSprop:  # square_avg, grad_avg, momentum_buffer
+            self.v, self.m, self.buf = np.zeros_like(w), np.zeros_like(w), np.zeros_like(w)
+        if make is optim.Adagrad:
+            self.settings = {k: v for k, v in settings.items() if k != "initial_accumulator_value"}
+            self.v = np.full_like(w, settings.get("initial_accumulator_value", 0.0))
 
     def update(self, grad):
         if self.make is optim.SGD:
             self.w, self.buf = optim.sgd_update(
                 self.w, grad, self.buf, lr=self.lr, penalty=self.penalty, **self.settings
+            )
+        elif self.make is optim.RMSprop:
+            self.step += 1
+            self.w, self.v, self.m, self.buf = optim.rmsprop_update(
+                self.w, grad, self.v, self.m, self.buf,
+                lr=self.lr, penalty=self.penalty, **self.settings,
+            )  # fmt: skip
+        elif self.make is optim.Adagrad:
+            self.step += 1
+            self.w, self.v = optim.adagrad_update(
+                self.w, grad, self.v, self.step, lr=self.lr, penalty=self.penalty, **self.settings
             )
         else:
             self.step += 1
@@ -230,6 +258,20 @@ class ReferenceRun:
                 assert "momentum_buffer" not in state
             else:
                 assert_identical(state["momentum_buffer"], self.buf)
+        elif self.make is optim.RMSprop:
+            assert state["step"] == self.step
+            assert_identical(state["square_avg"], self.v)
+            for key, used, value in [
+                ("grad_avg", self.settings.get("centered"), self.m),
+                ("momentum_buffer", self.settings.get("momentum"), self.buf),
+            ]:
+                if used:
+                    assert_identical(state[key], value)
+                else:
+                    assert key not in state
+        elif self.make is optim.Adagrad:
+            assert state["step"] == self.step
+            assert_identical(state["sum"], self.v)
         else:
             assert state["step"] == self.step
             assert_identical(state["exp_avg"], self.m)
@@ -248,7 +290,7 @@ def test_the_reference_updates_give_the_optimizers_bits(name, penalty, dtype, se
     w0 = rng.standard_normal((rows, cols))
     w0[rng.random(w0.shape) < 0.5] *= 1e-4  # small weights, for L1 to set to exactly 0
     w0, b0 = w0.astype(dtype), rng.standard_normal(cols).astype(dtype)
-    lr = rng.uniform(0.01, 0.3) if make is optim.SGD else rng.uniform(0.001, 0.05)
+    lr = rng.uniform(0.01, 0.3) if make in (optim.SGD, optim.Adagrad) else rng.uniform(0.001, 0.05)
     w, b = nn.Parameter(w0.copy()), nn.Parameter(b0.copy(), regularize=False)
     opt = make([w, b], lr=lr, penalty=REFERENCE_PENALTIES[penalty], **settings)
     unregularized = {k: v for k, v in settings.items() if k != "weight_decay"}
@@ -277,6 +319,8 @@ OPTIMIZERS = {
     ),
     "adam": lambda ps, pen: optim.Adam(ps, lr=0.01, penalty=pen),
     "adamw": lambda ps, pen: optim.AdamW(ps, lr=0.01, weight_decay=0.1, penalty=pen),
+    "rmsprop": lambda ps, pen: optim.RMSprop(ps, lr=0.01, momentum=0.9, centered=True, penalty=pen),
+    "adagrad": lambda ps, pen: optim.Adagrad(ps, lr=0.1, lr_decay=0.01, penalty=pen),
 }
 PENALTIES = {
     "none": None,
@@ -418,6 +462,21 @@ def _param():
         (lambda: optim.Adam([_param()], betas=0.9), ValueError, "betas"),
         (lambda: optim.Adam([_param()], eps=-1e-8), ValueError, "eps"),
         (lambda: optim.AdamW([_param()], weight_decay=-0.01), ValueError, "weight_decay"),
+        (lambda: optim.RMSprop([_param()], lr=0.0), ValueError, "lr"),
+        (lambda: optim.RMSprop([_param()], alpha=1.5), ValueError, "alpha"),
+        (lambda: optim.RMSprop([_param()], alpha=-0.1), ValueError, "alpha"),
+        (lambda: optim.RMSprop([_param()], eps=-1e-8), ValueError, "eps"),
+        (lambda: optim.RMSprop([_param()], momentum=1.0), ValueError, "momentum"),
+        (lambda: optim.RMSprop([_param()], momentum=-0.1), ValueError, "momentum"),
+        (lambda: optim.RMSprop([_param()], centered="yes"), TypeError, "centered"),
+        (lambda: optim.Adagrad([_param()], lr=-0.01), ValueError, "lr"),
+        (lambda: optim.Adagrad([_param()], lr_decay=-0.1), ValueError, "lr_decay"),
+        (
+            lambda: optim.Adagrad([_param()], initial_accumulator_value=-1.0),
+            ValueError,
+            "initial_accumulator_value",
+        ),
+        (lambda: optim.Adagrad([_param()], eps=float("nan")), ValueError, "eps"),
         (lambda: optim.SGD([{"params": [_param()], "lrr": 0.1}], lr=0.1), ValueError, "lrr"),
         (
             lambda: optim.Adam([{"params": [_param()], "weight_decay": 0.1}]),
@@ -480,6 +539,12 @@ STATEFUL = {
     ),
     "adam-l2": lambda ps: optim.Adam(ps, lr=0.01, penalty=penalties.L2(0.01)),
     "adamw": lambda ps: optim.AdamW(ps, lr=0.01, weight_decay=0.05),
+    "rmsprop": lambda ps: optim.RMSprop(
+        ps, lr=0.01, momentum=0.5, centered=True, penalty=penalties.L1(1e-3)
+    ),
+    "adagrad": lambda ps: optim.Adagrad(
+        ps, lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, penalty=penalties.L1(1e-3)
+    ),
 }
 
 
@@ -1176,8 +1241,10 @@ def _peak_allocation(function):
         lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
         lambda ps: optim.Adam(ps, lr=0.1),
         lambda ps: optim.AdamW(ps, lr=0.1),
+        lambda ps: optim.RMSprop(ps, lr=0.1, momentum=0.9, centered=True),
+        lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1),
     ],
-    ids=["sgd", "momentum", "nesterov", "adam", "adamw"],
+    ids=["sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad"],
 )
 def test_steps_reuse_their_work_arrays(make):
     """After the first step, a step allocates nothing the size of the parameter."""
@@ -1229,3 +1296,170 @@ def test_adam_accepts_the_closed_ends_of_its_ranges():
     opt = optim.Adam([w, b], lr=0.01, betas=(0.0, 0.9), eps=0.0)
     (got_w, _) = run(opt, [w, b], [gw, gb])
     assert_same_values(got_w, adam_reference(w0, gw, 0.01, (0.0, 0.9), 0.0))
+
+
+# ---------------------------------------------------------------------------
+# RMSprop and Adagrad beside PyTorch; weight_decay refused
+# ---------------------------------------------------------------------------
+
+TORCH_SETTINGS = {
+    "rmsprop": ("RMSprop", {"lr": 0.01}),
+    "rmsprop-alpha": ("RMSprop", {"lr": 0.02, "alpha": 0.9, "eps": 1e-6}),
+    "rmsprop-momentum": ("RMSprop", {"lr": 0.01, "momentum": 0.9}),
+    "rmsprop-centered": ("RMSprop", {"lr": 0.01, "alpha": 0.8, "centered": True}),
+    "rmsprop-centered-momentum": (
+        "RMSprop",
+        {"lr": 0.005, "momentum": 0.5, "centered": True},
+    ),
+    "adagrad": ("Adagrad", {"lr": 0.1}),
+    "adagrad-decay": (
+        "Adagrad",
+        {"lr": 0.1, "lr_decay": 0.2, "initial_accumulator_value": 0.5, "eps": 1e-6},
+    ),
+}
+
+
+def _torch_side_by_side(name, weight_decay=0.0, dtype=np.float64):
+    """Eight steps of tinyreg and PyTorch on the same weight and bias, with the same gradients.
+
+    PyTorch's ``weight_decay=a`` decays every parameter; in tinyreg that is
+    ``penalty=L2(a)`` in a group with ``"regularize": True``.
+    """
+    torch = pytest.importorskip("torch")
+    cls, settings = TORCH_SETTINGS[name]
+    rng = np.random.default_rng(list(TORCH_SETTINGS).index(name))
+    w0, b0 = rng.standard_normal((4, 3)).astype(dtype), rng.standard_normal(4).astype(dtype)
+    w, b = nn.Parameter(w0.copy()), nn.Parameter(b0.copy(), regularize=False)
+    penalty = penalties.L2(weight_decay) if weight_decay else None
+    group = {"params": [w, b], "regularize": True}
+    ours = getattr(optim, cls)([group], penalty=penalty, **settings)
+    tw, tb = (torch.tensor(a.copy(), requires_grad=True) for a in (w0, b0))
+    theirs = getattr(torch.optim, cls)([tw, tb], weight_decay=weight_decay, **settings)
+    for scale in (1.0, 0.3, 3.0, 0.01, 1.7, 0.5, 2.0, 0.1):
+        for p, t in ((w, tw), (b, tb)):
+            g = (scale * rng.standard_normal(p.shape)).astype(dtype)
+            p.grad, t.grad = g.copy(), torch.from_numpy(g.copy())
+        ours.step()
+        theirs.step()
+    return [(p.data, t.detach().numpy()) for p, t in ((w, tw), (b, tb))], ours, theirs
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.1], ids=["plain", "L2"])
+@pytest.mark.parametrize("name", list(TORCH_SETTINGS))
+def test_rmsprop_and_adagrad_agree_with_pytorch(name, weight_decay):
+    """float64, eight steps: the same formulas, rounded alike but for PyTorch's fused kernels."""
+    pairs, ours, theirs = _torch_side_by_side(name, weight_decay)
+    for got, expected in pairs:
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=0)
+    # the state too, under PyTorch's names
+    for i, p in enumerate(ours._params()):
+        torch_state = theirs.state_dict()["state"][i]
+        for key, value in ours.state[p].items():
+            expected = torch_state[key]
+            if key == "step":
+                assert value == int(expected)
+            else:
+                np.testing.assert_allclose(value, expected.numpy(), rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("name", ["rmsprop-centered-momentum", "adagrad-decay"])
+def test_rmsprop_and_adagrad_keep_float32(name):
+    pairs, _, _ = _torch_side_by_side(name, 0.1, dtype=np.float32)
+    for got, expected in pairs:
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=0)
+
+
+def _lasso_fit_from_its_solution(make_opt, settled_state, steps=100):
+    """Steps of ``make_opt`` on a least-squares problem whose lasso solution is exact in binary.
+
+    X has orthogonal ±1 columns of mean 0 (XᵀX/n = I), so for alpha = 1.5 the
+    lasso solution of (1/(2n))‖y − Xw − b‖² + alpha‖w‖₁ is the soft-threshold
+    of Xᵀ(y − ȳ)/n = (1, 2): w = (0, 0.5), b = ȳ = 2; the gradient there is
+    exactly (−1, −1.5) (|−1| < alpha: the first weight is 0) and 0 for b.
+    ``settled_state(d)`` gives the optimizer's state for a parameter whose
+    direction has been d at every step (None: start from scratch).
+    """
+    X = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, -1.0]])
+    y = np.array([5.0, 1.0, 3.0, -1.0])
+    model = nn.Linear(2, 1)
+    model.weight.data[:] = [[0.0, 0.5]]
+    model.bias.data[:] = 2.0
+    opt = make_opt(model.parameters())
+    if settled_state is not None:
+        for p, d in ((model.weight, np.array([[-1.0, -1.5]])), (model.bias, np.zeros(1))):
+            opt.state[p] = settled_state(d)
+    Xt, yt = tinyreg.tensor(X), tinyreg.tensor(y[:, None])
+    for k in range(steps):
+        opt.zero_grad()
+        (0.5 * F.mse_loss(model(Xt), yt)).backward()
+        if k == 0:
+            np.testing.assert_array_equal(model.weight.grad, [[-1.0, -1.5]])
+            assert model.bias.grad[0] == 0.0
+        opt.step()
+    return model.weight.data[0].copy(), float(model.bias.data[0])
+
+
+def _rmsprop_settled(momentum):
+    """RMSprop's state after many steps along d: v = d², and b = (d/a)/(1 − momentum)."""
+
+    def state(d):
+        avg = np.abs(d) + 1e-8
+        return {"step": 1000, "square_avg": d * d, "momentum_buffer": d / avg / (1 - momentum)}
+
+    return state
+
+
+@pytest.mark.parametrize(
+    ("make", "settled_state"),
+    [
+        (lambda ps: optim.RMSprop(ps, lr=0.01, penalty=penalties.L1(1.5)), None),
+        (
+            lambda ps: optim.RMSprop(ps, lr=0.01, centered=True, penalty=penalties.L1(1.5)),
+            None,
+        ),
+        (
+            lambda ps: optim.RMSprop(ps, lr=0.01, momentum=0.9, penalty=penalties.L1(1.5)),
+            _rmsprop_settled(0.9),
+        ),
+        (lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1, penalty=penalties.L1(1.5)), None),
+    ],
+    ids=["rmsprop", "rmsprop-centered", "rmsprop-momentum", "adagrad"],
+)
+def test_the_lasso_solution_is_a_fixed_point_with_its_exact_zero(make, settled_state):
+    """The settled-step rule: the prox's t is the step per unit of gradient, coordinate by
+    coordinate, so at the lasso solution the gradient step and the soft-threshold cancel.
+
+    With momentum m the step settles at lr/(a·(1 − m)); a prox with t = lr/a would
+    threshold ten times too little at m = 0.9 and move the weight 0.5 by lr·1.5·9/a per
+    step. What remains is rounding: a few ulps per step, added up over the steps.
+    """
+    steps = 100
+    w, b = _lasso_fit_from_its_solution(make, settled_state, steps)
+    assert w[0] == 0.0  # exactly
+    tolerance = steps * 8 * EPS
+    assert abs(w[1] - 0.5) <= tolerance
+    assert abs(b - 2.0) <= tolerance
+
+
+@pytest.mark.parametrize("cls", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_weight_decay_is_refused_naming_the_penalty_to_use(cls):
+    make = getattr(optim, cls)
+    with pytest.raises(TypeError, match=r"weight_decay=0\.1.*penalty=L2\(0\.1\).*AdamW") as info:
+        make([_param()], lr=0.1, weight_decay=0.1)
+    assert f"{cls}()" in str(info.value)
+    with pytest.raises(TypeError, match="weight_decay"):
+        make([_param()], lr=0.1, weight_decay=True)
+    # 0, as PyTorch code often writes it, is no decay: the same steps as without it
+    w, v = _param(), _param()
+    with pytest.raises(TypeError, match="weight_decay"):
+        make([_param()], lr=0.1, weight_decay=False)
+    for p, opt in ((w, make([w], lr=0.1, weight_decay=np.float64(0.0))), (v, make([v], lr=0.1))):
+        p.grad = np.array([1.0, -2.0, 0.5])
+        opt.step()
+    np.testing.assert_array_equal(w.data, v.data)
+
+
+def test_weight_decay_in_a_parameter_group_names_the_penalty():
+    with pytest.raises(ValueError, match=r'weight_decay.*"penalty": L2\(weight_decay\)'):
+        optim.RMSprop([{"params": [_param()], "weight_decay": 0.1}])

@@ -25,6 +25,7 @@ A model written for PyTorch runs unchanged but for its import::
 from __future__ import annotations
 
 import math
+import sys
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
@@ -438,3 +439,10 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
+
+
+# PyTorch's spellings of gradient clipping: nn.utils.clip_grad_norm_(...) and, registered
+# as a submodule the way os.path is, `from tinyreg.nn.utils import clip_grad_norm_`.
+from tinyreg import nn_utils as utils  # noqa: E402
+
+sys.modules[f"{__name__}.utils"] = utils

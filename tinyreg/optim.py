@@ -10,12 +10,15 @@ Every optimizer step, for each parameter w with a gradient, is
 loss + penalty. The proximal step t is the step the update takes per unit
 of gradient once it has settled: ``lr`` for plain SGD,
 lr·(1 − dampening)/(1 − momentum) with momentum (the momentum buffer
-settles at d/(1 − momentum)), and lr/(√v̂ + eps) per coordinate for Adam.
-With t = lr instead, SGD with momentum m would converge to the solution
-for the penalty scaled by (1 − m), and Adam to one scaled per coordinate.
+settles at d/(1 − momentum)), lr/(√v̂ + eps) per coordinate for Adam,
+lr/(√v + eps) per coordinate for RMSprop (divided by 1 − momentum with
+momentum) and clr/(√sum + eps) for Adagrad. With t = lr instead, SGD with
+momentum m would converge to the solution for the penalty scaled by
+(1 − m), and Adam to one scaled per coordinate.
 
-:func:`sgd_update` and :func:`adam_update` (AdamW's too) write this step
-for one parameter as the textbook writes it, in plain numpy: the reference.
+:func:`sgd_update`, :func:`adam_update` (AdamW's too), :func:`rmsprop_update`
+and :func:`adagrad_update` write this step for one parameter as the textbook
+writes it, in plain numpy: the reference.
 The optimizer classes are the speed path: the same floating-point
 operations in the same order, hence the same bits, applied to every
 parameter of every group in place, in work arrays reused from step to step.
@@ -44,6 +47,13 @@ optimizer's ``nonfinite`` policy:
 * ``"ignore"``: no check; NaN and infinity flow into the parameters.
 
 ``step()`` reads ``.grad`` and never writes it.
+
+Weight decay is a penalty: ``penalty=L2(weight_decay)`` is PyTorch's
+``weight_decay=`` (coupled: it joins the gradient), applied to the weights
+and not to the biases. ``SGD``, ``Adam``, ``RMSprop`` and ``Adagrad`` take
+``weight_decay=0`` (for code written for PyTorch) and refuse any other value
+with a TypeError that says so; ``AdamW``'s ``weight_decay`` is the decoupled
+decay, a different rule (see :class:`AdamW`).
 """
 
 from __future__ import annotations
@@ -66,7 +76,18 @@ from tinyreg.validation import (
     check_positive,
 )
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "adam_update", "sgd_update"]
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "adagrad_update",
+    "adam_update",
+    "rmsprop_update",
+    "sgd_update",
+]
 
 _NONFINITE_POLICIES = ("raise", "skip", "ignore")
 
@@ -159,6 +180,88 @@ def adam_update(
     return w, m, v
 
 
+def rmsprop_update(
+    w: np.ndarray,
+    grad: np.ndarray,
+    square_avg: np.ndarray,
+    grad_avg: np.ndarray,
+    momentum_buffer: np.ndarray,
+    *,
+    lr: float,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    momentum: float = 0.0,
+    centered: bool = False,
+    penalty: Any = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One RMSprop step on one parameter ``w``; new ``(w, square_avg, grad_avg, momentum_buffer)``.
+
+    With ∇R the penalty's smooth gradient (coupled) and prox its proximal step::
+
+        d ← ∇loss(w) + ∇R(w)
+        v ← α·v + (1 − α)·d²                  (square_avg)
+        a = √v + eps,   or, centered,   ḡ ← α·ḡ + (1 − α)·d,  a = √(v − ḡ²) + eps
+        b ← momentum·b + d/a,   w ← w − lr·b      with momentum
+        w ← w − lr·(d/a)                          without
+        w ← prox(w, t)    t = lr/a per coordinate, divided by (1 − momentum) with momentum
+
+    ``square_avg``, ``grad_avg`` (ḡ) and ``momentum_buffer`` (b) start as
+    zeros; ``grad_avg`` is returned unchanged unless ``centered``, and
+    ``momentum_buffer`` unless ``momentum``. ``grad`` has ``w``'s dtype;
+    ``penalty`` is None for a parameter it does not apply to.
+    """
+    d = grad if penalty is None else grad + penalty.grad(w)
+    square_avg = alpha * square_avg + (1 - alpha) * (d * d)
+    if centered:
+        grad_avg = alpha * grad_avg + (1 - alpha) * d
+        avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
+    else:
+        avg = np.sqrt(square_avg) + eps
+    if momentum:
+        momentum_buffer = momentum * momentum_buffer + d / avg
+        w = w - lr * momentum_buffer
+    else:
+        w = w - lr * (d / avg)
+    if penalty is not None:
+        t = lr / avg
+        w = penalty.prox(w, t / (1 - momentum) if momentum else t)
+    return w, square_avg, grad_avg, momentum_buffer
+
+
+def adagrad_update(
+    w: np.ndarray,
+    grad: np.ndarray,
+    state_sum: np.ndarray,
+    step: int,
+    *,
+    lr: float = 0.01,
+    lr_decay: float = 0.0,
+    eps: float = 1e-10,
+    penalty: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adagrad's step number ``step`` (1 for the first) on one parameter ``w``; new (w, state_sum).
+
+    With ∇R the penalty's smooth gradient (coupled) and prox its proximal step::
+
+        d ← ∇loss(w) + ∇R(w)
+        clr = lr/(1 + (step − 1)·lr_decay)
+        s ← s + d²                            (state_sum)
+        w ← w − clr·(d/(√s + eps))
+        w ← prox(w, t)    t = clr/(√s + eps), one step per coordinate
+
+    ``state_sum`` starts filled with ``initial_accumulator_value``; ``grad`` has
+    ``w``'s dtype; ``penalty`` is None for a parameter it does not apply to.
+    """
+    d = grad if penalty is None else grad + penalty.grad(w)
+    clr = lr / (1 + (step - 1) * lr_decay)
+    state_sum = state_sum + d * d
+    std = np.sqrt(state_sum) + eps
+    w = w - clr * (d / std)
+    if penalty is not None:
+        w = penalty.prox(w, clr / std)
+    return w, state_sum
+
+
 def _check_penalty(penalty: Any) -> Any:
     if isinstance(penalty, type):
         raise TypeError(
@@ -172,6 +275,20 @@ def _check_penalty(penalty: Any) -> Any:
             f"penalty must provide grad(w) and prox(w, t) (see tinyreg.penalties), got {penalty!r}"
         )
     return penalty
+
+
+def _refuse_weight_decay(optimizer: str, weight_decay: Any) -> None:
+    """``weight_decay=0`` is no decay; any other value is refused, naming the penalty to use."""
+    number = isinstance(weight_decay, (int, float, np.number))
+    if number and not isinstance(weight_decay, (bool, np.bool_)) and weight_decay == 0:
+        return
+    raise TypeError(
+        f"{optimizer}() takes no weight_decay={weight_decay!r}: weight decay is a penalty, "
+        f"write {optimizer}(..., penalty=L2({weight_decay!r})) with L2 from tinyreg.penalties "
+        "(PyTorch's coupled weight decay; it applies to the weights, and to the biases too "
+        'in a parameter group with "regularize": True). AdamW(weight_decay=...) is the '
+        "decoupled decay, a different rule."
+    )
 
 
 def _named(params: Any) -> list[tuple[str | None, Any]]:
@@ -228,9 +345,12 @@ class Optimizer:
         """Add a group ``{"params": [...], "lr": ..., ...}``; missing settings take the defaults."""
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
+            hint = ""
+            if "weight_decay" in unknown:
+                hint = ' (weight decay is a penalty: give the group "penalty": L2(weight_decay))'
             raise ValueError(
                 f"unknown parameter-group setting(s) {sorted(unknown)} for {type(self).__name__}; "
-                f"known: {sorted(self.defaults)}"
+                f"known: {sorted(self.defaults)}{hint}"
             )
         named = _named(group["params"])
         params = [p for _, p in named]
@@ -477,8 +597,9 @@ class SGD(Optimizer):
 
     then the penalty's proximal step with t = lr·(1 − dampening)/(1 − momentum)
     (just lr without momentum): :func:`sgd_update`, in place.
-    ``SGD(..., penalty=L2(a))`` equals PyTorch's ``SGD(..., weight_decay=a)``.
-    ``nonfinite``: see the module docstring.
+    ``SGD(..., penalty=L2(a))`` equals PyTorch's ``SGD(..., weight_decay=a)``
+    on the weights; ``weight_decay`` itself is refused unless 0 (see the
+    module docstring). ``nonfinite``: see the module docstring.
     """
 
     def __init__(
@@ -490,8 +611,10 @@ class SGD(Optimizer):
         nesterov: bool = False,
         penalty: Any = None,
         *,
+        weight_decay: float = 0.0,
         nonfinite: str = "raise",
     ) -> None:
+        _refuse_weight_decay("SGD", weight_decay)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -586,7 +709,10 @@ class Adam(_AdamBase):
     rescaled like the loss gradient -- what PyTorch's ``Adam(weight_decay=)``
     does); then the update of :class:`_AdamBase`, and the penalty's proximal
     step with the per-coordinate step t = lr / (√v / √(1 − β2ᵗ) + eps), so
-    that L1 converges to the lasso. ``nonfinite``: see the module docstring.
+    that L1 converges to the lasso. ``penalty=L2(a)`` is PyTorch's
+    ``Adam(weight_decay=a)`` on the weights; ``weight_decay`` itself is
+    refused unless 0 (see the module docstring). ``nonfinite``: see the
+    module docstring.
     """
 
     def __init__(
@@ -597,8 +723,10 @@ class Adam(_AdamBase):
         eps: float = 1e-8,
         penalty: Any = None,
         *,
+        weight_decay: float = 0.0,
         nonfinite: str = "raise",
     ) -> None:
+        _refuse_weight_decay("Adam", weight_decay)
         defaults = {"lr": lr, "betas": _pair(betas), "eps": eps, "penalty": penalty}
         super().__init__(params, defaults, nonfinite)
 
@@ -644,6 +772,156 @@ class AdamW(_AdamBase):
         if regularized and group["weight_decay"]:
             p.data *= 1.0 - group["lr"] * group["weight_decay"]
         return super()._update(p, d, group, state, regularized)
+
+
+def _zeros_at_first_use(state: dict[str, Any], key: str, p: Tensor) -> np.ndarray:
+    """``state[key]``, created as zeros shaped like ``p`` the first time it is asked for."""
+    if key not in state:
+        state[key] = np.zeros_like(p.data)
+    return state[key]
+
+
+class RMSprop(Optimizer):
+    """RMSprop, PyTorch's formulation, with the penalty coupled.
+
+    With d the (penalised) gradient, v the running mean of d² and, when
+    ``centered``, ḡ the running mean of d::
+
+        v ← α·v + (1 − α)·d²
+        a = √v + eps      or, centered,      ḡ ← α·ḡ + (1 − α)·d,  a = √(v − ḡ²) + eps
+        b ← momentum·b + d/a,  w ← w − lr·b      (with momentum; else w ← w − lr·d/a)
+
+    then the penalty's proximal step with the per-coordinate settled step
+    t = lr/a, divided by (1 − momentum) with momentum: :func:`rmsprop_update`,
+    in place. ``penalty=L2(a)`` is PyTorch's ``RMSprop(weight_decay=a)`` on
+    the weights; ``weight_decay`` itself is refused unless 0 (see the module
+    docstring). ``nonfinite``: see the module docstring.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 0.01,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        momentum: float = 0.0,
+        centered: bool = False,
+        penalty: Any = None,
+        *,
+        weight_decay: float = 0.0,
+        nonfinite: str = "raise",
+    ) -> None:
+        _refuse_weight_decay("RMSprop", weight_decay)
+        defaults = {
+            "lr": lr,
+            "alpha": alpha,
+            "eps": eps,
+            "momentum": momentum,
+            "centered": centered,
+            "penalty": penalty,
+        }
+        super().__init__(params, defaults, nonfinite)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        check_in_range("alpha", group["alpha"], 0.0, 1.0)
+        check_nonnegative("eps", group["eps"])
+        check_in_range("momentum", group["momentum"], 0.0, 1.0, closed=(True, False))
+        if not isinstance(group["centered"], (bool, np.bool_)):
+            raise TypeError(f"centered must be True or False, got {group['centered']!r}")
+
+    def _update(self, p, d, group, state, regularized):
+        alpha, momentum, lr = group["alpha"], group["momentum"], group["lr"]
+        if not state:
+            state.update(step=0, square_avg=np.zeros_like(p.data))
+        state["step"] += 1
+        v = state["square_avg"]
+        # Speed: the temporaries live in two work arrays (d itself may be the first),
+        # with rmsprop_update's operations in rmsprop_update's order.
+        quotient, avg = self._work_array(p, 0), self._work_array(p, 1)
+        v *= alpha
+        v += np.multiply(np.multiply(d, d, out=avg), 1.0 - alpha, out=avg)
+        if group["centered"]:
+            g = _zeros_at_first_use(state, "grad_avg", p)
+            g *= alpha
+            g += np.multiply(d, 1.0 - alpha, out=avg)
+            np.subtract(v, np.multiply(g, g, out=avg), out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            np.sqrt(v, out=avg)
+        avg += group["eps"]
+        np.divide(d, avg, out=quotient)
+        if momentum:
+            buf = _zeros_at_first_use(state, "momentum_buffer", p)
+            buf *= momentum
+            buf += quotient
+            p.data -= np.multiply(buf, lr, out=quotient)
+        else:
+            p.data -= np.multiply(quotient, lr, out=quotient)
+        t = np.divide(lr, avg, out=avg)
+        if momentum:
+            t /= 1.0 - momentum
+        return t
+
+
+class Adagrad(Optimizer):
+    """Adagrad, PyTorch's formulation, with the penalty coupled.
+
+    With d the (penalised) gradient, s the running sum of d² (starting at
+    ``initial_accumulator_value``) and k the number of steps so far::
+
+        clr = lr/(1 + (k − 1)·lr_decay)
+        s ← s + d²
+        w ← w − clr·d/(√s + eps)
+
+    then the penalty's proximal step with the per-coordinate settled step
+    t = clr/(√s + eps): :func:`adagrad_update`, in place. ``penalty=L2(a)``
+    is PyTorch's ``Adagrad(weight_decay=a)`` on the weights;
+    ``weight_decay`` itself is refused unless 0 (see the module docstring).
+    ``nonfinite``: see the module docstring.
+    """
+
+    def __init__(
+        self,
+        params: Any,
+        lr: float = 0.01,
+        lr_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        penalty: Any = None,
+        *,
+        weight_decay: float = 0.0,
+        nonfinite: str = "raise",
+    ) -> None:
+        _refuse_weight_decay("Adagrad", weight_decay)
+        defaults = {
+            "lr": lr,
+            "lr_decay": lr_decay,
+            "initial_accumulator_value": initial_accumulator_value,
+            "eps": eps,
+            "penalty": penalty,
+        }
+        super().__init__(params, defaults, nonfinite)
+
+    def _check_group(self, group: dict[str, Any]) -> None:
+        super()._check_group(group)
+        check_nonnegative("lr_decay", group["lr_decay"])
+        check_nonnegative("initial_accumulator_value", group["initial_accumulator_value"])
+        check_nonnegative("eps", group["eps"])
+
+    def _update(self, p, d, group, state, regularized):
+        if not state:
+            initial = group["initial_accumulator_value"]
+            state.update(step=0, sum=np.full_like(p.data, initial))
+        state["step"] += 1
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        quotient, std = self._work_array(p, 0), self._work_array(p, 1)
+        # Speed: adagrad_update's operations in its order, in two work arrays.
+        state["sum"] += np.multiply(d, d, out=std)
+        np.sqrt(state["sum"], out=std)
+        std += group["eps"]
+        p.data -= np.multiply(np.divide(d, std, out=quotient), clr, out=quotient)
+        return np.divide(clr, std, out=std)
 
 
 from tinyreg import lr_scheduler  # noqa: E402, F401  (PyTorch's spelling: tinyreg.optim.lr_scheduler)
