@@ -566,7 +566,7 @@ def concatenate(
 ) -> Tensor:
     """Join a sequence of tensors along an existing axis, ``axis`` or ``dim`` (default 0).
 
-    ``numpy.concatenate``, and ``torch.cat`` (:func:`cat` is this function).
+    ``numpy.concatenate``, and ``torch.cat`` (``cat`` is this function).
     """
     return _concatenate(*tensors, **_given(axis=axis, dim=dim))
 
