@@ -125,8 +125,11 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() call: "
                 "call super().__init__() first"
             )
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        # a replaced parameter or module keeps its place in the registry's order, as in PyTorch
+        if not isinstance(value, Parameter):
+            self._parameters.pop(name, None)
+        if not isinstance(value, Module):
+            self._modules.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
