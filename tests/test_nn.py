@@ -588,6 +588,9 @@ def test_module_list_behaves_as_a_list():
         layers.append(lambda x: x)
     with pytest.raises(TypeError, match="ModuleList holds Modules, got str"):
         nn.ModuleList(["relu"])
+    with pytest.raises(TypeError, match="ModuleList holds Modules, got NoneType None for '1'"):
+        layers.insert(1, None)
+    assert len(layers) == 3  # nothing changed
     with pytest.raises(NotImplementedError, match="ModuleList must define forward"):
         layers(np.ones(1))
 

@@ -157,11 +157,12 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # -- the registry -----------------------------------------------------------
-    def add_module(self, name: str, module: Module | None) -> None:
-        """Register ``module`` under ``name`` (as ``setattr`` does), checking the name.
+    def add_module(self, name: str, module: Module) -> None:
+        """Register ``module`` under ``name`` (as ``setattr`` does), checking both.
 
         The name is a non-empty string without ".", and not an attribute
-        that is not already a sub-module (a method, say).
+        that is not already a sub-module (a method, say); the module is a
+        Module.
         """
         if not isinstance(name, str):
             raise TypeError(f"module name must be a string, got {type(name).__name__} {name!r}")
@@ -172,7 +173,7 @@ class Module:
                 f"cannot name a module {name!r}: {type(self).__name__} has an attribute of "
                 "that name"
             )
-        setattr(self, name, module if module is None else _checked_module(self, name, module))
+        setattr(self, name, _checked_module(self, name, module))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         yield from self._modules.items()
@@ -484,15 +485,12 @@ class Sequential(Module):
         else:
             named = [(str(i), module) for i, module in enumerate(modules)]
         for name, module in named:
-            self._add(name, module)
+            self.add_module(name, module)
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end, named by its position."""
-        self._add(str(len(self._modules)), module)
+        self.add_module(str(len(self._modules)), module)
         return self
-
-    def _add(self, name: str, module: Any) -> None:
-        self.add_module(name, _checked_module(self, name, module))
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
