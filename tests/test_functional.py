@@ -2,8 +2,11 @@
 gradients against finite differences, stability, errors, and dropout's masks.
 
 The modules of ``tinyreg.nn`` that call these functions (``MSELoss``,
-``CrossEntropyLoss``, ``Dropout``, ...) are checked beside them. The
-activations are primitives of ``tinyreg.ops``, tested in ``test_ops.py``.
+``CrossEntropyLoss``, ``Dropout``, ``LeakyReLU``, ...) are checked beside them.
+``relu``, ``tanh``, ``sigmoid`` and the softmaxes are primitives of
+``tinyreg.ops``, tested in ``test_ops.py``; ``leaky_relu``, ``gelu`` and
+``softplus`` are ops of this module, checked here (gradcheck, gradgradcheck,
+and side by side with PyTorch when it is installed).
 """
 
 from __future__ import annotations
@@ -14,10 +17,13 @@ import warnings
 import numpy as np
 import pytest
 from _tolerances import EPS, FUNCTION_ULPS, gamma
+from hypothesis import given
+from hypothesis import strategies as st
 
 import tinyreg
 from tinyreg import functional as F
-from tinyreg import gradcheck, nn
+from tinyreg import gradcheck, gradgradcheck, nn
+from tinyreg.testing import arrays
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -306,3 +312,251 @@ def test_linear_names_both_numbers_of_features_when_they_differ():
         layer(tinyreg.randn(3, 5))
     with pytest.raises(ValueError, match=r"has 0 features.*in_features=10"):
         F.linear(tinyreg.tensor(1.0), layer.weight)
+
+
+# ---------------------------------------------------------------------------
+# leaky_relu, gelu, softplus (ops defined in tinyreg.functional), and their modules
+# ---------------------------------------------------------------------------
+
+#: each activation as a function of one tensor, the module that applies it, and the points
+#: where it has a kink (kept away from by finite differences)
+NEW_ACTIVATIONS = {
+    "leaky_relu": (lambda x: F.leaky_relu(x), nn.LeakyReLU(), (0.0,)),
+    "leaky_relu(0.2)": (lambda x: F.leaky_relu(x, 0.2), nn.LeakyReLU(0.2), (0.0,)),
+    "leaky_relu(-1.5)": (
+        lambda x: F.leaky_relu(x, negative_slope=-1.5),
+        nn.LeakyReLU(-1.5),
+        (0.0,),
+    ),
+    "gelu": (lambda x: F.gelu(x), nn.GELU(), ()),
+    "gelu(tanh)": (lambda x: F.gelu(x, approximate="tanh"), nn.GELU("tanh"), ()),
+    "softplus": (lambda x: F.softplus(x), nn.Softplus(), ()),
+    "softplus(2, 1)": (lambda x: F.softplus(x, 2.0, 1.0), nn.Softplus(2.0, 1.0), (0.5,)),
+    "softplus(0.5, -1)": (
+        lambda x: F.softplus(x, beta=0.5, threshold=-1.0),
+        nn.Softplus(0.5, -1.0),
+        (-2.0,),
+    ),
+    "normal_cdf": (F._normal_cdf, None, ()),
+}
+
+
+@pytest.mark.parametrize("name", list(NEW_ACTIVATIONS))
+@given(data=st.data())
+def test_gradcheck_and_gradgradcheck_of_the_activations(name, data):
+    function, module, kinks = NEW_ACTIVATIONS[name]
+    x = data.draw(arrays(avoid=kinks, margin=1e-2))
+    assert gradcheck(function, [x])
+    assert gradgradcheck(function, [x])
+    if module is not None:
+        assert gradcheck(module, [x])
+        np.testing.assert_array_equal(module(x).data, function(x).data)
+
+
+@pytest.mark.parametrize("name", list(NEW_ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_activations_keep_the_dtype_and_shape(name, dtype):
+    function = NEW_ACTIVATIONS[name][0]
+    x = tinyreg.tensor(np.linspace(-4, 4, 24).reshape(2, 3, 4).astype(dtype), requires_grad=True)
+    out = function(x)
+    assert out.dtype == dtype and out.shape == x.shape
+    out.backward(np.ones(x.shape, dtype=dtype))
+    assert x.grad.dtype == dtype and x.grad.shape == x.shape
+
+
+def test_activation_modules_print_like_pytorch():
+    assert repr(nn.LeakyReLU()) == "LeakyReLU(negative_slope=0.01)"
+    assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    assert repr(nn.GELU()) == "GELU(approximate='none')"
+    assert repr(nn.GELU(approximate="tanh")) == "GELU(approximate='tanh')"
+    assert repr(nn.Softplus()) == "Softplus(beta=1.0, threshold=20.0)"
+    assert repr(nn.Softplus(2, 10)) == "Softplus(beta=2, threshold=10)"
+
+
+def test_activation_arguments_are_checked_naming_them():
+    with pytest.raises(ValueError, match=r"approximate must be one of 'none', 'tanh'; got 'erf'"):
+        nn.GELU("erf")
+    with pytest.raises(ValueError, match=r"approximate must be one of 'none', 'tanh'; got 'erf'"):
+        F.gelu(np.ones(3), approximate="erf")
+    with pytest.raises(ValueError, match=re.escape("beta must be > 0, got 0.0")):
+        nn.Softplus(beta=0)
+    with pytest.raises(TypeError, match="negative_slope must be a real number"):
+        nn.LeakyReLU("0.1")
+    with pytest.raises(ValueError, match="threshold must be a number, got nan"):
+        nn.Softplus(threshold=float("nan"))
+
+
+def test_softplus_is_linear_above_its_threshold_and_never_overflows():
+    x = np.array([-1e3, -30.0, 0.0, 9.0, 10.5, 1e3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = F.softplus(x, beta=2.0, threshold=20.0).data
+    np.testing.assert_array_equal(out[[4, 5]], x[[4, 5]])  # 2x > 20: x itself
+    assert out[0] == 0.0 and out[2] == np.log(2.0) / 2
+    assert out[3] == pytest.approx(np.log1p(np.exp(18.0)) / 2, rel=4 * EPS)
+
+
+def test_leaky_relu_slope_at_zero_is_the_negative_slope():
+    x = tinyreg.tensor([-2.0, 0.0, 3.0], requires_grad=True)
+    F.leaky_relu(x, 0.3).backward(np.ones(3))
+    np.testing.assert_array_equal(x.grad, [0.3, 0.3, 1.0])  # PyTorch's convention at 0
+
+
+def test_erfc_and_normal_cdf_against_40_digit_arithmetic():
+    """_erfc's stated bound, 3e-14 relative, for every float64 argument (around the switch
+    from the series to the continued fraction at |z| = 1.5 densely); Φ's the same for
+    |x| <= 10 (beyond, Φ inherits the rounding of x/√2: x²·ε relative)."""
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    z = np.concatenate([np.linspace(-27, 27, 2161), np.linspace(-1.6, 1.6, 1601), [0.0, 1e-300]])
+    exact = np.array([float(mpmath.erfc(mpmath.mpf(v))) for v in z])
+    np.testing.assert_allclose(F._erfc(z), exact, rtol=3e-14, atol=0)
+    x = np.linspace(-10, 10, 2001)
+    exact = np.array([float(mpmath.ncdf(mpmath.mpf(v))) for v in x])
+    np.testing.assert_allclose(F._normal_cdf(x).data, exact, rtol=3e-14, atol=0)
+    assert list(F._erfc(np.array([np.inf, -np.inf, 40.0]))) == [0.0, 2.0, 0.0]
+    assert np.isnan(F._erfc(np.array([np.nan]))[0])
+
+
+# -- side by side with PyTorch ----------------------------------------------------
+
+
+def _torch_activation(torch, name):
+    tF = torch.nn.functional
+    return {
+        "leaky_relu": lambda x: tF.leaky_relu(x),
+        "leaky_relu(0.2)": lambda x: tF.leaky_relu(x, 0.2),
+        "leaky_relu(-1.5)": lambda x: tF.leaky_relu(x, negative_slope=-1.5),
+        "gelu": lambda x: tF.gelu(x),
+        "gelu(tanh)": lambda x: tF.gelu(x, approximate="tanh"),
+        "softplus": lambda x: tF.softplus(x),
+        "softplus(2, 1)": lambda x: tF.softplus(x, 2.0, 1.0),
+        "softplus(0.5, -1)": lambda x: tF.softplus(x, beta=0.5, threshold=-1.0),
+        "normal_cdf": lambda x: 0.5 * torch.special.erfc(-x * np.sqrt(0.5)),
+    }[name]
+
+
+#: points for the comparison: a grid with the kinks, and random values. For gelu PyTorch
+#: computes Φ(x) as (1 + erf(x/√2))/2, whose relative error grows as Φ(x) shrinks (ε/Φ(x)):
+#: the grid stops at x = −5, where gelu's derivatives, sums of Φ and larger terms, are
+#: still within 1e-11 relative.
+SIDE_BY_SIDE_X = np.concatenate(
+    [
+        np.linspace(-5, 5, 201),
+        [-2.0, -0.5, 0.5, 10.0, 10.5, 25.0],
+        np.random.default_rng(0).standard_normal(50),
+    ]
+)
+
+
+@pytest.mark.parametrize("name", list(NEW_ACTIVATIONS))
+def test_activations_values_and_derivatives_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    function, _, kinks = NEW_ACTIVATIONS[name]
+    reference = _torch_activation(torch, name)
+    x_np = SIDE_BY_SIDE_X
+    rng = np.random.default_rng(1)
+    u, v = rng.standard_normal(x_np.shape), rng.standard_normal(x_np.shape)
+
+    x = tinyreg.tensor(x_np, requires_grad=True)
+    out = function(x)
+    (first,) = tinyreg.grad(out, x, u, create_graph=True)
+    if first.requires_grad:
+        (second,) = tinyreg.grad((first * v).sum(), x)
+    else:  # leaky_relu: the first derivative is piecewise constant, recorded as a constant
+        second = tinyreg.zeros(*x_np.shape)
+
+    xt = torch.tensor(x_np, requires_grad=True)
+    out_t = reference(xt)
+    (first_t,) = torch.autograd.grad(out_t, xt, torch.tensor(u), create_graph=True)
+    (second_t,) = torch.autograd.grad((first_t * torch.tensor(v)).sum(), xt)
+
+    # Both compute the same formulas, a few roundings apart, except where gelu's 1 + erf(x/√2)
+    # (PyTorch's exact form) or 1 + tanh(u) (the approximation) cancels, for x < 0: there the
+    # terms are within a few ε of 1 absolutely, so the two results are within 4ε·|x| of each
+    # other, 1e-13 relative at x = −2 but 5e-9 at x = −5. The library's Φ is within 3e-14
+    # relative everywhere. Near the zero of a derivative (gelu' at x ≈ −0.75, gelu'' at ±√2)
+    # relative comparisons are meaningless: each is a difference of terms of order 1, within
+    # a few ε absolutely.
+    values, values_t = out.data, out_t.detach().numpy()
+    assert np.all(np.abs(values - values_t) <= 1e-12 * np.abs(values_t) + 4 * EPS * np.abs(x_np))
+    right = x_np >= -2
+    np.testing.assert_allclose(values[right], values_t[right], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(first.data, first_t.detach().numpy(), rtol=1e-10, atol=1e-14)
+    # at a kink itself (softplus with β·x = threshold exactly) PyTorch's first derivative
+    # takes the smooth side and its second the linear one; the library takes the smooth side
+    smooth = ~np.isin(x_np, kinks)
+    np.testing.assert_allclose(second.data[smooth], second_t.numpy()[smooth], rtol=1e-8, atol=1e-14)
+
+
+# ---------------------------------------------------------------------------
+# cross_entropy with label smoothing
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.1, 0.5, 1.0])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_label_smoothing_gradcheck_and_gradgradcheck(smoothing, reduction):
+    rng = np.random.default_rng(3)
+    logits, target = rng.standard_normal((5, 4)), rng.integers(0, 4, 5)
+
+    def loss(x):
+        return F.cross_entropy(x, target, reduction=reduction, label_smoothing=smoothing)
+
+    assert gradcheck(loss, [logits])
+    assert gradgradcheck(loss, [logits])
+    module = nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)
+    np.testing.assert_array_equal(module(logits, target).data, loss(logits).data)
+
+
+def test_label_smoothing_is_the_smoothed_target_distribution():
+    """−Σ_c q_c·log p_c with q = (1 − ε)·onehot + ε/C, against numpy."""
+    rng = np.random.default_rng(4)
+    logits, target = rng.standard_normal((6, 5)), rng.integers(0, 5, 6)
+    eps = 0.2
+    lse = np.logaddexp.reduce(logits, axis=1, keepdims=True)
+    log_p = logits - lse
+    q = np.full(logits.shape, eps / 5)
+    q[np.arange(6), target] += 1 - eps
+    expected = -(q * log_p).sum(axis=1)
+    # log p = x − lse by two routes, each within a few ulps of max(|x|, |lse|); then a sum
+    # of 5 terms with weights q that add up to 1
+    scale = np.abs(logits).max() + np.abs(lse).max()
+    atol = 2 * (gamma(5) + (FUNCTION_ULPS + 2) * EPS) * scale
+    out = F.cross_entropy(logits, target, reduction="none", label_smoothing=eps).data
+    np.testing.assert_allclose(out, expected, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("smoothing", [-0.1, 1.5, float("nan")])
+def test_label_smoothing_outside_0_1_raises(smoothing):
+    logits = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="label_smoothing must"):
+        F.cross_entropy(logits, [0, 1], label_smoothing=smoothing)
+    with pytest.raises(ValueError, match="label_smoothing must"):
+        nn.CrossEntropyLoss(label_smoothing=smoothing)
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.05, 0.3, 1.0])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_label_smoothing_matches_pytorch(smoothing, reduction):
+    """Values, first derivatives (backward) and second (create_graph) against PyTorch."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    logits, target = 3 * rng.standard_normal((7, 4)), rng.integers(0, 4, 7)
+    x = tinyreg.tensor(logits, requires_grad=True)
+    xt = torch.tensor(logits, requires_grad=True)
+    loss = nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)(x, target)
+    loss_t = torch.nn.CrossEntropyLoss(reduction=reduction, label_smoothing=smoothing)(
+        xt, torch.tensor(target)
+    )
+    u = rng.standard_normal(loss.shape)
+    v = rng.standard_normal(logits.shape)
+    (first,) = tinyreg.grad(loss, x, u, create_graph=True)
+    (second,) = tinyreg.grad((first * v).sum(), x)
+    (first_t,) = torch.autograd.grad(loss_t, xt, torch.tensor(u), create_graph=True)
+    (second_t,) = torch.autograd.grad((first_t * torch.tensor(v)).sum(), xt)
+
+    np.testing.assert_allclose(loss.data, loss_t.detach().numpy(), rtol=1e-12, atol=0)
+    # softmax − q: entries near 0 are differences of terms of order 1
+    np.testing.assert_allclose(first.data, first_t.detach().numpy(), rtol=1e-10, atol=1e-15)
+    np.testing.assert_allclose(second.data, second_t.numpy(), rtol=1e-8, atol=1e-15)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -489,6 +490,209 @@ def test_plain_sequential_state_dict_keys():
         "3.weight": (1, 64),
         "3.bias": (1,),
     }
+
+
+# ---------------------------------------------------------------------------
+# ModuleList and ModuleDict
+# ---------------------------------------------------------------------------
+
+
+def tower(lib=nn, sizes=(3, 5, 5, 2)):
+    """A model, built from ``lib`` (tinyreg.nn or torch.nn), that keeps its layers in a
+    ModuleList and its heads in a ModuleDict."""
+
+    class Tower(lib.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = lib.ModuleList([lib.Linear(a, b) for a, b in itertools.pairwise(sizes)])
+            self.heads = lib.ModuleDict({"score": lib.Linear(sizes[-1], 1), "act": lib.Tanh()})
+
+        def forward(self, x):
+            for layer in self.layers:
+                x = self.heads["act"](layer(x))
+            return self.heads["score"](x)
+
+    return Tower()
+
+
+TOWER_KEYS = [
+    "layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias",
+    "layers.2.weight", "layers.2.bias", "heads.score.weight", "heads.score.bias",
+]  # fmt: skip
+
+
+def test_module_list_and_dict_register_their_modules():
+    tinyreg.manual_seed(0)
+    model = tower()
+    assert list(model.state_dict()) == TOWER_KEYS
+    assert [name for name, _ in model.named_parameters()] == TOWER_KEYS
+    assert len(list(model.parameters())) == 8
+    model.eval()
+    assert not model.layers[1].training and not model.heads["act"].training
+    # the optimizer sees and trains every layer
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    before = {k: v.copy() for k, v in model.state_dict().items()}
+    optimizer = optim.SGD(model.parameters(), lr=0.1)
+    model(x).sum().backward()
+    optimizer.step()
+    assert all(not np.array_equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_module_list_and_dict_state_dict_keys_match_pytorch():
+    torch = pytest.importorskip("torch")
+    tinyreg.manual_seed(0)
+    ours, theirs = tower(), tower(torch.nn).double()
+    assert list(theirs.state_dict()) == list(ours.state_dict()) == TOWER_KEYS
+    assert repr(ours) == repr(theirs)
+    # and the state loads into PyTorch and computes the same function
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((4, 3))
+    with torch.no_grad():
+        expected = theirs(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours(x).data, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_module_list_behaves_as_a_list():
+    a, b, c, d = nn.Linear(1, 1), nn.ReLU(), nn.Tanh(), nn.Sigmoid()
+    layers = nn.ModuleList([a, b])
+    assert len(layers) == 2 and list(layers) == [a, b]
+    assert layers[0] is a and layers[-1] is b
+    assert layers.append(c) is layers
+    assert layers.extend([d]) is layers
+    assert list(layers) == [a, b, c, d]
+    layers.insert(1, nn.Identity())
+    assert [type(m).__name__ for m in layers] == ["Linear", "Identity", "ReLU", "Tanh", "Sigmoid"]
+    assert [name for name, _ in layers.named_children()] == ["0", "1", "2", "3", "4"]
+    del layers[1]
+    assert list(layers) == [a, b, c, d]
+    assert [name for name, _ in layers.named_children()] == ["0", "1", "2", "3"]
+    layers[-1] = nn.Identity()
+    layers[0] = e = nn.Linear(1, 1)  # replaced in place: still first
+    assert isinstance(layers[3], nn.Identity) and layers[0] is e
+    assert [name for name, _ in layers.named_children()] == ["0", "1", "2", "3"]
+    layers[0] = a
+    head = layers[1:3]  # a new list, numbered from 0, as PyTorch's
+    assert isinstance(head, nn.ModuleList) and list(head) == [b, c]
+    assert [name for name, _ in head.named_children()] == ["0", "1"]
+    del layers[:2]
+    assert layers[0] is c and len(layers) == 2
+    layers += [a]
+    assert layers[2] is a
+    both = layers + nn.ModuleList([b])
+    assert list(both) == [c, layers[1], a, b] and len(layers) == 3
+    assert list(layers.state_dict()) == ["2.weight", "2.bias"]
+    with pytest.raises(IndexError, match="index 3 is out of range for a ModuleList of length 3"):
+        layers[3]
+    with pytest.raises(IndexError, match="index -4 is out of range"):
+        layers[-4] = nn.ReLU()
+    with pytest.raises(TypeError, match=r"ModuleList holds Modules, got function .* for '3'"):
+        layers.append(lambda x: x)
+    with pytest.raises(TypeError, match="ModuleList holds Modules, got str"):
+        nn.ModuleList(["relu"])
+    with pytest.raises(TypeError, match="ModuleList holds Modules, got NoneType None for '1'"):
+        layers.insert(1, None)
+    assert len(layers) == 3  # nothing changed
+    with pytest.raises(NotImplementedError, match="ModuleList must define forward"):
+        layers(np.ones(1))
+
+
+def test_module_dict_behaves_as_a_dict():
+    a, b, c = nn.Linear(2, 1), nn.ReLU(), nn.Tanh()
+    parts = nn.ModuleDict([("fc", a), ("act", b)])
+    assert len(parts) == 2 and list(parts) == ["fc", "act"]
+    assert list(parts.keys()) == ["fc", "act"]
+    assert list(parts.values()) == [a, b]
+    assert list(parts.items()) == [("fc", a), ("act", b)]
+    assert parts["fc"] is a and parts.fc is a and "act" in parts and "out" not in parts
+    parts["out"] = c
+    parts.update({"act": nn.Identity()})  # replaces, in place
+    assert list(parts) == ["fc", "act", "out"] and isinstance(parts["act"], nn.Identity)
+    parts.update(nn.ModuleDict({"extra": nn.ReLU()}))
+    assert parts.pop("extra").__class__ is nn.ReLU and "extra" not in parts
+    del parts["out"]
+    assert list(parts) == ["fc", "act"]
+    assert list(parts.state_dict()) == ["fc.weight", "fc.bias"]
+    with pytest.raises(KeyError):
+        parts["out"]
+    with pytest.raises(KeyError, match="ModuleDict has an attribute of that name"):
+        parts["keys"] = nn.ReLU()
+    with pytest.raises(KeyError, match=r"contain no '\.'"):
+        parts["a.b"] = nn.ReLU()
+    with pytest.raises(TypeError, match="module name must be a string, got int 3"):
+        parts[3] = nn.ReLU()
+    with pytest.raises(TypeError, match=r"ModuleDict holds Modules, got int 3 for 'x'"):
+        parts["x"] = 3
+    with pytest.raises(TypeError, match=r"\(key, module\) pairs; item 0 is 'ab'"):
+        parts.update(["ab"])
+    parts.clear()
+    assert len(parts) == 0 and list(parts.parameters()) == []
+
+
+def test_module_list_and_dict_print_like_pytorch():
+    layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)] + [nn.ReLU(), nn.Linear(2, 3)])
+    assert repr(layers) == (
+        "ModuleList(\n"
+        "  (0-2): 3 x Linear(in_features=2, out_features=2, bias=True)\n"
+        "  (3): ReLU()\n"
+        "  (4): Linear(in_features=2, out_features=3, bias=True)\n"
+        ")"
+    )
+    assert repr(nn.ModuleList()) == "ModuleList()"
+    assert repr(nn.ModuleDict({"a": nn.ReLU(), "b": nn.GELU()})) == (
+        "ModuleDict(\n  (a): ReLU()\n  (b): GELU(approximate='none')\n)"
+    )
+
+
+def test_module_list_printout_matches_pytorch():
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        blocks = [lib.Sequential(lib.Linear(2, 2), lib.LeakyReLU(0.2)) for _ in range(2)]
+        return lib.ModuleList([*blocks, lib.Softplus(), lib.Softplus(), lib.GELU("tanh")])
+
+    assert repr(build(nn)) == repr(build(torch.nn))
+
+
+@pytest.mark.parametrize(
+    "value, container",
+    [
+        ([nn.Linear(1, 1), nn.ReLU()], "ModuleList"),
+        ((nn.Linear(1, 1),), "ModuleList"),
+        ({"a": nn.Linear(1, 1)}, "ModuleDict"),
+    ],
+    ids=["list", "tuple", "dict"],
+)
+def test_a_plain_container_of_modules_warns_at_the_users_line(value, container):
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = value
+
+    with pytest.warns(UserWarning, match=f"Model.blocks is a plain .* nn.{container}") as record:
+        model = Model()
+    assert record[0].filename == __file__  # the line that assigns, not tinyreg's
+    assert list(model.parameters()) == []  # which is what the warning is about
+
+
+def test_a_replaced_parameter_or_module_keeps_its_place():
+    """As in PyTorch: assigning to an existing name replaces in place in the registry."""
+    tinyreg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    model[0].weight = nn.Parameter(np.zeros((3, 2)))
+    setattr(model, "0", nn.Linear(2, 3))
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    first = model[0]
+    first.weight = nn.Parameter(np.zeros((3, 2)))
+    assert [name for name, _ in first.named_parameters()] == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("value", [[], [1, 2], {"a": 1.0}, (np.ones(2),), "layers"])
+def test_containers_without_modules_do_not_warn(value):
+    model = nn.Module()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.sizes = value
+        model.layers = nn.ModuleList([nn.Linear(1, 1)])
 
 
 # ---------------------------------------------------------------------------

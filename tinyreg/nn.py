@@ -25,9 +25,11 @@ A model written for PyTorch runs unchanged but for its import::
 from __future__ import annotations
 
 import math
+import operator
 import sys
+import warnings
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -36,23 +38,35 @@ from tinyreg import functional as F
 from tinyreg import ops
 from tinyreg.autograd import Tensor
 from tinyreg.random import resolve_generator
-from tinyreg.validation import check_choice, check_finite_array, check_in_range, check_int
+from tinyreg.validation import (
+    check_choice,
+    check_finite_array,
+    check_in_range,
+    check_int,
+    check_positive,
+    user_stacklevel,
+)
 
 __all__ = [
+    "GELU",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
     "Identity",
     "L1Loss",
+    "LeakyReLU",
     "Linear",
     "LoadResult",
     "MSELoss",
     "Module",
+    "ModuleDict",
+    "ModuleList",
     "Parameter",
     "ReLU",
     "Sequential",
     "Sigmoid",
+    "Softplus",
     "StateDictError",
     "Tanh",
 ]
@@ -90,7 +104,11 @@ class Module:
 
     Subclasses assign parameters and sub-modules as attributes in
     ``__init__`` (after calling ``super().__init__()``) and define
-    ``forward``; calling the module calls ``forward``.
+    ``forward``; calling the module calls ``forward``. A list or dict of
+    modules is registered only inside a :class:`ModuleList` or
+    :class:`ModuleDict`: assigning a plain list, tuple or dict that holds
+    modules warns (a UserWarning), since their parameters would not be
+    trained.
     """
 
     training: bool
@@ -108,12 +126,24 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() call: "
                 "call super().__init__() first"
             )
-        self._parameters.pop(name, None)
-        self._modules.pop(name, None)
+        # a replaced parameter or module keeps its place in the registry's order, as in PyTorch
+        if not isinstance(value, Parameter):
+            self._parameters.pop(name, None)
+        if not isinstance(value, Module):
+            self._modules.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
+        elif _holds_modules(value):
+            container = "ModuleDict" if isinstance(value, dict) else "ModuleList"
+            warnings.warn(
+                f"{type(self).__name__}.{name} is a plain {type(value).__name__} of Modules: "
+                "their parameters are not registered, so parameters(), state_dict(), "
+                f"train()/eval() and the optimizers do not see them; wrap it in nn.{container}",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
@@ -128,6 +158,24 @@ class Module:
         return self.forward(*args, **kwargs)
 
     # -- the registry -----------------------------------------------------------
+    def add_module(self, name: str, module: Module) -> None:
+        """Register ``module`` under ``name`` (as ``setattr`` does), checking both.
+
+        The name is a non-empty string without ".", and not an attribute
+        that is not already a sub-module (a method, say); the module is a
+        Module.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"module name must be a string, got {type(name).__name__} {name!r}")
+        if not name or "." in name:
+            raise KeyError(f"module name must be non-empty and contain no '.', got {name!r}")
+        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(
+                f"cannot name a module {name!r}: {type(self).__name__} has an attribute of "
+                "that name"
+            )
+        setattr(self, name, _checked_module(self, name, module))
+
     def named_children(self) -> Iterator[tuple[str, Module]]:
         yield from self._modules.items()
 
@@ -234,15 +282,35 @@ class Module:
         """The text inside this module's parentheses in ``print(model)``."""
         return ""
 
+    def _child_reprs(self) -> list[tuple[str, str]]:
+        """(label, text) for each line of ``print(model)``: each sub-module under its name."""
+        return [(name, repr(module)) for name, module in self._modules.items()]
+
     def __repr__(self) -> str:
-        lines = [
-            f"({name}): " + repr(module).replace("\n", "\n  ")
-            for name, module in self._modules.items()
-        ]
+        lines = [f"({label}): " + text.replace("\n", "\n  ") for label, text in self._child_reprs()]
         if not lines:
             return f"{type(self).__name__}({self.extra_repr()})"
         head = f"{type(self).__name__}({self.extra_repr()}"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _holds_modules(value: Any) -> bool:
+    """True for a list, tuple or dict with a Module among its items (values, for a dict)."""
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, (list, tuple)):
+        return False
+    return any(isinstance(item, Module) for item in value)
+
+
+def _checked_module(owner: Module, name: str, module: Any) -> Module:
+    """``module`` if it is a Module, else a TypeError saying what ``owner`` got for ``name``."""
+    if not isinstance(module, Module):
+        raise TypeError(
+            f"{type(owner).__name__} holds Modules, got {type(module).__name__} {module!r} "
+            f"for {name!r}"
+        )
+    return module
 
 
 # ---------------------------------------------------------------------------
@@ -311,6 +379,54 @@ class Sigmoid(Module):
         return ops.sigmoid(x)
 
 
+class LeakyReLU(Module):
+    """x for x > 0, ``negative_slope``·x otherwise; see :func:`tinyreg.functional.leaky_relu`."""
+
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        super().__init__()
+        check_in_range("negative_slope", negative_slope, -math.inf, math.inf)
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Any) -> Tensor:
+        return F.leaky_relu(x, negative_slope=self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class GELU(Module):
+    """x·Φ(x), Φ the normal distribution function (or its tanh approximation with
+    ``approximate="tanh"``); see :func:`tinyreg.functional.gelu`."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = check_choice("approximate", approximate, F.GELU_APPROXIMATIONS)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.gelu(x, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class Softplus(Module):
+    """(1/β)·log(1 + exp(β·x)), linear where β·x > ``threshold``; see
+    :func:`tinyreg.functional.softplus`. ``beta`` > 0."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        check_positive("beta", beta)
+        check_in_range("threshold", threshold, -math.inf, math.inf)
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softplus(x, beta=self.beta, threshold=self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
 class Identity(Module):
     """Returns its input."""
 
@@ -366,19 +482,12 @@ class Sequential(Module):
         else:
             named = [(str(i), module) for i, module in enumerate(modules)]
         for name, module in named:
-            self._add(name, module)
+            self.add_module(name, module)
 
     def append(self, module: Module) -> Sequential:
         """Add ``module`` at the end, named by its position."""
-        self._add(str(len(self._modules)), module)
+        self.add_module(str(len(self._modules)), module)
         return self
-
-    def _add(self, name: str, module: Any) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(
-                f"Sequential holds Modules, got {type(module).__name__} {module!r} for {name!r}"
-            )
-        setattr(self, name, module)
 
     def forward(self, x: Any) -> Any:
         for module in self._modules.values():
@@ -395,6 +504,171 @@ class Sequential(Module):
         if isinstance(index, slice):  # keeps the names, as PyTorch: seq[1:] holds "1", "2", ...
             return Sequential(OrderedDict(list(self._modules.items())[index]))
         return list(self._modules.values())[index]
+
+
+class ModuleList(Module):
+    """A list of modules, registered: their parameters are the container's.
+
+    ``ModuleList([Linear(2, 8), Linear(8, 8)])`` names its modules "0", "1",
+    ... by position (state dict keys ``"layers.0.weight"`` when assigned as
+    ``self.layers``), renumbered when one is inserted or deleted. It indexes,
+    slices (a new ModuleList), iterates and has ``len``, ``append``,
+    ``extend``, ``insert`` and ``+=``. It has no ``forward``: the model that
+    holds it says how its modules are applied.
+    """
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def _position(self, index: int) -> int:
+        """``index`` (negative counts from the end) as a position, or an IndexError."""
+        i = operator.index(index)
+        n = len(self._modules)
+        if not -n <= i < n:
+            raise IndexError(f"index {i} is out of range for a ModuleList of length {n}")
+        return i % n
+
+    def _renumber(self, modules: list[Module]) -> None:
+        """Hold exactly ``modules``, named "0", "1", ... in order."""
+        for name in list(self._modules):
+            delattr(self, name)
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):  # a new list, numbered from 0 (as PyTorch's)
+            return ModuleList(list(self._modules.values())[index])
+        return self._modules[str(self._position(index))]
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        self.add_module(str(self._position(index)), module)
+
+    def __delitem__(self, index: int | slice) -> None:
+        modules = list(self._modules.values())
+        del modules[index if isinstance(index, slice) else self._position(index)]
+        self._renumber(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        """Add ``module`` at the end; returns self."""
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        """Append each of ``modules`` in order; returns self."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` before position ``index`` (as ``list.insert``), renumbering."""
+        modules = list(self._modules.values())
+        modules.insert(index, _checked_module(self, str(index), module))
+        self._renumber(modules)
+
+    def __iadd__(self, modules: Iterable[Module]) -> ModuleList:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        return ModuleList([*self, *other])
+
+    def _child_reprs(self) -> list[tuple[str, str]]:
+        """Runs of equal modules on one line, as PyTorch prints them: ``(0-2): 3 x Linear(...)``."""
+        texts = [repr(module) for module in self._modules.values()]
+        lines = []
+        start = 0
+        for end in range(1, len(texts) + 1):
+            if end == len(texts) or texts[end] != texts[start]:
+                count = end - start
+                if count == 1:
+                    lines.append((str(start), texts[start]))
+                else:
+                    lines.append((f"{start}-{end - 1}", f"{count} x {texts[start]}"))
+                start = end
+        return lines
+
+
+class ModuleDict(Module):
+    """A dict of modules by name, registered: their parameters are the container's.
+
+    ``ModuleDict({"encoder": Linear(4, 2), "decoder": Linear(2, 4)})`` keeps
+    the insertion order (state dict keys ``"parts.encoder.weight"`` when
+    assigned as ``self.parts``). It has ``d[key]``, ``d[key] = module``,
+    ``del d[key]``, ``in``, ``len``, iteration over the keys, ``keys()``,
+    ``items()``, ``values()``, ``update``, ``pop`` and ``clear``. Keys are
+    strings without "." that are not attribute names of ModuleDict
+    (``"keys"``, ``"train"``, ...).
+    """
+
+    def __init__(
+        self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None
+    ) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._modules:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._modules
+
+    def keys(self) -> KeysView[str]:
+        return self._modules.keys()
+
+    def items(self) -> ItemsView[str, Module]:
+        return self._modules.items()
+
+    def values(self) -> ValuesView[Module]:
+        return self._modules.values()
+
+    def update(
+        self, modules: ModuleDict | Mapping[str, Module] | Iterable[tuple[str, Module]]
+    ) -> None:
+        """Add or replace modules from a mapping (or a ModuleDict) or from (key, module) pairs."""
+        if isinstance(modules, (Mapping, ModuleDict)):
+            pairs: Iterable[Any] = modules.items()
+        else:
+            pairs = modules
+        for i, pair in enumerate(pairs):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise TypeError(
+                    f"ModuleDict.update takes a mapping or (key, module) pairs; item {i} is "
+                    f"{pair!r}"
+                )
+            self[pair[0]] = pair[1]
+
+    def pop(self, key: str) -> Module:
+        """Remove the module under ``key`` and return it."""
+        module = self[key]
+        del self[key]
+        return module
+
+    def clear(self) -> None:
+        """Remove every module."""
+        for key in list(self._modules):
+            del self[key]
 
 
 # ---------------------------------------------------------------------------
@@ -428,10 +702,20 @@ class L1Loss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross-entropy on logits, integer class targets; see :func:`F.cross_entropy`."""
+    """Softmax cross-entropy on logits, integer class targets; see :func:`F.cross_entropy`.
+
+    ``label_smoothing`` = ε in [0, 1] mixes the one-hot target with the
+    uniform distribution: (1 − ε)·onehot + ε/C.
+    """
+
+    def __init__(self, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        self.label_smoothing = check_in_range("label_smoothing", label_smoothing, 0.0, 1.0)
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, reduction=self.reduction)
+        return F.cross_entropy(
+            input, target, reduction=self.reduction, label_smoothing=self.label_smoothing
+        )
 
 
 class BCEWithLogitsLoss(_Loss):
