@@ -108,8 +108,8 @@ def _exp_minus_square(z: np.ndarray) -> np.ndarray:
     """exp(−z²), accurate to a few ulps even where z² is large.
 
     z² = h² + (z − h)(z + h) with h = z rounded down to a multiple of 1/16:
-    h² is exact, and the small remainder's rounding error no longer grows
-    with z² (as exp(−fl(z²)) would, by z²·ε relative).
+    h² is exact, and the small remainder's rounding error does not grow
+    with z² (exp(−fl(z²)) has a relative error of up to z²·ε).
     """
     h = np.trunc(16 * z) / 16
     return np.exp(-h * h) * np.exp(-(z - h) * (z + h))
