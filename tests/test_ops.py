@@ -497,20 +497,7 @@ REGISTRY: list[OpCase] = [
         np.var,
         variances(),
     ),
-    C(
-        "max",
-        "method(dim=, keepdim=)",
-        lambda x, **o: x.max(**_torch_names(o)),
-        np.max,
-        reductions(distinct=True),
-    ),
-    C(
-        "min",
-        "function(dim=, keepdim=)",
-        lambda x, **o: tr.min(x, **_torch_names(o)),
-        np.min,
-        reductions(distinct=True),
-    ),
+    # max and min over one dim= are PyTorch's (values, indices): tested in test_sugar.py
     C(
         "logsumexp",
         "method(dim=, keepdim=)",
@@ -740,9 +727,14 @@ def test_registry_ids_are_unique():
     assert len(ids) == len(set(ids))
 
 
+#: Package-level names that follow PyTorch's function of that name, calling the op within:
+#: ``tinyreg.max(t, 1)`` is ``(values, indices)``, as ``torch.max``; ``ops.max`` is the op.
+PYTORCH_FRONTS = {"max": tr.sugar.max, "min": tr.sugar.min}
+
+
 @pytest.mark.parametrize("name", ops.__all__)
 def test_every_op_is_exported_by_the_package(name):
-    assert getattr(tr, name) is getattr(ops, name)
+    assert getattr(tr, name) is PYTORCH_FRONTS.get(name, getattr(ops, name))
 
 
 # ---------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_a_binary_operator_records_its_op_on_either_side(function, name):
 def test_a_method_records_its_op_and_gives_numpys_values(method, name, reference):
     a = tr.tensor(a_values, requires_grad=True)
     result = method(a)
-    assert result.op is getattr(tr, name)
+    assert result.op is getattr(tr.ops, name)
     np.testing.assert_array_equal(result.data, reference(a_values))
 
 
@@ -355,6 +355,7 @@ def test_reductions_take_dim_and_keepdim(name):
                 getattr(t, name)(dim=axis, keepdim=keep),
                 getattr(tr, name)(t, dim=axis, keepdim=keep),
             ):
+                got = got.values if isinstance(got, tr.Extremes) else got  # max/min over one dim
                 assert got.shape == expected.shape
                 np.testing.assert_array_equal(got.data, expected.data)
 
@@ -541,6 +542,11 @@ IDIOMS: dict[str, Callable[[Any, Any], Any]] = {
     "argmax": lambda m, x: m.argmax(x),
     "argmax(dim)": lambda m, x: x.argmax(dim=2),
     "argmin(dim, keepdim)": lambda m, x: m.argmin(x, dim=0, keepdim=True),
+    "max(dim)[0]": lambda m, x: x.max(2)[0] * x.sum(),
+    "max(dim=).indices": lambda m, x: x.max(dim=0).indices,
+    "min(dim, keepdim).values": lambda m, x: x.min(-1, keepdim=True).values ** 2,
+    "_, predicted = max(dim)": lambda m, x: x.max(2)[1],
+    "max()": lambda m, x: x.max() * x,
     "==": lambda m, x: x == m.tensor(Y),
     "!=": lambda m, x: x != m.tensor(Y),
 }
@@ -594,6 +600,29 @@ def test_idioms_give_pytorchs_values_shapes_dtypes_and_derivatives(name, torch):
     h_tr = np.zeros_like(X) if h_tr is None else h_tr.data
     h_pt = np.zeros_like(X) if h_pt is None else h_pt.numpy(force=True)
     np.testing.assert_allclose(h_tr, h_pt, rtol=1e-8, atol=1e-12)
+
+
+def test_max_over_a_dim_sends_the_gradient_to_the_first_maximum_as_pytorch(torch):
+    ties = np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 7.0], [2.0, 2.0, 2.0]])
+    for name in ("max", "min"):
+        for dim in (0, 1, -1):
+            x_tr = tr.tensor(ties, requires_grad=True)
+            x_pt = torch.tensor(ties, requires_grad=True)
+            values, indices = getattr(x_tr, name)(dim)
+            expected = getattr(x_pt, name)(dim)
+            np.testing.assert_array_equal(indices, expected.indices.numpy())
+            values.sum().backward()
+            expected.values.sum().backward()
+            np.testing.assert_array_equal(x_tr.grad, x_pt.grad.numpy())
+
+
+def test_max_over_axis_or_everything_is_the_values_alone():
+    x = tr.tensor([[1.0, 5.0], [7.0, 0.0]])
+    assert isinstance(x.max(axis=1), tr.Tensor) and isinstance(x.min(dim=(0, 1)), tr.Tensor)
+    assert x.max().item() == 7.0
+    result = x.max(1, keepdim=True)
+    assert isinstance(result, tr.Extremes) and result.values.shape == (2, 1)
+    np.testing.assert_array_equal(result.indices, [[1], [0]])
 
 
 def test_a_no_grad_sgd_step_matches_pytorch(torch):

@@ -5,7 +5,7 @@ The public API, re-exported from the modules that define it::
     autograd   Tensor, grad, op (the engine)
     grad_mode  no_grad, enable_grad, is_grad_enabled
     ops        add, mul, matmul, sum, mean, exp, log, relu, softmax, cat, ... (as functions)
-    sugar      tensor, zeros, ones, full, arange, zeros_like, ..., argmax, argmin
+    sugar      tensor, zeros, ones, full, arange, zeros_like, ..., argmax, argmin, max, min
                (and Tensor's operators and methods)
     random     manual_seed, randn, rand, randn_like, rand_like
     gradcheck  gradcheck, gradgradcheck
@@ -56,10 +56,8 @@ from tinyreg.ops import (
     log_softmax,
     logsumexp,
     matmul,
-    max,
     maximum,
     mean,
-    min,
     minimum,
     mul,
     neg,
@@ -86,11 +84,14 @@ from tinyreg.ops import (
 from tinyreg.random import manual_seed, rand, rand_like, randn, randn_like
 from tinyreg.serialization import CheckpointError, load, save
 from tinyreg.sugar import (
+    Extremes,
     arange,
     argmax,
     argmin,
     full,
     full_like,
+    max,
+    min,
     ones,
     ones_like,
     tensor,
@@ -102,6 +103,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckpointError",
+    "Extremes",
     "GradcheckError",
     "Tensor",
     "abs",

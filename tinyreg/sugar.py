@@ -35,7 +35,7 @@ shape and dtype (the random ones, ``randn`` and ``rand``, are in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -46,12 +46,15 @@ from tinyreg.ops import Axis, _given, _numpy_names
 from tinyreg.validation import check_shape, float_dtype
 
 __all__ = [
+    "Extremes",
     "TensorMethods",
     "arange",
     "argmax",
     "argmin",
     "full",
     "full_like",
+    "max",
+    "min",
     "ones",
     "ones_like",
     "tensor",
@@ -98,6 +101,63 @@ def _index_of(extreme: Callable[..., Any], input: Any, **options: Any) -> np.nda
     """``extreme`` (numpy argmax or argmin) of ``input``, its options in either spelling."""
     options = _numpy_names(extreme.__name__, _given(**options))
     return np.asarray(extreme(_data(input), **options))
+
+
+class Extremes(NamedTuple):
+    """``t.max(dim)`` and ``t.min(dim)``: the extreme values and where they are, as PyTorch's."""
+
+    values: Tensor
+    indices: np.ndarray
+
+
+def _extreme(reduce: Any, index_of: Callable[..., np.ndarray]) -> Callable[..., Any]:
+    """``max``/``min`` as function and method: PyTorch's over one ``dim``, numpy's over ``axis``."""
+
+    def method(
+        input: Any,
+        dim: Axis = None,
+        keepdim: bool | None = None,
+        *,
+        axis: Axis = None,
+        keepdims: bool | None = None,
+    ) -> Any:
+        options = _given(axis=axis, keepdims=keepdims, dim=dim, keepdim=keepdim)
+        _numpy_names(reduce.name, options)  # both spellings of one argument: a TypeError
+        if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+            input = input if isinstance(input, Tensor) else Tensor(input)
+            kept = bool(options.get("keepdim", options.get("keepdims", False)))
+            return _at_extremes(input, index_of(input, dim=dim, keepdim=True), int(dim), kept)
+        return reduce(input, **options)
+
+    method.__name__ = method.__qualname__ = reduce.name
+    method.__doc__ = (
+        f"``{reduce.name}`` of ``input`` (of the tensor, as a method). Over one ``dim`` "
+        "(an int, by position or by name), as PyTorch: the pair ``(values, indices)``, an "
+        ":class:`Extremes` (the indices of the first extreme at ties, a numpy integer "
+        "array; the values' gradient goes to those entries). Over ``axis`` (an int or a "
+        "tuple), a tuple ``dim``, or everything when neither is given: the values alone "
+        "(the op, whose gradient is shared between ties). The reduced axes are kept with "
+        "size 1 when ``keepdim`` or ``keepdims`` is True."
+    )
+    return method
+
+
+def _at_extremes(t: Any, indices: np.ndarray, dim: int, keepdim: bool) -> Extremes:
+    """The entries of ``t`` at ``indices`` along ``dim`` (kept with size 1), and the indices.
+
+    An indexing op, so the gradient goes to exactly those entries.
+    """
+    axis = dim % t.ndim
+    grid = np.indices(indices.shape, sparse=True)
+    values = t[tuple(indices if k == axis else grid[k] for k in range(t.ndim))]
+    if not keepdim:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    return Extremes(values, indices)
+
+
+#: ``tinyreg.max(t, dim)`` and ``t.max(dim)`` (likewise min): PyTorch's, on the ops max and min.
+max = _extreme(ops.max, argmax)
+min = _extreme(ops.min, argmin)
 
 
 # ---------------------------------------------------------------------------
@@ -223,8 +283,8 @@ class TensorMethods:
     # axes are kept with size 1 when ``keepdims`` or ``keepdim`` is True.
     sum = _reduction(ops.sum)
     mean = _reduction(ops.mean)
-    max = _reduction(ops.max)
-    min = _reduction(ops.min)
+    max = max
+    min = min
     logsumexp = _reduction(ops.logsumexp)
 
     def var(
