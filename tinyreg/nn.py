@@ -1,11 +1,14 @@
 """Layers and models, with PyTorch's names, shapes and printout.
 
 A :class:`Module` is a container that notices, on attribute assignment, the
-:class:`Parameter` objects and sub-modules it is given; everything else --
+:class:`Parameter` objects and sub-modules it is given, and keeps the buffers
+registered with :meth:`Module.register_buffer` (state that is saved but not
+trained, such as BatchNorm's running statistics); everything else --
 ``parameters()``, ``state_dict()``, ``train()``/``eval()``, ``print(model)``
 -- walks that registry. A :class:`Parameter` is a Tensor that requires grad
-and says whether penalties apply to it (``regularize``): True for weights,
-False for biases, as is usual for weight decay.
+and says whether penalties apply to it (``regularize``): True for weights
+(of Linear and Embedding), False for biases and for the scale and shift of
+the normalisation layers, as is usual for weight decay.
 
 A model written for PyTorch runs unchanged but for its import::
 
@@ -109,14 +112,25 @@ class Module:
     :class:`ModuleDict`: assigning a plain list, tuple or dict that holds
     modules warns (a UserWarning), since their parameters would not be
     trained.
+
+    Buffers are numpy arrays registered with :meth:`register_buffer`:
+    state that is not trained (no gradient, no optimizer) but is saved,
+    such as BatchNorm's running statistics. Being arrays, they keep any
+    dtype (``num_batches_tracked`` is int64, which a Tensor, always
+    floating, could not hold). Assigning an array (or None) to a buffer's
+    name replaces the buffer.
     """
 
     training: bool
     _parameters: OrderedDict[str, Parameter]
+    _buffers: OrderedDict[str, np.ndarray | None]
+    _non_persistent_buffers: set[str]
     _modules: OrderedDict[str, Module]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -126,6 +140,12 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() call: "
                 "call super().__init__() first"
             )
+        if name in self._buffers and not isinstance(value, (Parameter, Module)):
+            self._buffers[name] = _checked_buffer(self, name, value)
+            object.__setattr__(self, name, self._buffers[name])
+            return
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         # a replaced parameter or module keeps its place in the registry's order, as in PyTorch
         if not isinstance(value, Parameter):
             self._parameters.pop(name, None)
@@ -148,6 +168,8 @@ class Module:
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
 
@@ -175,6 +197,56 @@ class Module:
                 "that name"
             )
         setattr(self, name, _checked_module(self, name, module))
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Keep ``tensor`` (a numpy array, a Tensor's values, or None) as the buffer ``name``.
+
+        The buffer is the attribute ``self.name``. A persistent buffer is in
+        ``state_dict()`` (after this module's parameters) and is loaded by
+        ``load_state_dict``; a None buffer is in neither (as PyTorch's).
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name must be a string, got {type(name).__name__} {name!r}")
+        if not name or "." in name:
+            raise KeyError(f"buffer name must be non-empty and contain no '.', got {name!r}")
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(
+                f"cannot name a buffer {name!r}: {type(self).__name__} has an attribute of "
+                "that name"
+            )
+        self._buffers[name] = None  # registered: the assignment below checks and stores it
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+        setattr(self, name, tensor)
+
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, np.ndarray]]:
+        """Every buffer that is not None, with its dotted name (``"1.running_mean"``)."""
+        for name, buffer, _ in self._named_states(prefix, recurse, "_buffers"):
+            yield name, buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _named_states(
+        self, prefix: str, recurse: bool, *kinds: str
+    ) -> Iterator[tuple[str, Any, bool]]:
+        """(dotted name, value, persistent) of the parameters and/or buffers (``kinds`` names
+        the registries, in order) of each module in turn, each shared value once: the order
+        of ``state_dict()``."""
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        seen: set[int] = set()
+        for module_name, module in modules:
+            for kind in kinds:
+                for name, value in getattr(module, kind).items():
+                    if value is not None and id(value) not in seen:
+                        seen.add(id(value))
+                        persistent = name not in module._non_persistent_buffers
+                        yield (f"{module_name}.{name}" if module_name else name), value, persistent
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         yield from self._modules.items()
@@ -205,13 +277,8 @@ class Module:
         self, prefix: str = "", recurse: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted name (``"0.weight"``), each shared one once."""
-        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
-        seen: set[int] = set()
-        for module_name, module in modules:
-            for name, param in module._parameters.items():
-                if id(param) not in seen:
-                    seen.add(id(param))
-                    yield (f"{module_name}.{name}" if module_name else name), param
+        for name, param, _ in self._named_states(prefix, recurse, "_parameters"):
+            yield name, param
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, param in self.named_parameters(recurse=recurse):
@@ -234,20 +301,32 @@ class Module:
             param.zero_grad(set_to_none)
 
     # -- saving and loading -------------------------------------------------------
+    def _state_arrays(self) -> OrderedDict[str, np.ndarray]:
+        """The arrays ``state_dict`` copies, by key: module after module (as
+        ``named_modules``), each one's parameters, then its persistent buffers."""
+        return OrderedDict(
+            (name, value.data if isinstance(value, Parameter) else value)
+            for name, value, persistent in self._named_states("", True, "_parameters", "_buffers")
+            if persistent
+        )
+
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Copies of every parameter's array under PyTorch's keys (``"network.0.weight"``)."""
-        return OrderedDict((name, param.data.copy()) for name, param in self.named_parameters())
+        """Copies of every parameter's and persistent buffer's array, under PyTorch's keys
+        and in its order (``"0.weight"``, ``"0.bias"``, ``"1.weight"``, ..., with each
+        module's buffers after its parameters: ``"1.running_mean"``)."""
+        return OrderedDict((name, array.copy()) for name, array in self._state_arrays().items())
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> LoadResult:
-        """Copy arrays from ``state_dict`` into the parameters, after checking all of them.
+        """Copy arrays from ``state_dict`` into the parameters and buffers, after checking all.
 
         Every entry is checked first -- missing and unexpected keys (when
         ``strict``), shapes, numeric type, finiteness -- and one
         :class:`StateDictError` lists every problem. Only if there is none
-        are the values copied (cast to each parameter's dtype), so a failed
-        load leaves the model exactly as it was.
+        are the values copied (cast to each parameter's or buffer's dtype:
+        an int64 buffer stays int64), so a failed load leaves the model
+        exactly as it was.
         """
-        own = dict(self.named_parameters())
+        own = self._state_arrays()
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         problems = []
@@ -274,7 +353,7 @@ class Module:
                 + "\n  ".join(problems)
             )
         for key, value in values.items():
-            np.copyto(own[key].data, value, casting="unsafe")
+            np.copyto(own[key], value, casting="unsafe")
         return LoadResult(missing, unexpected)
 
     # -- printing -----------------------------------------------------------------
@@ -301,6 +380,18 @@ def _holds_modules(value: Any) -> bool:
     elif not isinstance(value, (list, tuple)):
         return False
     return any(isinstance(item, Module) for item in value)
+
+
+def _checked_buffer(owner: Module, name: str, value: Any) -> np.ndarray | None:
+    """``value`` as a buffer: a numpy array (itself), a Tensor's array, or None; else TypeError."""
+    if isinstance(value, Tensor):
+        return value.data
+    if value is None or isinstance(value, np.ndarray):
+        return value
+    raise TypeError(
+        f"cannot assign {type(value).__name__} {value!r} as buffer {name!r} of "
+        f"{type(owner).__name__}: a buffer is a numpy array (or a Tensor's values, or None)"
+    )
 
 
 def _checked_module(owner: Module, name: str, module: Any) -> Module:
