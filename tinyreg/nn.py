@@ -45,19 +45,26 @@ from tinyreg.validation import (
     check_choice,
     check_finite_array,
     check_in_range,
+    check_index,
     check_int,
     check_positive,
+    check_sizes,
     user_stacklevel,
 )
 
 __all__ = [
     "GELU",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout2d",
+    "Embedding",
     "Flatten",
     "Identity",
     "L1Loss",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LoadResult",
@@ -557,6 +564,210 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+# ---------------------------------------------------------------------------
+# Normalisation, embeddings, channel dropout
+# ---------------------------------------------------------------------------
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share: all but the input shapes they take."""
+
+    _input_dims: tuple[int, ...] = ()
+    _input_shapes = ""
+    running_mean: np.ndarray | None
+    running_var: np.ndarray | None
+    num_batches_tracked: np.ndarray | None
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = np.float64,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.num_features = check_int("num_features", num_features)
+        self.eps = check_positive("eps", eps)
+        self.momentum = None if momentum is None else check_in_range("momentum", momentum, 0, 1)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.affine:
+            self.weight = Parameter(np.ones(num_features, dtype), regularize=False)
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, dtype), regularize=False)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batch tracked."""
+        for name, value in (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0)):
+            buffer = self._buffers[name]
+            if buffer is not None:
+                buffer.fill(value)
+
+    def forward(self, x: Any) -> Tensor:
+        ndim = np.ndim(x)
+        if ndim not in self._input_dims:
+            raise ValueError(
+                f"{type(self).__name__}: input must be {self._input_shapes}, got shape "
+                f"{np.shape(x)}"
+            )
+        if np.shape(x)[1] != self.num_features:
+            raise ValueError(
+                f"{type(self).__name__}: input has {np.shape(x)[1]} channels (shape "
+                f"{np.shape(x)}) but num_features={self.num_features}"
+            )
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.num_batches_tracked is not None:
+            self.num_batches_tracked += 1
+            if self.momentum is None:  # the cumulative average of the batches so far
+                momentum = 1.0 / float(self.num_batches_tracked)
+        return F.batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            training=self.training or self.running_mean is None,  # no running stats: batch's
+            momentum=momentum,
+            eps=self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel (C = ``num_features``).
+
+    See :func:`tinyreg.functional.batch_norm`. In training mode each channel
+    is normalised with the batch's mean and biased variance, and the
+    buffers ``running_mean`` and ``running_var`` (the unbiased variance)
+    move towards them by ``momentum`` (running ← (1 − momentum)·running +
+    momentum·batch), or, with ``momentum=None``, hold the cumulative
+    average of every batch so far (momentum = 1/``num_batches_tracked``,
+    an int64 buffer). In eval mode the running statistics normalise. With
+    ``track_running_stats=False`` these buffers are None and the batch
+    statistics are used in both modes. ``affine`` gives the learnable
+    per-channel scale ``weight`` (ones) and shift ``bias`` (zeros;
+    ``bias=False`` omits it), both with ``regularize=False``: penalties skip
+    normalisation parameters.
+    """
+
+    _input_dims = (2, 3)
+    _input_shapes = "2-D (N, C) or 3-D (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) inputs, per channel (C = ``num_features``): the
+    statistics of a channel are over N, H and W; otherwise as :class:`BatchNorm1d`."""
+
+    _input_dims = (4,)
+    _input_shapes = "4-D (N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Layer normalisation over the trailing ``normalized_shape`` axes of each sample.
+
+    See :func:`tinyreg.functional.layer_norm`. ``elementwise_affine`` gives
+    the learnable ``weight`` (ones) and ``bias`` (zeros; ``bias=False``
+    omits it) of shape ``normalized_shape``, with ``regularize=False``:
+    penalties skip normalisation parameters. The same in training and eval.
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | tuple[int, ...],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = check_sizes("normalized_shape", normalized_shape)
+        self.eps = check_positive("eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype), regularize=False)
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype), regularize=False)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class Embedding(Module):
+    """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for index i.
+
+    See :func:`tinyreg.functional.embedding`. The weight is drawn from
+    N(0, 1) (from ``generator``, or the package generator) and is
+    regularized (``regularize=True``). The row ``padding_idx`` (negative
+    counts from the end) starts at zero and gets no gradient.
+    """
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        generator: np.random.Generator | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__()
+        self.num_embeddings = check_int("num_embeddings", num_embeddings)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim)
+        self.padding_idx = (
+            None if padding_idx is None else check_index("padding_idx", padding_idx, num_embeddings)
+        )
+        rng = resolve_generator(generator)
+        weight = rng.standard_normal((num_embeddings, embedding_dim)).astype(dtype)
+        if self.padding_idx is not None:
+            weight[self.padding_idx] = 0
+        self.weight = Parameter(weight)
+
+    def forward(self, input: Any) -> Tensor:
+        return F.embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout with probability ``p`` in training mode, the identity in eval mode.
+
+    Zeroes whole channels of (N, C, H, W) or (C, H, W) inputs; see
+    :func:`tinyreg.functional.dropout2d`. Masks come from ``generator``, or
+    the package generator, as for :class:`Dropout`.
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout2d(x, self.p, self.training, self.generator)
 
 
 class Sequential(Module):
