@@ -218,6 +218,17 @@ def test_batchnorm_running_statistics_match_pytorch(name, shape, momentum):
     assert int(ours.num_batches_tracked) == 4  # eval mode leaves the statistics alone
 
 
+def test_batch_norm_takes_running_statistics_as_arrays_or_tensors():
+    x = np.random.default_rng(14).standard_normal((4, 2))
+    mean, var = np.array([0.5, -1.0]), np.array([2.0, 0.5])
+    expected = (x - mean) / np.sqrt(var + 1e-5)
+    for kind in (np.array, tinyreg.tensor):
+        np.testing.assert_allclose(F.batch_norm(x, kind(mean), kind(var)).data, expected)
+    running = tinyreg.tensor(np.zeros(2))  # updated in place in training, as an array would be
+    F.batch_norm(x, running, None, training=True, momentum=1.0)
+    np.testing.assert_allclose(running.data, x.mean(0))
+
+
 def test_batchnorm_momentum_none_is_the_cumulative_average():
     layer = nn.BatchNorm1d(2, momentum=None)
     rng = np.random.default_rng(10)

@@ -1,9 +1,12 @@
-"""Neural-network functions: activations, dropout, the linear layer, losses.
+"""Neural-network functions: activations, dropout, normalisation, embeddings, the linear
+layer, losses.
 
 ``tinyreg.functional`` plays the part of ``torch.nn.functional``. ``relu``,
 ``tanh``, ``sigmoid`` and the softmaxes are the primitives of
 :mod:`tinyreg.ops`; ``leaky_relu``, ``gelu`` and ``softplus`` are ops
-defined here, with VJPs that are differentiable again. ``linear`` and the
+defined here, with VJPs that are differentiable again. So are the
+normalisation shared by ``batch_norm`` and ``layer_norm`` and the lookup of
+``embedding``; ``dropout`` and ``dropout2d`` multiply by a constant mask. ``linear`` and the
 losses are ops of their own, defined with the same :func:`~tinyreg.autograd.op` decorator:
 fused into one node each, they are both shorter to read as maths and much
 cheaper than a chain of small ops (one Python-level node instead of four or
@@ -405,8 +408,8 @@ def batch_norm(
                 "batch_norm: training=False normalises with running_mean and running_var, "
                 "but they are None"
             )
-        mean = np.reshape(running_mean, shape).astype(x.dtype, copy=False)
-        variance = np.reshape(running_var, shape).astype(x.dtype, copy=False)
+        mean = np.asarray(running_mean, dtype=x.dtype).reshape(shape)
+        variance = np.asarray(running_var, dtype=x.dtype).reshape(shape)
         out = (x - mean) * (1 / np.sqrt(variance + eps))
     return _affine(out, weight, bias, shape)
 

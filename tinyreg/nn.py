@@ -194,16 +194,21 @@ class Module:
         that is not already a sub-module (a method, say); the module is a
         Module.
         """
+        self._check_new_name("module", name, self._modules)
+        setattr(self, name, _checked_module(self, name, module))
+
+    def _check_new_name(self, kind: str, name: Any, registry: Mapping[str, Any]) -> None:
+        """``name`` for a ``kind`` ("module", "buffer"): a non-empty string without ".",
+        and not an attribute other than one already in ``registry``."""
         if not isinstance(name, str):
-            raise TypeError(f"module name must be a string, got {type(name).__name__} {name!r}")
+            raise TypeError(f"{kind} name must be a string, got {type(name).__name__} {name!r}")
         if not name or "." in name:
-            raise KeyError(f"module name must be non-empty and contain no '.', got {name!r}")
-        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"{kind} name must be non-empty and contain no '.', got {name!r}")
+        if hasattr(self, name) and name not in registry:
             raise KeyError(
-                f"cannot name a module {name!r}: {type(self).__name__} has an attribute of "
+                f"cannot name a {kind} {name!r}: {type(self).__name__} has an attribute of "
                 "that name"
             )
-        setattr(self, name, _checked_module(self, name, module))
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """Keep ``tensor`` (a numpy array, a Tensor's values, or None) as the buffer ``name``.
@@ -212,15 +217,7 @@ class Module:
         ``state_dict()`` (after this module's parameters) and is loaded by
         ``load_state_dict``; a None buffer is in neither (as PyTorch's).
         """
-        if not isinstance(name, str):
-            raise TypeError(f"buffer name must be a string, got {type(name).__name__} {name!r}")
-        if not name or "." in name:
-            raise KeyError(f"buffer name must be non-empty and contain no '.', got {name!r}")
-        if hasattr(self, name) and name not in self._buffers:
-            raise KeyError(
-                f"cannot name a buffer {name!r}: {type(self).__name__} has an attribute of "
-                "that name"
-            )
+        self._check_new_name("buffer", name, self._buffers)
         self._buffers[name] = None  # registered: the assignment below checks and stores it
         if persistent:
             self._non_persistent_buffers.discard(name)
