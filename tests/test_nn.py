@@ -972,3 +972,77 @@ def test_clip_bad_arguments_raise_naming_them(call, error, match):
     with pytest.raises(error, match=match):
         call([p])
     np.testing.assert_array_equal(p.grad, 5.0)
+
+
+# ---------------------------------------------------------------------------
+# Buffers: register_buffer, named_buffers, state dicts
+# ---------------------------------------------------------------------------
+
+
+class _Counter(nn.Module):
+    """A module with a parameter, a persistent and a non-persistent buffer, and a None one."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(np.ones(2))
+        self.register_buffer("total", np.zeros(2))
+        self.register_buffer("calls", np.array(0, dtype=np.int64))
+        self.register_buffer("scratch", np.zeros(3), persistent=False)
+        self.register_buffer("unused", None)
+
+    def forward(self, x):
+        self.total += np.asarray(x)
+        self.calls += 1
+        return x * self.weight
+
+
+def test_buffers_are_registered_listed_and_saved_after_parameters():
+    outer = nn.Sequential(nn.Linear(2, 2), _Counter())
+    assert [name for name, _ in outer.named_buffers()] == ["1.total", "1.calls", "1.scratch"]
+    assert len(list(outer.buffers())) == 3
+    assert next(outer[1].named_buffers(prefix="c", recurse=False))[0] == "c.total"
+    assert list(outer.state_dict()) == ["0.weight", "0.bias", "1.weight", "1.total", "1.calls"]
+    assert [name for name, _ in outer.named_parameters()] == ["0.weight", "0.bias", "1.weight"]
+    outer[1](np.array([1.0, 2.0]))
+    outer[1](np.array([1.0, 2.0]))
+    np.testing.assert_array_equal(outer[1].total, [2.0, 4.0])
+    assert outer.state_dict()["1.calls"].dtype == np.int64
+    assert int(outer.state_dict()["1.calls"]) == 2
+
+
+def test_assigning_to_a_buffer_name_replaces_the_buffer():
+    counter = _Counter()
+    counter.total = np.full(2, 5.0)
+    np.testing.assert_array_equal(counter.state_dict()["total"], [5.0, 5.0])
+    counter.total = tinyreg.tensor([1.0, 2.0])  # a Tensor's values
+    assert isinstance(counter.total, np.ndarray)
+    counter.unused = np.ones(1)  # a None buffer given a value joins the state dict
+    assert list(counter.state_dict()) == ["weight", "total", "calls", "unused"]
+    with pytest.raises(TypeError, match=r"cannot assign float 1\.0 as buffer 'total'"):
+        counter.total = 1.0
+    counter.total = nn.Parameter(np.zeros(2))  # a Parameter replaces the buffer
+    assert "total" not in dict(counter.named_buffers())
+    assert "total" in dict(counter.named_parameters())
+    del counter.calls
+    assert list(counter.state_dict()) == ["weight", "total", "unused"]
+
+
+def test_register_buffer_checks_the_name():
+    counter = _Counter()
+    with pytest.raises(KeyError, match=r"contain no '\.'"):
+        counter.register_buffer("a.b", np.zeros(1))
+    with pytest.raises(KeyError, match="has an attribute of that name"):
+        counter.register_buffer("weight", np.zeros(1))
+    with pytest.raises(TypeError, match="buffer name must be a string"):
+        counter.register_buffer(3, np.zeros(1))
+
+
+def test_load_state_dict_copies_buffers_in_place_keeping_their_dtype():
+    counter = _Counter()
+    total, calls = counter.total, counter.calls
+    counter.load_state_dict({"weight": np.ones(2), "total": [3, 4], "calls": np.array(9.0)})
+    assert counter.total is total and counter.calls is calls
+    np.testing.assert_array_equal(total, [3.0, 4.0])
+    assert calls.dtype == np.int64 and int(calls) == 9
+    with pytest.raises(nn.StateDictError, match=r"missing key 'calls'"):
+        counter.load_state_dict({"weight": np.ones(2), "total": [3, 4]})

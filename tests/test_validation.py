@@ -301,3 +301,21 @@ def test_every_warning_names_the_users_line(case):
     ours = [w for w in seen if issubclass(w.category, category) and match in str(w.message)]
     assert ours, f"no {category.__name__} matching {match!r}"
     assert {w.filename for w in ours} == {__file__}
+
+
+def test_check_index_counts_negative_indices_from_the_end():
+    assert validation.check_index("padding_idx", 2, 5) == 2
+    assert validation.check_index("padding_idx", -1, 5) == 4
+    with pytest.raises(ValueError, match=r"padding_idx must be in \[-5, 4\] for size 5, got 5"):
+        validation.check_index("padding_idx", 5, 5)
+    with pytest.raises(ValueError, match=r"padding_idx must be >= -5, got -6"):
+        validation.check_index("padding_idx", -6, 5)
+    with pytest.raises(TypeError, match="padding_idx must be an integer"):
+        validation.check_index("padding_idx", 1.0, 5)
+
+
+def test_check_sizes_takes_an_int_or_a_sequence_of_ints():
+    assert validation.check_sizes("normalized_shape", 4) == (4,)
+    assert validation.check_sizes("normalized_shape", [2, 3]) == (2, 3)
+    with pytest.raises(ValueError, match="normalized_shape must be >= 1, got 0"):
+        validation.check_sizes("normalized_shape", (2, 0))

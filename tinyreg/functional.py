@@ -1,9 +1,12 @@
-"""Neural-network functions: activations, dropout, the linear layer, losses.
+"""Neural-network functions: activations, dropout, normalisation, embeddings, the linear
+layer, losses.
 
 ``tinyreg.functional`` plays the part of ``torch.nn.functional``. ``relu``,
 ``tanh``, ``sigmoid`` and the softmaxes are the primitives of
 :mod:`tinyreg.ops`; ``leaky_relu``, ``gelu`` and ``softplus`` are ops
-defined here, with VJPs that are differentiable again. ``linear`` and the
+defined here, with VJPs that are differentiable again. So are the
+normalisation shared by ``batch_norm`` and ``layer_norm`` and the lookup of
+``embedding``; ``dropout`` and ``dropout2d`` multiply by a constant mask. ``linear`` and the
 losses are ops of their own, defined with the same :func:`~tinyreg.autograd.op` decorator:
 fused into one node each, they are both shorter to read as maths and much
 cheaper than a chain of small ops (one Python-level node instead of four or
@@ -16,21 +19,44 @@ default), ``"sum"`` or ``"none"`` (the elementwise losses), as PyTorch.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from tinyreg.autograd import Tensor, op
-from tinyreg.ops import exp, log_softmax, relu, sigmoid, softmax, tanh, where
+from tinyreg.ops import (
+    exp,
+    log_softmax,
+    relu,
+    reshape,
+    scatter_add,
+    sigmoid,
+    softmax,
+    sqrt,
+    tanh,
+    var,
+    where,
+)
 from tinyreg.random import resolve_generator
-from tinyreg.validation import check_choice, check_in_range
+from tinyreg.validation import (
+    check_choice,
+    check_in_range,
+    check_index,
+    check_positive,
+    check_sizes,
+)
 
 __all__ = [
+    "batch_norm",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "dropout2d",
+    "embedding",
     "gelu",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
@@ -245,17 +271,251 @@ def dropout(
     in eval mode (``training=False``) and for ``p = 0`` this is the identity;
     ``p = 1`` gives zeros. Backward multiplies by the same mask as forward.
     """
+    return _dropout(x, p, training, generator, shared_axes=0)
+
+
+def _dropout(x: Any, p: Any, training: bool, generator: Any, shared_axes: int) -> Tensor:
+    """``x`` times a random mask of 0 (probability ``p``) and 1/(1 − p), the mask drawn once
+    per position of all but the last ``shared_axes`` axes (dropout: 0; dropout2d: the two
+    spatial axes, so a whole channel is kept or dropped). The identity when not training."""
     p = check_in_range("dropout probability p", p, 0.0, 1.0)
     if not isinstance(x, Tensor):
         x = Tensor(x)
     if not training or p == 0.0:
         return x
+    shape = x.shape[: x.ndim - shared_axes] + (1,) * shared_axes
     if p == 1.0:
-        mask = np.zeros(x.shape, dtype=x.dtype)
+        mask = np.zeros(shape, dtype=x.dtype)
     else:
-        keep = resolve_generator(generator).random(x.shape) >= p
+        keep = resolve_generator(generator).random(shape) >= p
         mask = np.multiply(keep, 1.0 / (1.0 - p), dtype=x.dtype)
     return x * mask  # an ops.mul with a constant: its VJP is g * mask
+
+
+# ---------------------------------------------------------------------------
+# Normalisation, embeddings, channel dropout
+# ---------------------------------------------------------------------------
+
+
+@op
+def _standardize(x, *, axes, eps):
+    """x̂ = (x − μ)/σ over ``axes``, with μ the mean and σ² + eps the biased variance + eps.
+
+    With s = 1/σ and means over ``axes``: d/dx = s·(g − mean(g) − x̂·mean(g·x̂)).
+    The VJP reads x̂ from ``out`` and recomputes s from x with ops, so it is
+    differentiable again.
+    """
+    centred = x - x.mean(axis=axes, keepdims=True)
+    return centred / np.sqrt((centred * centred).mean(axis=axes, keepdims=True) + eps)
+
+
+def _standardize_vjp(g, out, x, *, axes, eps):
+    inv_std = 1 / sqrt(var(x, axis=axes, keepdims=True) + eps)
+    g_mean = g.mean(axis=axes, keepdims=True)
+    return inv_std * (g - g_mean - out * (g * out).mean(axis=axes, keepdims=True))
+
+
+_standardize.defvjp(_standardize_vjp)
+
+
+def _affine(x: Tensor, weight: Any, bias: Any, shape: tuple[int, ...]) -> Tensor:
+    """x·weight + bias, the (optional) weight and bias reshaped to ``shape`` to broadcast."""
+    if weight is not None:
+        x = x * (weight if np.shape(weight) == shape else reshape(weight, shape=shape))
+    if bias is not None:
+        x = x + (bias if np.shape(bias) == shape else reshape(bias, shape=shape))
+    return x
+
+
+def _check_vector_shapes(name: str, expected: tuple[int, ...], what: str, **vectors: Any) -> None:
+    """Each vector that is not None has shape ``expected``; else a ValueError naming both."""
+    for argument, value in vectors.items():
+        if value is not None and np.shape(value) != expected:
+            raise ValueError(
+                f"{name}: {argument} has shape {np.shape(value)}, but {what} needs {expected}"
+            )
+
+
+def _buffer_array(name: str, value: Any) -> np.ndarray:
+    """A running statistic: a numpy array (or a Tensor's), updated in place."""
+    array = value.data if isinstance(value, Tensor) else value
+    if not isinstance(array, np.ndarray):
+        raise TypeError(
+            f"batch_norm: {name} must be a numpy array (updated in place), got "
+            f"{type(value).__name__}"
+        )
+    return array
+
+
+def batch_norm(
+    input: Any,
+    running_mean: Any,
+    running_var: Any,
+    weight: Any = None,
+    bias: Any = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Batch normalisation over axis 1 (channels) of an (N, C, ...) input, as PyTorch's.
+
+    y = (x − μ)/√(σ² + eps)·weight + bias per channel. In training, μ and σ²
+    are the mean and the biased variance over every axis but 1, and the
+    running statistics (numpy arrays of shape (C,), when given) are updated
+    in place with the unbiased variance σ²·n/(n − 1):
+    running ← (1 − momentum)·running + momentum·batch. Otherwise μ and σ² are
+    ``running_mean`` and ``running_var``. (``nn.BatchNorm*`` with
+    ``momentum=None`` passes momentum = 1/num_batches_tracked: a cumulative
+    average.) The normalisation is the op ``standardize``; weight and bias
+    are a recorded multiply and add.
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {x.shape}")
+    channels = (x.shape[1],)
+    _check_vector_shapes(
+        "batch_norm",
+        channels,
+        f"an input with {channels[0]} channels (shape {x.shape})",
+        running_mean=running_mean,
+        running_var=running_var,
+        weight=weight,
+        bias=bias,
+    )
+    eps = check_positive("eps", eps)
+    axes = (0, *range(2, x.ndim))
+    shape = channels + (1,) * (x.ndim - 2)
+    if training:
+        count = x.size // channels[0]
+        if count < 2:
+            raise ValueError(
+                f"batch_norm: training needs more than 1 value per channel, got input shape "
+                f"{x.shape}"
+            )
+        momentum = check_in_range("momentum", momentum, 0.0, 1.0)
+        if running_mean is not None:
+            mean = _buffer_array("running_mean", running_mean)
+            mean *= 1 - momentum
+            mean += momentum * x.data.mean(axis=axes)
+        if running_var is not None:
+            variance = _buffer_array("running_var", running_var)
+            variance *= 1 - momentum
+            variance += momentum * x.data.var(axis=axes, ddof=1)
+        out = _standardize(x, axes=axes, eps=eps)
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError(
+                "batch_norm: training=False normalises with running_mean and running_var, "
+                "but they are None"
+            )
+        mean = np.asarray(running_mean, dtype=x.dtype).reshape(shape)
+        variance = np.asarray(running_var, dtype=x.dtype).reshape(shape)
+        out = (x - mean) * (1 / np.sqrt(variance + eps))
+    return _affine(out, weight, bias, shape)
+
+
+def layer_norm(
+    input: Any,
+    normalized_shape: int | Sequence[int],
+    weight: Any = None,
+    bias: Any = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Layer normalisation over the trailing ``normalized_shape`` axes, as PyTorch's.
+
+    y = (x − μ)/√(σ² + eps)·weight + bias, μ and σ² the mean and biased
+    variance of each sample over those axes; weight and bias have shape
+    ``normalized_shape``. The normalisation is the op ``standardize``.
+    """
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    shape = check_sizes("normalized_shape", normalized_shape)
+    if x.shape[x.ndim - len(shape) :] != shape or x.ndim < len(shape):
+        raise ValueError(
+            f"layer_norm: input of shape {x.shape} does not end with normalized_shape {shape}"
+        )
+    _check_vector_shapes("layer_norm", shape, f"normalized_shape={shape}", weight=weight, bias=bias)
+    eps = check_positive("eps", eps)
+    out = _standardize(x, axes=tuple(range(x.ndim - len(shape), x.ndim)), eps=eps)
+    return _affine(out, weight, bias, shape)
+
+
+@op
+def _embedding(weight, *, index, padding_idx):
+    """The rows ``weight[index]``. d/dweight scatters g back to the rows it came from
+    (adding where an index repeats: ``scatter_add``), skipping the row ``padding_idx``."""
+    return weight[index]
+
+
+def _embedding_vjp(g, out, weight, *, index, padding_idx):
+    if padding_idx is not None:
+        g = g * (index != padding_idx)[..., None]
+    return scatter_add(g, index=index, shape=weight.shape)
+
+
+_embedding.defvjp(_embedding_vjp)
+
+
+def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, embedding_dim) picked by integer indices, as PyTorch's.
+
+    ``input`` holds indices in [0, num_embeddings): an integer array, a list,
+    or a Tensor of integral values; the output has shape
+    ``input.shape + (embedding_dim,)``. The row ``padding_idx`` (negative
+    counts from the end) gets no gradient.
+    """
+    if np.ndim(weight) != 2:
+        raise ValueError(
+            f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape "
+            f"{np.shape(weight)}"
+        )
+    count = np.shape(weight)[0]
+    index = _integer_indices("embedding", "input", "indices", input, count, "num_embeddings")
+    if padding_idx is not None:
+        padding_idx = check_index("padding_idx", padding_idx, count)
+    return _embedding(weight, index=index, padding_idx=padding_idx)
+
+
+def _integer_indices(
+    name: str, argument: str, kind: str, values: Any, count: int, count_name: str
+) -> np.ndarray:
+    """``values`` (an array, a list or a Tensor) as an integer array of indices in [0, count).
+
+    A value that is not an integer, or is out of range, is a ValueError naming it.
+    """
+    values = np.asarray(values.data if isinstance(values, Tensor) else values)
+    if values.dtype.kind not in "iu":
+        if values.dtype.kind not in "fb":
+            raise TypeError(f"{name}: {argument} must hold integer {kind}, got {values.dtype}")
+        fractional = values[values != np.round(values)]
+        if fractional.size:
+            raise ValueError(
+                f"{name}: {argument} must hold integer {kind}, got {fractional.flat[0].item()}"
+            )
+    outside = values[(values < 0) | (values >= count)]
+    if outside.size:
+        raise ValueError(
+            f"{name}: {kind} must be in [0, {count - 1}] ({count_name}={count}), got "
+            f"{outside.flat[0].item()}"
+        )
+    return values.astype(np.intp)
+
+
+def dropout2d(
+    input: Any, p: float = 0.5, training: bool = True, generator: np.random.Generator | None = None
+) -> Tensor:
+    """Channel dropout: zero each whole channel of an (N, C, H, W) or (C, H, W) input with
+    probability ``p``, scale the kept ones by 1/(1 − p) (so the expected output is the input).
+
+    The identity in eval mode. Neighbouring pixels of a feature map are
+    strongly correlated, so dropping single pixels regularises little;
+    dropping whole maps does.
+    """
+    if np.ndim(input) not in (3, 4):
+        raise ValueError(
+            f"dropout2d: input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape "
+            f"{np.shape(input)}"
+        )
+    return _dropout(input, p, training, generator, shared_axes=2)
 
 
 def _reduce(values: np.ndarray, reduction: str) -> np.ndarray:
@@ -383,12 +643,6 @@ def _class_indices(input: np.ndarray, target: Any) -> np.ndarray:
             f"cross_entropy: target must have shape {input.shape[:1]} for logits of shape "
             f"{input.shape}, got {target.shape}"
         )
-    if target.dtype.kind not in "iu" and not np.array_equal(target, np.round(target)):
-        raise ValueError("cross_entropy: target must hold integer class indices")
-    target = target.astype(np.intp)
-    if target.size and (target.min() < 0 or target.max() >= input.shape[1]):
-        raise ValueError(
-            f"cross_entropy: class indices must be in [0, {input.shape[1] - 1}], "
-            f"got values from {target.min()} to {target.max()}"
-        )
-    return target
+    return _integer_indices(
+        "cross_entropy", "target", "class indices", target, input.shape[1], "classes"
+    )

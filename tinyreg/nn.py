@@ -1,11 +1,14 @@
 """Layers and models, with PyTorch's names, shapes and printout.
 
 A :class:`Module` is a container that notices, on attribute assignment, the
-:class:`Parameter` objects and sub-modules it is given; everything else --
+:class:`Parameter` objects and sub-modules it is given, and keeps the buffers
+registered with :meth:`Module.register_buffer` (state that is saved but not
+trained, such as BatchNorm's running statistics); everything else --
 ``parameters()``, ``state_dict()``, ``train()``/``eval()``, ``print(model)``
 -- walks that registry. A :class:`Parameter` is a Tensor that requires grad
-and says whether penalties apply to it (``regularize``): True for weights,
-False for biases, as is usual for weight decay.
+and says whether penalties apply to it (``regularize``): True for weights
+(of Linear and Embedding), False for biases and for the scale and shift of
+the normalisation layers, as is usual for weight decay.
 
 A model written for PyTorch runs unchanged but for its import::
 
@@ -42,19 +45,26 @@ from tinyreg.validation import (
     check_choice,
     check_finite_array,
     check_in_range,
+    check_index,
     check_int,
     check_positive,
+    check_sizes,
     user_stacklevel,
 )
 
 __all__ = [
     "GELU",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout2d",
+    "Embedding",
     "Flatten",
     "Identity",
     "L1Loss",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LoadResult",
@@ -109,14 +119,25 @@ class Module:
     :class:`ModuleDict`: assigning a plain list, tuple or dict that holds
     modules warns (a UserWarning), since their parameters would not be
     trained.
+
+    Buffers are numpy arrays registered with :meth:`register_buffer`:
+    state that is not trained (no gradient, no optimizer) but is saved,
+    such as BatchNorm's running statistics. Being arrays, they keep any
+    dtype (``num_batches_tracked`` is int64, which a Tensor, always
+    floating, could not hold). Assigning an array (or None) to a buffer's
+    name replaces the buffer.
     """
 
     training: bool
     _parameters: OrderedDict[str, Parameter]
+    _buffers: OrderedDict[str, np.ndarray | None]
+    _non_persistent_buffers: set[str]
     _modules: OrderedDict[str, Module]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
@@ -126,6 +147,12 @@ class Module:
                 f"cannot assign {name!r} before Module.__init__() call: "
                 "call super().__init__() first"
             )
+        if name in self._buffers and not isinstance(value, (Parameter, Module)):
+            self._buffers[name] = _checked_buffer(self, name, value)
+            object.__setattr__(self, name, self._buffers[name])
+            return
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         # a replaced parameter or module keeps its place in the registry's order, as in PyTorch
         if not isinstance(value, Parameter):
             self._parameters.pop(name, None)
@@ -148,6 +175,8 @@ class Module:
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
 
@@ -165,16 +194,63 @@ class Module:
         that is not already a sub-module (a method, say); the module is a
         Module.
         """
+        self._check_new_name("module", name, self._modules)
+        setattr(self, name, _checked_module(self, name, module))
+
+    def _check_new_name(self, kind: str, name: Any, registry: Mapping[str, Any]) -> None:
+        """``name`` for a ``kind`` ("module", "buffer"): a non-empty string without ".",
+        and not an attribute other than one already in ``registry``."""
         if not isinstance(name, str):
-            raise TypeError(f"module name must be a string, got {type(name).__name__} {name!r}")
+            raise TypeError(f"{kind} name must be a string, got {type(name).__name__} {name!r}")
         if not name or "." in name:
-            raise KeyError(f"module name must be non-empty and contain no '.', got {name!r}")
-        if hasattr(self, name) and name not in self._modules:
+            raise KeyError(f"{kind} name must be non-empty and contain no '.', got {name!r}")
+        if hasattr(self, name) and name not in registry:
             raise KeyError(
-                f"cannot name a module {name!r}: {type(self).__name__} has an attribute of "
+                f"cannot name a {kind} {name!r}: {type(self).__name__} has an attribute of "
                 "that name"
             )
-        setattr(self, name, _checked_module(self, name, module))
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Keep ``tensor`` (a numpy array, a Tensor's values, or None) as the buffer ``name``.
+
+        The buffer is the attribute ``self.name``. A persistent buffer is in
+        ``state_dict()`` (after this module's parameters) and is loaded by
+        ``load_state_dict``; a None buffer is in neither (as PyTorch's).
+        """
+        self._check_new_name("buffer", name, self._buffers)
+        self._buffers[name] = None  # registered: the assignment below checks and stores it
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+        setattr(self, name, tensor)
+
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, np.ndarray]]:
+        """Every buffer that is not None, with its dotted name (``"1.running_mean"``)."""
+        for name, buffer, _ in self._named_states(prefix, recurse, "_buffers"):
+            yield name, buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[np.ndarray]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _named_states(
+        self, prefix: str, recurse: bool, *kinds: str
+    ) -> Iterator[tuple[str, Any, bool]]:
+        """(dotted name, value, persistent) of the parameters and/or buffers (``kinds`` names
+        the registries, in order) of each module in turn, each shared value once: the order
+        of ``state_dict()``."""
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        seen: set[int] = set()
+        for module_name, module in modules:
+            for kind in kinds:
+                for name, value in getattr(module, kind).items():
+                    if value is not None and id(value) not in seen:
+                        seen.add(id(value))
+                        persistent = name not in module._non_persistent_buffers
+                        yield (f"{module_name}.{name}" if module_name else name), value, persistent
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         yield from self._modules.items()
@@ -205,13 +281,8 @@ class Module:
         self, prefix: str = "", recurse: bool = True
     ) -> Iterator[tuple[str, Parameter]]:
         """Every parameter with its dotted name (``"0.weight"``), each shared one once."""
-        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
-        seen: set[int] = set()
-        for module_name, module in modules:
-            for name, param in module._parameters.items():
-                if id(param) not in seen:
-                    seen.add(id(param))
-                    yield (f"{module_name}.{name}" if module_name else name), param
+        for name, param, _ in self._named_states(prefix, recurse, "_parameters"):
+            yield name, param
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, param in self.named_parameters(recurse=recurse):
@@ -234,20 +305,32 @@ class Module:
             param.zero_grad(set_to_none)
 
     # -- saving and loading -------------------------------------------------------
+    def _state_arrays(self) -> OrderedDict[str, np.ndarray]:
+        """The arrays ``state_dict`` copies, by key: module after module (as
+        ``named_modules``), each one's parameters, then its persistent buffers."""
+        return OrderedDict(
+            (name, value.data if isinstance(value, Parameter) else value)
+            for name, value, persistent in self._named_states("", True, "_parameters", "_buffers")
+            if persistent
+        )
+
     def state_dict(self) -> OrderedDict[str, np.ndarray]:
-        """Copies of every parameter's array under PyTorch's keys (``"network.0.weight"``)."""
-        return OrderedDict((name, param.data.copy()) for name, param in self.named_parameters())
+        """Copies of every parameter's and persistent buffer's array, under PyTorch's keys
+        and in its order (``"0.weight"``, ``"0.bias"``, ``"1.weight"``, ..., with each
+        module's buffers after its parameters: ``"1.running_mean"``)."""
+        return OrderedDict((name, array.copy()) for name, array in self._state_arrays().items())
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> LoadResult:
-        """Copy arrays from ``state_dict`` into the parameters, after checking all of them.
+        """Copy arrays from ``state_dict`` into the parameters and buffers, after checking all.
 
         Every entry is checked first -- missing and unexpected keys (when
         ``strict``), shapes, numeric type, finiteness -- and one
         :class:`StateDictError` lists every problem. Only if there is none
-        are the values copied (cast to each parameter's dtype), so a failed
-        load leaves the model exactly as it was.
+        are the values copied (cast to each parameter's or buffer's dtype:
+        an int64 buffer stays int64), so a failed load leaves the model
+        exactly as it was.
         """
-        own = dict(self.named_parameters())
+        own = self._state_arrays()
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
         problems = []
@@ -274,7 +357,7 @@ class Module:
                 + "\n  ".join(problems)
             )
         for key, value in values.items():
-            np.copyto(own[key].data, value, casting="unsafe")
+            np.copyto(own[key], value, casting="unsafe")
         return LoadResult(missing, unexpected)
 
     # -- printing -----------------------------------------------------------------
@@ -301,6 +384,18 @@ def _holds_modules(value: Any) -> bool:
     elif not isinstance(value, (list, tuple)):
         return False
     return any(isinstance(item, Module) for item in value)
+
+
+def _checked_buffer(owner: Module, name: str, value: Any) -> np.ndarray | None:
+    """``value`` as a buffer: a numpy array (itself), a Tensor's array, or None; else TypeError."""
+    if isinstance(value, Tensor):
+        return value.data
+    if value is None or isinstance(value, np.ndarray):
+        return value
+    raise TypeError(
+        f"cannot assign {type(value).__name__} {value!r} as buffer {name!r} of "
+        f"{type(owner).__name__}: a buffer is a numpy array (or a Tensor's values, or None)"
+    )
 
 
 def _checked_module(owner: Module, name: str, module: Any) -> Module:
@@ -466,6 +561,210 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+# ---------------------------------------------------------------------------
+# Normalisation, embeddings, channel dropout
+# ---------------------------------------------------------------------------
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share: all but the input shapes they take."""
+
+    _input_dims: tuple[int, ...] = ()
+    _input_shapes = ""
+    running_mean: np.ndarray | None
+    running_var: np.ndarray | None
+    num_batches_tracked: np.ndarray | None
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype: Any = np.float64,
+        *,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        self.num_features = check_int("num_features", num_features)
+        self.eps = check_positive("eps", eps)
+        self.momentum = None if momentum is None else check_in_range("momentum", momentum, 0, 1)
+        self.affine = bool(affine)
+        self.track_running_stats = bool(track_running_stats)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.affine:
+            self.weight = Parameter(np.ones(num_features, dtype), regularize=False)
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, dtype), regularize=False)
+        if self.track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, running variance 1, no batch tracked."""
+        for name, value in (("running_mean", 0), ("running_var", 1), ("num_batches_tracked", 0)):
+            buffer = self._buffers[name]
+            if buffer is not None:
+                buffer.fill(value)
+
+    def forward(self, x: Any) -> Tensor:
+        ndim = np.ndim(x)
+        if ndim not in self._input_dims:
+            raise ValueError(
+                f"{type(self).__name__}: input must be {self._input_shapes}, got shape "
+                f"{np.shape(x)}"
+            )
+        if np.shape(x)[1] != self.num_features:
+            raise ValueError(
+                f"{type(self).__name__}: input has {np.shape(x)[1]} channels (shape "
+                f"{np.shape(x)}) but num_features={self.num_features}"
+            )
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.num_batches_tracked is not None:
+            self.num_batches_tracked += 1
+            if self.momentum is None:  # the cumulative average of the batches so far
+                momentum = 1.0 / float(self.num_batches_tracked)
+        return F.batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            training=self.training or self.running_mean is None,  # no running stats: batch's
+            momentum=momentum,
+            eps=self.eps,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+            f"affine={self.affine}, bias={self.bias is not None}, "
+            f"track_running_stats={self.track_running_stats}"
+        )
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) inputs, per channel (C = ``num_features``).
+
+    See :func:`tinyreg.functional.batch_norm`. In training mode each channel
+    is normalised with the batch's mean and biased variance, and the
+    buffers ``running_mean`` and ``running_var`` (the unbiased variance)
+    move towards them by ``momentum`` (running ← (1 − momentum)·running +
+    momentum·batch), or, with ``momentum=None``, hold the cumulative
+    average of every batch so far (momentum = 1/``num_batches_tracked``,
+    an int64 buffer). In eval mode the running statistics normalise. With
+    ``track_running_stats=False`` these buffers are None and the batch
+    statistics are used in both modes. ``affine`` gives the learnable
+    per-channel scale ``weight`` (ones) and shift ``bias`` (zeros;
+    ``bias=False`` omits it), both with ``regularize=False``: penalties skip
+    normalisation parameters.
+    """
+
+    _input_dims = (2, 3)
+    _input_shapes = "2-D (N, C) or 3-D (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) inputs, per channel (C = ``num_features``): the
+    statistics of a channel are over N, H and W; otherwise as :class:`BatchNorm1d`."""
+
+    _input_dims = (4,)
+    _input_shapes = "4-D (N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Layer normalisation over the trailing ``normalized_shape`` axes of each sample.
+
+    See :func:`tinyreg.functional.layer_norm`. ``elementwise_affine`` gives
+    the learnable ``weight`` (ones) and ``bias`` (zeros; ``bias=False``
+    omits it) of shape ``normalized_shape``, with ``regularize=False``:
+    penalties skip normalisation parameters. The same in training and eval.
+    """
+
+    def __init__(
+        self,
+        normalized_shape: int | tuple[int, ...],
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__()
+        self.normalized_shape = check_sizes("normalized_shape", normalized_shape)
+        self.eps = check_positive("eps", eps)
+        self.elementwise_affine = bool(elementwise_affine)
+        self.weight: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.elementwise_affine:
+            self.weight = Parameter(np.ones(self.normalized_shape, dtype), regularize=False)
+            if bias:
+                self.bias = Parameter(np.zeros(self.normalized_shape, dtype), regularize=False)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, "
+            f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class Embedding(Module):
+    """A lookup table: row i of ``weight`` (num_embeddings, embedding_dim) for index i.
+
+    See :func:`tinyreg.functional.embedding`. The weight is drawn from
+    N(0, 1) (from ``generator``, or the package generator) and is
+    regularized (``regularize=True``). The row ``padding_idx`` (negative
+    counts from the end) starts at zero and gets no gradient.
+    """
+
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        generator: np.random.Generator | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__()
+        self.num_embeddings = check_int("num_embeddings", num_embeddings)
+        self.embedding_dim = check_int("embedding_dim", embedding_dim)
+        self.padding_idx = (
+            None if padding_idx is None else check_index("padding_idx", padding_idx, num_embeddings)
+        )
+        rng = resolve_generator(generator)
+        weight = rng.standard_normal((num_embeddings, embedding_dim)).astype(dtype)
+        if self.padding_idx is not None:
+            weight[self.padding_idx] = 0
+        self.weight = Parameter(weight)
+
+    def forward(self, input: Any) -> Tensor:
+        return F.embedding(input, self.weight, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{padding}"
+
+
+class Dropout2d(Dropout):
+    """Channel dropout with probability ``p`` in training mode, the identity in eval mode.
+
+    Zeroes whole channels of (N, C, H, W) or (C, H, W) inputs; see
+    :func:`tinyreg.functional.dropout2d`. Masks come from ``generator``, or
+    the package generator, as for :class:`Dropout`.
+    """
+
+    def forward(self, x: Any) -> Tensor:
+        return F.dropout2d(x, self.p, self.training, self.generator)
 
 
 class Sequential(Module):

@@ -41,12 +41,14 @@ __all__ = [
     "check_feature_names",
     "check_finite_array",
     "check_in_range",
+    "check_index",
     "check_int",
     "check_n_features",
     "check_nonnegative",
     "check_positive",
     "check_same_samples",
     "check_shape",
+    "check_sizes",
     "check_y_given",
     "feature_names",
     "float_dtype",
@@ -93,6 +95,23 @@ def check_int(name: str, value: Any, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
     return int(value)
+
+
+def check_index(name: str, value: Any, size: int) -> int:
+    """``value``, an int in [−size, size) (negative counts from the end), as a position in
+    [0, size); else TypeError/ValueError naming ``name`` and ``size``."""
+    value = check_int(name, value, minimum=-size)
+    if value >= size:
+        raise ValueError(f"{name} must be in [{-size}, {size - 1}] for size {size}, got {value}")
+    return value % size
+
+
+def check_sizes(name: str, value: Any) -> tuple[int, ...]:
+    """``value``, an int or a sequence of ints >= 1 (a shape such as ``normalized_shape``),
+    as a tuple; else TypeError/ValueError naming ``name``."""
+    if isinstance(value, (int, np.integer)):
+        value = (value,)
+    return tuple(check_int(name, n) for n in value)
 
 
 def check_in_range(
