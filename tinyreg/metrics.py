@@ -93,7 +93,7 @@ def accuracy_score(y_true: Any, y_pred: Any, sample_weight: Any = None) -> float
 
 
 def _label_kind(labels: np.ndarray) -> str:
-    """"number", "string" or "object": what kind of labels an array holds."""
+    """What kind of labels an array holds: "number", "string" or "object"."""
     if labels.dtype.kind in "biuf":
         return "number"
     return "string" if labels.dtype.kind in "US" else "object"
