@@ -116,7 +116,10 @@ def test_a_zero_weight_drops_a_sample():
 @pytest.mark.parametrize(
     "args, message",
     [
-        (([0, 1], [0.2, 0.8]), r"continuous. y_pred holds non-integer values \(such as 0.2\)"),
+        (
+            ([0, 1], [0.2, 0.8]),
+            r"continuous. y_pred holds non-integer values \(such as 0.2\), but accuracy compares",
+        ),
         (([0, 1], [0, 1, 1]), r"y_true has shape \(2,\), y_pred has shape \(3,\)"),
         ((np.zeros((2, 2)), [0, 1]), r"y_true must be 1-D.*shape \(2, 2\)"),
         (([0, np.nan], [0, 1]), "y_true contains 1 non-finite"),
