@@ -72,6 +72,17 @@ def test_readme_python_blocks_run_in_order():
         assert [name for name, w in pairs if not w.any()] == [f"noise_{i}" for i in range(10)]
 
 
+def test_readme_classification_block_fits_the_moons():
+    """What the Classification block prints: every training point classified right."""
+    (block,) = [b for b in python_blocks(ROOT / "README.md") if "make_moons" in b]
+    namespace: dict = {"__name__": "classification"}
+    exec(compile(block, "<README.md, classification>", "exec"), namespace)
+    accuracy_score, y, pred = namespace["accuracy_score"], namespace["y"], namespace["pred"]
+    assert accuracy_score(y, pred) == 1.0 == (pred == y).mean()
+    probabilities = namespace["F"].softmax(namespace["model"](namespace["X"]), dim=1).data
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=0, atol=4 * np.finfo(float).eps)
+
+
 def test_readme_test_file_is_self_contained():
     """The README's test file runs on its own, in a fresh namespace."""
     (block,) = [b for b in python_blocks(ROOT / "README.md") if "def test_softplus" in b]

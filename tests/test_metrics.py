@@ -1,4 +1,4 @@
-"""mean_squared_error and r2_score: their definitions, weights, several outputs, errors."""
+"""The metrics: their definitions, weights, several outputs, labels of any kind, errors."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,8 @@ from _tolerances import EPS, gamma
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tinyreg.metrics import mean_squared_error, r2_score
+import tinyreg as tr
+from tinyreg.metrics import accuracy_score, mean_squared_error, r2_score
 from tinyreg.testing import arrays
 
 
@@ -73,3 +74,76 @@ def test_bad_input_is_named(args, message):
         mean_squared_error(*args)
     with pytest.raises(ValueError, match=message):
         r2_score(*args)
+
+
+# ---------------------------------------------------------------------------
+# accuracy_score
+# ---------------------------------------------------------------------------
+
+labels_and_weights = st.integers(1, 30).flatmap(
+    lambda n: st.tuples(
+        st.lists(st.integers(0, 3), min_size=n, max_size=n),
+        st.lists(st.integers(0, 3), min_size=n, max_size=n),
+        st.lists(st.floats(0.1, 10.0), min_size=n, max_size=n),
+    )
+)
+
+
+@given(labels_and_weights)
+def test_accuracy_is_the_fraction_of_exact_matches(triple):
+    y, pred, w = map(np.array, triple)
+    matches = [int(a == b) for a, b in zip(y, pred, strict=True)]
+    # a count of integers divided by n: exact up to the one division
+    assert accuracy_score(y, pred) == sum(matches) / len(y)
+    weighted = np.dot(w, matches) / np.sum(w)  # sums of n positive terms, two ways
+    assert accuracy_score(y, pred, w) == pytest.approx(weighted, rel=2 * gamma(len(y) + 2))
+    assert accuracy_score(y, y) == 1.0 and accuracy_score(y, y + 4) == 0.0
+
+
+def test_accuracy_of_labels_of_any_kind():
+    assert accuracy_score(["cat", "dog", "dog"], ["cat", "cat", "dog"]) == 2 / 3
+    assert accuracy_score([True, False], [1, 0]) == 1.0  # compared with ==
+    assert accuracy_score([1.0, 2.0], [1, 3]) == 0.5  # whole-number floats are labels
+    assert accuracy_score(np.array([[0], [1], [1]]), [0, 0, 1]) == 2 / 3  # a column is flattened
+    logits = tr.tensor([[2.0, 0.5], [0.1, 0.3], [1.0, -1.0]])
+    assert accuracy_score(tr.tensor([0, 1, 1]), logits.argmax(dim=1)) == 2 / 3
+
+
+def test_a_zero_weight_drops_a_sample():
+    assert accuracy_score([0, 1, 1], [0, 0, 1], [1.0, 0.0, 1.0]) == 1.0
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ([0, 1], [0.2, 0.8]),
+            r"continuous. y_pred holds non-integer values \(such as 0.2\), but accuracy compares",
+        ),
+        (([0, 1], [0, 1, 1]), r"y_true has shape \(2,\), y_pred has shape \(3,\)"),
+        ((np.zeros((2, 2)), [0, 1]), r"y_true must be 1-D.*shape \(2, 2\)"),
+        (([0, np.nan], [0, 1]), "y_true contains 1 non-finite"),
+        ((["a", "b"], [0, 1]), "different types"),
+        (([], []), "y_true has no samples"),
+        (([0, 1], [0, 1], [1.0]), r"sample_weight has shape \(1,\)"),
+        (([0, 1], [0, 1], [1.0, -1.0]), "sample_weight sums to 0"),
+    ],
+)
+def test_accuracy_names_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        accuracy_score(*args)
+
+
+@given(labels_and_weights)
+def test_accuracy_equals_scikit_learn(triple):
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    y, pred, w = map(np.array, triple)
+    assert accuracy_score(y, pred) == sklearn_metrics.accuracy_score(y, pred)
+    # the same weighted sum, perhaps added in another order: a few roundings apart
+    assert accuracy_score(y, pred, w) == pytest.approx(
+        sklearn_metrics.accuracy_score(y, pred, sample_weight=w), rel=2 * gamma(len(y) + 2)
+    )
+    strings = np.array(["a", "b", "c", "d"])
+    assert accuracy_score(strings[y], strings[pred]) == sklearn_metrics.accuracy_score(
+        strings[y], strings[pred]
+    )

@@ -35,6 +35,7 @@ import numpy as np
 from tinyreg.validation import (
     check_feature_names,
     check_finite_array,
+    check_labels,
     check_n_features,
     check_y_given,
     feature_names,
@@ -259,20 +260,9 @@ def check_class_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
             sklearn_flavoured(DataConversionWarning),
             stacklevel=user_stacklevel(),
         )
-        labels = labels[:, 0]
-    if labels.ndim != 1:
-        raise ValueError(
-            f"y must be 1-D, one class label per sample, got an array of shape {labels.shape}"
-        )
-    if labels.dtype.kind in "fc":
-        labels = check_finite_array("y", labels)
-        fractional = labels != np.round(labels)
-        if fractional.any():
-            example = labels[np.argmax(fractional)].item()
-            raise ValueError(
-                f"Unknown label type: continuous. y holds non-integer values (such as {example}), "
-                "but a classifier needs class labels; fit a regressor to a continuous target"
-            )
+    labels = check_labels(
+        "y", labels, hint="a classifier needs class labels; fit a regressor to a continuous target"
+    )
     try:
         classes, codes = np.unique(labels, return_inverse=True)
     except TypeError as error:

@@ -101,7 +101,7 @@ from tinyreg import functional as F
 from tinyreg import nn, optim, penalties
 from tinyreg.autograd import Tensor, no_grad
 from tinyreg.base import ConvergenceWarning, Estimator, check_class_labels, check_is_fitted
-from tinyreg.metrics import r2_score
+from tinyreg.metrics import accuracy_score, r2_score
 from tinyreg.random import resolve_generator
 from tinyreg.train import _Diverged, _finite, _train_epochs
 from tinyreg.validation import (
@@ -713,7 +713,7 @@ class MLPClassifier(_MLP):
 
     def _score_output(self, output: np.ndarray, Y: np.ndarray) -> float:
         predicted = output[:, 0] > 0 if output.shape[1] == 1 else output.argmax(axis=1)
-        return float(np.mean(predicted == Y.reshape(len(Y))))
+        return accuracy_score(Y.reshape(len(Y)), predicted)
 
     def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
@@ -738,8 +738,5 @@ class MLPClassifier(_MLP):
         return self.classes_[best]
 
     def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
-        """The accuracy: the (weighted) fraction of samples whose class is predicted right."""
-        y = np.asarray(y)
-        y = y.reshape(len(y)) if y.ndim == 2 and y.shape[1] == 1 else y
-        weights = None if sample_weight is None else np.asarray(sample_weight)
-        return float(np.average(self.predict(X) == y, weights=weights))
+        """The accuracy (:func:`~tinyreg.metrics.accuracy_score`) of ``predict(X)`` on ``y``."""
+        return accuracy_score(y, self.predict(X), sample_weight)

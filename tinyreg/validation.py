@@ -43,6 +43,7 @@ __all__ = [
     "check_in_range",
     "check_index",
     "check_int",
+    "check_labels",
     "check_n_features",
     "check_nonnegative",
     "check_positive",
@@ -305,6 +306,34 @@ def check_same_samples(**arrays: np.ndarray) -> int:
     if shapes[0][0] == 0:
         raise ValueError(f"{names[0]} has no samples (shape {shapes[0]})")
     return shapes[0][0]
+
+
+def check_labels(name: str, y: Any, *, hint: str) -> np.ndarray:
+    """Return ``y`` as a 1-D array of class labels, one per sample, after checking it.
+
+    A label is an integer, a string, a boolean, or a float that is a whole
+    number; a column vector (n_samples, 1) is flattened. Raises ValueError,
+    naming ``name``, for any other shape, for NaN or infinity, and for
+    floats with a fractional part ("Unknown label type: continuous", as
+    scikit-learn says), ending with ``hint``: what the caller needs instead.
+    """
+    labels = np.asarray(y)
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D, one class label per sample, got an array of shape {labels.shape}"
+        )
+    if labels.dtype.kind in "fc":
+        labels = check_finite_array(name, labels)
+        fractional = labels != np.round(labels)
+        if fractional.any():
+            example = labels[np.argmax(fractional)].item()
+            raise ValueError(
+                f"Unknown label type: continuous. {name} holds non-integer values "
+                f"(such as {example}), but {hint}"
+            )
+    return labels
 
 
 def check_X_y(
