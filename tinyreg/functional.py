@@ -2,7 +2,8 @@
 
 ``tinyreg.functional`` plays the part of ``torch.nn.functional``. ``relu``,
 ``tanh``, ``sigmoid`` and the softmaxes are the primitives of
-:mod:`tinyreg.ops`; ``leaky_relu``, ``gelu`` and ``softplus`` are ops
+:mod:`tinyreg.ops`; convolution, unfold/fold and pooling are those of
+:mod:`tinyreg.convolution`; ``leaky_relu``, ``gelu`` and ``softplus`` are ops
 defined here, with VJPs that are differentiable again. ``linear`` and the
 losses are ops of their own, defined with the same :func:`~tinyreg.autograd.op` decorator:
 fused into one node each, they are both shorter to read as maths and much
@@ -21,25 +22,41 @@ from typing import Any
 import numpy as np
 
 from tinyreg.autograd import Tensor, op
+from tinyreg.convolution import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    fold,
+    max_pool2d,
+    unfold,
+)
 from tinyreg.ops import exp, log_softmax, relu, sigmoid, softmax, tanh, where
 from tinyreg.random import resolve_generator
 from tinyreg.validation import check_choice, check_in_range
 
 __all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
     "cross_entropy",
     "dropout",
+    "fold",
     "gelu",
     "l1_loss",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool2d",
     "mse_loss",
     "relu",
     "sigmoid",
     "softmax",
     "softplus",
     "tanh",
+    "unfold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
