@@ -300,12 +300,17 @@ def _max_pool(input, *, kernel_size, dilation, padding, stride):
 
 
 def _max_pool_vjp(g, out, input, *, kernel_size, dilation, padding, stride):
-    x = np.asarray(input)
+    x, best = np.asarray(input), np.asarray(out)
     windows = _windows(x, kernel_size, dilation, padding, stride, fill=-np.inf)
     n, c, kh, kw, oh, ow = windows.shape
-    first = windows.reshape(n, c, kh * kw, oh * ow).argmax(axis=2)
-    mask = (np.arange(kh * kw)[:, None] == first[:, :, None, :]).astype(x.dtype)
-    cols = (g.reshape((n, c, 1, oh * ow)) * mask).reshape((n, c * kh * kw, oh * ow))
+    first = np.empty(windows.shape, dtype=x.dtype)  # one-hot: each window's first maximum
+    free = np.ones((n, c, oh, ow), dtype=bool)  # windows whose maximum is not met yet
+    for i in range(kh):
+        for j in range(kw):
+            here = free & (windows[:, :, i, j] == best)
+            first[:, :, i, j] = here
+            free &= ~here
+    cols = (g.reshape((n, c, 1, 1, oh, ow)) * first).reshape((n, c * kh * kw, oh * ow))
     return fold(
         cols,
         output_size=x.shape[-2:],
