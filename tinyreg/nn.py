@@ -470,6 +470,7 @@ class _ConvNd(Module):
     """
 
     _dims = 2
+    _convolution = staticmethod(F.conv2d)
 
     def __init__(
         self,
@@ -520,6 +521,11 @@ class _ConvNd(Module):
             raise ValueError(f"{name} must be an int or a {self._dims}-tuple, got {value!r}")
         return tuple(check_int(name, v, minimum) for v in values)
 
+    def forward(self, x: Any) -> Tensor:
+        return self._convolution(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
     def extra_repr(self) -> str:
         text = (
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -543,11 +549,6 @@ class Conv2d(_ConvNd):
     (``padding_mode='zeros'`` only); ``generator`` and ``dtype`` as :class:`Linear`.
     """
 
-    def forward(self, x: Any) -> Tensor:
-        return F.conv2d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
-
 
 class Conv1d(_ConvNd):
     """1-D convolution of (N, C, L) or (C, L) inputs; see :func:`tinyreg.functional.conv1d`.
@@ -557,11 +558,7 @@ class Conv1d(_ConvNd):
     """
 
     _dims = 1
-
-    def forward(self, x: Any) -> Tensor:
-        return F.conv1d(
-            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    _convolution = staticmethod(F.conv1d)
 
 
 class MaxPool2d(Module):
