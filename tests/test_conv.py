@@ -85,6 +85,7 @@ def _pool_case(draw, function):
         options.update(dilation=dilation, ceil_mode=draw(st.booleans()))
     else:
         options["count_include_pad"] = draw(st.booleans())
+        options["ceil_mode"] = draw(st.booleans())
     spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
     sizes = tuple(draw(st.integers(span, span + 3)) for span in spans)
     shape = draw(st.sampled_from([(2, 2, *sizes), (2, *sizes)]))
@@ -301,6 +302,13 @@ POOL_CONFIGS = [
     ("avg without pad", "avg", dict(kernel_size=3, stride=2, padding=1, count_include_pad=False)),
     ("avg divisor", "avg", {"kernel_size": (2, 3), "padding": (1, 1), "divisor_override": 5}),
     ("avg stride pair", "avg", {"kernel_size": 3, "stride": (1, 2)}),
+    ("avg ceil", "avg", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True}),
+    (
+        "avg ceil without pad",
+        "avg",
+        dict(kernel_size=(2, 3), stride=(3, 2), padding=1, ceil_mode=True, count_include_pad=False),
+    ),
+    ("avg ceil divisor", "avg", dict(kernel_size=3, stride=2, ceil_mode=True, divisor_override=2)),
 ]
 
 
@@ -382,6 +390,7 @@ def _module_pairs(lib):
         lib.MaxPool2d(2),
         lib.MaxPool2d((3, 2), stride=1, padding=1, dilation=2, ceil_mode=True),
         lib.AvgPool2d(3, stride=2, padding=1, count_include_pad=False),
+        lib.AvgPool2d((2, 3), ceil_mode=True, divisor_override=4),
         lib.AdaptiveAvgPool2d((3, None)),
     ]
 
@@ -508,9 +517,9 @@ BAD: list[tuple[str, Callable[[], Any], str]] = [
         "padding=(2, 2) must be at most half of kernel_size=(3, 3)",
     ),
     (
-        "avg pool ceil_mode",
-        lambda: C.avg_pool2d(np.zeros((1, 1, 6, 6)), 3, ceil_mode=True),
-        "ceil_mode=True is not supported",
+        "avg pool padding over half the kernel",
+        lambda: C.avg_pool2d(np.zeros((1, 1, 6, 6)), (2, 4), padding=(0, 3)),
+        "padding=(0, 3) must be at most half of kernel_size=(2, 4)",
     ),
     (
         "2-D input to conv2d",

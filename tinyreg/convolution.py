@@ -362,25 +362,27 @@ def avg_pool2d(
     """The mean over each window, as ``torch.nn.functional.avg_pool2d``: unfold, then a sum.
 
     ``stride`` defaults to ``kernel_size``; zeros are padded, at most half
-    the kernel on each side. The divisor is ``divisor_override`` if given,
-    else kh·kw (``count_include_pad=True``) or the number of the window's
-    elements inside the input. ``ceil_mode=True`` is not supported.
+    the kernel on each side; ``ceil_mode`` as in :func:`max_pool2d`. The
+    divisor is ``divisor_override`` if given, else the number of the
+    window's elements inside the padded input (``count_include_pad=True``:
+    kh·kw, less what a ``ceil_mode`` window runs past the padding) or inside
+    the input itself (``count_include_pad=False``).
     """
-    if ceil_mode:
-        raise ValueError("avg_pool2d: ceil_mode=True is not supported (use ceil_mode=False)")
     x_shape = _image_shape("avg_pool2d", input)
     kernel = _pair("kernel_size", kernel_size)
     stride = kernel if stride is None else _pair("stride", stride)
-    pads = _pool_padding("avg_pool2d", padding, kernel, (1, 1), stride, x_shape[-2:], False)
+    pads = _pool_padding("avg_pool2d", padding, kernel, (1, 1), stride, x_shape[-2:], ceil_mode)
     oh, ow = _output_shape("avg_pool2d", x_shape[-2:], kernel, (1, 1), pads, stride)
-    dtype = _dtype(input)
     if divisor_override is not None:
         divisor: Any = float(check_int("divisor_override", divisor_override))
-    elif count_include_pad:
-        divisor = float(kernel[0] * kernel[1])
-    else:
-        ones = np.ones((1, 1, *x_shape[-2:]), dtype=dtype)
-        inside = unfold.forward(ones, kernel_size=kernel, padding=pads, stride=stride)
+    else:  # count the window's elements in the region that counts, with unfold of ones
+        (top, bottom), (left, right) = pads
+        region, outside = (x_shape[-2], x_shape[-1]), pads
+        if count_include_pad:
+            region = (x_shape[-2] + 2 * top, x_shape[-1] + 2 * left)
+            outside = ((0, bottom - top), (0, right - left))
+        ones = np.ones((1, 1, *region), dtype=_dtype(input))
+        inside = unfold.forward(ones, kernel_size=kernel, padding=outside, stride=stride)
         divisor = inside.sum(axis=1).reshape(oh, ow)
     batch = input if len(x_shape) == 4 else ops.reshape(input, shape=(1, *x_shape))
     n, c = _data_shape(batch)[:2]
