@@ -127,9 +127,7 @@ def fold(input, *, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """
     kernel, dilation, padding, stride = _window_arguments(kernel_size, dilation, padding, stride)
     height, width = _pair("output_size", output_size)
-    cols = input if input.ndim == 3 else input[None]
-    if input.ndim not in (2, 3):
-        raise ValueError(f"fold: input must be 2-D or 3-D (columns), got shape {input.shape}")
+    cols = _batched("fold", input, 2)
     (top, bottom), (left, right) = padding
     oh, ow = _output_shape("fold", (height, width), kernel, dilation, padding, stride)
     n, rows, length = cols.shape
@@ -528,7 +526,8 @@ def _output_shape(
 
 
 def _batched(name: str, x: np.ndarray, unbatched_ndim: int) -> np.ndarray:
-    """``x`` with a batch axis (added to a single ``unbatched_ndim``-D example)."""
+    """``x`` with a batch axis (added to a single ``unbatched_ndim``-D example: an image
+    (C, H, W) for unfold, columns (C·kh·kw, L) for fold)."""
     if x.ndim not in (unbatched_ndim, unbatched_ndim + 1):
         raise ValueError(
             f"{name}: input must be {unbatched_ndim + 1}-D (batched) or {unbatched_ndim}-D, "
