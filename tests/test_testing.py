@@ -8,7 +8,8 @@ weaken every test that uses it.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+import pytest
+from hypothesis import find, given
 from hypothesis import strategies as st
 
 import tinyreg as tr
@@ -17,6 +18,7 @@ from tinyreg.testing import (
     axes,
     broadcastable_arrays,
     broadcastable_shapes,
+    conv_arguments,
     matmul_arrays,
     matmul_shapes,
     shapes,
@@ -116,3 +118,55 @@ def test_axes_are_valid_axis_arguments_of_the_asked_kinds(data, shape, allow_non
 def test_a_zero_dimensional_shape_gets_none_or_the_empty_tuple(data):
     assert data.draw(axes(0)) in (None, ())
     assert data.draw(axes(0, allow_none=False)) == ()
+
+
+# ---------------------------------------------------------------------------
+# Convolution arguments
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+@given(data=st.data())
+def test_conv_arguments_are_consistent_and_give_a_nonempty_output(dims, data):
+    args = data.draw(conv_arguments(dims))
+    out_channels, group_channels, *kernel = args.weight_shape
+    assert len(kernel) == dims and args.input_shape[-dims - 1] == group_channels * args.groups
+    assert out_channels % args.groups == 0 and args.bias_shape == (out_channels,)
+    assert len(args.input_shape) in (dims + 1, dims + 2)
+    function = tr.functional.conv1d if dims == 1 else tr.functional.conv2d
+    x, w = np.ones(args.input_shape), np.ones(args.weight_shape)
+    out = function(x, w, np.ones(args.bias_shape), **args.options)
+    assert out.shape[: len(args.input_shape) - dims] == (
+        (*args.input_shape[: -dims - 1], out_channels)
+    )
+    assert min(out.shape) >= 1
+    if args.padding == "same":
+        assert out.shape[-dims:] == args.input_shape[-dims:]
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        lambda a: a.padding == "same" and any(k % 2 == 0 for k in a.weight_shape[2:]),
+        lambda a: a.padding == "valid",
+        lambda a: isinstance(a.padding, tuple) and max(a.padding) > 0,
+        lambda a: a.groups > 1 and a.weight_shape[1] == 1,  # depthwise
+        lambda a: max(a.stride) > 1 and max(a.dilation) > 1,
+        lambda a: len(a.input_shape) == 3,  # unbatched
+    ],
+    ids=[
+        "same, even kernel",
+        "valid",
+        "numeric padding",
+        "depthwise",
+        "strided, dilated",
+        "unbatched",
+    ],
+)
+def test_conv_arguments_reach_every_kind_of_convolution(wanted):
+    assert find(conv_arguments(), wanted)
+
+
+def test_conv_arguments_take_only_one_or_two_dimensions():
+    with pytest.raises(ValueError, match="dims must be 1 or 2, got 3"):
+        conv_arguments(3)

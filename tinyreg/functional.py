@@ -3,7 +3,8 @@ layer, losses.
 
 ``tinyreg.functional`` plays the part of ``torch.nn.functional``. ``relu``,
 ``tanh``, ``sigmoid`` and the softmaxes are the primitives of
-:mod:`tinyreg.ops`; ``leaky_relu``, ``gelu`` and ``softplus`` are ops
+:mod:`tinyreg.ops`; convolution, unfold/fold and pooling are those of
+:mod:`tinyreg.convolution`; ``leaky_relu``, ``gelu`` and ``softplus`` are ops
 defined here, with VJPs that are differentiable again. So are the
 normalisation shared by ``batch_norm`` and ``layer_norm`` and the lookup of
 ``embedding``; ``dropout`` and ``dropout2d`` multiply by a constant mask. ``linear`` and the
@@ -25,6 +26,15 @@ from typing import Any
 import numpy as np
 
 from tinyreg.autograd import Tensor, op
+from tinyreg.convolution import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    fold,
+    max_pool2d,
+    unfold,
+)
 from tinyreg.ops import (
     exp,
     log_softmax,
@@ -48,24 +58,31 @@ from tinyreg.validation import (
 )
 
 __all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
     "batch_norm",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
     "cross_entropy",
     "dropout",
     "dropout2d",
     "embedding",
+    "fold",
     "gelu",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool2d",
     "mse_loss",
     "relu",
     "sigmoid",
     "softmax",
     "softplus",
     "tanh",
+    "unfold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")

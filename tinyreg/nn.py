@@ -54,9 +54,13 @@ from tinyreg.validation import (
 
 __all__ = [
     "GELU",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "Dropout2d",
@@ -69,6 +73,7 @@ __all__ = [
     "Linear",
     "LoadResult",
     "MSELoss",
+    "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",
@@ -542,6 +547,193 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+# ---------------------------------------------------------------------------
+# Convolution and pooling layers (see tinyreg.convolution)
+# ---------------------------------------------------------------------------
+
+
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share: arguments, PyTorch's initialisation and printout.
+
+    The weight is (out_channels, in_channels/groups, *kernel_size) and the
+    bias (out_channels,), both uniform on [−1/√fan_in, 1/√fan_in] with
+    fan_in = in_channels/groups · (kernel elements) -- PyTorch's
+    kaiming_uniform(a=√5) -- from ``generator`` (or the package generator).
+    The weight is penalised (``regularize=True``), the bias is not.
+    """
+
+    _dims = 2
+    _convolution = staticmethod(F.conv2d)
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] = 1,
+        padding: int | tuple[int, ...] | str = 0,
+        dilation: int | tuple[int, ...] = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        generator: np.random.Generator | None = None,
+        dtype: Any = np.float64,
+    ) -> None:
+        super().__init__()
+        self.in_channels = check_int("in_channels", in_channels)
+        self.out_channels = check_int("out_channels", out_channels)
+        self.groups = check_int("groups", groups)
+        for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if channels % groups:
+                raise ValueError(f"{name}={channels} must be divisible by groups={groups}")
+        self.kernel_size = self._tuple("kernel_size", kernel_size, 1)
+        self.stride = self._tuple("stride", stride, 1)
+        self.padding: tuple[int, ...] | str = (
+            check_choice("padding", padding, ("same", "valid"))
+            if isinstance(padding, str)
+            else self._tuple("padding", padding, 0)
+        )
+        self.dilation = self._tuple("dilation", dilation, 1)
+        if self.padding == "same" and self.stride != (1,) * self._dims:
+            raise ValueError(f"padding='same' needs stride=1, got stride={self.stride}")
+        self.padding_mode = check_choice("padding_mode", padding_mode, ("zeros",))
+        fan_in = in_channels // groups * math.prod(self.kernel_size)
+        bound = 1.0 / math.sqrt(fan_in)
+        rng = resolve_generator(generator)
+        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(dtype))
+        self.bias: Parameter | None = (
+            Parameter(rng.uniform(-bound, bound, out_channels).astype(dtype), regularize=False)
+            if bias
+            else None
+        )
+
+    def _tuple(self, name: str, value: Any, minimum: int) -> tuple[int, ...]:
+        values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * self._dims
+        if len(values) != self._dims:
+            raise ValueError(f"{name} must be an int or a {self._dims}-tuple, got {value!r}")
+        return tuple(check_int(name, v, minimum) for v in values)
+
+    def forward(self, x: Any) -> Tensor:
+        return self._convolution(
+            x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+    def extra_repr(self) -> str:
+        text = (
+            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}"
+        )
+        if self.padding != (0,) * self._dims:
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * self._dims:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution of (N, C, H, W) or (C, H, W) inputs; see :func:`tinyreg.functional.conv2d`.
+
+    Arguments, initialisation, ``state_dict`` and printout as ``torch.nn.Conv2d``
+    (``padding_mode='zeros'`` only); ``generator`` and ``dtype`` as :class:`Linear`.
+    """
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution of (N, C, L) or (C, L) inputs; see :func:`tinyreg.functional.conv1d`.
+
+    Arguments, initialisation, ``state_dict`` and printout as ``torch.nn.Conv1d``
+    (``padding_mode='zeros'`` only); ``generator`` and ``dtype`` as :class:`Linear`.
+    """
+
+    _dims = 1
+    _convolution = staticmethod(F.conv1d)
+
+
+class MaxPool2d(Module):
+    """The maximum over sliding windows; see :func:`tinyreg.functional.max_pool2d`."""
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        dilation: int | tuple[int, int] = 1,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.dilation = dilation
+        self.ceil_mode = ceil_mode
+
+    def forward(self, x: Any) -> Tensor:
+        return F.max_pool2d(
+            x, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool2d(Module):
+    """The mean over sliding windows; see :func:`tinyreg.functional.avg_pool2d`."""
+
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] | None = None,
+        padding: int | tuple[int, int] = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, x: Any) -> Tensor:
+        return F.avg_pool2d(
+            x,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Means over windows that tile the input into ``output_size``; see
+    :func:`tinyreg.functional.adaptive_avg_pool2d`."""
+
+    def __init__(self, output_size: int | tuple[int | None, int | None]) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, x: Any) -> Tensor:
+        return F.adaptive_avg_pool2d(x, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
 
 
 class Dropout(Module):

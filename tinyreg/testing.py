@@ -24,12 +24,15 @@ The strategies:
   arrays that broadcast together (numpy's rules, any of them may be ``()``);
 * :func:`matmul_shapes` / :func:`matmul_arrays` -- operands valid for
   ``numpy.matmul``: 1-D, 2-D and batched with broadcast batch axes;
-* :func:`axes` -- a valid ``axis`` argument (None, an int or a tuple) for a shape.
+* :func:`axes` -- a valid ``axis`` argument (None, an int or a tuple) for a shape;
+* :func:`conv_arguments` -- consistent shapes and options for ``conv1d`` /
+  ``conv2d`` (stride, padding including ``'same'``/``'valid'``, dilation,
+  groups) whose output is not empty.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,10 +45,12 @@ except ImportError as error:  # pragma: no cover - depends on the environment
     ) from error
 
 __all__ = [
+    "ConvArguments",
     "arrays",
     "axes",
     "broadcastable_arrays",
     "broadcastable_shapes",
+    "conv_arguments",
     "matmul_arrays",
     "matmul_shapes",
     "shapes",
@@ -160,3 +165,94 @@ def axes(ndim: int, *, allow_none: bool = True, allow_tuple: bool = True) -> Any
     elif allow_tuple or not options:
         options.append(st.just(()))
     return st.one_of(*options)
+
+
+class ConvArguments(NamedTuple):
+    """A convolution's shapes and options: ``conv2d(x, w, **args.options)`` for such x, w.
+
+    ``input_shape`` is (N, C, H, W), or (C, H, W) unbatched (for conv1d
+    without the H axis); ``weight_shape`` is (O, C/groups, kh, kw) (kw only
+    for conv1d); ``bias_shape`` is (O,).
+    """
+
+    input_shape: Shape
+    weight_shape: Shape
+    stride: tuple[int, ...]
+    padding: tuple[int, ...] | str
+    dilation: tuple[int, ...]
+    groups: int
+
+    @property
+    def bias_shape(self) -> Shape:
+        return self.weight_shape[:1]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments of conv1d/conv2d."""
+        return {
+            "stride": self.stride,
+            "padding": self.padding,
+            "dilation": self.dilation,
+            "groups": self.groups,
+        }
+
+
+def conv_arguments(
+    dims: int = 2,
+    *,
+    max_batch: int = 2,
+    max_channels: int = 2,
+    max_groups: int = 2,
+    max_kernel: int = 3,
+    max_stride: int = 2,
+    max_dilation: int = 2,
+    max_extra: int = 3,
+    batched: bool | None = None,
+) -> Any:
+    """:class:`ConvArguments` for ``conv2d`` (``dims=2``) or ``conv1d`` (``dims=1``).
+
+    Per spatial axis it draws a kernel size k, a dilation d, a stride s
+    and a padding p -- a number in [0, d·(k − 1)], or ``'valid'``, or
+    ``'same'`` when every stride is 1 -- and an input size n such that the
+    padded input holds at least one window (n + 2p >= d·(k − 1) + 1, up to
+    ``max_extra`` more). Channels are ``groups`` times 1..``max_channels``
+    (in and out separately), so ``groups`` > 1 includes depthwise
+    convolution. ``batched=None`` draws with and without the batch axis.
+    """
+    if dims not in (1, 2):
+        raise ValueError(f"conv_arguments: dims must be 1 or 2, got {dims}")
+
+    @st.composite
+    def draw_arguments(draw: Any) -> ConvArguments:
+        def ints(high: int, low: int = 1) -> Any:
+            return st.tuples(*[st.integers(low, high)] * dims)
+
+        groups = draw(st.integers(1, max_groups))
+        in_channels = groups * draw(st.integers(1, max_channels))
+        out_channels = groups * draw(st.integers(1, max_channels))
+        kernel, dilation = draw(ints(max_kernel)), draw(ints(max_dilation))
+        spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)]
+        stride = draw(ints(max_stride))
+        modes = ["numbers", "valid"] + (["same"] if max(stride) == 1 else [])
+        mode = draw(st.sampled_from(modes))
+        pads = [draw(st.integers(0, span - 1)) if mode == "numbers" else 0 for span in spans]
+        padding: tuple[int, ...] | str = tuple(pads) if mode == "numbers" else mode
+        # the smallest input that holds a window ('same' pads any input to hold one)
+        smallest = [
+            1 if mode == "same" else max(1, span - 2 * p)
+            for span, p in zip(spans, pads, strict=True)
+        ]
+        sizes = tuple(draw(st.integers(low, low + max_extra)) for low in smallest)
+        batch = draw(st.integers(1, max_batch))
+        keep_batch = draw(st.booleans()) if batched is None else batched
+        input_shape = ((batch,) if keep_batch else ()) + (in_channels, *sizes)
+        return ConvArguments(
+            input_shape,
+            (out_channels, in_channels // groups, *kernel),
+            stride,
+            padding,
+            dilation,
+            groups,
+        )
+
+    return draw_arguments()
