@@ -156,6 +156,17 @@ def test_fold_is_the_adjoint_of_unfold(data):
     assert abs(left - right) <= bound
 
 
+@pytest.mark.parametrize("image", [(4, 6), (5, 7), (2, 3)])
+@pytest.mark.parametrize("kernel", [(2, 2), (2, 3), (1, 1)])
+def test_folds_fast_path_for_tiling_windows_is_fold(image, kernel):
+    """stride = kernel, dilation 1: the transposed copy gives fold's loop of additions exactly."""
+    oh, ow = image[0] // kernel[0], image[1] // kernel[1]
+    cols = np.random.default_rng(0).standard_normal((2, 3, *kernel, oh, ow))
+    np.testing.assert_array_equal(
+        C._fold_tiles(cols, image), C._fold_sum(cols, image, (1, 1), kernel)
+    )
+
+
 # ---------------------------------------------------------------------------
 # PyTorch side by side
 # ---------------------------------------------------------------------------

@@ -137,17 +137,49 @@ def fold(input, *, output_size, kernel_size, dilation=1, padding=0, stride=1):
             f"fold: input of shape {input.shape} does not hold columns of C·{kh}·{kw} rows "
             f"for the {oh}×{ow}={oh * ow} windows of output_size={(height, width)}"
         )
-    c = rows // (kh * kw)
-    cols = cols.reshape(n, c, kh, kw, oh, ow)
-    image = np.zeros((n, c, height + top + bottom, width + left + right), dtype=cols.dtype)
+    cols = cols.reshape(n, rows // (kh * kw), kh, kw, oh, ow)
+    padded = (height + top + bottom, width + left + right)
+    if dilation == (1, 1) and stride == kernel:
+        image = _fold_tiles(cols, padded)  # the fast path: windows that do not overlap
+    else:
+        image = _fold_sum(cols, padded, dilation, stride)
+    image = image[:, :, top : top + height, left : left + width]
+    return image if input.ndim == 3 else image[0]
+
+
+def _fold_sum(cols: np.ndarray, padded: Pair, dilation: Pair, stride: Pair) -> np.ndarray:
+    """fold itself: cols (N, C, kh, kw, oh, ow) added onto a zero (N, C, *padded) image.
+
+    One strided addition per kernel offset (i, j): the (i, j) entries of all
+    windows land on the rows i·dh, i·dh + sh, ... and columns j·dw, j·dw + sw, ...
+    """
+    n, c, kh, kw, oh, ow = cols.shape
+    image = np.zeros((n, c, *padded), dtype=cols.dtype)
     (dh, dw), (sh, sw) = dilation, stride
     for i in range(kh):
         for j in range(kw):
             rows_hit = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
             cols_hit = slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
             image[:, :, rows_hit, cols_hit] += cols[:, :, i, j]
-    image = image[:, :, top : top + height, left : left + width]
-    return image if input.ndim == 3 else image[0]
+    return image
+
+
+def _fold_tiles(cols: np.ndarray, padded: Pair) -> np.ndarray:
+    """Fast path of :func:`_fold_sum` when stride = kernel and dilation = 1 (pooling's case).
+
+    The windows then tile the image without overlapping, so nothing is
+    summed: the image is the columns' entries moved into place, one
+    transposed copy, pixel [p·kh + i, q·kw + j] = cols[i, j, p, q]; rows and
+    columns beyond the last window stay 0. ``test_conv.py`` checks that it
+    equals ``_fold_sum``.
+    """
+    n, c, kh, kw, oh, ow = cols.shape
+    tiles = cols.transpose(0, 1, 4, 2, 5, 3).reshape(n, c, oh * kh, ow * kw)
+    if (oh * kh, ow * kw) == padded:
+        return tiles
+    image = np.zeros((n, c, *padded), dtype=cols.dtype)
+    image[:, :, : oh * kh, : ow * kw] = tiles
+    return image
 
 
 # unfold and fold are linear and adjoint to each other: each is the other's VJP.
