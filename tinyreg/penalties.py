@@ -29,9 +29,10 @@ penalty               value added to the objective  ``grad(w)``  ``prox(w, t)``
 (a = alpha, r = l1_ratio; the groups w_g of ``GroupLasso`` are the slices
 w[k] along axis 0 -- a row of ``Linear.weight``, a filter of
 ``Conv2d.weight`` -- and, with one step per coordinate, its prox is the
-exact minimiser in that metric: see :class:`GroupLasso`.) With the data term (1/(2n))‖y − Xw − b‖²,
-``L1(alpha)`` is scikit-learn's ``Lasso(alpha)``, ``ElasticNet(alpha, r)``
-its ``ElasticNet(alpha, r)``, and ``L2(alpha)`` its ``Ridge(alpha·n)``;
+exact minimiser in that metric: see :class:`GroupLasso`.) With the data
+term (1/(2n))‖y − Xw − b‖², ``L1(alpha)`` is scikit-learn's
+``Lasso(alpha)``, ``ElasticNet(alpha, r)`` its ``ElasticNet(alpha, r)``,
+and ``L2(alpha)`` its ``Ridge(alpha·n)``;
 ``L2(alpha)`` with plain SGD is PyTorch's ``weight_decay=alpha``.
 
 A penalty can also be *called* on parameters -- ``loss = mse + penalty(model)``

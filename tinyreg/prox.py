@@ -107,8 +107,8 @@ def block_soft_threshold(w: np.ndarray, threshold: float | np.ndarray) -> np.nda
     The start is the lower bound ρ₀ = max(‖w_g‖ − max sᵢ, ‖w_g‖ restricted
     to the sᵢ = 0, 0) (the root satisfies both: the sum is at least
     ‖w_g‖²/(ρ + max sᵢ)², and at least its sᵢ = 0 terms over ρ²). The
-    iteration stops when a step moves ρ by at most 4·eps·(ρ + max sᵢ) --
-    less than the rounding of ρ + sᵢ -- or after 100 steps.
+    iteration stops when a step moves ρ by at most 4·eps·(ρ + max sᵢ) -- a
+    few roundings of ρ + max sᵢ -- or after 100 steps.
 
     Returns a new array of ``w``'s shape and dtype; ``w`` is not modified.
     """
