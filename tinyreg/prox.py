@@ -122,7 +122,7 @@ def block_soft_threshold(w: np.ndarray, threshold: float | np.ndarray) -> np.nda
         s = np.asarray(threshold, dtype=w.dtype) / unit
     if np.ndim(threshold) == 0:
         norms = np.sqrt(np.sum(w * w, axis=1, keepdims=True))
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             scale = np.where(norms > s, 1 - s / norms, 0).astype(w.dtype)
         return w * scale * unit
     s = np.broadcast_to(s, w.shape)
