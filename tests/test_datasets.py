@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from _imports import loaded_modules
 from _tolerances import EPS, FUNCTION_ULPS, gamma
 from hypothesis import given
 from hypothesis import strategies as st
@@ -343,3 +344,45 @@ def test_standardizer_errors():
 def test_public_names():
     for name in datasets.__all__:
         assert hasattr(datasets, name)
+
+
+# ---------------------------------------------------------------------------
+# load_digits: the shipped UCI images
+# ---------------------------------------------------------------------------
+
+
+def test_load_digits_shapes_dtypes_values_and_classes():
+    digits = datasets.load_digits()
+    assert isinstance(digits, datasets.Digits)
+    assert digits.images.shape == (1797, 8, 8) and digits.images.dtype == np.float64
+    assert digits.data.shape == (1797, 64) and digits.data.dtype == np.float64
+    assert digits.target.shape == (1797,) and digits.target.dtype == np.int64
+    np.testing.assert_array_equal(digits.data, digits.images.reshape(1797, 64))
+    assert digits.images.min() == 0.0 and digits.images.max() == 16.0
+    np.testing.assert_array_equal(digits.images, np.round(digits.images))  # bit counts
+    counts = np.bincount(digits.target, minlength=10)
+    assert len(counts) == 10 and counts.min() >= 174 and counts.max() <= 183
+    # the images are not all alike: every class has its own mean image
+    means = np.array([digits.data[digits.target == k].mean(axis=0) for k in range(10)])
+    assert np.linalg.matrix_rank(means) == 10
+
+
+def test_load_digits_returns_fresh_arrays():
+    first = datasets.load_digits()
+    first.images[:] = -1.0
+    first.target[:] = -1
+    again = datasets.load_digits()
+    assert again.images.min() == 0.0 and again.target.min() == 0
+
+
+def test_load_digits_needs_numpy_only():
+    code = "import tinyreg.datasets as d\nd.load_digits()"
+    loaded = loaded_modules(code, bare_package=True)
+    assert not [m for m in loaded if m.split(".")[0] in ("sklearn", "scipy", "pandas")]
+
+
+def test_load_digits_is_scikit_learns_digits():
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    theirs, ours = sklearn_datasets.load_digits(), datasets.load_digits()
+    np.testing.assert_array_equal(ours.images, theirs.images)
+    np.testing.assert_array_equal(ours.target, theirs.target)

@@ -96,7 +96,7 @@ def test_regularization_python_blocks_run(capsys):
     namespace = run_blocks(ROOT / "docs" / "regularization.md")
     assert "[False False False  True  True  True]" in capsys.readouterr().out
     # the page's group lasso takes Adam's array of per-coordinate steps: the largest of them
-    group_lasso = namespace["GroupLasso"](0.05)
+    group_lasso = namespace["FeatureGroupLasso"](0.05)
     w = np.array([[0.01, 3.0], [0.02, -4.0]])
     steps = np.array([[0.1, 0.5], [0.3, 0.2]])
     shrunk = group_lasso.prox(w, steps)

@@ -6,11 +6,14 @@ penalty               value                               grad(w)          prox(
 L2(alpha)             (alpha/2)·Σw²                       alpha·w          w
 L1(alpha)             alpha·Σ|w|                          0                sign(w)·max(|w| − tα, 0)
 ElasticNet(alpha, r)  alpha·r·Σ|w| + (alpha·(1−r)/2)·Σw²  alpha·(1 − r)·w  soft-threshold at t·α·r
+GroupLasso(alpha)     alpha·Σ_g ‖w_g‖₂ (w_g = w[k])       0                block soft-threshold
 ====================  ==================================  ===============  =========================
 
-Every reference below is written out again in plain numpy. The last part
-plugs two user-defined penalties (a group lasso and a max-norm constraint)
-into ``optim.SGD`` through the ``Penalty`` protocol.
+Every reference below is written out again in plain numpy. The group lasso's
+prox with one step per coordinate has no closed form: it is checked by its
+optimality conditions. The last part plugs two user-defined penalties (a
+group lasso that takes one step per group, and a max-norm constraint) into
+the optimizers through the ``Penalty`` protocol.
 """
 
 from __future__ import annotations
@@ -184,6 +187,276 @@ def test_prox_with_an_array_t_takes_each_coordinates_own_step(arrays_, alpha, ra
 
 
 # ---------------------------------------------------------------------------
+# GroupLasso: groups along axis 0, the block soft-threshold
+# ---------------------------------------------------------------------------
+
+
+def group_rows(w: np.ndarray) -> np.ndarray:
+    """The groups of GroupLasso, as rows: w[k] flattened (one-element groups for 1-D w)."""
+    return w.reshape(len(w), -1) if w.ndim >= 2 else w.reshape(-1, 1)
+
+
+def row_norms(w: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """‖row‖₂ of each row, as m·‖row/m‖ with m = max |row| so that no square underflows."""
+    m = np.max(np.abs(w), axis=1, keepdims=True)
+    m = np.where(m > 0, m, 1.0)
+    norms = m * np.sqrt(np.sum((w / m) ** 2, axis=1, keepdims=True))
+    return norms if keepdims else norms[:, 0]
+
+
+def block_shrink_reference(w: np.ndarray, s: float) -> np.ndarray:
+    """Each row scaled by max(0, 1 − s/‖row‖), straight from the formula."""
+    norms = row_norms(w, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return w * np.where(norms > 0, np.maximum(0.0, 1.0 - s / norms), 0.0)
+
+
+TINY = np.finfo(np.float64).tiny  # below it, numbers lose relative accuracy (subnormals)
+GROUP_SHAPES = st.sampled_from([(1,), (5,), (3, 4), (4, 1), (2, 3, 2, 2), (3, 2, 3, 3)])
+STEP_ARRAYS = {"min_value": 0.01, "max_value": 3.0}
+
+
+@given(w=arrays(GROUP_SHAPES), alpha=ALPHAS, t=STEPS)
+def test_group_lasso_value_grad_and_scalar_prox(w, alpha, t):
+    pen = penalties.GroupLasso(alpha)
+    rows = group_rows(w)
+    norms = row_norms(rows)
+    assert pen.value(w) == pytest.approx(alpha * norms.sum(), **value_tolerance(w))
+    assert not np.any(pen.grad(w)) and pen.grad(w).shape == w.shape
+    z = pen.prox(w, t)
+    assert z.shape == w.shape and z.dtype == w.dtype
+    z_rows, k = group_rows(z), rows.shape[1]
+    # two routes to ‖row‖ differ by γ_k, and 1 − s/‖row‖ cancels near the threshold:
+    # an absolute error of (k + 4)·eps·|wᵢ|
+    expected = block_shrink_reference(rows, t * alpha)
+    assert np.all(np.abs(z_rows - expected) <= (k + 4) * EPS * np.abs(rows) + TINY)
+    # whole groups exactly zero, exactly where ‖w_g‖ ≤ t·alpha (up to the rounding of the norm)
+    zero = np.all(z_rows == 0.0, axis=1)
+    assert np.all(zero[norms < t * alpha * (1 - gamma(k + 2))])
+    assert not np.any(zero[norms > t * alpha * (1 + gamma(k + 2))])
+    if w.ndim == 1:  # one-element groups: the L1 soft threshold
+        assert np.all(np.abs(z - penalties.L1(alpha).prox(w, t)) <= 4 * EPS * np.abs(w) + TINY)
+
+
+def _kkt_residual_bound(rows, s, rho, k):
+    """How far from 0 the optimality residual of a nonzero group may be, in units of alpha.
+
+    The residual of group g is alpha·(wᵢ/(ρ + sᵢ))·(ρ/‖z‖ − 1) with |wᵢ/(ρ + sᵢ)| ≤ 1 at the
+    root, and ρ/‖z‖ = g(ρ) = 1/√Σ wᵢ²/(ρ + sᵢ)², whose slope is at most 1/(ρ + min sᵢ). The
+    Newton iteration stops within 4·eps·(ρ + max sᵢ) of the root, the sums round by γ_k,
+    and the test's own (z − w)/t and z/‖z‖ by a few eps each.
+    """
+    stop = 4 * EPS * (rho + s.max(axis=1)) / (rho + s.min(axis=1))
+    return stop + 2 * gamma(k + 4)
+
+
+@given(
+    w_and_t=GROUP_SHAPES.flatmap(lambda s: st.tuples(arrays(s), arrays(s, **STEP_ARRAYS))),
+    alpha=POSITIVE_ALPHAS,
+)
+def test_group_lasso_prox_with_per_coordinate_steps_is_the_minimiser(w_and_t, alpha):
+    """argmin_z alpha·‖z‖ + Σᵢ (zᵢ − wᵢ)²/(2tᵢ) per group, by its optimality conditions:
+    0 ∈ alpha·∂‖z‖ + (z − w)/t, i.e. z = 0 when ‖w/t‖ ≤ alpha, else (z − w)/t + alpha·z/‖z‖ = 0."""
+    w, t = w_and_t
+    z = penalties.GroupLasso(alpha).prox(w, t)
+    assert z.shape == w.shape
+    rows, steps, z_rows = group_rows(w), group_rows(t), group_rows(z)
+    k = rows.shape[1]
+    zero = np.all(z_rows == 0.0, axis=1)
+    dual_norms = row_norms(rows / steps)
+    assert np.all(dual_norms[zero] <= alpha * (1 + gamma(k + 2)))  # 0 is optimal there
+    assert np.all(dual_norms[~zero] >= alpha * (1 - gamma(k + 2)))
+    live = ~zero
+    if not np.any(live):
+        return
+    rows, steps, z_rows = rows[live], steps[live], z_rows[live]
+    rho = row_norms(z_rows)
+    assert np.all(rho > 0) and np.all(np.sign(z_rows) * np.sign(rows) >= 0)
+    residual = (z_rows - rows) / steps + alpha * z_rows / rho[:, None]
+    bound = alpha * _kkt_residual_bound(rows, alpha * steps, rho, k)[:, None]
+    bound = bound + (4 * EPS * (np.abs(rows) + np.abs(z_rows)) + TINY) / steps
+    assert np.all(np.abs(residual) <= bound)
+
+
+@given(w=arrays(GROUP_SHAPES), alpha=ALPHAS, t=st.floats(0.01, 3.0))
+def test_group_lasso_prox_with_equal_steps_is_the_scalar_prox(w, alpha, t):
+    pen = penalties.GroupLasso(alpha)
+    k = group_rows(w).shape[1]
+    scalar, array = pen.prox(w, t), pen.prox(w, np.full(w.shape, t))
+    # both are w·(1 − s/‖w_g‖) up to the rounding of the norm and of the stopping rule
+    assert np.all(np.abs(scalar - array) <= (k + 8) * EPS * np.abs(w) + TINY)
+
+
+@given(
+    triple=GROUP_SHAPES.flatmap(
+        lambda s: st.tuples(arrays(s), arrays(s), arrays(s, **STEP_ARRAYS))
+    ),
+    alpha=ALPHAS,
+)
+def test_group_lasso_prox_is_non_expansive_in_its_metric(triple, alpha):
+    """A prox is firmly non-expansive in the norm of its own metric: Σᵢ xᵢ²/tᵢ for steps tᵢ."""
+    a, b, t = triple
+    pen = penalties.GroupLasso(alpha)
+
+    def norm(x, steps):
+        return math.sqrt(np.sum(x * x / steps))
+
+    for steps in (t, np.full(t.shape, t.mean())):
+        gap = norm(pen.prox(a, steps) - pen.prox(b, steps), steps)
+        rounding = 16 * EPS * (norm(a, steps) + norm(b, steps)) * group_rows(a).shape[1]
+        assert gap <= norm(a - b, steps) * (1 + 2 * gamma(a.size + 2)) + rounding
+
+
+@given(w=arrays(GROUP_SHAPES), alpha=POSITIVE_ALPHAS, t1=st.floats(0.0, 2.0), t2=st.floats(0, 2))
+def test_group_lasso_prox_steps_add_up(w, alpha, t1, t2):
+    """Shrinking each group's norm by s₁ then by s₂ is shrinking it by s₁ + s₂; a zero group
+    stays zero, and a step of 0 changes nothing."""
+    pen = penalties.GroupLasso(alpha)
+    twice, once = pen.prox(pen.prox(w, t1), t2), pen.prox(w, t1 + t2)
+    k = group_rows(w).shape[1]
+    assert np.all(np.abs(twice - once) <= 2 * (k + 4) * EPS * np.abs(w) + TINY)
+    zeroed = pen.prox(w, t1)
+    np.testing.assert_array_equal(group_rows(pen.prox(zeroed, t2))[~group_rows(zeroed).any(1)], 0)
+    assert np.all(np.abs(pen.prox(w, 0.0) - w) <= TINY)  # exact for normal numbers
+
+
+@given(w=arrays(GROUP_SHAPES), alpha=ALPHAS, t=STEPS)
+def test_group_lasso_prox_never_modifies_its_input_and_keeps_float32(w, alpha, t):
+    before = w.copy()
+    pen = penalties.GroupLasso(alpha)
+    pen.prox(w, t)
+    pen.prox(w, np.full(w.shape, t))
+    assert np.array_equal(w, before)
+    w32 = w.astype(np.float32)
+    assert pen.prox(w32, t).dtype == np.float32
+    assert pen.prox(w32, np.full(w.shape, t, dtype=np.float32)).dtype == np.float32
+
+
+def test_group_lasso_prox_of_a_tiny_or_huge_group_does_not_underflow_or_overflow():
+    w = np.array([[3e-200, 4e-200], [3e200, 4e200]])
+    pen = penalties.GroupLasso(1.0)
+    t = np.array([[1e-200, 1e-200], [1e200, 1e200]])
+    np.testing.assert_allclose(pen.prox(w, t), w * 0.8, rtol=8 * EPS)
+
+
+def _irrelevant_outputs_problem():
+    """A Linear(6, 4) problem whose outputs 2 and 3 are noise: their rows should be zero."""
+    rng = np.random.default_rng(7)
+    n, p, k = 80, 6, 4
+    X = rng.standard_normal((n, p))
+    W_true = rng.uniform(1.0, 2.0, (k, p)) * rng.choice([-1.0, 1.0], (k, p))
+    W_true[2:] = 0.0
+    Y = X @ W_true.T + 0.3 + 0.3 * rng.standard_normal((n, k))
+    Xa = np.hstack([X, np.ones((n, 1))])
+    return X, Y, np.linalg.eigvalsh(Xa.T @ Xa / n).max()
+
+
+def _group_lasso_objective(X, Y, W, b, alpha):
+    R = Y - X @ W.T - b
+    return np.sum(R * R) / (2 * len(X)) + alpha * np.linalg.norm(W, axis=1).sum()
+
+
+def _proximal_gradient_reference(X, Y, alpha, lipschitz, steps):
+    """ISTA in numpy with step 1/L and the row-wise block shrink."""
+    n = len(X)
+    W, b = np.zeros((Y.shape[1], X.shape[1])), np.zeros(Y.shape[1])
+    for _ in range(steps):
+        R = Y - X @ W.T - b
+        W, b = W + (R.T @ X) / n / lipschitz, b + R.mean(axis=0) / lipschitz
+        W = block_shrink_reference(W, alpha / lipschitz)
+    return W, b
+
+
+@pytest.mark.parametrize(
+    ("make", "steps"),
+    [
+        (lambda ps, L, pen: optim.SGD(ps, lr=1 / L, penalty=pen), 2000),
+        (lambda ps, L, pen: optim.SGD(ps, lr=0.2 / L, momentum=0.8, penalty=pen), 2000),
+        (lambda ps, L, pen: optim.Adam(ps, lr=0.01, penalty=pen), 3000),
+        (lambda ps, L, pen: optim.RMSprop(ps, lr=0.003, alpha=0.9999, penalty=pen), 3000),
+        (lambda ps, L, pen: optim.Adagrad(ps, lr=0.5, penalty=pen), 3000),
+    ],
+    ids=["SGD", "SGD-momentum", "Adam", "RMSprop", "Adagrad"],
+)
+def test_every_optimizer_reaches_the_group_lasso_minimiser_with_whole_rows_zero(make, steps):
+    """The settled-step prox makes the exact minimiser every optimizer's fixed point."""
+    X, Y, lipschitz = _irrelevant_outputs_problem()
+    alpha = 0.15
+    W_ref, b_ref = _proximal_gradient_reference(X, Y, alpha, lipschitz, steps=5000)
+    tinyreg.manual_seed(0)
+    model = nn.Linear(X.shape[1], Y.shape[1])
+    opt = make(model.parameters(), lipschitz, penalties.GroupLasso(alpha))
+    Xt, Yt = tinyreg.tensor(X), tinyreg.tensor(Y)
+    for _ in range(steps):
+        opt.zero_grad()
+        (F.mse_loss(model(Xt), Yt, reduction="sum") / (2 * len(X))).backward()
+        opt.step()
+    W, b = model.weight.data, model.bias.data
+    assert np.array_equal(np.all(W == 0.0, axis=1), [False, False, True, True])
+    assert np.array_equal(np.all(W_ref == 0.0, axis=1), [False, False, True, True])
+    floor = _converged_floor(X, Y, Y - X @ W_ref.T - b_ref, steps=5000)
+    np.testing.assert_allclose(W, W_ref, rtol=0, atol=floor)
+    np.testing.assert_allclose(b, b_ref, rtol=0, atol=floor)
+    reference = _group_lasso_objective(X, Y, W_ref, b_ref, alpha)
+    objective = _group_lasso_objective(X, Y, W, b, alpha)
+    assert objective == pytest.approx(reference, rel=2 * gamma(Y.size + W.size))
+
+
+def test_group_lasso_zeroes_whole_conv_filters_with_adam():
+    """A filter of a (out, in, kh, kw) weight is one group: filters fitted to noise vanish."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((60, 2 * 3 * 3))
+    target = np.zeros((4, 2, 3, 3))
+    target[:2] = rng.uniform(1.0, 2.0, (2, 2, 3, 3))
+    Y = X @ target.reshape(4, -1).T + 0.05 * rng.standard_normal((60, 4))
+    W = tinyreg.tensor(np.full((4, 2, 3, 3), 0.1), requires_grad=True)
+    opt = optim.Adam([W], lr=0.01, penalty=penalties.GroupLasso(0.1))
+    Xt, Yt = tinyreg.tensor(X), tinyreg.tensor(Y)
+    for _ in range(1500):
+        opt.zero_grad()
+        (F.mse_loss(Xt @ W.reshape(4, -1).T, Yt, reduction="sum") / 120).backward()
+        opt.step()
+    filters = W.data.reshape(4, -1)
+    assert np.all(filters[2:] == 0.0) and np.all(np.linalg.norm(filters[:2], axis=1) > 1.0)
+
+
+@given(w=arrays(GROUP_SHAPES, avoid=(0.0,), margin=0.05), alpha=POSITIVE_ALPHAS)
+def test_group_lasso_called_on_a_tensor_gives_value_and_subgradient(w, alpha):
+    pen = penalties.GroupLasso(alpha)
+    tensor = tinyreg.tensor(w, requires_grad=True)
+    total = pen(tensor)
+    assert total.item() == pytest.approx(pen.value(w), rel=2 * gamma(w.size + 2))
+    total.backward()
+    rows = group_rows(w)
+    expected = alpha * rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    np.testing.assert_allclose(tensor.grad, expected.reshape(w.shape), rtol=gamma(w.size + 4))
+
+
+def test_group_lasso_can_be_differentiated_twice():
+    """The Hessian of alpha·‖w_g‖ is alpha·(I − uuᵀ)/‖w_g‖ per group (u = w_g/‖w_g‖);
+    a zero group has subgradient 0 and a finite (zero) second derivative."""
+    w = np.array([[3.0, 4.0], [0.0, 0.0], [-1.0, 0.0]])
+    pen = penalties.GroupLasso(0.5)
+    assert tinyreg.gradcheck(lambda a: pen(a), [w[[0, 2]]])
+    assert tinyreg.gradgradcheck(lambda a: pen(a), [w[[0, 2]]])
+    x = tinyreg.tensor(w, requires_grad=True)
+    (g,) = tinyreg.autograd.grad(pen(x), [x], create_graph=True)
+    np.testing.assert_allclose(g.data, [[0.3, 0.4], [0.0, 0.0], [-0.5, 0.0]], rtol=4 * EPS)
+    v = np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    (hv,) = tinyreg.autograd.grad((g * tinyreg.tensor(v)).sum(), [x])
+    u = np.array([0.6, 0.8])
+    expected = [0.5 * (v[0] - u * (u @ v[0])) / 5.0, [0.0, 0.0], [0.0, 0.5]]
+    np.testing.assert_allclose(hv, expected, rtol=8 * EPS, atol=8 * EPS)
+
+
+def test_group_lasso_repr_and_bad_alpha():
+    assert repr(penalties.GroupLasso(0.25)) == "GroupLasso(alpha=0.25)"
+    for bad in (-0.1, float("nan")):
+        with pytest.raises(ValueError, match="alpha"):
+            penalties.GroupLasso(bad)
+
+
+# ---------------------------------------------------------------------------
 # Calling a penalty: a differentiable Tensor to add to a loss
 # ---------------------------------------------------------------------------
 
@@ -282,7 +555,7 @@ def test_bad_penalty_arguments_raise_value_error_naming_them(make, name):
 # ---------------------------------------------------------------------------
 
 
-class GroupLasso(penalties.Penalty):
+class LargestStepGroupLasso(penalties.Penalty):
     """alpha·Σ_groups ‖w_group‖₂ on a 2-D weight; groups are its rows (or columns).
 
     grad = 0 (all non-smooth); prox is the block soft threshold: each group
@@ -342,7 +615,7 @@ class MaxNorm(penalties.Penalty):
     t=st.floats(0.01, 3.0),
 )
 def test_group_lasso_prox_is_the_block_soft_threshold_and_its_argmin(w, alpha, t):
-    pen = GroupLasso(alpha)
+    pen = LargestStepGroupLasso(alpha)
     z = pen.prox(w, t)
     for row, z_row in zip(w, z, strict=True):
         norm = np.linalg.norm(row)
@@ -371,7 +644,7 @@ def test_group_lasso_prox_is_the_block_soft_threshold_and_its_argmin(w, alpha, t
 )
 def test_group_lasso_prox_with_an_array_t_takes_each_groups_largest_step(w_and_t, alpha, groups):
     w, t = w_and_t
-    pen = GroupLasso(alpha, groups)
+    pen = LargestStepGroupLasso(alpha, groups)
     z = pen.prox(w, t)
     for k in range(w.shape[0] if groups == "rows" else w.shape[1]):
         group = (k, slice(None)) if groups == "rows" else (slice(None), k)
@@ -384,7 +657,8 @@ def test_group_lasso_plugs_into_adam_and_zeroes_whole_groups():
     X, Y, W_true, _ = _multitask_problem()
     tinyreg.manual_seed(0)
     model = nn.Linear(X.shape[1], Y.shape[1])
-    opt = optim.Adam(model.parameters(), lr=0.05, penalty=GroupLasso(0.1, groups="columns"))
+    pen = LargestStepGroupLasso(0.1, groups="columns")
+    opt = optim.Adam(model.parameters(), lr=0.05, penalty=pen)
     Xt, Yt = tinyreg.tensor(X), tinyreg.tensor(Y)
     for _ in range(300):
         opt.zero_grad()
@@ -437,7 +711,7 @@ def test_group_lasso_plugs_into_sgd_and_zeroes_whole_groups():
     """Columns of a Linear weight = input features: the irrelevant ones are zeroed as a block."""
     X, Y, W_true, lipschitz = _multitask_problem()
     alpha = 0.1
-    model = _fit(X, Y, GroupLasso(alpha, groups="columns"), lr=1 / lipschitz, steps=400)
+    model = _fit(X, Y, LargestStepGroupLasso(alpha, groups="columns"), lr=1 / lipschitz, steps=400)
     W, b = model.weight.data, model.bias.data
     irrelevant = ~np.any(W_true, axis=0)
     assert np.all(W[:, irrelevant] == 0.0)  # exact zeros, whole columns
@@ -461,7 +735,7 @@ def test_group_lasso_on_rows_zeroes_outputs_unrelated_to_the_inputs():
     X, Y, _, lipschitz = _multitask_problem()
     rng = np.random.default_rng(8)
     Y = np.hstack([Y, 0.1 * rng.standard_normal((X.shape[0], 1))])  # output 3: noise
-    model = _fit(X, Y, GroupLasso(0.1), lr=1 / lipschitz, steps=400)
+    model = _fit(X, Y, LargestStepGroupLasso(0.1), lr=1 / lipschitz, steps=400)
     W = model.weight.data
     assert np.all(W[3] == 0.0)
     assert np.all(np.linalg.norm(W[:3], axis=1) > 0.5)
@@ -472,7 +746,7 @@ def test_group_lasso_on_rows_zeroes_outputs_unrelated_to_the_inputs():
 
 def test_group_lasso_value_and_subgradient_through_autograd():
     w = np.array([[3.0, 4.0], [0.6, -0.8]])
-    pen = GroupLasso(0.5)
+    pen = LargestStepGroupLasso(0.5)
     assert pen.value(w) == pytest.approx(0.5 * (5.0 + 1.0), rel=4 * EPS)  # ‖(0.6, −0.8)‖ ≈ 1
     assert gradcheck(pen, [w])
 

@@ -16,13 +16,15 @@ transforms), ``nn``, ``functional``, ``optim``, ``lr_scheduler``,
 ``penalties`` (with the numpy-only proximal operators of ``prox``),
 ``linear`` (reference solvers), ``estimators`` (scikit-learn-compatible
 MLPs), ``base`` (the scikit-learn protocol both share), ``metrics``,
-``datasets``, ``train``, ``viz``, ``validation`` (the argument checks);
+``datasets``, ``augment`` (random shifts and crops of image batches),
+``train``, ``viz``, ``validation`` (the argument checks);
 ``testing`` (hypothesis strategies) needs the ``test`` extra, so it is not
 imported here.
 """
 
 from tinyreg import sugar  # noqa: I001  (first: installs Tensor's operators and methods)
 from tinyreg import (
+    augment,
     datasets,
     estimators,
     func,
@@ -111,6 +113,7 @@ __all__ = [
     "arange",
     "argmax",
     "argmin",
+    "augment",
     "broadcast_to",
     "cat",
     "clip",
