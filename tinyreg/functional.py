@@ -527,7 +527,15 @@ def _nll_vjp(g, out, input, target, weight, *, ignore_index, reduction):
 nll_loss.defvjp(_nll_vjp, None, None)
 
 _LOG_FLOOR = -100.0  # binary_cross_entropy's logs are clamped here, as PyTorch's
-_BCE_EPS = 1e-12  # the floor of x(1 − x) in its derivative, as PyTorch's
+_BCE_EPS = float(np.float32(1e-12))  # the floor of x(1 − x) in its derivative, PyTorch's
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``target`` (numpy's rules, ``target`` kept)."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
 
 
 @op
@@ -537,10 +545,11 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     Each log is clamped at −100, as PyTorch does, so x = 0 or 1 gives a
     finite loss (at most 100·w). ``weight`` w is broadcast to the input's
     shape (1 without it) and is not differentiable. The derivatives are
-    PyTorch's: d/dx = w·(x − t)/max(x(1 − x), 1e-12), the exact derivative
-    wherever x(1 − x) >= 1e-12 and finite beyond, pointing away from the
-    wrong end; d/dt = w·(log(1 − x) − log x), the derivative of the unclamped
-    loss (infinite at x = 0 or 1). An input outside [0, 1] is a ValueError.
+    PyTorch's: d/dx = w·(x − t)/max(x(1 − x), ε), with ε the float32 number
+    nearest 1e-12 -- the exact derivative wherever x(1 − x) >= ε, and finite
+    beyond, pointing away from the wrong end; d/dt = w·(log(1 − x) − log x),
+    the derivative of the unclamped loss (infinite at x = 0 or 1). An input
+    outside [0, 1] is a ValueError.
     """
     _check_same_shape("binary_cross_entropy", input, target)
     if input.size and not (np.min(input) >= 0 and np.max(input) <= 1):  # NaN fails too
@@ -548,7 +557,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
             "binary_cross_entropy: input must hold probabilities in [0, 1], got values from "
             f"{np.min(input)} to {np.max(input)}"
         )
-    if weight is not None and np.broadcast_shapes(np.shape(weight), input.shape) != input.shape:
+    if weight is not None and not _broadcasts_to(np.shape(weight), input.shape):
         raise ValueError(
             f"binary_cross_entropy: weight of shape {np.shape(weight)} does not broadcast to "
             f"the input's shape {input.shape}"
