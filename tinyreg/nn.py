@@ -249,10 +249,10 @@ class Module:
         """Call ``fn(module)`` on every sub-module, children first, then on this one; returns self.
 
         As PyTorch's: the order is a post-order walk (each module after the
-        modules below it), so ``model.apply(init_weights)`` initialises
-        every layer.
+        modules below it; a module held twice by one parent is visited once
+        there), so ``model.apply(init_weights)`` initialises every layer.
         """
-        for child in self.children():
+        for child in {id(child): child for child in self.children()}.values():
             child.apply(fn)
         fn(self)
         return self
