@@ -617,24 +617,20 @@ def _loss_cases():
                 lambda rng: [rng.uniform(0.02, 0.98, (3, 4)), rng.uniform(0, 1, (3, 4))],
                 (0, 1),
             )
-        for delta in (0.5, 1.0, 2.0):
-            cases[f"huber_loss({reduction}, delta={delta})"] = (
-                lambda x, t, d=delta, r=reduction: F.huber_loss(x, t, reduction=r, delta=d),
-                lambda torch, x, t, d=delta, r=reduction: torch.nn.functional.huber_loss(
-                    x, t, reduction=r, delta=d
-                ),
-                lambda rng, d=delta: _robust_inputs(rng, d),
-                (0, 1),
-            )
-        for beta in (0.0, 0.5, 1.0, 2.0):
-            cases[f"smooth_l1_loss({reduction}, beta={beta})"] = (
-                lambda x, t, b=beta, r=reduction: F.smooth_l1_loss(x, t, reduction=r, beta=b),
-                lambda torch, x, t, b=beta, r=reduction: torch.nn.functional.smooth_l1_loss(
-                    x, t, reduction=r, beta=b
-                ),
-                lambda rng, b=beta: _robust_inputs(rng, b),
-                (0, 1),
-            )
+        for loss, argument, values in (
+            ("huber_loss", "delta", (0.5, 1.0, 2.0)),
+            ("smooth_l1_loss", "beta", (0.0, 0.5, 1.0, 2.0)),
+        ):
+            for value in values:
+                options = {"reduction": reduction, argument: value}
+                cases[f"{loss}({reduction}, {argument}={value})"] = (
+                    lambda x, t, n=loss, o=options: getattr(F, n)(x, t, **o),
+                    lambda torch, x, t, n=loss, o=options: getattr(torch.nn.functional, n)(
+                        x, t, **o
+                    ),
+                    lambda rng, kink=value: _robust_inputs(rng, kink),
+                    (0, 1),
+                )
     return cases
 
 

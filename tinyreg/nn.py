@@ -717,38 +717,34 @@ def _softmax_dim(name: str, dim: int | None, ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-class Softmax(Module):
-    """exp(x) / Σ exp(x) along ``dim``: the entries along it are positive and sum to 1.
+class _AlongDim(Module):
+    """A function of the entries along one axis, ``dim``; ``dim=None`` takes PyTorch's
+    implicit choice, with a warning."""
 
-    ``dim=None`` takes PyTorch's implicit choice, with a warning.
-    """
-
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x: Any) -> Tensor:
-        return ops.softmax(x, dim=_softmax_dim("Softmax", self.dim, np.ndim(x)))
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class LogSoftmax(Module):
-    """x − log Σ exp(x) along ``dim``, the log of :class:`Softmax` computed without overflow.
-
-    ``dim=None`` takes PyTorch's implicit choice, with a warning.
-    """
+    _function: Any
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
     def forward(self, x: Any) -> Tensor:
-        return ops.log_softmax(x, dim=_softmax_dim("LogSoftmax", self.dim, np.ndim(x)))
+        dim = _softmax_dim(type(self).__name__, self.dim, np.ndim(x))
+        return self._function(x, dim=dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """exp(x) / Σ exp(x) along ``dim``: the entries along it are positive and sum to 1."""
+
+    _function = ops.softmax
+
+
+class LogSoftmax(_AlongDim):
+    """x − log Σ exp(x) along ``dim``, the log of :class:`Softmax` computed without overflow."""
+
+    _function = ops.log_softmax
 
 
 class SiLU(Module):
