@@ -500,10 +500,12 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     then this is :func:`cross_entropy`), ``target`` (N,) class indices,
     ``weight`` (C,) one weight per class (1 each by default). A row whose
     target is ``ignore_index`` adds nothing and is left out of the mean,
-    which is Σ_n w_{t_n}·loss_n / Σ_n w_{t_n} over the other rows, as
-    PyTorch's (0 where that sum is 0). The loss is linear in ``input``:
-    d/dinput[n, c] = −w_{t_n} where c = t_n (over the sum for "mean"), 0
-    elsewhere. Targets and weights are not differentiable.
+    which is Σ_n w_{t_n}·(−input[n, t_n]) / Σ_n w_{t_n} over the other rows,
+    as PyTorch's; where that sum is 0 (every row ignored) the mean is 0, as
+    an empty mean is in the other losses (PyTorch gives NaN). The loss is
+    linear in ``input``: d/dinput[n, c] = −w_{t_n} where c = t_n (divided by
+    that sum for "mean"), 0 elsewhere. Targets and weights are not
+    differentiable.
     """
     check_choice("reduction", reduction, REDUCTIONS)
     target = _class_targets("nll_loss", input, target, ignore_index)
