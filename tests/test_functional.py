@@ -560,3 +560,405 @@ def test_label_smoothing_matches_pytorch(smoothing, reduction):
     # softmax − q: entries near 0 are differences of terms of order 1
     np.testing.assert_allclose(first.data, first_t.detach().numpy(), rtol=1e-10, atol=1e-15)
     np.testing.assert_allclose(second.data, second_t.numpy(), rtol=1e-8, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------
+# nll_loss, binary_cross_entropy, huber_loss, smooth_l1_loss, silu, elu, softsign, one_hot
+# (and their modules, and nn.Softmax/nn.LogSoftmax)
+# ---------------------------------------------------------------------------
+
+
+def _log_probabilities(rng, rows=6, classes=4):
+    return F.log_softmax(2 * rng.standard_normal((rows, classes)), dim=1).data
+
+
+def _away_from(target, x, kinks, margin):
+    """``target`` moved so that |x − target| keeps ``margin`` from every kink."""
+    for kink in kinks:
+        near = np.abs(np.abs(x - target) - kink) < margin
+        target = np.where(near, target + 3 * margin, target)
+    return target
+
+
+#: name: (ours, theirs as a function of torch, inputs from a generator, the differentiable
+#: inputs' positions); ours and theirs take the same positional arrays
+_CLASS_WEIGHT = np.array([0.5, 2.0, 1.0, 1.5])
+
+
+def _loss_cases():
+    cases = {}
+    for reduction in REDUCTIONS:
+        for weighted in (False, True):
+            for ignore in (-100, 2):
+                name = f"nll_loss({reduction}, weight={weighted}, ignore_index={ignore})"
+                weight = _CLASS_WEIGHT if weighted else None
+                cases[name] = (
+                    lambda x, t, w=weight, i=ignore, r=reduction: F.nll_loss(
+                        x, t, w, ignore_index=i, reduction=r
+                    ),
+                    lambda torch, x, t, w=weight, i=ignore, r=reduction: (
+                        torch.nn.functional.nll_loss(
+                            x,
+                            t.long(),
+                            None if w is None else torch.tensor(w),
+                            ignore_index=i,
+                            reduction=r,
+                        )
+                    ),
+                    lambda rng: [_log_probabilities(rng), rng.integers(0, 4, 6)],
+                    (0,),
+                )
+            weight = np.linspace(0.5, 2.0, 4) if weighted else None
+            cases[f"binary_cross_entropy({reduction}, weight={weighted})"] = (
+                lambda x, t, w=weight, r=reduction: F.binary_cross_entropy(x, t, w, reduction=r),
+                lambda torch, x, t, w=weight, r=reduction: torch.nn.functional.binary_cross_entropy(
+                    x, t, None if w is None else torch.tensor(w), reduction=r
+                ),
+                lambda rng: [rng.uniform(0.02, 0.98, (3, 4)), rng.uniform(0, 1, (3, 4))],
+                (0, 1),
+            )
+        for loss, argument, values in (
+            ("huber_loss", "delta", (0.5, 1.0, 2.0)),
+            ("smooth_l1_loss", "beta", (0.0, 0.5, 1.0, 2.0)),
+        ):
+            for value in values:
+                options = {"reduction": reduction, argument: value}
+                cases[f"{loss}({reduction}, {argument}={value})"] = (
+                    lambda x, t, n=loss, o=options: getattr(F, n)(x, t, **o),
+                    lambda torch, x, t, n=loss, o=options: getattr(torch.nn.functional, n)(
+                        x, t, **o
+                    ),
+                    lambda rng, kink=value: _robust_inputs(rng, kink),
+                    (0, 1),
+                )
+    return cases
+
+
+def _robust_inputs(rng, kink):
+    x = 2 * rng.standard_normal((3, 4))
+    return [x, _away_from(x + 2 * rng.standard_normal(x.shape), x, (kink,), 1e-2)]
+
+
+LOSS_CASES = _loss_cases()
+
+
+@pytest.mark.parametrize("name", list(LOSS_CASES))
+def test_gradcheck_and_gradgradcheck_of_the_new_losses(name):
+    ours, _, make_inputs, differentiable = LOSS_CASES[name]
+    inputs = make_inputs(np.random.default_rng(7))
+    constants = {i: x for i, x in enumerate(inputs) if i not in differentiable}
+
+    def function(*xs):
+        arguments = list(xs)
+        for i in sorted(constants):
+            arguments.insert(i, constants[i])
+        return ours(*arguments)
+
+    variables = [inputs[i] for i in differentiable]
+    assert gradcheck(function, variables)
+    assert gradgradcheck(function, variables)
+
+
+def _compare_with_pytorch(torch, ours, theirs, inputs, differentiable, kinks=None):
+    """Values to 1e-12, first derivatives (with a random cotangent) to 1e-10 and second
+    derivatives (create_graph) to 1e-8, relative, for every differentiable input."""
+    rng = np.random.default_rng(11)
+    xs = [tinyreg.tensor(x, requires_grad=i in differentiable) for i, x in enumerate(inputs)]
+    xts = [torch.tensor(x, requires_grad=i in differentiable) for i, x in enumerate(inputs)]
+    out, out_t = ours(*xs), theirs(torch, *xts)
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-12, atol=1e-300)
+    u = rng.standard_normal(out.shape)
+    wrt = [xs[i] for i in differentiable]
+    wrt_t = [xts[i] for i in differentiable]
+    firsts = tinyreg.grad(out, wrt, u, create_graph=True)
+    firsts_t = torch.autograd.grad(out_t, wrt_t, torch.tensor(u), create_graph=True)
+    for first, first_t in zip(firsts, firsts_t, strict=True):
+        np.testing.assert_allclose(first.data, first_t.detach().numpy(), rtol=1e-10, atol=1e-14)
+    vs = [rng.standard_normal(x.shape) for x in wrt]
+    total = sum((first * v).sum() for first, v in zip(firsts, vs, strict=True))
+    total_t = sum((first * torch.tensor(v)).sum() for first, v in zip(firsts_t, vs, strict=True))
+    seconds = (
+        tinyreg.grad(total, wrt, allow_unused=True) if total.requires_grad else [None] * len(wrt)
+    )
+    seconds_t = (
+        torch.autograd.grad(total_t, wrt_t, allow_unused=True)
+        if total_t.requires_grad
+        else [None] * len(wrt)
+    )
+    for x, second, second_t in zip(wrt, seconds, seconds_t, strict=True):
+        ours_second = np.zeros(x.shape) if second is None else second.data
+        theirs_second = np.zeros(x.shape) if second_t is None else second_t.numpy(force=True)
+        keep = np.ones(x.shape, bool) if kinks is None else ~np.isin(x.data, kinks)
+        np.testing.assert_allclose(ours_second[keep], theirs_second[keep], rtol=1e-8, atol=1e-14)
+
+
+@pytest.mark.parametrize("name", list(LOSS_CASES))
+def test_new_losses_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    ours, theirs, make_inputs, differentiable = LOSS_CASES[name]
+    for seed in range(3):
+        inputs = make_inputs(np.random.default_rng(seed))
+        _compare_with_pytorch(torch, ours, theirs, inputs, differentiable)
+
+
+def test_binary_cross_entropy_clamps_its_logs_at_minus_100_as_pytorch():
+    """At x = 0 and 1 the loss is at most 100 per element; the input derivative is
+    (x − t)/max(x(1 − x), ε ≈ 1e-12) and the target derivative log(1 − x) − log x (±inf there)."""
+    torch = pytest.importorskip("torch")
+    x_np = np.array([0.0, 0.0, 1.0, 1.0, 1e-50, 1 - 1e-16, 0.3])
+    t_np = np.array([1.0, 0.25, 0.0, 0.5, 1.0, 0.0, 0.4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = F.binary_cross_entropy(x_np, t_np, reduction="none").data
+    assert values[0] == 100.0 and values[2] == 100.0 and values[4] == 100.0
+    x = tinyreg.tensor(x_np, requires_grad=True)
+    t = tinyreg.tensor(t_np, requires_grad=True)
+    xt = torch.tensor(x_np, requires_grad=True)
+    tt = torch.tensor(t_np, requires_grad=True)
+    loss = F.binary_cross_entropy(x, t, reduction="sum")
+    loss_t = torch.nn.functional.binary_cross_entropy(xt, tt, reduction="sum")
+    loss.backward()
+    loss_t.backward()
+    np.testing.assert_allclose(loss.item(), loss_t.item(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad, xt.grad.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(t.grad, tt.grad.numpy(), rtol=1e-10)  # inf at 0 and 1
+    assert np.isinf(t.grad[0]) and np.isinf(t.grad[2])
+
+
+def test_nll_loss_is_cross_entropy_of_log_softmax_and_ignores_rows():
+    rng = np.random.default_rng(2)
+    logits, target = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
+    log_p = F.log_softmax(logits, dim=1)
+    for reduction in REDUCTIONS:
+        np.testing.assert_allclose(
+            F.nll_loss(log_p, target, reduction=reduction).data,
+            F.cross_entropy(logits, target, reduction=reduction).data,
+            rtol=4 * EPS,
+        )
+    target[[1, 4]] = -1
+    kept = np.array([0, 2, 3, 5])
+    expected = -log_p.data[kept, target[kept]]
+    out = F.nll_loss(log_p, target, ignore_index=-1, reduction="none").data
+    assert out[1] == 0.0 and out[4] == 0.0
+    np.testing.assert_array_equal(out[kept], expected)
+    mean = F.nll_loss(log_p, target, ignore_index=-1).item()
+    assert mean == pytest.approx(expected.mean(), rel=4 * EPS)  # the mean of the kept rows
+    everything_ignored = F.nll_loss(log_p, np.full(6, 7), ignore_index=7)  # an empty mean: 0
+    assert everything_ignored.item() == 0.0
+
+
+def test_smooth_l1_loss_is_huber_over_beta_and_l1_at_beta_0():
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    d = np.abs(x - y)
+    np.testing.assert_allclose(
+        F.huber_loss(x, y, reduction="none", delta=0.8).data,
+        np.where(d < 0.8, 0.5 * d**2, 0.8 * (d - 0.4)),
+        rtol=4 * EPS,
+    )
+    np.testing.assert_allclose(
+        F.smooth_l1_loss(x, y, reduction="none", beta=0.8).data,
+        np.where(d < 0.8, 0.5 * d**2 / 0.8, d - 0.4),
+        rtol=4 * EPS,
+    )
+    np.testing.assert_array_equal(F.smooth_l1_loss(x, y, beta=0.0).data, F.l1_loss(x, y).data)
+
+
+def test_new_loss_modules_call_their_functions_and_print_like_the_other_losses():
+    rng = np.random.default_rng(4)
+    log_p, target = _log_probabilities(rng), rng.integers(0, 4, 6)
+    p, q = rng.uniform(0.1, 0.9, (3, 4)), rng.uniform(0, 1, (3, 4))
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    w = tinyreg.tensor(_CLASS_WEIGHT)
+    pairs = [
+        (
+            nn.NLLLoss(w, ignore_index=1, reduction="sum")(log_p, target),
+            F.nll_loss(log_p, target, _CLASS_WEIGHT, ignore_index=1, reduction="sum"),
+        ),
+        (nn.BCELoss(np.full(4, 2.0))(p, q), F.binary_cross_entropy(p, q, np.full(4, 2.0))),
+        (nn.HuberLoss("none", 0.5)(x, y), F.huber_loss(x, y, reduction="none", delta=0.5)),
+        (nn.SmoothL1Loss(beta=0.5)(x, y), F.smooth_l1_loss(x, y, beta=0.5)),
+    ]
+    for module_value, function_value in pairs:
+        np.testing.assert_array_equal(module_value.data, function_value.data)
+    assert repr(nn.NLLLoss()) == "NLLLoss()"
+    assert repr(nn.BCELoss(reduction="sum")) == "BCELoss(reduction='sum')"
+    assert repr(nn.HuberLoss(delta=2.0)) == "HuberLoss()"
+    assert repr(nn.SmoothL1Loss(reduction="none", beta=0.5)) == "SmoothL1Loss(reduction='none')"
+
+
+def test_new_loss_arguments_are_checked_naming_them():
+    log_p, target = np.log(np.full((3, 4), 0.25)), np.array([0, 1, 2])
+    with pytest.raises(ValueError, match=r"nll_loss: class indices must be in \[0, 3\]"):
+        F.nll_loss(log_p, [0, 4, 1])
+    with pytest.raises(
+        ValueError,
+        match=r"nll_loss: class indices must be in \[0, 3\], got -1",
+    ):
+        F.nll_loss(log_p, [0, -1, 1])
+    F.nll_loss(log_p, [0, -1, 1], ignore_index=-1)  # ignored: out of range is fine
+    with pytest.raises(ValueError, match="nll_loss: target must hold integer class indices"):
+        F.nll_loss(log_p, [0, 0.5, 1])
+    with pytest.raises(ValueError, match=r"nll_loss: target must have shape \(3,\)"):
+        F.nll_loss(log_p, [0, 1])
+    with pytest.raises(ValueError, match=r"weight must have one entry per class, shape \(4,\)"):
+        F.nll_loss(log_p, target, np.ones(3))
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        nn.NLLLoss(reduction="avg")
+    with pytest.raises(TypeError, match="ignore_index must be an integer"):
+        nn.NLLLoss(ignore_index=1.5)
+    with pytest.raises(ValueError, match="weight"):
+        nn.NLLLoss(weight=[1.0, np.nan])
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\], got values from -0.5 to 1"):
+        F.binary_cross_entropy(np.array([-0.5, 1.0]), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match="probabilities"):
+        F.binary_cross_entropy(np.array([np.nan, 0.5]), np.array([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"weight of shape \(3,\) does not broadcast"):
+        F.binary_cross_entropy(np.full((2, 4), 0.5), np.ones((2, 4)), np.ones(3))
+    with pytest.raises(ValueError, match=re.escape("delta must be > 0, got 0.0")):
+        F.huber_loss(np.ones(2), np.ones(2), delta=0.0)
+    with pytest.raises(ValueError, match=re.escape("delta must be > 0, got -1.0")):
+        nn.HuberLoss(delta=-1)
+    with pytest.raises(ValueError, match=re.escape("beta must be >= 0, got -0.5")):
+        F.smooth_l1_loss(np.ones(2), np.ones(2), beta=-0.5)
+    with pytest.raises(ValueError, match=re.escape("beta must be >= 0, got -0.5")):
+        nn.SmoothL1Loss(beta=-0.5)
+    for loss in (F.huber_loss, F.smooth_l1_loss, F.binary_cross_entropy):
+        with pytest.raises(ValueError, match=re.escape("(4, 1)") + ".*" + re.escape("(4,)")):
+            loss(np.full((4, 1), 0.5), np.zeros(4))
+
+
+@pytest.mark.parametrize("name", ["nll_loss", "binary_cross_entropy", "huber", "smooth_l1"])
+def test_new_losses_keep_float32(name):
+    rng = np.random.default_rng(5)
+    if name == "nll_loss":
+        x = tinyreg.tensor(_log_probabilities(rng).astype(np.float32), requires_grad=True)
+        loss = F.nll_loss(x, rng.integers(0, 4, 6), _CLASS_WEIGHT)
+    else:
+        x = tinyreg.tensor(rng.uniform(0.1, 0.9, (3, 4)).astype(np.float32), requires_grad=True)
+        target = rng.uniform(0, 1, (3, 4)).astype(np.float32)
+        loss = {
+            "binary_cross_entropy": lambda: F.binary_cross_entropy(x, target),
+            "huber": lambda: F.huber_loss(x, target),
+            "smooth_l1": lambda: F.smooth_l1_loss(x, target, beta=0.5),
+        }[name]()
+    loss.backward()
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+
+
+#: each activation, its module, PyTorch's, and its kinks
+MORE_ACTIVATIONS = {
+    "silu": (F.silu, nn.SiLU(), lambda torch, x: torch.nn.functional.silu(x), ()),
+    "elu": (F.elu, nn.ELU(), lambda torch, x: torch.nn.functional.elu(x), (0.0,)),
+    "elu(0.5)": (
+        lambda x: F.elu(x, 0.5),
+        nn.ELU(0.5),
+        lambda torch, x: torch.nn.functional.elu(x, 0.5),
+        (0.0,),
+    ),
+    "elu(alpha=2)": (
+        lambda x: F.elu(x, alpha=2.0),
+        nn.ELU(alpha=2.0),
+        lambda torch, x: torch.nn.functional.elu(x, alpha=2.0),
+        (0.0,),
+    ),
+    "softsign": (F.softsign, nn.Softsign(), lambda torch, x: torch.nn.functional.softsign(x), ()),
+}
+
+
+@pytest.mark.parametrize("name", list(MORE_ACTIVATIONS))
+@given(data=st.data())
+def test_gradcheck_and_gradgradcheck_of_silu_elu_softsign(name, data):
+    function, module, _, kinks = MORE_ACTIVATIONS[name]
+    x = data.draw(arrays(avoid=(*kinks, 0.0), margin=1e-2))  # softsign: |x| is kinked at 0
+    assert gradcheck(function, [x])
+    assert gradgradcheck(function, [x])
+    assert gradcheck(module, [x])
+    np.testing.assert_array_equal(module(x).data, function(x).data)
+
+
+@pytest.mark.parametrize("name", list(MORE_ACTIVATIONS))
+def test_silu_elu_softsign_match_pytorch(name):
+    torch = pytest.importorskip("torch")
+    function, _, theirs, kinks = MORE_ACTIVATIONS[name]
+    x = np.concatenate([SIDE_BY_SIDE_X, [-40.0, -1e-6, 1e-6, 700.0, -700.0]])
+    _compare_with_pytorch(torch, function, theirs, [x], (0,), kinks=kinks)
+
+
+@pytest.mark.parametrize("name", list(MORE_ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_silu_elu_softsign_keep_the_dtype_and_never_overflow(name, dtype):
+    function = MORE_ACTIVATIONS[name][0]
+    x = tinyreg.tensor(np.array([-1e4, -3.0, 0.0, 2.0, 1e4], dtype=dtype), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = function(x)
+        out.backward(np.ones(5, dtype=dtype))
+    assert out.dtype == dtype and x.grad.dtype == dtype
+    assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(x.grad))
+
+
+def test_more_activation_modules_print_like_pytorch():
+    assert repr(nn.SiLU()) == "SiLU()"
+    assert repr(nn.ELU()) == "ELU(alpha=1.0)"
+    assert repr(nn.ELU(0.5)) == "ELU(alpha=0.5)"
+    assert repr(nn.Softsign()) == "Softsign()"
+    assert repr(nn.Softmax(dim=1)) == "Softmax(dim=1)"
+    assert repr(nn.Softmax()) == "Softmax(dim=None)"
+    assert repr(nn.LogSoftmax(0)) == "LogSoftmax(dim=0)"
+    with pytest.raises(ValueError, match="alpha must be a number, got nan"):
+        nn.ELU(float("nan"))
+
+
+@pytest.mark.parametrize("module_name", ["Softmax", "LogSoftmax"])
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4), (2, 3, 2, 2)])
+def test_softmax_modules_match_pytorch(module_name, dim, shape):
+    torch = pytest.importorskip("torch")
+    if dim is not None and dim >= len(shape):
+        return
+    x = np.random.default_rng(6).standard_normal(shape)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ours = getattr(nn, module_name)(dim)
+        _compare_with_pytorch(
+            torch, ours, lambda torch, xt: getattr(torch.nn, module_name)(dim)(xt), [x], (0,)
+        )
+    ours_warned = [w for w in caught if module_name in str(w.message)]
+    assert bool(ours_warned) == (dim is None)
+    if dim is None:
+        implicit = 0 if len(shape) in (1, 3) else 1
+        assert f"chooses dim={implicit}" in str(ours_warned[0].message)
+        assert ours_warned[0].filename == __file__
+
+
+@pytest.mark.parametrize(
+    "indices, num_classes",
+    [([2, 0, 1], -1), ([2, 0, 1], 5), ([[1, 3], [0, 0]], -1), (4, 6), ([[1, 3], [0, 0]], 4)],
+)
+def test_one_hot_matches_pytorch(indices, num_classes):
+    torch = pytest.importorskip("torch")
+    expected = torch.nn.functional.one_hot(torch.tensor(indices), num_classes).numpy()
+    for given_as in (np.array(indices), indices, tinyreg.tensor(np.array(indices, float))):
+        out = F.one_hot(given_as, num_classes)
+        assert isinstance(out, np.ndarray) and out.dtype == np.int64
+        np.testing.assert_array_equal(out, expected)
+
+
+def test_one_hot_arguments_are_checked_naming_them():
+    with pytest.raises(
+        ValueError,
+        match=r"one_hot: class indices must be in \[0, 2\], got 3",
+    ):
+        F.one_hot([0, 3], 3)
+    with pytest.raises(ValueError, match="one_hot: class indices must be >= 0, got -1"):
+        F.one_hot([0, -1])
+    with pytest.raises(ValueError, match="one_hot: tensor must hold integer class indices"):
+        F.one_hot(np.array([0.5, 1.0]))
+    with pytest.raises(ValueError, match="num_classes=-1 cannot be inferred from an empty tensor"):
+        F.one_hot(np.zeros(0, dtype=int))
+    with pytest.raises(ValueError, match="num_classes must be >= 1, got 0"):
+        F.one_hot([0], 0)
+    with pytest.raises(TypeError, match="num_classes must be an integer"):
+        F.one_hot([0], 2.0)
+    assert F.one_hot(np.zeros(0, dtype=int), 3).shape == (0, 3)

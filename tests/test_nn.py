@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import re
 import warnings
 from collections import OrderedDict
@@ -1046,3 +1047,46 @@ def test_load_state_dict_copies_buffers_in_place_keeping_their_dtype():
     assert calls.dtype == np.int64 and int(calls) == 9
     with pytest.raises(nn.StateDictError, match=r"missing key 'calls'"):
         counter.load_state_dict({"weight": np.ones(2), "total": [3, 4]})
+
+
+# Module.apply and Module.requires_grad_
+# ---------------------------------------------------------------------------
+
+
+def _nested_model(library):
+    return library.Sequential(
+        library.Linear(2, 3),
+        library.Sequential(library.ReLU(), library.Linear(3, 3)),
+        library.Linear(3, 1),
+    )
+
+
+def test_apply_visits_children_first_then_self_as_pytorch_and_returns_self():
+    torch = pytest.importorskip("torch")
+    ours = _nested_model(nn)
+    visited = []
+    assert ours.apply(lambda m: visited.append(m)) is ours
+    theirs = _nested_model(torch.nn)
+    visited_t = []
+    theirs.apply(lambda m: visited_t.append(m))
+    assert [type(m).__name__ for m in visited] == [type(m).__name__ for m in visited_t]
+    expected = [ours[0], ours[1][0], ours[1][1], ours[1], ours[2], ours]
+    assert len(visited) == len(expected) and all(map(operator.is_, visited, expected))
+    # a module held twice by one parent is visited once there, once more under another parent
+    shared = nn.Linear(2, 2)
+    seen = []
+    nn.Sequential(shared, shared, nn.Sequential(shared)).apply(seen.append)
+    assert [type(m).__name__ for m in seen] == ["Linear", "Linear", "Sequential", "Sequential"]
+
+
+def test_requires_grad_freezes_and_unfreezes_every_parameter():
+    model = _nested_model(nn)
+    assert model.requires_grad_(False) is model
+    assert not any(p.requires_grad for p in model.parameters())
+    out = model(np.ones((4, 2))).sum()
+    assert not out.requires_grad  # nothing recorded
+    model[1].requires_grad_()
+    assert [p.requires_grad for p in model.parameters()] == [False, False, True, True, False, False]
+    x = tinyreg.tensor(np.ones((4, 2)))
+    model(x).sum().backward()
+    assert model[1][1].weight.grad is not None and model[0].weight.grad is None

@@ -4,17 +4,20 @@ layer, losses.
 ``tinyreg.functional`` plays the part of ``torch.nn.functional``. ``relu``,
 ``tanh``, ``sigmoid`` and the softmaxes are the primitives of
 :mod:`tinyreg.ops`; convolution, unfold/fold and pooling are those of
-:mod:`tinyreg.convolution`; ``leaky_relu``, ``gelu`` and ``softplus`` are ops
-defined here, with VJPs that are differentiable again. So are the
-normalisation shared by ``batch_norm`` and ``layer_norm`` and the lookup of
-``embedding``; ``dropout`` and ``dropout2d`` multiply by a constant mask. ``linear`` and the
-losses are ops of their own, defined with the same :func:`~tinyreg.autograd.op` decorator:
+:mod:`tinyreg.convolution`; ``leaky_relu``, ``gelu``, ``softplus``, ``silu`` and
+``elu`` are ops defined here, with VJPs that are differentiable again
+(``softsign`` is composed of ops). So are the normalisation shared by
+``batch_norm`` and ``layer_norm`` and the lookup of ``embedding``; ``dropout``
+and ``dropout2d`` multiply by a constant mask. ``linear`` and the losses are
+ops of their own, defined with the same :func:`~tinyreg.autograd.op` decorator:
 fused into one node each, they are both shorter to read as maths and much
 cheaper than a chain of small ops (one Python-level node instead of four or
-five per layer or loss).
+five per layer or loss). ``smooth_l1_loss`` is ``huber_loss`` divided by
+its β. ``one_hot`` turns class indices into an integer array.
 
 Every loss takes ``reduction`` = ``"mean"`` (average over all elements, the
-default), ``"sum"`` or ``"none"`` (the elementwise losses), as PyTorch.
+default; ``nll_loss`` and ``cross_entropy`` average over rows), ``"sum"`` or
+``"none"`` (the elementwise losses), as PyTorch.
 """
 
 from __future__ import annotations
@@ -35,9 +38,13 @@ from tinyreg.convolution import (
     max_pool2d,
     unfold,
 )
+from tinyreg.ops import abs as absolute
 from tinyreg.ops import (
+    clip,
     exp,
+    log,
     log_softmax,
+    maximum,
     relu,
     reshape,
     scatter_add,
@@ -53,6 +60,8 @@ from tinyreg.validation import (
     check_choice,
     check_in_range,
     check_index,
+    check_int,
+    check_nonnegative,
     check_positive,
     check_sizes,
 )
@@ -61,15 +70,18 @@ __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool2d",
     "batch_norm",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv1d",
     "conv2d",
     "cross_entropy",
     "dropout",
     "dropout2d",
+    "elu",
     "embedding",
     "fold",
     "gelu",
+    "huber_loss",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
@@ -77,10 +89,15 @@ __all__ = [
     "log_softmax",
     "max_pool2d",
     "mse_loss",
+    "nll_loss",
+    "one_hot",
     "relu",
     "sigmoid",
+    "silu",
+    "smooth_l1_loss",
     "softmax",
     "softplus",
+    "softsign",
     "tanh",
     "unfold",
 ]
@@ -493,28 +510,40 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor
 
 
 def _integer_indices(
-    name: str, argument: str, kind: str, values: Any, count: int, count_name: str
+    name: str,
+    argument: str,
+    kind: str,
+    values: Any,
+    count: int | None,
+    count_name: str | None,
+    ignore_index: int | None = None,
 ) -> np.ndarray:
-    """``values`` (an array, a list or a Tensor) as an integer array of indices in [0, count).
+    """``values`` (an array, a list or a Tensor) as int64 indices in [0, count).
 
-    A value that is not an integer, or is out of range, is a ValueError naming it.
+    Integer-valued floats (a Tensor's data) are accepted. Entries equal to
+    ``ignore_index`` are exempt from the range check; ``count=None`` only
+    asks for indices >= 0. A value that is not an integer, or is out of
+    range, is a ValueError naming ``argument`` and the value.
     """
     values = np.asarray(values.data if isinstance(values, Tensor) else values)
     if values.dtype.kind not in "iu":
         if values.dtype.kind not in "fb":
             raise TypeError(f"{name}: {argument} must hold integer {kind}, got {values.dtype}")
-        fractional = values[values != np.round(values)]
+        fractional = values[~np.isfinite(values) | (values != np.round(values))]
         if fractional.size:
             raise ValueError(
                 f"{name}: {argument} must hold integer {kind}, got {fractional.flat[0].item()}"
             )
-    outside = values[(values < 0) | (values >= count)]
+    checked = values if ignore_index is None else values[values != ignore_index]
+    if count is None:
+        outside = checked[checked < 0]
+        allowed = ">= 0"
+    else:
+        outside = checked[(checked < 0) | (checked >= count)]
+        allowed = f"in [0, {count - 1}]" + (f" ({count_name}={count})" if count_name else "")
     if outside.size:
-        raise ValueError(
-            f"{name}: {kind} must be in [0, {count - 1}] ({count_name}={count}), got "
-            f"{outside.flat[0].item()}"
-        )
-    return values.astype(np.intp)
+        raise ValueError(f"{name}: {kind} must be {allowed}, got {outside.flat[0].item()}")
+    return values.astype(np.int64)
 
 
 def dropout2d(
@@ -628,7 +657,7 @@ def cross_entropy(input, target, *, reduction="mean", label_smoothing=0.0):
     −log softmax(input)[target]. Uses log_softmax, so large logits do not
     overflow. d/dlogits = softmax(logits) − q. Targets are not differentiable.
     """
-    target = _class_indices(input, target)
+    target = _class_targets("cross_entropy", input, target)
     check_in_range("label_smoothing", label_smoothing, 0.0, 1.0)
     log_probs = log_softmax.forward(input, axis=1)
     values = -log_probs[np.arange(input.shape[0]), target]
@@ -648,18 +677,229 @@ def _cross_entropy_vjp(g, out, input, target, *, reduction, label_smoothing):
 cross_entropy.defvjp(_cross_entropy_vjp, None)
 
 
-def _class_indices(input: np.ndarray, target: Any) -> np.ndarray:
-    """``target`` checked to hold one class index in [0, C) per row of the (N, C) ``input``."""
+def _class_targets(
+    name: str, input: np.ndarray, target: Any, ignore_index: int | None = None
+) -> np.ndarray:
+    """``target`` checked to hold one class index in [0, C) per row of the (N, C) ``input``
+    (or ``ignore_index``)."""
     target = np.asarray(target)
     if input.ndim != 2:
-        raise ValueError(
-            f"cross_entropy: logits must be 2-D (batch, classes), got shape {input.shape}"
-        )
+        raise ValueError(f"{name}: logits must be 2-D (batch, classes), got shape {input.shape}")
     if target.shape != input.shape[:1]:
         raise ValueError(
-            f"cross_entropy: target must have shape {input.shape[:1]} for logits of shape "
+            f"{name}: target must have shape {input.shape[:1]} for logits of shape "
             f"{input.shape}, got {target.shape}"
         )
-    return _integer_indices(
-        "cross_entropy", "target", "class indices", target, input.shape[1], "classes"
-    )
+    classes = input.shape[1]
+    return _integer_indices(name, "target", "class indices", target, classes, None, ignore_index)
+
+
+# ---------------------------------------------------------------------------
+# Classification and robust losses, one_hot, silu, elu, softsign
+# ---------------------------------------------------------------------------
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> np.ndarray:
+    """Class indices as one-hot vectors: shape ``(*tensor.shape, num_classes)``.
+
+    ``out[..., c]`` is 1 where ``tensor[...] == c`` and 0 elsewhere;
+    ``num_classes=-1`` takes one more than the largest index. The indices
+    are an integer array, a list, or an integer-valued Tensor. The result is
+    an int64 numpy array, as PyTorch's is int64 and as :func:`tinyreg.argmax`
+    returns integer arrays: class indices and what is built from them are
+    integers and constants to every derivative, while tinyreg tensors hold
+    floats. ``tinyreg.tensor(F.one_hot(y, 3))`` is the float64 tensor.
+    """
+    if num_classes != -1:
+        num_classes = check_int("num_classes", num_classes)
+    classes = None if num_classes == -1 else num_classes
+    indices = _integer_indices("one_hot", "tensor", "class indices", tensor, classes, None)
+    if num_classes == -1:
+        if not indices.size:
+            raise ValueError(
+                "one_hot: num_classes=-1 cannot be inferred from an empty tensor; pass num_classes"
+            )
+        num_classes = int(indices.max()) + 1
+    return (indices[..., None] == np.arange(num_classes)).astype(np.int64)
+
+
+def _nll_coefficients(input, target, weight, ignore_index, reduction):
+    """(c, columns): the loss is Σ_n c_n·(−input[n, columns_n]) (its terms for "none").
+
+    c_n = w_{t_n} (1 without ``weight``), 0 for a row whose target is
+    ``ignore_index``; for "mean" divided by Σ_n c_n (all 0 when that sum is 0).
+    """
+    target = np.asarray(target).astype(np.int64)
+    kept = target != ignore_index
+    columns = np.where(kept, target, 0)
+    w = np.ones(input.shape[1], input.dtype) if weight is None else np.asarray(weight, input.dtype)
+    c = np.where(kept, w[columns], 0).astype(input.dtype)
+    if reduction == "mean":
+        total = c.sum()
+        c = c / total if total != 0 else np.zeros_like(c)
+    return c, columns
+
+
+@op
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+    """−w_{t_n}·input[n, t_n]: the negative log-likelihood of class t_n given log-probabilities.
+
+    ``input`` (N, C) holds log-probabilities (``log_softmax`` of logits:
+    then this is :func:`cross_entropy`), ``target`` (N,) class indices,
+    ``weight`` (C,) one weight per class (1 each by default). A row whose
+    target is ``ignore_index`` adds nothing and is left out of the mean,
+    which is Σ_n w_{t_n}·(−input[n, t_n]) / Σ_n w_{t_n} over the other rows,
+    as PyTorch's; where that sum is 0 (every row ignored) the mean is 0, as
+    an empty mean is in the other losses (PyTorch gives NaN). The loss is
+    linear in ``input``: d/dinput[n, c] = −w_{t_n} where c = t_n (divided by
+    that sum for "mean"), 0 elsewhere. Targets and weights are not
+    differentiable.
+    """
+    check_choice("reduction", reduction, REDUCTIONS)
+    target = _class_targets("nll_loss", input, target, ignore_index)
+    if weight is not None and np.shape(weight) != input.shape[1:]:
+        raise ValueError(
+            f"nll_loss: weight must have one entry per class, shape {input.shape[1:]}, "
+            f"got {np.shape(weight)}"
+        )
+    c, columns = _nll_coefficients(input, target, weight, ignore_index, reduction)
+    values = -c * input[np.arange(input.shape[0]), columns]
+    return values if reduction == "none" else np.asarray(values.sum())
+
+
+def _nll_vjp(g, out, input, target, weight, *, ignore_index, reduction):
+    c, columns = _nll_coefficients(input, target, weight, ignore_index, reduction)
+    derivative = np.zeros(input.shape, dtype=input.dtype)
+    derivative[np.arange(input.shape[0]), columns] = -c
+    return (g.reshape(-1, 1) if reduction == "none" else g) * derivative
+
+
+nll_loss.defvjp(_nll_vjp, None, None)
+
+_LOG_FLOOR = -100.0  # binary_cross_entropy's logs are clamped here, as PyTorch's
+_BCE_EPS = float(np.float32(1e-12))  # the floor of x(1 − x) in its derivative, PyTorch's
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``target`` (numpy's rules, ``target`` kept)."""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+@op
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
+    """−w·[t·log x + (1 − t)·log(1 − x)] for probabilities x = ``input`` in [0, 1] and targets t.
+
+    Each log is clamped at −100, as PyTorch does, so x = 0 or 1 gives a
+    finite loss (at most 100·w). ``weight`` w is broadcast to the input's
+    shape (1 without it) and is not differentiable. The derivatives are
+    PyTorch's: d/dx = w·(x − t)/max(x(1 − x), ε), with ε the float32 number
+    nearest 1e-12 -- the exact derivative wherever x(1 − x) >= ε, and finite
+    beyond, pointing away from the wrong end; d/dt = w·(log(1 − x) − log x),
+    the derivative of the unclamped loss (infinite at x = 0 or 1). An input
+    outside [0, 1] is a ValueError.
+    """
+    _check_same_shape("binary_cross_entropy", input, target)
+    if input.size and not (np.min(input) >= 0 and np.max(input) <= 1):  # NaN fails too
+        raise ValueError(
+            "binary_cross_entropy: input must hold probabilities in [0, 1], got values from "
+            f"{np.min(input)} to {np.max(input)}"
+        )
+    if weight is not None and not _broadcasts_to(np.shape(weight), input.shape):
+        raise ValueError(
+            f"binary_cross_entropy: weight of shape {np.shape(weight)} does not broadcast to "
+            f"the input's shape {input.shape}"
+        )
+    with np.errstate(divide="ignore"):
+        log_x = np.maximum(np.log(input), _LOG_FLOOR)
+        log_1mx = np.maximum(np.log1p(-input), _LOG_FLOOR)
+    values = -(target * log_x + (1 - target) * log_1mx)
+    return _reduce(values if weight is None else values * weight, reduction)
+
+
+def _bce_vjp_input(g, out, input, target, weight, *, reduction):
+    derivative = (input - target) / maximum(input * (1 - input), _BCE_EPS)
+    weighted = derivative if weight is None else derivative * weight
+    return _weight(g, reduction, input.size) * weighted
+
+
+def _bce_vjp_target(g, out, input, target, weight, *, reduction):
+    with np.errstate(divide="ignore"):
+        derivative = log(1 - input) - log(input)
+    weighted = derivative if weight is None else derivative * weight
+    return _weight(g, reduction, input.size) * weighted
+
+
+binary_cross_entropy.defvjp(_bce_vjp_input, _bce_vjp_target, None)
+
+
+@op
+def huber_loss(input, target, *, reduction="mean", delta=1.0):
+    """½d² where |d| < δ, δ·(|d| − ½δ) elsewhere, for d = input − target and δ = ``delta`` > 0.
+
+    Quadratic near 0 and linear, with slope δ, beyond: d/dinput =
+    clip(d, −δ, δ), d/dtarget its negative.
+    """
+    _check_same_shape("huber_loss", input, target)
+    check_positive("delta", delta)
+    diff = input - target
+    size = np.abs(diff)
+    values = np.where(size < delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    return _reduce(values, reduction)
+
+
+def _huber_derivative(g, input, target, reduction, delta):
+    """g times d(loss)/d(input) = clip(input − target, −δ, δ); d/d(target) is its negative."""
+    return _weight(g, reduction, input.size) * clip(input - target, min=-delta, max=delta)
+
+
+huber_loss.defvjp(
+    lambda g, out, input, target, *, reduction, delta: _huber_derivative(
+        g, input, target, reduction, delta
+    ),
+    lambda g, out, input, target, *, reduction, delta: (
+        -_huber_derivative(g, input, target, reduction, delta)
+    ),
+)
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """½d²/β where |d| < β, |d| − ½β elsewhere, for d = input − target and β = ``beta`` >= 0.
+
+    The Huber loss with δ = β, divided by β (so the linear part has slope 1);
+    β = 0 is the L1 loss. Composed of :func:`huber_loss` and a division.
+    """
+    beta = check_nonnegative("beta", beta)
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    return huber_loss(input, target, reduction=reduction, delta=beta) / beta
+
+
+@op
+def silu(input):
+    """x·σ(x), the sigmoid-weighted linear unit (swish): d/dx = σ(x)·(1 + x·(1 − σ(x)))."""
+    return input * sigmoid.forward(input)
+
+
+def _silu_vjp(g, out, input):
+    s = sigmoid(input)
+    return g * s * (1 + input * (1 - s))
+
+
+silu.defvjp(_silu_vjp)
+
+
+@op
+def elu(input, *, alpha=1.0):
+    """x for x > 0, α·(exp(x) − 1) otherwise: d/dx = 1 for x > 0, α·exp(x) = out + α otherwise."""
+    return np.where(input > 0, input, alpha * np.expm1(np.minimum(input, 0)))
+
+
+elu.defvjp(lambda g, out, input, *, alpha: where(np.asarray(input) > 0, g, g * (out + alpha)))
+
+
+def softsign(input: Any) -> Tensor:
+    """x/(1 + |x|): d/dx = 1/(1 + |x|)². Composed of ops (abs, add, div)."""
+    return input / (1 + absolute(input))

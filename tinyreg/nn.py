@@ -32,12 +32,13 @@ import operator
 import sys
 import warnings
 from collections import OrderedDict
-from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from tinyreg import functional as F
+from tinyreg import nn_init as init
 from tinyreg import ops
 from tinyreg.autograd import Tensor
 from tinyreg.random import resolve_generator
@@ -47,15 +48,18 @@ from tinyreg.validation import (
     check_in_range,
     check_index,
     check_int,
+    check_nonnegative,
     check_positive,
     check_sizes,
     user_stacklevel,
 )
 
 __all__ = [
+    "ELU",
     "GELU",
     "AdaptiveAvgPool2d",
     "AvgPool2d",
+    "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
     "BatchNorm2d",
@@ -66,22 +70,29 @@ __all__ = [
     "Dropout2d",
     "Embedding",
     "Flatten",
+    "HuberLoss",
     "Identity",
     "L1Loss",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LoadResult",
+    "LogSoftmax",
     "MSELoss",
     "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",
+    "NLLLoss",
     "Parameter",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
+    "Softmax",
     "Softplus",
+    "Softsign",
     "StateDictError",
     "Tanh",
 ]
@@ -304,6 +315,24 @@ class Module:
         """Set evaluation mode (dropout is the identity); returns self."""
         return self.train(False)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (False freezes the module); returns self."""
+        for param in self.parameters():
+            param.requires_grad = bool(requires_grad)
+        return self
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn(module)`` on every sub-module, children first, then on this one; returns self.
+
+        As PyTorch's: the order is a post-order walk (each module after the
+        modules below it; a module held twice by one parent is visited once
+        there), so ``model.apply(init_weights)`` initialises every layer.
+        """
+        for child in {id(child): child for child in self.children()}.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient (to None, or to zeros in place)."""
         for param in self.parameters():
@@ -418,10 +447,31 @@ def _checked_module(owner: Module, name: str, module: Any) -> Module:
 # ---------------------------------------------------------------------------
 
 
+def _weight_and_bias(
+    shape: tuple[int, ...], bias: bool, generator: Any, dtype: Any
+) -> tuple[Parameter, Parameter | None]:
+    """A layer's weight of ``shape`` (out, in, *kernel) and its bias (out,) or None, as PyTorch.
+
+    W by ``nn.init.kaiming_uniform_(W, a=√5)``, which is uniform on
+    [−1/√fan_in, 1/√fan_in] with fan_in = in·(kernel elements); b uniform on
+    the same interval. The bias has ``regularize=False``.
+    """
+    rng = resolve_generator(generator)
+    weight = Parameter(np.empty(shape, dtype=dtype))
+    init.kaiming_uniform_(weight, a=math.sqrt(5), generator=rng)
+    if not bias:
+        return weight, None
+    bound = 1.0 / math.sqrt(math.prod(shape[1:]))
+    bias_ = Parameter(np.empty(shape[0], dtype=dtype), regularize=False)
+    init.uniform_(bias_, -bound, bound, generator=rng)
+    return weight, bias_
+
+
 class Linear(Module):
     """y = x·Wᵀ + b, with W of shape (out_features, in_features) and b of shape (out_features,).
 
-    Initialised as PyTorch does: W and b uniform on [−1/√in, 1/√in]. The bias
+    Initialised as PyTorch does: W and b uniform on [−1/√in, 1/√in] (W by
+    ``nn.init.kaiming_uniform_(W, a=√5)``, which gives that bound). The bias
     has ``regularize=False``, so penalties leave it alone. ``in_features`` and
     ``out_features`` are integers >= 1.
     """
@@ -439,15 +489,8 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        rng = resolve_generator(generator)
-        bound = 1.0 / math.sqrt(in_features)
-        self.weight = Parameter(
-            rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype)
-        )
-        self.bias: Parameter | None = (
-            Parameter(rng.uniform(-bound, bound, out_features).astype(dtype), regularize=False)
-            if bias
-            else None
+        self.weight, self.bias = _weight_and_bias(
+            (out_features, in_features), bias, generator, dtype
         )
 
     def forward(self, x: Any) -> Tensor:
@@ -599,16 +642,8 @@ class _ConvNd(Module):
         if self.padding == "same" and self.stride != (1,) * self._dims:
             raise ValueError(f"padding='same' needs stride=1, got stride={self.stride}")
         self.padding_mode = check_choice("padding_mode", padding_mode, ("zeros",))
-        fan_in = in_channels // groups * math.prod(self.kernel_size)
-        bound = 1.0 / math.sqrt(fan_in)
-        rng = resolve_generator(generator)
         shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(dtype))
-        self.bias: Parameter | None = (
-            Parameter(rng.uniform(-bound, bound, out_channels).astype(dtype), regularize=False)
-            if bias
-            else None
-        )
+        self.weight, self.bias = _weight_and_bias(shape, bias, generator, dtype)
 
     def _tuple(self, name: str, value: Any, minimum: int) -> tuple[int, ...]:
         values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * self._dims
@@ -1163,6 +1198,82 @@ class ModuleDict(Module):
 
 
 # ---------------------------------------------------------------------------
+# Softmaxes and more activations
+# ---------------------------------------------------------------------------
+
+
+def _softmax_dim(name: str, dim: int | None, ndim: int) -> int:
+    """``dim``, or for None PyTorch's implicit choice (0 for 0-, 1- or 3-D input, else 1)."""
+    if dim is not None:
+        return dim
+    warnings.warn(
+        f"{name}(dim=None) chooses dim={0 if ndim in (0, 1, 3) else 1} for a {ndim}-D input, as "
+        f"PyTorch does; pass dim= to say which axis sums to 1",
+        UserWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class _AlongDim(Module):
+    """A function of the entries along one axis, ``dim``; ``dim=None`` takes PyTorch's
+    implicit choice, with a warning."""
+
+    _function: Any
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x: Any) -> Tensor:
+        dim = _softmax_dim(type(self).__name__, self.dim, np.ndim(x))
+        return self._function(x, dim=dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """exp(x) / Σ exp(x) along ``dim``: the entries along it are positive and sum to 1."""
+
+    _function = ops.softmax
+
+
+class LogSoftmax(_AlongDim):
+    """x − log Σ exp(x) along ``dim``, the log of :class:`Softmax` computed without overflow."""
+
+    _function = ops.log_softmax
+
+
+class SiLU(Module):
+    """x·σ(x), elementwise; see :func:`tinyreg.functional.silu`."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.silu(x)
+
+
+class ELU(Module):
+    """x for x > 0, ``alpha``·(exp(x) − 1) otherwise; see :func:`tinyreg.functional.elu`."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        self.alpha = check_in_range("alpha", alpha, -math.inf, math.inf)
+
+    def forward(self, x: Any) -> Tensor:
+        return F.elu(x, alpha=self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softsign(Module):
+    """x / (1 + |x|), elementwise; see :func:`tinyreg.functional.softsign`."""
+
+    def forward(self, x: Any) -> Tensor:
+        return F.softsign(x)
+
+
+# ---------------------------------------------------------------------------
 # Losses
 # ---------------------------------------------------------------------------
 
@@ -1216,8 +1327,72 @@ class BCEWithLogitsLoss(_Loss):
         return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
 
 
+class NLLLoss(_Loss):
+    """Negative log-likelihood of class targets given log-probabilities; see :func:`F.nll_loss`.
+
+    ``weight`` (C,) weighs each class; targets equal to ``ignore_index`` are
+    left out. ``LogSoftmax(dim=1)`` followed by this loss is
+    :class:`CrossEntropyLoss`.
+    """
+
+    def __init__(
+        self, weight: Any = None, *, ignore_index: int = -100, reduction: str = "mean"
+    ) -> None:
+        super().__init__(reduction)
+        self.weight = _constant_weight("weight", weight)
+        self.ignore_index = check_int("ignore_index", ignore_index, minimum=-sys.maxsize)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.nll_loss(
+            input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction
+        )
+
+
+class BCELoss(_Loss):
+    """Binary cross-entropy of probabilities in [0, 1], logs clamped at −100; see
+    :func:`F.binary_cross_entropy`. ``weight`` is broadcast to the input's shape."""
+
+    def __init__(self, weight: Any = None, *, reduction: str = "mean") -> None:
+        super().__init__(reduction)
+        self.weight = _constant_weight("weight", weight)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class HuberLoss(_Loss):
+    """½d² for |d| < ``delta``, delta·(|d| − ½delta) beyond; see :func:`F.huber_loss`."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = check_positive("delta", delta)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    """½d²/β for |d| < ``beta``, |d| − ½β beyond (L1 for β = 0); see :func:`F.smooth_l1_loss`."""
+
+    def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = check_nonnegative("beta", beta)
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+def _constant_weight(name: str, weight: Any) -> np.ndarray | None:
+    """A loss's ``weight`` as a finite float array (a constant: not trained), or None."""
+    if weight is None:
+        return None
+    return check_finite_array(name, weight.data if isinstance(weight, Tensor) else weight)
+
+
 # PyTorch's spellings of gradient clipping: nn.utils.clip_grad_norm_(...) and, registered
 # as a submodule the way os.path is, `from tinyreg.nn.utils import clip_grad_norm_`.
 from tinyreg import nn_utils as utils  # noqa: E402
 
 sys.modules[f"{__name__}.utils"] = utils
+# the same for initialisation: nn.init.kaiming_normal_(...), `from tinyreg.nn.init import ...`
+sys.modules[f"{__name__}.init"] = init
