@@ -88,3 +88,44 @@ def test_bench_house_prices_prints_its_table_and_writes_json(tmp_path):
     assert results["seeds"] == 2
     assert results["models"]["no penalty"]["test_rmse_vs_ols"] == 1.0
     assert results["models"]["no penalty"]["noise_zeros"] == 0.0  # least squares: no exact zeros
+
+
+def test_bench_cnn_hand_written_step_is_the_step_tinyreg_takes(monkeypatch):
+    """The numpy floor of bench_cnn computes the same training step as tinyreg's modules.
+
+    Both start from the same parameters and batch; after three SGD steps
+    every parameter agrees to rounding (the forward and backward are the
+    same sums in another order: relative 1e-12 is far above their error).
+    """
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # bench_cnn imports _common
+    bench = _load("bench_cnn")
+    for size in bench.SIZES:
+        ours, hand = bench.make_tinyreg(size), bench.make_numpy(size)
+        for _ in range(3):
+            ours()
+            hand()
+        for a, b in zip(ours.params, hand.params, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_bench_cnn_quick_prints_its_table_and_writes_json(tmp_path):
+    out_json = tmp_path / "cnn.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_cnn.py"),
+            "--quick",
+            "--json",
+            str(out_json),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads(out_json.read_text())
+    for size in ("digits", "mnist"):
+        assert {"tinyreg", "numpy"} <= set(results["sizes"][size])
+        assert any(line.startswith(f"| {size}:") for line in done.stdout.splitlines())
+    assert results["memory_steps"] == 50
