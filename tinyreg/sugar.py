@@ -11,7 +11,12 @@ the package's imports flow one way: ``autograd <- ops <- sugar``.
 
 The methods take the arguments numpy users and PyTorch users write:
 ``t.sum(axis=0, keepdims=True)`` or ``t.sum(dim=0, keepdim=True)``,
-``t.reshape(2, 3)`` or ``t.view((2, 3))``.
+``t.reshape(2, 3)`` or ``t.view((2, 3))``. Where the two libraries give one
+name two meanings, the method is PyTorch's and stays numpy-compatible where it
+can: ``t.size`` is numpy's element count, an int that called gives PyTorch's
+shape (:class:`Size`); ``var`` and ``std`` are PyTorch's (``correction=1`` by
+default), taking numpy's ``ddof=`` too. Casts (``t.float()``, ``t.to(dtype)``)
+are one op, ``cast``, so gradients come back in each tensor's own dtype.
 
 Comparisons (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``) are elementwise
 and not differentiable: they return numpy boolean arrays, constants to every
@@ -24,12 +29,16 @@ under :class:`~tinyreg.no_grad` or on a tensor that does not require grad:
 leaf that requires grad while recording is on it is a RuntimeError (the
 update would not be part of any graph); on a recorded result
 (``loss += penalty``) it is the recorded operation, ``loss = loss + penalty``.
+``fill_``, ``zero_`` and ``copy_`` follow the same rule, and are a
+RuntimeError on a recorded result too (they are no operation to record).
 
 The factories make leaf tensors: :func:`tensor`, :func:`zeros`, :func:`ones`
 (a shape as varargs, ``zeros(2, 3)``, or as one sequence, ``zeros((2, 3))``),
-:func:`full`, :func:`arange` and the ``*_like`` ones, of another tensor's
-shape and dtype (the random ones, ``randn`` and ``rand``, are in
-:mod:`tinyreg.random`).
+:func:`full`, :func:`arange`, :func:`linspace`, :func:`eye`, :func:`empty`,
+:func:`from_numpy` and the ``*_like`` ones, of another tensor's shape and dtype
+(the random ones, ``randn``, ``rand``, ``normal``, are in :mod:`tinyreg.random`).
+After them, the functions PyTorch users call on tensors that are not one op:
+:func:`mm`, :func:`bmm` (matmul with PyTorch's shape checks), :func:`allclose`.
 """
 
 from __future__ import annotations
