@@ -220,29 +220,9 @@ def var(
     return ops.var(input, ddof=_correction(unbiased, correction, ddof), **options)
 
 
-def std(
-    input: Any,
-    dim: Axis = None,
-    unbiased: bool | None = None,
-    keepdim: bool | None = None,
-    *,
-    correction: float | None = None,
-    ddof: float | None = None,
-    axis: Axis = None,
-    keepdims: bool | None = None,
-) -> Tensor:
-    """The standard deviation, √:func:`var` with the same arguments (``correction=1``)."""
-    spread = var(
-        input,
-        dim,
-        unbiased,
-        keepdim,
-        correction=correction,
-        ddof=ddof,
-        axis=axis,
-        keepdims=keepdims,
-    )
-    return ops.sqrt(spread)
+def std(input: Any, *args: Any, **kwargs: Any) -> Tensor:
+    """The standard deviation, √:func:`var` of the same arguments (``correction=1`` by default)."""
+    return ops.sqrt(var(input, *args, **kwargs))
 
 
 def _correction(unbiased: bool | None, correction: float | None, ddof: float | None) -> float:
