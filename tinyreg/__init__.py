@@ -125,7 +125,9 @@ from tinyreg.sugar import (
     zeros_like,
 )
 
-float = float32  # PyTorch's name: torch.float is float32
+#: PyTorch's name: ``torch.float`` is float32. Not in ``__all__``: a star import would hide the
+#: builtin ``float``.
+float = float32
 
 __version__ = "0.1.0"
 
@@ -160,7 +162,6 @@ __all__ = [
     "exp",
     "eye",
     "flatten",
-    "float",
     "float32",
     "float64",
     "from_numpy",

@@ -263,6 +263,9 @@ class Size(int):
         size.shape = tuple(shape)
         return size
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return int, (int(self),)  # copied or pickled, the element count
+
     def __call__(self, dim: int | None = None) -> Any:
         if dim is None:
             return self.shape
