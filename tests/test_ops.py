@@ -370,6 +370,10 @@ def _log_softmax(x, *, axis=-1):
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
+def _cumsum(x, *, axis):
+    return np.cumsum(x, axis=axis)
+
+
 def _reshape(x, *, shape):
     return np.reshape(x, shape)
 
@@ -387,6 +391,7 @@ NONZERO = {"avoid": (0.0,), "margin": 0.5}
 LARGE = {"min_value": -1e3, "max_value": 1e3}
 BASE = {"min_value": 0.25, "max_value": 3.0}  # a ** b is differentiable in b for a > 0
 EXPONENT = {"min_value": -2.0, "max_value": 2.0}
+PRODUCT = {"min_value": -1.5, "max_value": 1.5}  # products of up to 64 factors stay moderate
 
 REGISTRY: list[OpCase] = [
     # arithmetic
@@ -498,6 +503,23 @@ REGISTRY: list[OpCase] = [
         variances(),
     ),
     # max and min over one dim= are PyTorch's (values, indices): tested in test_sugar.py
+    C("prod", "method", lambda x, **o: x.prod(**o), np.prod, reductions(**PRODUCT)),
+    C("prod", "function", tr.prod, np.prod, reductions(**PRODUCT)),
+    C(
+        "prod",
+        "method(dim=, keepdim=)",
+        lambda x, **o: x.prod(**_torch_names(o)),
+        np.prod,
+        reductions(**PRODUCT),
+    ),
+    C("cumsum", "method", lambda x, *, axis: x.cumsum(axis), _cumsum, along_an_axis()),
+    C(
+        "cumsum",
+        "function(dim=)",
+        lambda x, *, axis: tr.cumsum(x, dim=axis),
+        _cumsum,
+        along_an_axis(),
+    ),
     C(
         "logsumexp",
         "method(dim=, keepdim=)",
@@ -583,6 +605,22 @@ REGISTRY: list[OpCase] = [
         lambda x, *, dim: x.unsqueeze(dim),
         lambda x, *, dim: np.expand_dims(x, dim),
         unsqueezes(),
+    ),
+    C(
+        "cast",
+        "function, to float64 and back",
+        lambda x: tr.cast(tr.cast(x, dtype=np.float64), dtype=x.dtype),
+        np.copy,
+        unary(),
+    ),
+    # through float32 and back: exact for float32 inputs, rounded for float64 (no gradcheck)
+    C(
+        "cast",
+        "method to(float32).type_as(x)",
+        lambda x: x.to(tr.float32 if x.dtype == np.float64 else tr.float64).type_as(x),
+        lambda x: x.astype(np.float32).astype(x.dtype),
+        unary(),
+        gradcheck=False,
     ),
     C("clone", "function", tr.clone, np.copy, unary()),
     C("clone", "method", lambda x: x.clone(), np.copy, unary()),
@@ -728,8 +766,9 @@ def test_registry_ids_are_unique():
 
 
 #: Package-level names that follow PyTorch's function of that name, calling the op within:
-#: ``tinyreg.max(t, 1)`` is ``(values, indices)``, as ``torch.max``; ``ops.max`` is the op.
-PYTORCH_FRONTS = {"max": tr.sugar.max, "min": tr.sugar.min}
+#: ``tinyreg.max(t, 1)`` is ``(values, indices)``, as ``torch.max``; ``ops.max`` is the op;
+#: ``tinyreg.var`` has PyTorch's ``correction=1`` by default, ``ops.var`` numpy's ``ddof=0``.
+PYTORCH_FRONTS = {"max": tr.sugar.max, "min": tr.sugar.min, "var": tr.sugar.var}
 
 
 @pytest.mark.parametrize("name", ops.__all__)
@@ -833,7 +872,8 @@ FEW = max(3, settings.default.max_examples // 5)
 SMOOTH = {
     "add", "sub", "mul", "div", "power", "matmul", "sum", "mean", "var", "logsumexp",
     "softmax", "log_softmax", "exp", "log", "sqrt", "tanh", "sigmoid", "reshape", "transpose",
-    "log1p", "sin", "cos", "clone", "flatten", "squeeze", "unsqueeze", "cat",
+    "log1p", "sin", "cos", "clone", "flatten", "squeeze", "unsqueeze", "cat", "cast", "prod",
+    "cumsum",
 }  # fmt: skip
 
 

@@ -47,3 +47,23 @@ def test_seed_alias_forwards_seed_to_generator_with_a_warning():
     assert by_seed.tobytes() == draw(2, generator=4).tobytes()
     with pytest.raises(TypeError, match="got both generator and seed"):
         draw(2, 4, seed=4)  # generator given by position
+
+
+def test_random_integers_are_int64_arrays_reproducible_under_manual_seed():
+    draws = []
+    for _ in range(2):
+        tr.manual_seed(3)
+        draws.append((tr.randint(0, 10, (4,)), tr.randperm(6), tr.normal(1.0, 2.0, size=(3,))))
+    (a, p, n), (b, q, m) = draws
+    assert a.dtype == np.int64 and p.dtype == np.int64 and isinstance(n, tr.Tensor)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(n.data, m.data)
+    assert sorted(p.tolist()) == list(range(6)) and ((a >= 0) & (a < 10)).all()
+    np.testing.assert_array_equal(
+        tr.randint(5, (2, 3), generator=7), tr.randint(0, 5, (2, 3), generator=7)
+    )
+    np.testing.assert_array_equal(tr.randperm(5, generator=1), tr.randperm(5, generator=1))
+    assert tr.normal(np.zeros(3), 1.0, generator=0).shape == (3,)
+    with pytest.raises(TypeError, match="size is missing"):
+        tr.randint(0, 10)

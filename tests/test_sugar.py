@@ -549,6 +549,60 @@ IDIOMS: dict[str, Callable[[Any, Any], Any]] = {
     "max()": lambda m, x: x.max() * x,
     "==": lambda m, x: x == m.tensor(Y),
     "!=": lambda m, x: x != m.tensor(Y),
+    "size()": lambda m, x: list(x.size()),
+    "size(dim)": lambda m, x: x.size(-1),
+    "dim()": lambda m, x: x.dim(),
+    # float32 inside, float64 out: each library's float32 gradients, rounded the same way
+    "float()": lambda m, x: (x.float() * x.float()).double(),
+    "double()": lambda m, x: x.float().double() * x,
+    "to(dtype)": lambda m, x: (x.to(m.float32) * 3).to(m.float64),
+    "to(cpu)": lambda m, x: x.to("cpu") * x,
+    "type_as": lambda m, x: (x.type_as(m.ones(2, dtype=m.float32)) ** 2).type_as(x),
+    "dtype names": lambda m, x: m.zeros(2, dtype=m.double) + m.ones(2, dtype=m.float),
+    "tensor(dtype=)": lambda m, x: m.tensor([1.0, 2.0], dtype=m.float64),
+    "contiguous": lambda m, x: x.contiguous() * 2,
+    "t()": lambda m, x: x[0].t() @ x[1],
+    "permute": lambda m, x: x.permute(2, 0, 1).exp(),
+    "expand": lambda m, x: x.expand(2, 4, 3) * 2,
+    "expand(-1, new dims)": lambda m, x: x.expand(3, -1, 2, -1).tanh(),
+    "repeat": lambda m, x: x.repeat(1, 2, 2) * x.repeat(1, 2, 2),
+    "repeat(new dims)": lambda m, x: x.repeat(2, 1, 1, 1).sin(),
+    "pow": lambda m, x: x.pow(3),
+    "clamp(min=)": lambda m, x: x.clamp(min=0.0) * x,
+    "clamp(input, min, max)": lambda m, x: m.clamp(x, -1.0, 1.0) * x,
+    "masked_fill": lambda m, x: x.masked_fill(x > 0, 0.5) * x,
+    "split(size)": lambda m, x: m.cat(x.split(2, dim=2)[::-1], dim=2) * x.sum(),
+    "split(sizes)": lambda m, x: x.split([1, 2], dim=2)[1] ** 2,
+    "chunk": lambda m, x: x.chunk(2)[1] * 3,
+    "new_zeros": lambda m, x: x.new_zeros((2, 3)),
+    "new_ones": lambda m, x: x.new_ones(2),
+    "new_full": lambda m, x: x.new_full((2,), 3.5),
+    "prod()": lambda m, x: x.prod(),
+    "prod(dim, keepdim)": lambda m, x: x.prod(dim=2, keepdim=True),
+    "torch.prod(input, dim)": lambda m, x: m.prod(x * x, 0),
+    "cumsum": lambda m, x: x.cumsum(2) ** 2,
+    "torch.cumsum(dim=)": lambda m, x: m.cumsum(x * x, dim=0),
+    "std()": lambda m, x: x.std(),
+    "var()": lambda m, x: x.var(),
+    "var(dim, unbiased=False)": lambda m, x: x.var(2, unbiased=False),
+    "std(dim, correction=0, keepdim)": lambda m, x: m.std(x, dim=2, correction=0, keepdim=True),
+    "var(dim=tuple)": lambda m, x: m.var(x, dim=(0, 2)),
+    "max(input, other)": lambda m, x: m.max(x, 0.9 * m.tensor(Y)),
+    "min(input, other)": lambda m, x: m.min(x, 0.9 * m.tensor(Y)) * x,
+    "mm": lambda m, x: m.mm(x[0].t(), x[1]),
+    "bmm": lambda m, x: m.bmm(x.permute(0, 2, 1), x),
+    "eye": lambda m, x: m.eye(3),
+    "eye(n, m)": lambda m, x: m.eye(2, 3),
+    "linspace": lambda m, x: m.linspace(0, 1, 5),
+    "empty": lambda m, x: list(m.empty(2, 3).shape),
+    "allclose": lambda m, x: m.allclose(x, x + 1e-9),
+    "from_numpy": lambda m, x: m.from_numpy(np.arange(3.0)) * x,
+    "grad_fn of a leaf": lambda m, x: x.grad_fn is None,
+    "grad_fn of a result": lambda m, x: (x * 2).grad_fn is None,
+    "requires_grad_": lambda m, x: m.ones(3).requires_grad_().requires_grad,
+    "fill_": lambda m, x: m.zeros(3).fill_(2.0) * x,
+    "zero_": lambda m, x: m.ones(3).zero_() + x,
+    "copy_": lambda m, x: m.zeros(2, 1, 3).copy_(x.detach()) * x,
 }
 
 
@@ -649,3 +703,187 @@ def test_norm_at_zero_matches_pytorch(torch):
         (g_tr,) = tr.grad(x_tr.norm(p, dim=1).sum(), [x_tr])
         (g_pt,) = torch.autograd.grad(x_pt.norm(p, dim=1).sum(), x_pt)
         np.testing.assert_allclose(g_tr.data, g_pt.numpy(), rtol=1e-10, atol=0)
+
+
+# ---------------------------------------------------------------------------
+# size, casts, in-place methods on leaves
+# ---------------------------------------------------------------------------
+
+
+def test_size_is_numpys_element_count_and_pytorchs_size_when_called():
+    t = tr.zeros(2, 3)
+    assert t.size == 6 and isinstance(t.size, int) and len(range(t.size)) == 6
+    assert np.zeros(t.size).shape == (6,)
+    assert t.size() == (2, 3) and t.size(0) == 2 and t.size(-1) == 3
+    assert tr.tensor(1.0).size == 1 and tr.tensor(1.0).size() == ()
+    with pytest.raises(IndexError, match=r"size\(\): dim=2 is out of range"):
+        t.size(2)
+
+
+@pytest.mark.parametrize(("source", "target"), [(np.float64, np.float32), (np.float32, np.float64)])
+def test_a_cast_is_recorded_and_its_gradient_keeps_the_inputs_dtype(source, target):
+    x = tr.tensor([0.5, -1.5, 2.0], dtype=source, requires_grad=True)
+    y = x.to(target)
+    assert y.dtype == target and y.op is tr.cast and y.grad_fn is tr.cast
+    (g,) = tr.grad((y**3).sum(), [x], create_graph=True)
+    assert g.dtype == source
+    np.testing.assert_allclose(g.data, 3 * x.data**2, rtol=1e-6)
+    (h,) = tr.grad(g.sum(), [x])
+    assert h.dtype == source
+    np.testing.assert_allclose(h.data, 6 * x.data, rtol=1e-6)
+
+
+def test_a_cast_to_the_same_dtype_or_device_is_the_tensor_itself():
+    x = tr.tensor([1.0, 2.0], requires_grad=True)
+    assert x.double() is x and x.to("cpu") is x and x.to(np.float64) is x and x.type_as(x) is x
+    assert x.contiguous() is x
+    x32 = x.float()
+    assert x32.float() is x32 and x32.to(tr.float32) is x32
+
+
+def test_a_cast_to_an_integer_type_or_another_device_is_an_error():
+    x = tr.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="dtype must be a floating-point type, got int64"):
+        x.to(np.int64)
+    with pytest.raises(ValueError, match="CPU only, got device 'cuda'"):
+        x.to("cuda")
+
+
+def test_dtype_names_are_numpys():
+    assert tr.float32 is np.float32 and tr.float is np.float32
+    assert tr.float64 is np.float64 and tr.double is np.float64
+    assert tr.zeros(2, dtype=tr.float).dtype == np.float32
+    assert tr.tensor([1.0], dtype=tr.float32).dtype == np.float32
+
+
+IN_PLACE = {
+    "fill_": (lambda t: t.fill_(2.5), [2.5, 2.5]),
+    "zero_": (lambda t: t.zero_(), [0.0, 0.0]),
+    "copy_": (lambda t: t.copy_(tr.tensor([3.0, 4.0])), [3.0, 4.0]),
+}
+
+
+@pytest.mark.parametrize("name", IN_PLACE)
+def test_in_place_methods_follow_the_rule_of_in_place_arithmetic(name):
+    method, expected = IN_PLACE[name]
+    for dtype in (np.float64, np.float32):
+        plain = tr.tensor([1.0, 2.0], dtype=dtype)
+        assert method(plain) is plain and plain.tolist() == expected and plain.dtype == dtype
+        w = tr.tensor([1.0, 2.0], dtype=dtype, requires_grad=True)
+        with pytest.raises(RuntimeError, match=rf"in-place {name}\(\) on a leaf tensor"):
+            method(w)
+        assert w.tolist() == [1.0, 2.0]
+        with pytest.raises(RuntimeError, match=rf"in-place {name}\(\) on a recorded tensor"):
+            method(w * 1)
+        with tr.no_grad():
+            assert method(w) is w
+        assert w.tolist() == expected and w.requires_grad and w.is_leaf
+
+
+def test_requires_grad_on_leaves_and_on_recorded_tensors():
+    t = tr.ones(3)
+    assert t.requires_grad_() is t and t.requires_grad and t.is_leaf
+    assert t.requires_grad_(False) is t and not t.requires_grad
+    weight = tr.nn.Linear(2, 2).weight
+    assert weight.requires_grad_(False) is weight and not weight.requires_grad
+    y = tr.ones(2, requires_grad=True) * 2
+    assert y.requires_grad_() is y and y.requires_grad
+    with pytest.raises(RuntimeError, match="requires_grad_\\(False\\) on a tensor computed by mul"):
+        y.requires_grad_(False)
+
+
+def test_grad_fn_is_the_recorded_op():
+    x = tr.tensor([1.0, 2.0], requires_grad=True)
+    assert x.grad_fn is None and (x * x).grad_fn is tr.mul and x.sum().grad_fn is tr.ops.sum
+    with tr.no_grad():
+        assert (x * x).grad_fn is None
+
+
+def test_from_numpy_shares_a_floating_arrays_memory():
+    a = np.arange(3.0)
+    t = tr.from_numpy(a)
+    a[0] = 7.0
+    t.data[1] = 8.0
+    assert t.tolist() == [7.0, 8.0, 2.0] and a.tolist() == [7.0, 8.0, 2.0]
+    assert t.is_leaf and not t.requires_grad
+    assert tr.from_numpy(np.arange(3)).dtype == np.float64  # integers: a float64 copy
+    with pytest.raises(TypeError, match="expected a numpy array, got list"):
+        tr.from_numpy([1.0])
+
+
+# ---------------------------------------------------------------------------
+# Shape methods, products, matrix products: their errors
+# ---------------------------------------------------------------------------
+
+
+def test_split_and_chunk_give_pytorchs_pieces():
+    t = tr.arange(7.0)
+    assert [p.tolist() for p in t.split(3)] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [p.shape for p in t.chunk(3)] == [(3,), (3,), (1,)]
+    assert [p.shape for p in tr.arange(6.0).chunk(4)] == [(2,), (2,), (2,)]  # fewer pieces
+    with pytest.raises(ValueError, match=r"the sizes \[3, 3\] add up to 6, but dimension 0 has 7"):
+        t.split([3, 3])
+    with pytest.raises(ValueError, match="chunks must be a positive int, got 0"):
+        t.chunk(0)
+
+
+def test_shape_methods_refuse_what_pytorch_refuses():
+    t = tr.zeros(2, 3, 4)
+    with pytest.raises(ValueError, match=r"t\(\) expects a tensor with at most 2 dimensions"):
+        t.t()
+    with pytest.raises(ValueError, match=r"permute\(\): dims=\(1, 0\) must name each of the 3"):
+        t.permute(1, 0)
+    with pytest.raises(ValueError, match=r"repeat\(\): give at least one size per dimension"):
+        t.repeat(2, 2)
+    with pytest.raises(ValueError, match=r"expand\(\): sizes=\(3, 4\) has fewer dimensions"):
+        t.expand(3, 4)
+
+
+def test_mm_and_bmm_check_shapes_as_pytorch_does():
+    with pytest.raises(ValueError, match=r"mm\(\): expects 2-D matrices, got shapes \(2, 3, 4\)"):
+        tr.mm(tr.zeros(2, 3, 4), tr.zeros(4, 5))
+    with pytest.raises(ValueError, match=r"shape \(2, 3\) and mat2 of shape \(2, 3\) cannot be"):
+        tr.mm(tr.zeros(2, 3), tr.zeros(2, 3))
+    with pytest.raises(ValueError, match="bmm\\(\\): expects 3-D batches of matrices"):
+        tr.bmm(tr.zeros(3, 4), tr.zeros(4, 5))
+    with pytest.raises(ValueError, match="different batch sizes"):
+        tr.bmm(tr.zeros(2, 3, 4), tr.zeros(3, 4, 5))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [[1.5, 0.0, -2.0], [0.5, 3.0, 1.0]],  # exactly one zero in a row
+        [[0.0, 2.0, 0.0], [0.0, 0.0, 0.0]],  # several zeros
+    ],
+    ids=["one zero", "several zeros"],
+)
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_prod_with_zeros_has_pytorchs_first_and_second_derivatives(values, dim, torch):
+    values = np.array(values)
+    x_tr = tr.tensor(values, requires_grad=True)
+    x_pt = torch.tensor(values, requires_grad=True)
+    out_tr = x_tr.prod() if dim is None else x_tr.prod(dim)
+    out_pt = x_pt.prod() if dim is None else x_pt.prod(dim)
+    (g_tr,) = tr.grad(out_tr.sum(), [x_tr], create_graph=True)
+    (g_pt,) = torch.autograd.grad(out_pt.sum(), x_pt, create_graph=True)
+    np.testing.assert_array_equal(g_tr.data, g_pt.detach().numpy())
+    v = np.linspace(0.5, -1.5, values.size).reshape(values.shape)
+    (h_tr,) = tr.grad((g_tr * v).sum(), [x_tr])
+    (h_pt,) = torch.autograd.grad((g_pt * torch.tensor(v)).sum(), x_pt)
+    np.testing.assert_allclose(h_tr.data, h_pt.numpy(), rtol=1e-14, atol=0)
+
+
+def test_var_and_std_default_to_pytorchs_unbiased_estimate(torch):
+    x_tr, x_pt = tr.tensor(X), torch.tensor(X)
+    for got, expected in [
+        (x_tr.var(), x_pt.var()),
+        (tr.std(x_tr, 2), torch.std(x_pt, 2)),
+        (x_tr.var(ddof=0), x_pt.var(correction=0)),
+        (x_tr.std(unbiased=False), x_pt.std(unbiased=False)),
+        (x_tr.var(2, correction=2), x_pt.var(2, correction=2)),
+    ]:
+        np.testing.assert_allclose(got.data, expected.numpy(), rtol=1e-14)
+    np.testing.assert_allclose(tr.ops.var(x_tr).data, X.var(), rtol=1e-14)  # the op: numpy's
+    with pytest.raises(TypeError, match="got correction= and ddof=, spellings of one argument"):
+        x_tr.var(correction=1, ddof=1)

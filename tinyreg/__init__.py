@@ -5,9 +5,10 @@ The public API, re-exported from the modules that define it::
     autograd   Tensor, grad, op (the engine)
     grad_mode  no_grad, enable_grad, is_grad_enabled
     ops        add, mul, matmul, sum, mean, exp, log, relu, softmax, cat, ... (as functions)
-    sugar      tensor, zeros, ones, full, arange, zeros_like, ..., argmax, argmin, max, min
-               (and Tensor's operators and methods)
-    random     manual_seed, randn, rand, randn_like, rand_like
+    sugar      tensor, zeros, ones, full, arange, zeros_like, ..., argmax, argmin, max, min,
+               var, std, clamp, mm, bmm, eye, linspace, from_numpy, allclose, the dtype
+               names float32, float64, float, double (and Tensor's operators and methods)
+    random     manual_seed, randn, rand, randn_like, rand_like, randint, randperm, normal
     gradcheck  gradcheck, gradgradcheck
     serialization  save, load
 
@@ -44,11 +45,13 @@ from tinyreg.ops import (
     abs,
     add,
     broadcast_to,
+    cast,
     cat,
     clip,
     clone,
     concatenate,
     cos,
+    cumsum,
     div,
     exp,
     flatten,
@@ -65,6 +68,7 @@ from tinyreg.ops import (
     neg,
     norm,
     power,
+    prod,
     relu,
     reshape,
     scatter_add,
@@ -80,26 +84,52 @@ from tinyreg.ops import (
     tanh,
     transpose,
     unsqueeze,
-    var,
     where,
 )
-from tinyreg.random import manual_seed, rand, rand_like, randn, randn_like
+from tinyreg.random import (
+    manual_seed,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+)
 from tinyreg.serialization import CheckpointError, load, save
 from tinyreg.sugar import (
     Extremes,
+    Size,
+    allclose,
     arange,
     argmax,
     argmin,
+    bmm,
+    clamp,
+    double,
+    empty,
+    eye,
+    float32,
+    float64,
+    from_numpy,
     full,
     full_like,
+    linspace,
     max,
     min,
+    mm,
     ones,
     ones_like,
+    std,
     tensor,
+    var,
     zeros,
     zeros_like,
 )
+
+#: PyTorch's name: ``torch.float`` is float32. Not in ``__all__``: a star import would hide the
+#: builtin ``float``.
+float = float32
 
 __version__ = "0.1.0"
 
@@ -107,25 +137,37 @@ __all__ = [
     "CheckpointError",
     "Extremes",
     "GradcheckError",
+    "Size",
     "Tensor",
     "abs",
     "add",
+    "allclose",
     "arange",
     "argmax",
     "argmin",
     "augment",
+    "bmm",
     "broadcast_to",
+    "cast",
     "cat",
+    "clamp",
     "clip",
     "clone",
     "concatenate",
     "cos",
+    "cumsum",
     "datasets",
     "div",
+    "double",
+    "empty",
     "enable_grad",
     "estimators",
     "exp",
+    "eye",
     "flatten",
+    "float32",
+    "float64",
+    "from_numpy",
     "full",
     "full_like",
     "func",
@@ -136,6 +178,7 @@ __all__ = [
     "gradgradcheck",
     "is_grad_enabled",
     "linear",
+    "linspace",
     "load",
     "log",
     "log1p",
@@ -149,21 +192,26 @@ __all__ = [
     "metrics",
     "min",
     "minimum",
+    "mm",
     "mul",
     "neg",
     "nn",
     "no_grad",
     "norm",
+    "normal",
     "ones",
     "ones_like",
     "op",
     "optim",
     "penalties",
     "power",
+    "prod",
     "rand",
     "rand_like",
+    "randint",
     "randn",
     "randn_like",
+    "randperm",
     "relu",
     "reshape",
     "save",
@@ -175,6 +223,7 @@ __all__ = [
     "sqrt",
     "squeeze",
     "stack",
+    "std",
     "sub",
     "sugar",
     "sum",

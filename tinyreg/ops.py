@@ -44,11 +44,13 @@ __all__ = [
     "abs",
     "add",
     "broadcast_to",
+    "cast",
     "cat",
     "clip",
     "clone",
     "concatenate",
     "cos",
+    "cumsum",
     "div",
     "exp",
     "flatten",
@@ -67,6 +69,7 @@ __all__ = [
     "neg",
     "norm",
     "power",
+    "prod",
     "relu",
     "reshape",
     "scatter_add",
@@ -479,6 +482,17 @@ clone.defvjp(lambda g, out, x: g)
 
 
 @op
+def cast(x, *, dtype: Any):
+    """x converted to the floating ``dtype``: the gradient is converted back to x's dtype."""
+    if np.dtype(dtype).kind != "f":
+        raise TypeError(f"cast(): dtype must be a floating-point type, got {np.dtype(dtype)}")
+    return x.astype(dtype)
+
+
+cast.defvjp(lambda g, out, x, *, dtype: cast(g, dtype=x.dtype))
+
+
+@op
 def broadcast_to(x, *, shape: tuple[int, ...]):
     """``x`` repeated to ``shape`` by numpy's broadcasting rules (a read-only view).
 
@@ -599,11 +613,16 @@ def _checked_axis(name: str, axis: Any) -> Axis:
     raise TypeError(f"{name}(): axis must be None, an int or a tuple of ints, got {axis!r}")
 
 
+def _reduced_axes(ndim: int, axis: Axis) -> list[int]:
+    """The axes a reduction over ``axis`` combines, in order, each counted from 0."""
+    if axis is None:
+        return list(range(ndim))
+    return sorted({a % ndim for a in ((axis,) if isinstance(axis, int) else axis)})
+
+
 def _kept_shape(shape: tuple[int, ...], axis: Axis) -> tuple[int, ...]:
     """``shape`` with the reduced axes set to 1 (the shape of a keepdims=True result)."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+    axes = _reduced_axes(len(shape), axis)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -634,6 +653,51 @@ def mean(x, *, axis: Axis = None, keepdims: bool = False):
 
 
 mean.defvjp(lambda g, out, x, *, axis, keepdims: _spread(g / _count(x.shape, axis), x.shape, axis))
+
+
+@dim_op
+def prod(x, *, axis: Axis = None, keepdims: bool = False):
+    """Product over ``axis``: d/dx_i = g · Π_{j≠i} x_j, the product of the others.
+
+    The VJP computes the product of the others as it reads, never as out / x_i
+    (which is 0/0 where x_i = 0): for each i, the product of the reduced
+    elements with x_i replaced by 1 -- itself a ``prod``, of n copies of the n
+    elements, so the VJP is differentiable again and exact with any number
+    of zeros (at the cost of n² products for n reduced elements).
+    """
+    return np.prod(x, axis=_checked_axis("prod", axis), keepdims=keepdims)
+
+
+def _prod_vjp(g, out, x, *, axis, keepdims):
+    shape, n = x.shape, _count(x.shape, axis)
+    reduced = _reduced_axes(len(shape), axis)
+    kept = [i for i in range(len(shape)) if i not in reduced]
+    order = (*kept, *reduced)  # the reduced axes last, then merged into one of size n
+    rows = x.transpose(order).reshape((*(shape[i] for i in kept), n))
+    others = prod(where(np.eye(n, dtype=bool), 1.0, rows[..., None, :]), axis=-1)
+    grad = (g.reshape((*(shape[i] for i in kept), 1)) * others).reshape([shape[i] for i in order])
+    return grad.transpose(tuple(int(i) for i in np.argsort(order)))
+
+
+prod.defvjp(_prod_vjp)
+
+
+@dim_op
+def cumsum(x, *, axis: int):
+    """Running sums along ``axis``: out_i = Σ_{j≤i} x_j.
+
+    x_j is a term of every out_i with i ≥ j, so d/dx_j = Σ_{i≥j} g_i: the
+    running sum of g taken from the other end (a cumsum of g reversed, reversed).
+    """
+    return np.cumsum(x, axis=_dim_index("cumsum", "dim", axis, x.ndim))
+
+
+def _cumsum_vjp(g, out, x, *, axis):
+    backwards = (slice(None),) * (axis % x.ndim) + (slice(None, None, -1),)
+    return cumsum(g[backwards], axis=axis)[backwards]
+
+
+cumsum.defvjp(_cumsum_vjp)
 
 
 @dim_op

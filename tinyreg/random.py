@@ -1,7 +1,9 @@
 """Where tinyreg's randomness comes from.
 
 One package-level :class:`numpy.random.Generator` serves weight
-initialisation, dropout masks and :func:`randn`. :func:`manual_seed` replaces
+initialisation, dropout masks, :func:`randn` and the other factories here
+(:func:`randint` and :func:`randperm` give numpy int64 arrays: integers are
+indices, never differentiated). :func:`manual_seed` replaces
 it, so the same seed gives bit-identical results. Every random function also
 takes an explicit ``generator=`` to use instead: an int (a fresh generator
 seeded with it), a Generator (used and advanced), or None (the package one).
@@ -18,15 +20,18 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 from tinyreg.autograd import Tensor
-from tinyreg.validation import check_shape, float_dtype, user_stacklevel
+from tinyreg.validation import check_int, check_shape, float_dtype, user_stacklevel
 
 __all__ = [
     "default_generator",
     "manual_seed",
+    "normal",
     "rand",
     "rand_like",
+    "randint",
     "randn",
     "randn_like",
+    "randperm",
     "resolve_generator",
 ]
 
@@ -113,6 +118,49 @@ def rand_like(
         dtype=dtype or float_dtype(input),
         generator=generator,
     )
+
+
+def normal(
+    mean: Any = 0.0,
+    std: Any = 1.0,
+    size: Any = None,
+    *,
+    requires_grad: bool = False,
+    dtype: Any = np.float64,
+    generator: np.random.Generator | None = None,
+) -> Tensor:
+    """Normal samples of mean ``mean`` and standard deviation ``std`` (numbers, or arrays that
+    broadcast together): of shape ``size``, or of the broadcast shape of the two."""
+    shape = None if size is None else check_shape("normal", (size,))
+    data = resolve_generator(generator).normal(np.asarray(mean), np.asarray(std), shape)
+    return Tensor(np.asarray(data, dtype=dtype), requires_grad=requires_grad)
+
+
+def randint(
+    low: int,
+    high: Any = None,
+    size: Any = None,
+    *,
+    generator: np.random.Generator | None = None,
+) -> np.ndarray:
+    """Integers uniform on [low, high) of shape ``size``: ``randint(low, high, size)`` or
+    ``randint(high, size)`` (low = 0), as PyTorch's.
+
+    A numpy int64 array, not a tensor: tinyreg tensors are floating point, and
+    integers (indices, labels) are not differentiated (as :func:`~tinyreg.argmax`).
+    """
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint() takes (low, high, size) or (high, size): size is missing")
+    shape = check_shape("randint", (size,))
+    return resolve_generator(generator).integers(low, high, shape, dtype=np.int64)
+
+
+def randperm(n: int, *, generator: np.random.Generator | None = None) -> np.ndarray:
+    """A random permutation of 0, ..., n − 1, as a numpy int64 array (see :func:`randint`)."""
+    n = check_int("n", n, minimum=0)
+    return resolve_generator(generator).permutation(n).astype(np.int64)
 
 
 def seed_alias(function: Callable[_P, _R]) -> Callable[_P, _R]:
