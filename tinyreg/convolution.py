@@ -79,7 +79,10 @@ def _windows(
     """
     (top, bottom), (left, right) = padding
     if top or bottom or left or right:
-        x = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=fill)
+        n, c, height, width = x.shape
+        padded = np.full((n, c, top + height + bottom, left + width + right), fill, x.dtype)
+        padded[:, :, top : top + height, left : left + width] = x
+        x = padded
     oh, ow = _output_shape("unfold", x.shape[2:], kernel, dilation, ((0, 0), (0, 0)), stride)
     n_stride, c_stride, h_stride, w_stride = x.strides
     return np.lib.stride_tricks.as_strided(
