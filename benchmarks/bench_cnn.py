@@ -29,7 +29,10 @@ checks that the hand-written step and tinyreg's agree). The run uses one
 BLAS thread by default (``--threads``), and PyTorch as many.
 
 Prints the table (minimum and median time per step over the rounds; ratios
-of the minimums), then the resident-memory growth of 1,000 tinyreg steps at
+of the minimums); then tinyreg alone in two fresh processes, with glibc's
+malloc thresholds raised as ``import tinyreg`` does and left at glibc's
+defaults (``TINYREG_KEEP_FREED_MEMORY=0``, see ``tinyreg/_allocator.py``);
+then the resident-memory growth of 1,000 tinyreg steps at
 the digits size. ``--json PATH`` writes the numbers; ``--quick`` shrinks the
 work (a smoke test, not a measurement).
 
@@ -38,7 +41,10 @@ Run: ``python benchmarks/bench_cnn.py``
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 
@@ -266,10 +272,40 @@ def memory_growth(steps: int) -> int:
     return rss_bytes() - before
 
 
+def tinyreg_alone(budget: float) -> dict[str, float]:
+    """tinyreg's minimum seconds per step at each size, this process running nothing else."""
+    times = {}
+    for size in SIZES:
+        step = make_tinyreg(size)
+        for _ in range(3):
+            step()
+        measured, _, _ = C.time_interleaved({size: step}, budget=budget)
+        times[size] = min(measured[size])
+    return times
+
+
+def allocator_rows(quick: bool) -> list[list[str]]:
+    """tinyreg alone in two fresh processes: glibc's thresholds raised (the default) or not."""
+    rows, alone = [], {}
+    for setting in ("1", "0"):
+        env = {**os.environ, "TINYREG_KEEP_FREED_MEMORY": setting}
+        command = [sys.executable, __file__, "--alone", *(["--quick"] if quick else [])]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        alone[setting] = json.loads(done.stdout.splitlines()[-1])
+    for size in SIZES:
+        kept, default = alone["1"][size], alone["0"][size]
+        rows.append([size, C.fmt_time(kept), C.fmt_time(default), C.fmt_ratio(default, kept)])
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = C.make_parser(__doc__.split("\n")[0])
+    parser.add_argument("--alone", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(threads=1)
     args = parser.parse_args(argv)
+    if args.alone:
+        print(json.dumps(tinyreg_alone(budget=0.3 if args.quick else 5.0)))
+        return 0
     code = C.reexec_with_threads(args.threads, __file__, sys.argv[1:] if argv is None else argv)
     if code is not None:
         return code
@@ -301,6 +337,13 @@ def main(argv: list[str] | None = None) -> int:
                 ]
             )
     print(C.table(["size", "engine", "min / step", "median / step", "× torch", "× numpy"], rows))
+    print(
+        "\ntinyreg alone in a fresh process (min / step), with glibc's malloc thresholds "
+        "raised at import (the default) and left as they are (TINYREG_KEEP_FREED_MEMORY=0):\n"
+    )
+    rows = allocator_rows(args.quick)
+    results["allocator"] = rows
+    print(C.table(["size", "thresholds raised", "glibc defaults", "× raised"], rows))
     steps = 50 if args.quick else 1000
     growth = memory_growth(steps)
     results["memory_growth_bytes"], results["memory_steps"] = growth, steps

@@ -167,6 +167,47 @@ def test_folds_fast_path_for_tiling_windows_is_fold(image, kernel):
     )
 
 
+@pytest.mark.parametrize(
+    ("kernel", "image", "dilation", "stride"),
+    [
+        ((3, 3), (6, 6), (1, 1), (1, 1)),
+        ((2, 3), (9, 8), (2, 1), (1, 2)),
+        ((5, 5), (12, 12), (1, 1), (3, 2)),
+    ],
+)
+def test_folds_bincount_path_is_fold(kernel, image, dilation, stride):
+    """The one-pass bincount sums what the loop of strided additions sums, up to the order of
+    the additions: each pixel adds at most kh·kw entries, so the two differ by at most
+    kh·kw·eps·Σ|entries| there; float32 stays float32."""
+    (kh, kw), (dh, dw), (sh, sw) = kernel, dilation, stride
+    oh, ow = (image[0] - dh * (kh - 1) - 1) // sh + 1, (image[1] - dw * (kw - 1) - 1) // sw + 1
+    cols = np.random.default_rng(1).standard_normal((2, 3, kh, kw, oh, ow))
+    fast = C._fold_bincount(cols, image, dilation, stride)
+    plain = C._fold_sum(cols, image, dilation, stride)
+    bound = kh * kw * np.finfo(float).eps * C._fold_sum(np.abs(cols), image, dilation, stride)
+    assert np.all(np.abs(fast - plain) <= bound)
+    assert C._fold_bincount(cols.astype(np.float32), image, dilation, stride).dtype == np.float32
+
+
+@pytest.mark.parametrize("kernel", [2, (2, 3), 3])
+def test_max_pools_fast_path_for_tiling_windows_gives_the_general_paths_gradient(kernel):
+    """Windows that tile the image take the fast path; one more row and column (outside every
+    window) send the same input through the general one. Ties abound (small integers): the
+    gradient goes to each window's first maximum either way, to the bit."""
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    rng = np.random.default_rng(3)
+    tiled = rng.integers(0, 3, (2, 3, 2 * kh, 3 * kw)).astype(float)
+    framed = np.pad(tiled, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=-1.0)
+    u = rng.standard_normal((2, 3, 2, 3))
+    grads = []
+    for image in (tiled, framed):
+        x = tr.tensor(image, requires_grad=True)
+        (g,) = tr.grad((C.max_pool2d(x, kernel) * u).sum(), [x])
+        grads.append(g.data[:, :, : 2 * kh, : 3 * kw])
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert np.count_nonzero(grads[0]) == u.size  # one entry per window
+
+
 # ---------------------------------------------------------------------------
 # PyTorch side by side
 # ---------------------------------------------------------------------------

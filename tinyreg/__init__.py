@@ -21,10 +21,15 @@ MLPs), ``base`` (the scikit-learn protocol both share), ``metrics``,
 ``train``, ``viz``, ``validation`` (the argument checks);
 ``testing`` (hypothesis strategies) needs the ``test`` extra, so it is not
 imported here.
+
+Importing tinyreg raises glibc's malloc thresholds, so that a training
+step's large temporaries reuse freed memory instead of fresh pages (see
+``tinyreg/_allocator.py``; ``TINYREG_KEEP_FREED_MEMORY=0`` turns it off).
 """
 
 from tinyreg import sugar  # noqa: I001  (first: installs Tensor's operators and methods)
 from tinyreg import (
+    _allocator,
     augment,
     datasets,
     estimators,
@@ -132,6 +137,8 @@ from tinyreg.sugar import (
 float = float32
 
 __version__ = "0.1.0"
+
+_allocator.apply_default()
 
 __all__ = [
     "CheckpointError",

@@ -41,6 +41,7 @@ follow PyTorch: an int or a pair for sizes, strides, paddings, dilations.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -125,8 +126,9 @@ def fold(input, *, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
     The adjoint of :func:`unfold`: where windows overlap their values are
     summed, and what falls on the padding is dropped. ``output_size`` is
-    (H, W); a single (C·kh·kw, L) gives (C, H, W). One strided addition per
-    kernel offset. VJP: :func:`unfold` of g.
+    (H, W); a single (C·kh·kw, L) gives (C, H, W). The sum itself is
+    ``_fold_sum``, one strided addition per kernel offset; two labelled fast
+    paths compute the same. VJP: :func:`unfold` of g.
     """
     kernel, dilation, padding, stride = _window_arguments(kernel_size, dilation, padding, stride)
     height, width = _pair("output_size", output_size)
@@ -142,12 +144,17 @@ def fold(input, *, output_size, kernel_size, dilation=1, padding=0, stride=1):
         )
     cols = cols.reshape(n, rows // (kh * kw), kh, kw, oh, ow)
     padded = (height + top + bottom, width + left + right)
-    if dilation == (1, 1) and stride == kernel:
-        image = _fold_tiles(cols, padded)  # the fast path: windows that do not overlap
+    if _tiles(kernel, dilation, ((0, 0), (0, 0)), stride):
+        image = _fold_tiles(cols, padded)  # fast path: windows that do not overlap
     else:
-        image = _fold_sum(cols, padded, dilation, stride)
+        image = _fold_bincount(cols, padded, dilation, stride)  # fast path: any windows
     image = image[:, :, top : top + height, left : left + width]
     return image if input.ndim == 3 else image[0]
+
+
+def _tiles(kernel: Pair, dilation: Pair, padding: Padding, stride: Pair) -> bool:
+    """Whether the windows tile the (padded) image side by side: stride = kernel, dilation 1."""
+    return dilation == (1, 1) and stride == kernel and padding == ((0, 0), (0, 0))
 
 
 def _fold_sum(cols: np.ndarray, padded: Pair, dilation: Pair, stride: Pair) -> np.ndarray:
@@ -183,6 +190,38 @@ def _fold_tiles(cols: np.ndarray, padded: Pair) -> np.ndarray:
     image = np.zeros((n, c, *padded), dtype=cols.dtype)
     image[:, :, : oh * kh, : ow * kw] = tiles
     return image
+
+
+def _fold_bincount(cols: np.ndarray, padded: Pair, dilation: Pair, stride: Pair) -> np.ndarray:
+    """Fast path of :func:`_fold_sum` for any windows: one ``np.bincount`` over every entry.
+
+    Each entry of ``cols`` is added to the pixel whose flat index
+    :func:`_fold_targets` gives; bincount does all those additions in one
+    pass, where ``_fold_sum``'s kh·kw strided additions each run numpy's
+    inner loop over rows only ow long. The indices depend only on the
+    shapes and are cached. ``test_conv.py`` checks that it equals ``_fold_sum``.
+    """
+    n, c = cols.shape[:2]
+    targets = _fold_targets(cols.shape, padded, dilation, stride)
+    sums = np.bincount(targets, weights=cols.reshape(-1), minlength=n * c * padded[0] * padded[1])
+    return sums.astype(cols.dtype, copy=False).reshape(n, c, *padded)
+
+
+@functools.lru_cache(maxsize=8)
+def _fold_targets(shape: tuple[int, ...], padded: Pair, dilation: Pair, stride: Pair) -> np.ndarray:
+    """The flat index in the (N, C, *padded) image of each entry of (N, C, kh, kw, oh, ow) cols.
+
+    Entry [n, c, i, j, p, q] lands on pixel (p·sh + i·dh, q·sw + j·dw) of image (n, c).
+    """
+    n, c, kh, kw, oh, ow = shape
+    (dh, dw), (sh, sw), width = dilation, stride, padded[1]
+    rows = np.arange(kh)[:, None, None, None] * dh + np.arange(oh)[None, None, :, None] * sh
+    columns = np.arange(kw)[None, :, None, None] * dw + np.arange(ow)[None, None, None, :] * sw
+    pixels = (rows * width + columns).reshape(-1)  # one window layout: (kh, kw, oh, ow)
+    images = np.arange(n * c) * (padded[0] * width)
+    targets = (images[:, None] + pixels[None, :]).reshape(-1)
+    targets.flags.writeable = False
+    return targets
 
 
 # unfold and fold are linear and adjoint to each other: each is the other's VJP.
@@ -334,16 +373,19 @@ def _max_pool(input, *, kernel_size, dilation, padding, stride):
 
 def _max_pool_vjp(g, out, input, *, kernel_size, dilation, padding, stride):
     x, best = np.asarray(input), np.asarray(out)
+    n, c, oh, ow = best.shape
+    (kh, kw), (height, width) = kernel_size, x.shape[2:]
+    if _tiles(kernel_size, dilation, padding, stride) and (oh * kh, ow * kw) == (height, width):
+        # the fast path: the windows tile the image, so the image reshaped to
+        # (N, C, oh, kh, ow, kw) holds window (p, q) at [:, :, p, :, q, :]: no copy, no fold
+        tiles = x.reshape(n, c, oh, kh, ow, kw)
+        first = _first_maxima(np.moveaxis(tiles, (3, 5), (0, 1)), best)
+        hits = np.moveaxis(first, (0, 1), (3, 5))
+        return (g.reshape((n, c, oh, 1, ow, 1)) * hits).reshape(x.shape)
     windows = _windows(x, kernel_size, dilation, padding, stride, fill=-np.inf)
-    n, c, kh, kw, oh, ow = windows.shape
-    first = np.empty(windows.shape, dtype=x.dtype)  # one-hot: each window's first maximum
-    free = np.ones((n, c, oh, ow), dtype=bool)  # windows whose maximum is not met yet
-    for i in range(kh):
-        for j in range(kw):
-            here = free & (windows[:, :, i, j] == best)
-            first[:, :, i, j] = here
-            free &= ~here
-    cols = (g.reshape((n, c, 1, 1, oh, ow)) * first).reshape((n, c * kh * kw, oh * ow))
+    first = _first_maxima(np.moveaxis(windows, (2, 3), (0, 1)), best)
+    hits = np.moveaxis(first, (0, 1), (2, 3))  # (N, C, kh, kw, oh, ow), as the windows
+    cols = (g.reshape((n, c, 1, 1, oh, ow)) * hits).reshape((n, c * kh * kw, oh * ow))
     return fold(
         cols,
         output_size=x.shape[-2:],
@@ -352,6 +394,22 @@ def _max_pool_vjp(g, out, input, *, kernel_size, dilation, padding, stride):
         padding=padding,
         stride=stride,
     )
+
+
+def _first_maxima(values: np.ndarray, best: np.ndarray) -> np.ndarray:
+    """The one-hot of each window's first maximum in row-major order, as booleans.
+
+    ``values[i, j]`` holds every window's entry at kernel offset (i, j)
+    (shape ``best.shape``); a window's first entry equal to its maximum
+    ``best`` gets True, every other entry False -- PyTorch's rule at ties.
+    """
+    first = np.empty(values.shape, dtype=bool)
+    free = np.ones(best.shape, dtype=bool)  # windows whose maximum is not met yet
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            np.logical_and(free, values[i, j] == best, out=first[i, j])
+            free &= ~first[i, j]
+    return first
 
 
 _max_pool.defvjp(_max_pool_vjp)
