@@ -47,6 +47,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import _common as C  # puts the checkout on sys.path
 import numpy as np
@@ -86,6 +87,21 @@ def make_data(size: str) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
     return x, y, params
 
 
+def network(nn: Any, size: str) -> Any:
+    """The network, written once for ``nn`` = ``tinyreg.nn`` or ``torch.nn``."""
+    _, _, kernel, padding, c1, c2 = SIZES[size]
+    return nn.Sequential(
+        nn.Conv2d(1, c1, kernel, padding=padding),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(c1, c2, kernel, padding=padding),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(_flat_features(size), CLASSES),
+    )
+
+
 # ---------------------------------------------------------------------------
 # tinyreg
 # ---------------------------------------------------------------------------
@@ -96,18 +112,8 @@ def make_tinyreg(size: str) -> Callable[[], None]:
     from tinyreg import functional as F
     from tinyreg import nn, optim
 
-    _, _, kernel, padding, c1, c2 = SIZES[size]
     x, y, params = make_data(size)
-    model = nn.Sequential(
-        nn.Conv2d(1, c1, kernel, padding=padding),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(c1, c2, kernel, padding=padding),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(_flat_features(size), CLASSES),
-    )
+    model = network(nn, size)
     for p, value in zip(model.parameters(), params, strict=True):
         p.data[...] = value
     opt = optim.SGD(model.parameters(), lr=LR)
@@ -211,19 +217,9 @@ def make_numpy(size: str) -> Callable[[], None]:
 def make_torch(size: str) -> Callable[[], None]:
     import torch
 
-    _, _, kernel, padding, c1, c2 = SIZES[size]
     x, y, params = make_data(size)
     nn = torch.nn
-    model = nn.Sequential(
-        nn.Conv2d(1, c1, kernel, padding=padding),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Conv2d(c1, c2, kernel, padding=padding),
-        nn.ReLU(),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(_flat_features(size), CLASSES),
-    ).double()
+    model = network(nn, size).double()
     with torch.no_grad():
         for p, value in zip(model.parameters(), params, strict=True):
             p.copy_(torch.from_numpy(value))
