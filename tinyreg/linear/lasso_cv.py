@@ -28,6 +28,7 @@ from tinyreg.validation import (
     check_in_range,
     check_int,
     check_positive,
+    check_y_given,
 )
 
 #: the number of contiguous folds of ``cv=None``, scikit-learn's default
@@ -74,6 +75,13 @@ class ElasticNetCV(_LinearModel):
     set's moments are then computed from its rows (in memory only).
     ``X`` and ``y`` may be dask arrays (integer ``cv``): the fold moments
     are computed block by block where the data live.
+
+    **Sample weights** s, as scikit-learn's: each training set's weights are
+    rescaled to sum to its number of samples in the objective of
+    :class:`~tinyreg.linear.ElasticNet` (which is W = Σ sᵢ in place of n
+    above), the test errors are weighted means Σ sᵢrᵢ² / Σ sᵢ, and the grid's
+    alpha_max is max|Σ sᵢ(xᵢ − x̄)(yᵢ − ȳ)| / (W·l1_ratio), all from the
+    weighted moments.
 
     Each path point stops on the duality gap at ``tol``, as
     :class:`~tinyreg.linear.ElasticNet` does; ``solver`` ("homotopy" or
@@ -140,12 +148,15 @@ class ElasticNetCV(_LinearModel):
             "solver": check_choice("solver", params["solver"], ("homotopy", "cd")),
         }
 
-    def fit(self, X: ArrayLike, y: ArrayLike) -> ElasticNetCV:
+    def fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> ElasticNetCV:
         """Choose (l1_ratio, alpha) by cross-validation and fit with them; return ``self``."""
         params = self._check_params(self.get_params())
-        splits, total, _ = _split_moments(
-            X, _one_target(y, type(self).__name__), None, params["cv"]
-        )
+        y = _one_target(y, type(self).__name__)
+        splits, total, _ = _split_moments(X, y, sample_weight, params["cv"])
+        if not total.weight_sum > 0:
+            raise ValueError("sample_weight must have a positive sum")
         ratios = params["l1_ratio"]
         _, Xy, _ = total.normal_equations(params["fit_intercept"])
         grids = np.array(
@@ -228,7 +239,7 @@ def _training_path(
 ) -> np.ndarray:
     """The coefficients (p, n_alphas) of the path on a training set, from its moments alone."""
     if not train.weight_sum > 0:
-        raise ValueError("every training set must have at least one sample")
+        raise ValueError("sample_weight must have a positive sum on every training set")
     G, B, c = train.normal_equations(params["fit_intercept"])
     form = _make_gram_form(G, B[:, 0], float(c[0]), np.zeros(train.n_features))
     coefs, _ = _path_on_form(
@@ -252,7 +263,7 @@ def _test_errors(
     The intercept of w is b = ȳ_train − x̄_trainᵀw (0 without an intercept).
     """
     if not test.weight_sum > 0:
-        raise ValueError("every test set must have at least one sample")
+        raise ValueError("sample_weight must have a positive sum on every test set")
     errors = np.empty(coefs.shape[1])
     for j, w in enumerate(coefs.T):
         b = train.y_mean - w @ train.x_mean if fit_intercept else np.zeros(1)
@@ -262,6 +273,7 @@ def _test_errors(
 
 def _one_target(y: Any, owner: str) -> Any:
     """``y`` as one target: a column vector flattened (with a warning), more columns refused."""
+    check_y_given(y)
     if not hasattr(y, "shape"):
         y = np.asarray(y)
     if len(y.shape) == 2 and y.shape[1] == 1:
