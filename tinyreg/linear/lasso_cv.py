@@ -264,11 +264,9 @@ def _test_errors(
     """
     if not test.weight_sum > 0:
         raise ValueError("sample_weight must have a positive sum on every test set")
-    errors = np.empty(coefs.shape[1])
-    for j, w in enumerate(coefs.T):
-        b = train.y_mean - w @ train.x_mean if fit_intercept else np.zeros(1)
-        errors[j] = test.residual_sum_of_squares(w, b)[0] / test.weight_sum
-    return errors
+    points = coefs.T[:, None, :]  # (n_alphas, 1 target, p): every path point at once
+    b = train.y_mean - points @ train.x_mean if fit_intercept else np.zeros((len(points), 1))
+    return test.residual_sum_of_squares(points, b)[:, 0] / test.weight_sum
 
 
 def _one_target(y: Any, owner: str) -> Any:
