@@ -144,6 +144,25 @@ def test_lassocv_equals_scikit_learns(form, fit_intercept):
     assert_certified_close(ours, converged, X, y, np.ones(n), 0.0, fit_intercept)
 
 
+def test_positive_lassocv_equals_scikit_learns():
+    sk = pytest.importorskip("sklearn.linear_model")
+    X, y = problem(3)
+    kwargs = {"positive": True, "alphas": 12, "tol": TOL, "max_iter": MAX_ITER}
+    ours = LassoCV(**kwargs).fit(X, y)
+    theirs = sk.LassoCV(**kwargs).fit(X, y)
+    np.testing.assert_allclose(ours.alphas_, theirs.alphas_, rtol=1e-12)  # from max(Xᵀy)
+    folds, s = kfold(X.shape[0], 5), np.ones(X.shape[0])
+    points = np.empty((12, 5, X.shape[1]))
+    for f, (train, _) in enumerate(folds):
+        for i, alpha in enumerate(ours.alphas_):
+            model = Lasso(alpha=alpha, positive=True, tol=TOL, max_iter=MAX_ITER)
+            points[i, f] = model.fit(X[train], y[train]).coef_
+    bounds = mse_bounds(X, y, s, folds, points, np.zeros(12), True)
+    assert np.all(np.abs(ours.mse_path_ - theirs.mse_path_) <= bounds)
+    assert_same_choice(ours, theirs.mse_path_, bounds, theirs.alphas_)
+    assert ours.coef_.min() >= 0
+
+
 def assert_certified_close(ours, theirs, X, y, s, l2, fit_intercept):
     """coef_ within the sum of both fits' certified distances to the minimiser."""
     Xc, yc, x_mean, y_mean = _centred(X, y, s, fit_intercept)

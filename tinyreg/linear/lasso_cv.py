@@ -48,9 +48,10 @@ class ElasticNetCV(_LinearModel):
 
     **The grid** is scikit-learn's, computed once on all the data: with an
     int ``alphas`` (default 100), that many values spaced geometrically
-    from alpha_max = max|Xᵀy| / (n·l1_ratio) (X and y centred when
-    ``fit_intercept``), the smallest alpha whose solution is w = 0, down to
-    ``eps·alpha_max``; or the given ``alphas``, sorted in decreasing order.
+    from alpha_max = max|Xᵀy| / (n·l1_ratio) (max(Xᵀy) when ``positive``;
+    X and y centred when ``fit_intercept``), the smallest alpha whose
+    solution is w = 0, down to ``eps·alpha_max``; or the given ``alphas``,
+    sorted in decreasing order.
     Every fold's path runs on this same grid.
 
     **From per-fold moments.** ``cv`` (None: 5) contiguous folds, as
@@ -162,7 +163,13 @@ class ElasticNetCV(_LinearModel):
         grids = np.array(
             [
                 _alpha_grid(
-                    Xy[:, 0], total.weight_sum, r, params["eps"], 100, params["alphas"], False
+                    Xy[:, 0],
+                    total.weight_sum,
+                    r,
+                    params["eps"],
+                    100,
+                    params["alphas"],
+                    params["positive"],
                 )
                 for r in ratios
             ]
