@@ -26,11 +26,17 @@ Four measurements, each reported as ratios within one run:
    standard errors (target: every |z| ≤ 5; the standard errors come from
    the fitted moments).
 
+5. **LassoCV.** ``LassoCV(cv=5)`` (100 alphas) at 100,000 × 100: per-fold
+   moments in one pass, every fold's path on its Gram statistics, against
+   scikit-learn's ``LassoCV(cv=5)``. Target: ≤ 0.1×, with the same
+   ``alpha_``, and ``coef_`` within the certified distance (from both duality
+   gaps) of scikit-learn's ``Lasso`` converged at that alpha (tol=1e-12).
+
 Parts 3 and 4 need dask (part 3 also distributed; the dask-ml column needs
 dask-ml, and is left out by ``--quick``); scikit-learn columns need
 scikit-learn. Missing libraries skip their rows. Options: ``--quick``
 (small shapes: seconds), ``--json PATH``, ``--threads N``, ``--parts``
-(which of chunks, tiles, cv, cluster, out_of_core to run; all by default).
+(which of chunks, tiles, cv, cluster, out_of_core, lassocv to run; all by default).
 
 Run: ``python benchmarks/bench_stream.py``
 """
@@ -48,22 +54,24 @@ from typing import Any
 import _common as C
 import numpy as np
 
-from tinyreg.linear import Ridge, RidgeCV
+from tinyreg.linear import LassoCV, Ridge, RidgeCV
 
 FULL = {
     "chunks": (1_000_000, 100, 10),
     "cv": (200_000, 100, 5),
     "cluster": (4_000_000, 50, 250_000),
     "out_of_core": (30_000_000, 25, 500_000),
+    "lassocv": (100_000, 100, 5),
 }
 QUICK = {
     "chunks": (50_000, 10, 10),
     "cv": (5_000, 10, 5),
     "cluster": (100_000, 10, 25_000),
     "out_of_core": (200_000, 5, 50_000),
+    "lassocv": (5_000, 10, 5),
 }
 ALPHAS = np.logspace(-3, 3, 13)
-PARTS = ("chunks", "tiles", "cv", "cluster", "out_of_core")
+PARTS = ("chunks", "tiles", "cv", "cluster", "out_of_core", "lassocv")
 _CHILD_FLAG = "--out-of-core-child"
 
 
@@ -184,6 +192,28 @@ def bench_tiles(quick: bool) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------
 
 
+def time_cv(functions: dict[str, Any], quick: bool, **fields: Any) -> tuple[dict[str, Any], dict]:
+    """Time a cross-validating fit against scikit-learn's (the last, if present), interleaved.
+
+    Returns ``(entry, outputs)``: ``entry`` holds ``fields``, the times, the
+    reference, each ``alpha_`` and, with both present, the ratio of medians.
+    """
+    times, outputs, plan = C.time_interleaved(
+        functions, min_repeats=1 if quick else 3, budget=1.0 if quick else 30.0, max_repeats=7
+    )
+    names = list(functions)
+    entry: dict[str, Any] = {
+        **fields,
+        "repeats": plan["repeats"],
+        "times": times,
+        "reference": names[-1],
+        "alpha_": {name: out.alpha_ for name, out in outputs.items()},
+    }
+    if len(names) == 2:
+        entry["ratio"] = C.stats(times[names[0]])["median"] / C.stats(times[names[1]])["median"]
+    return entry, outputs
+
+
 def bench_cv(n: int, p: int, k: int, quick: bool) -> dict[str, Any]:
     X, y = make_data(n, p, seed=1)
     sklearn_linear = C.optional_import("sklearn.linear_model")
@@ -195,25 +225,48 @@ def bench_cv(n: int, p: int, k: int, quick: bool) -> dict[str, Any]:
         functions[f"sklearn RidgeCV(cv={k})"] = lambda: sklearn_linear.RidgeCV(ALPHAS, cv=k).fit(
             X, y
         )
-    times, outputs, plan = C.time_interleaved(
-        functions, min_repeats=1 if quick else 3, budget=1.0 if quick else 30.0, max_repeats=7
-    )
-    names = list(functions)
-    entry: dict[str, Any] = {
-        "shape": [n, p],
-        "folds": k,
-        "alphas": len(ALPHAS),
-        "repeats": plan["repeats"],
-        "times": times,
-        "reference": names[-1],
-        "alpha_": {name: out.alpha_ for name, out in outputs.items()},
-        "best_score_": {name: out.best_score_ for name, out in outputs.items()},
-    }
-    if len(names) == 2:
-        ours, theirs = outputs[names[0]], outputs[names[1]]
-        entry["ratio"] = C.stats(times[names[0]])["median"] / C.stats(times[names[1]])["median"]
+    entry, outputs = time_cv(functions, quick, shape=[n, p], folds=k, alphas=len(ALPHAS))
+    entry["best_score_"] = {name: out.best_score_ for name, out in outputs.items()}
+    if "ratio" in entry:
+        ours, theirs = outputs.values()
         entry["same_alpha"] = ours.alpha_ == theirs.alpha_
         entry["best_score_rel_diff"] = abs(ours.best_score_ / theirs.best_score_ - 1.0)
+    return entry
+
+
+# ---------------------------------------------------------------------------
+# 5. LassoCV(cv=5)
+# ---------------------------------------------------------------------------
+
+
+def bench_lassocv(n: int, p: int, k: int, quick: bool) -> dict[str, Any]:
+    """``LassoCV(cv=k)`` against scikit-learn's: times, alpha_, and coef_ against a converged Lasso.
+
+    The coefficients are compared with scikit-learn's ``Lasso`` at tinyreg's
+    ``alpha_``, run to tol=1e-12: a P(w) − P* ≤ gap bound on the n-scaled
+    objective, μ-strongly convex with μ = λ_min(XcᵀXc), puts each within
+    √(2·gap/μ) of the minimiser, so the two are within the sum of both.
+    """
+    rng = np.random.default_rng(3)
+    X, _ = make_data(n, p, seed=3)
+    w = np.zeros(p)
+    w[: max(1, p // 10)] = rng.standard_normal(max(1, p // 10))
+    y = X @ w + 3.0 * rng.standard_normal(n)  # sparse truth, noisy: alpha matters
+    sklearn_linear = C.optional_import("sklearn.linear_model")
+    functions: dict[str, Any] = {f"tinyreg LassoCV(cv={k})": lambda: LassoCV(cv=k).fit(X, y)}
+    if sklearn_linear is not None:
+        functions[f"sklearn LassoCV(cv={k})"] = lambda: sklearn_linear.LassoCV(cv=k).fit(X, y)
+    entry, outputs = time_cv(functions, quick, shape=[n, p], folds=k)
+    if "ratio" in entry:
+        ours, theirs = outputs.values()
+        entry["same_alpha"] = bool(np.isclose(ours.alpha_, theirs.alpha_, rtol=1e-12, atol=0))
+        lasso = sklearn_linear.Lasso(alpha=ours.alpha_, tol=1e-12, max_iter=100_000).fit(X, y)
+        Xc, yc = X - X.mean(axis=0), y - y.mean()
+        mu = float(np.linalg.eigvalsh(Xc.T @ Xc)[0])
+        gaps = (ours.dual_gap_ * n + 1e-13 * (yc @ yc), lasso.dual_gap_ * n + 1e-13 * (yc @ yc))
+        bound = sum(np.sqrt(2 * max(g, 0.0) / mu) for g in gaps)
+        entry["coef_distance"] = float(np.linalg.norm(ours.coef_ - lasso.coef_))
+        entry["coef_bound"] = float(bound)
     return entry
 
 
@@ -362,6 +415,15 @@ def evaluate_targets(results: dict[str, Any]) -> dict[str, Any]:
             "best_score_rel_diff": cv["best_score_rel_diff"],
             "met": met,
         }
+    lassocv = results["lassocv"]
+    if lassocv is not None and "ratio" in lassocv:
+        close = lassocv["coef_distance"] <= lassocv["coef_bound"]
+        targets["lassocv_cv5_at_most_0.1x_sklearn_same_alpha_and_coef"] = {
+            "ratio": lassocv["ratio"],
+            "same_alpha": lassocv["same_alpha"],
+            "coef_within_certified_distance": close,
+            "met": lassocv["ratio"] <= 0.1 and lassocv["same_alpha"] and close,
+        }
     cluster = results["cluster"]
     if cluster is not None:
         targets["cluster_at_most_1.5x_floor"] = {
@@ -446,6 +508,18 @@ def print_report(results: dict[str, Any]) -> None:
         )
         print()
 
+    lassocv = results["lassocv"]
+    if lassocv is not None:
+        n, p = lassocv["shape"]
+        print(f"## 5. LassoCV(cv={lassocv['folds']}), 100 alphas, {n:,} × {p}\n")
+        print(C.table(header, timing_rows(lassocv["times"], lassocv["reference"])))
+        print(f"\nalpha_: {lassocv['alpha_']}")
+        if "coef_distance" in lassocv:
+            print(
+                f"‖coef_ − sklearn Lasso(alpha_, tol=1e-12).coef_‖: {lassocv['coef_distance']:.1e} "
+                f"(certified bound {lassocv['coef_bound']:.1e})\n"
+            )
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
@@ -480,6 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         "cv": lambda: bench_cv(*shapes["cv"], args.quick),
         "cluster": lambda: bench_cluster(*shapes["cluster"], args.quick),
         "out_of_core": lambda: bench_out_of_core(*shapes["out_of_core"]),
+        "lassocv": lambda: bench_lassocv(*shapes["lassocv"], args.quick),
     }
     results = {part: runs[part]() if part in parts else None for part in PARTS}
     print_report(results)

@@ -161,7 +161,7 @@ def test_bench_stream_quick(tmp_path):
     The LocalCluster part is left out: test_dask.py starts one already, and
     starting worker processes is what takes the time.
     """
-    parts = "chunks,tiles,cv,out_of_core"
+    parts = "chunks,tiles,cv,out_of_core,lassocv"
     stdout, results = run_script("bench_stream", tmp_path, "--threads", "1", "--parts", parts)
     assert "## 1. partial_fit over 10 chunks" in stdout and "## Targets" in stdout
     assert results["benchmark"] == "stream"
@@ -175,6 +175,11 @@ def test_bench_stream_quick(tmp_path):
     assert len(cv["alpha_"]) == (2 if has_module("sklearn") else 1)
     if has_module("sklearn"):
         assert cv["same_alpha"] and cv["best_score_rel_diff"] <= 1e-9
+    lassocv = results["lassocv"]
+    assert lassocv["shape"] == [5_000, 10]
+    if has_module("sklearn"):
+        assert lassocv["same_alpha"]
+        assert lassocv["coef_distance"] <= lassocv["coef_bound"]  # both certified by their gaps
     assert results["cluster"] is None
     if has_module("dask"):
         ooc = results["out_of_core"]

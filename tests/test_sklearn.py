@@ -25,7 +25,15 @@ import tinyreg.linear as tl
 from tinyreg.datasets import make_moons, make_regression
 from tinyreg.estimators import MLPClassifier, MLPRegressor
 
-LINEAR = ["LinearRegression", "Ridge", "RidgeCV", "Lasso", "ElasticNet"]
+LINEAR = [
+    "LinearRegression",
+    "Ridge",
+    "RidgeCV",
+    "Lasso",
+    "ElasticNet",
+    "LassoCV",
+    "ElasticNetCV",
+]
 
 # Checks that scikit-learn runs on its own estimators but not on tinyreg's, and why.
 NOT_RUN = {

@@ -242,6 +242,16 @@ def check_is_fitted(estimator: Any, attribute: str = "n_features_in_") -> None:
         )
 
 
+def _warn_column_vector() -> None:
+    """Warn (:class:`DataConversionWarning`) that a column-vector y is flattened to 1-D."""
+    warnings.warn(
+        "A column-vector y was passed when a 1d array was expected; "
+        "it was flattened with y.ravel()",
+        sklearn_flavoured(DataConversionWarning),
+        stacklevel=user_stacklevel(),
+    )
+
+
 def check_class_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
     """The classes found in ``y``, sorted, and ``y`` as indices into them: ``(classes, codes)``.
 
@@ -254,12 +264,7 @@ def check_class_labels(y: Any) -> tuple[np.ndarray, np.ndarray]:
     check_y_given(y)
     labels = np.asarray(y)
     if labels.ndim == 2 and labels.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected; "
-            "it was flattened with y.ravel()",
-            sklearn_flavoured(DataConversionWarning),
-            stacklevel=user_stacklevel(),
-        )
+        _warn_column_vector()
     labels = check_labels(
         "y", labels, hint="a classifier needs class labels; fit a regressor to a continuous target"
     )

@@ -18,6 +18,8 @@ estimator             objective minimised over (w, b)                     solver
 ``ElasticNet``        (1/(2n))‖y − Xw − b‖² + alpha·l1_ratio·‖w‖₁         exact solution path;
                       + (alpha·(1 − l1_ratio)/2)·‖w‖²                     coordinate descent, FISTA
 ``Lasso``             (1/(2n))‖y − Xw − b‖² + alpha·‖w‖₁                  as ElasticNet
+``ElasticNetCV``,     ElasticNet or Lasso, alpha (and l1_ratio) chosen    paths from per-fold
+``LassoCV``           by K-fold error                                     moments, one pass
 ====================  ==================================================  =====================
 
 The intercept b is never penalized; it is fitted by centring X and y (see
@@ -30,8 +32,9 @@ Ridge, the lasso and the elastic net see the data only through their
 :class:`Moments` (weights, means, centred scatter; p×p numbers), which merge
 exactly. So ``Ridge``, ``Lasso`` and ``ElasticNet`` have ``partial_fit``
 (one chunk at a time; ``fit`` is a fresh start plus one ``partial_fit``), and
-``fit`` of these and of ``RidgeCV`` accepts dask arrays, summarised block by
-block where they live (``tinyreg[dask]``; dask is never imported otherwise).
+``fit`` of these and of ``RidgeCV``, ``LassoCV`` and ``ElasticNetCV`` accepts
+dask arrays, summarised block by block where they live (``tinyreg[dask]``;
+dask is never imported otherwise).
 
 Alpha conventions
 -----------------
@@ -72,6 +75,7 @@ Conventions
 from tinyreg.base import ConvergenceWarning, NotFittedError
 from tinyreg.linear.base import LinearRegression
 from tinyreg.linear.elastic_net import ElasticNet, Lasso, enet_path, lasso_path
+from tinyreg.linear.lasso_cv import ElasticNetCV, LassoCV
 from tinyreg.linear.moments import Moments
 from tinyreg.linear.ridge import Ridge
 from tinyreg.linear.ridge_cv import RidgeCV
@@ -79,7 +83,9 @@ from tinyreg.linear.ridge_cv import RidgeCV
 __all__ = [
     "ConvergenceWarning",
     "ElasticNet",
+    "ElasticNetCV",
     "Lasso",
+    "LassoCV",
     "LinearRegression",
     "Moments",
     "NotFittedError",

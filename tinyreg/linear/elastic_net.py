@@ -244,24 +244,53 @@ def enet_path(
     check_choice("solver", solver, ("homotopy", "cd"))
     n, p = X.shape
 
-    grid = _alpha_grid(X, y, l1_ratio, eps, n_alphas, alphas, positive)
+    grid = _alpha_grid(X.T @ y, n, l1_ratio, eps, n_alphas, alphas, positive)
+    gram = X.T @ X if _use_gram(n, p) and not _follows_path(solver, l1_ratio, grid) else None
+    coefs, gaps = _path_on_form(
+        _make_form(X, y, np.zeros(p), gram), n, grid, l1_ratio, max_iter, tol, positive, solver
+    )
+    return grid, coefs, gaps
+
+
+def _follows_path(solver: str, l1_ratio: float, grid: np.ndarray) -> bool:
+    """Whether the homotopy runs the path: it needs an L1 part at every grid point."""
+    return solver == "homotopy" and l1_ratio > 0 and bool(np.all(grid > 0))
+
+
+def _path_on_form(
+    form: _GramForm | _ResidualForm,
+    n: float,
+    grid: np.ndarray,
+    l1_ratio: float,
+    max_iter: int,
+    tol: float,
+    positive: bool,
+    solver: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(coefs, gaps)`` of :func:`enet_path` at the decreasing ``grid``, on ``form`` (w = 0).
+
+    ``n`` is the number of samples (the weight sum W with sample weights):
+    the objective times n has l1 = n·alpha·l1_ratio and l2 = n·alpha·(1 − l1_ratio),
+    and the returned gaps are divided by n, back on the (1/(2n)) scale.
+    Only the Gram statistics are read when ``form`` is a :class:`_GramForm`,
+    which is what lets cross-validation run every fold's path from moments.
+    """
     l1s, l2s = n * grid * l1_ratio, n * grid * (1.0 - l1_ratio)
-    if solver == "homotopy" and l1_ratio > 0 and np.all(l1s > 0):
-        form = _make_form(X, y, np.zeros(p), None)
+    p = form.w.size
+    if _follows_path(solver, l1_ratio, grid):
         coefs, gaps = _enet_path_homotopy(form, l1s, l2s, max_iter, tol, positive)
-        return grid, coefs, gaps / n
-    form = _make_form(X, y, np.zeros(p), X.T @ X if _use_gram(n, p) else None)
+        return coefs, gaps / n
     coefs = np.empty((p, grid.size))
     gaps = np.empty(grid.size)
     for i, (l1, l2) in enumerate(zip(l1s, l2s, strict=True)):
         w, gap, _ = _enet_coordinate_descent(form, l1, l2, max_iter, tol, positive)  # warm: form.w
         coefs[:, i], gaps[i] = w, gap / n
-    return grid, coefs, gaps
+    return coefs, gaps
 
 
 def _alpha_grid(
-    X: np.ndarray,
-    y: np.ndarray,
+    Xy: np.ndarray,
+    n: float,
     l1_ratio: float,
     eps: float,
     n_alphas: int,
@@ -270,10 +299,10 @@ def _alpha_grid(
 ) -> np.ndarray:
     """The decreasing grid of ``enet_path`` (see its docstring), its arguments checked.
 
-    alpha_max = max|Xᵀy| / (n·l1_ratio) (max(Xᵀy) if ``positive``) is the
-    smallest alpha whose solution is w = 0; when it is below float64's
-    resolution, y is orthogonal to every column and the grid is that
-    resolution throughout.
+    ``Xy`` is Xᵀy (p,) and ``n`` the number of samples. alpha_max =
+    max|Xᵀy| / (n·l1_ratio) (max(Xᵀy) if ``positive``) is the smallest
+    alpha whose solution is w = 0; when it is below float64's resolution,
+    y is orthogonal to every column and the grid is that resolution throughout.
     """
     if alphas is not None and not isinstance(alphas, (int, np.integer)):
         values = check_finite_array("alphas", alphas, ndim=1)
@@ -282,9 +311,8 @@ def _alpha_grid(
     eps = check_positive("eps", eps)
     if l1_ratio == 0:
         raise ValueError("the automatic alpha grid needs l1_ratio > 0; pass alphas=")
-    Xy = X.T @ y
     top = max(float(np.max(Xy, initial=0.0)), 0.0) if positive else np.max(np.abs(Xy), initial=0.0)
-    alpha_max = float(top) / (X.shape[0] * l1_ratio)
+    alpha_max = float(top) / (n * l1_ratio)
     resolution = float(np.finfo(np.float64).resolution)
     if alpha_max <= resolution:
         return np.full(n_alphas, resolution)

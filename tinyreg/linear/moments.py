@@ -187,7 +187,8 @@ class Moments:
     def residual_sum_of_squares(self, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
         """Σ sᵢ(yᵢ − xᵢᵀw − b)² for each target, from the moments alone.
 
-        ``coef`` is (k, p) and ``intercept`` (k,). Splitting each residual
+        ``coef`` is (k, p) and ``intercept`` (k,); leading axes, as in
+        (m, k, p) and (m, k), evaluate m models at once. Splitting each residual
         into its centred part and its mean, yᵢ − xᵢᵀw − b =
         (yᵢ − ȳ) − (xᵢ − x̄)ᵀw + (ȳ − x̄ᵀw − b), the cross term vanishes
         (the centred parts have weighted sum zero), leaving
@@ -199,9 +200,10 @@ class Moments:
         It subtracts numbers of the size of yᵀy, so the result carries an
         absolute error of about eps·yᵀy.
         """
-        coef = np.asarray(coef, dtype=np.float64).reshape(self.n_targets, self.n_features)
-        explained = np.einsum("kp,pk->k", coef, self.Xty)
-        quadratic = np.einsum("kp,pq,kq->k", coef, self.XtX, coef)
+        coef = np.asarray(coef, dtype=np.float64)
+        coef = coef.reshape(*coef.shape[:-2], self.n_targets, self.n_features)
+        explained = np.einsum("...kp,pk->...k", coef, self.Xty)
+        quadratic = np.einsum("...kp,...kp->...k", coef @ self.XtX, coef)
         offset = self.y_mean - coef @ self.x_mean - intercept
         return self.yty - 2 * explained + quadratic + self.weight_sum * offset**2
 

@@ -111,13 +111,7 @@ class RidgeCV(_LinearModel):
         check_choice("scoring", params["scoring"], _SCORINGS)
         cv = params["cv"]
         if cv is not None:
-            splitter = not isinstance(cv, (str, bytes)) and (
-                hasattr(cv, "split") or hasattr(cv, "__iter__")
-            )
-            if not splitter:
-                cv = check_int("cv", cv, minimum=2)
-            elif not hasattr(cv, "split"):
-                cv = list(cv)  # (train, test) pairs, kept for every alpha and the refit
+            cv = _check_cv(cv)
             if params["store_cv_results"]:
                 raise ValueError(
                     "store_cv_results=True needs cv=None: per-sample results exist only for "
@@ -349,6 +343,20 @@ def _loo_cv_results(
 # ---------------------------------------------------------------------------
 # K-fold: the moments of each fold, merged into each training set
 # ---------------------------------------------------------------------------
+
+
+def _check_cv(cv: Any) -> int | list | Any:
+    """``cv`` checked: a number of folds (≥ 2), a splitter, or a list of (train, test) pairs.
+
+    A splitter is an object with ``split(X, y)``; any other iterable is read
+    once into a list of (train, test) index arrays, kept for every alpha and the refit.
+    """
+    splitter = not isinstance(cv, (str, bytes)) and (
+        hasattr(cv, "split") or hasattr(cv, "__iter__")
+    )
+    if not splitter:
+        return check_int("cv", cv, minimum=2)
+    return cv if hasattr(cv, "split") else list(cv)
 
 
 def _split_moments(
