@@ -83,7 +83,9 @@ def make_tinyreg(size, nonfinite="raise", compiled=False):
         loss.backward()
         opt.step()
 
-    return tinyreg.compile(step) if compiled else step
+    step = tinyreg.compile(step) if compiled else step
+    step.model = model  # for the test that compiled and eager steps agree
+    return step
 
 
 def make_numpy(size):

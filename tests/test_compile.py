@@ -216,7 +216,7 @@ def test_a_value_dependent_branch_runs_eagerly():
     assert step.fallback_reasons and "item()" in step.fallback_reasons[0]
 
 
-@pytest.mark.parametrize("read", [bool, float, lambda t: t > 0.5])
+@pytest.mark.parametrize("read", [bool, float, lambda t: t > 0.5, lambda t: np.asarray(t) > 0.5])
 def test_other_value_reads_run_eagerly(read):
     def build():
         model = mlp()

@@ -38,7 +38,7 @@ does, so what it returned before is never overwritten.
 
 **Value-dependent Python falls back to eager.** Reading a value outside a
 recorded call -- ``item()``, ``float()``, ``bool()``, a comparison, ``numpy()``,
-``tolist()`` -- could steer a branch, so a trace that does so is not kept:
+``tolist()``, ``np.asarray(tensor)`` -- could steer a branch, so a trace that does so is not kept:
 that call ran eagerly (its result is eager's), and later calls with the same
 guard run ``fn`` eagerly too. So do traces that use what the replay could
 not reproduce: ``create_graph=True``, ``backward(gradient=...)``, a gradient
@@ -47,10 +47,11 @@ accumulated into a tensor made inside ``fn``, batch norm in training mode
 that no recorded call reads. ``Compiled.fallback_reasons`` says why.
 
 What ``fn`` must keep to: compute with tinyreg (tensors, ops, modules,
-optimizers), not with numpy on its inputs' values; draw randomness through
-tinyreg's dropout; have no Python side effect other than the recorded calls
-(they alone run at replay). A tensor ``fn`` returns comes back as a new
-tensor holding the values, detached from any graph.
+optimizers), not with numpy on its inputs' values or on a tensor's
+``.data``; draw randomness through tinyreg's dropout; have no Python side
+effect other than the recorded calls (they alone run at replay). A tensor
+``fn`` returns comes back from a replay as a new tensor holding the values,
+detached from any graph.
 
 Tracing patches the recorded functions for the duration of the eager call,
 in the tracing thread only: eager code, untraced, runs exactly as without
@@ -236,6 +237,13 @@ class _Recorder:
         return guard
 
 
+#: Tensor's methods that hand a value to Python (or its array to numpy): a trace using them
+#: outside a recorded call is not kept.
+_VALUE_READS = (
+    *("item", "numpy", "tolist", "__array__", "__bool__", "__float__", "__int__", "__index__"),
+    *("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"),
+)
+
 #: Functions that return their first argument itself when, for the guarded shapes, there is
 #: nothing to do: such a call is left out of the program.
 _SHAPE_ONLY = (autograd.unbroadcast, autograd._as_gradient)
@@ -347,8 +355,7 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         (lr_scheduler.LRScheduler, "step"),
     ]:
         hooks.append((owner, name, recorded(getattr(owner, name))))
-    for name in ("item", "numpy", "tolist", "__bool__", "__float__", "__int__", "__index__",
-                 "__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):  # fmt: skip
+    for name in _VALUE_READS:
         if name in Tensor.__dict__:
             hooks.append((Tensor, name, value_read(f"{name}()", getattr(Tensor, name))))
     return hooks
