@@ -274,6 +274,40 @@ def test_small_cnn():
     assert step.traces == 1 and not step.fallback_reasons
 
 
+@pytest.mark.parametrize("penalty", ["group lasso", "L2"])
+def test_the_digits_cnn_example_step(penalty):
+    """examples/digits_cnn.py's network and step: two conv blocks with Dropout2d, Adam, the
+    group lasso on the conv weights in a parameter group of their own (or L2 on all)."""
+    rng = np.random.default_rng(4)
+    batches = [(rng.random((8, 1, 8, 8)), rng.integers(0, 10, 8)) for _ in range(4)]
+
+    def build():
+        layers = []
+        for c_in, c_out in ((1, 8), (8, 16)):
+            layers += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            layers += [nn.Dropout2d(0.1)]
+        model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(16 * 2 * 2, 10))
+        if penalty == "L2":
+            opt = optim.Adam(model.parameters(), lr=1e-2, penalty=penalties.L2(1e-3))
+        else:
+            convs = [m.weight for m in model.modules() if isinstance(m, nn.Conv2d)]
+            others = [p for p in model.parameters() if all(p is not w for w in convs)]
+            groups = [{"params": convs, "penalty": penalties.GroupLasso(1e-3)}, {"params": others}]
+            opt = optim.Adam(groups, lr=1e-2)
+
+        def step(images, labels):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(tinyreg.tensor(images)), labels)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, opt, step
+
+    step = check(build, batches)
+    assert step.traces == 1 and not step.fallback_reasons
+
+
 # ---------------------------------------------------------------------------
 # Guards, returns, fallbacks
 # ---------------------------------------------------------------------------
@@ -383,3 +417,37 @@ def test_tracing_leaves_the_engine_as_it_was():
     _, _, step = seed_size()
     tinyreg.compile(step)(*regression_batches(1)[0])
     assert (Op.__call__, Tensor.item, Tensor._accumulate, optim.Optimizer.step) == before
+
+
+def test_an_argument_that_requires_grad_gets_its_grad_at_replay():
+    w = tinyreg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+
+    def loss_of(x):
+        loss = (tinyreg.tanh(x @ w) ** 2).sum()
+        loss.backward()
+        return loss
+
+    compiled = tinyreg.compile(loss_of)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        value = rng.standard_normal((4, 2))
+        x_eager, x_compiled = (tinyreg.tensor(value, requires_grad=True) for _ in range(2))
+        w.grad = None
+        eager_loss = loss_of(x_eager)
+        eager_w_grad = w.grad
+        w.grad = None
+        np.testing.assert_array_equal(compiled(x_compiled).data, eager_loss.data)
+        np.testing.assert_array_equal(x_compiled.grad, x_eager.grad)
+        np.testing.assert_array_equal(w.grad, eager_w_grad)
+    assert compiled.traces == 1 and not compiled.fallback_reasons
+
+
+def test_a_compiled_function_called_while_tracing_runs_eagerly():
+    tinyreg.manual_seed(0)
+    _, _, step = seed_size()
+    inner = tinyreg.compile(step)
+    outer = tinyreg.compile(lambda x, y: inner(x, y))
+    batches = regression_batches(3)
+    for batch in batches:
+        outer(*batch)
+    assert inner.traces == 0 and outer.traces == 1 and not outer.fallback_reasons
