@@ -442,3 +442,24 @@ def test_a_compiled_function_called_while_tracing_runs_eagerly():
     for batch in batches:
         outer(*batch)
     assert inner.traces == 0 and outer.traces == 1 and not outer.fallback_reasons
+
+
+def test_backward_through_a_graph_recorded_before_the_call_runs_eagerly():
+    w = tinyreg.tensor([1.0, 2.0], requires_grad=True)
+    hidden = tinyreg.tanh(w * 3.0)  # recorded before the compiled function is called
+
+    def step(x):
+        loss = (hidden * x).sum()
+        loss.backward(retain_graph=True)
+        return loss
+
+    compiled = tinyreg.compile(step)
+    compiled(tinyreg.tensor([1.0, 1.0]))
+    assert "a graph recorded before the call" in compiled.fallback_reasons[0]
+    x = tinyreg.tensor([2.0, 0.5])
+    w.grad = None
+    step(x)
+    eager = w.grad
+    w.grad = None
+    compiled(x)  # eager too: the same gradient, not a stale one
+    np.testing.assert_array_equal(w.grad, eager)

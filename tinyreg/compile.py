@@ -296,6 +296,8 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         return call(op, *inputs, **options)
 
     def receive_(t: Tensor, grad: Any, grads: dict, heap: list) -> None:
+        if t.op is not None and t._created < rec.start:  # its VJPs were not wrapped
+            rec.fall_back("backward through a graph recorded before the call")
         if t in grads:  # the sum over paths, recorded
             grads[t] = rec.call(operator.add, grads[t], grad)
         else:
