@@ -20,8 +20,10 @@ Each argument of a recorded call is either the result of an earlier
 recorded call, an argument of ``fn`` (an *input*), or a constant held by
 reference (a parameter's array, a module, the optimizer, an option). The
 recording becomes a straight-line Python function (``Compiled.code`` shows
-it), ``v3 = f3(v1, c4, axis=c5)``, and later calls with the same guard run
-it: no Tensor objects, no graph, no topological walk.
+it: ``v2 = relu_5(v1)``, ``accumulate_64(c_62, v12, c_63)``, ``step_75(c_74)``),
+and later calls with the same guard run it: no Tensor objects, no graph, no
+topological walk. The optimizer's parameter groups need no guard: its step
+reads them when it runs.
 
 **Why the replay is bit-identical.** This is the level chosen: the calls
 recorded are the very functions eager runs, called with the same arrays in
@@ -37,14 +39,16 @@ generator, in the same order. Each replay makes fresh arrays, as eager
 does, so what it returned before is never overwritten.
 
 **Value-dependent Python falls back to eager.** Reading a value outside a
-recorded call -- ``item()``, ``float()``, ``bool()``, a comparison, ``numpy()``,
-``tolist()``, ``np.asarray(tensor)`` -- could steer a branch, so a trace that does so is not kept:
-that call ran eagerly (its result is eager's), and later calls with the same
-guard run ``fn`` eagerly too. So do traces that use what the replay could
-not reproduce: ``create_graph=True``, ``backward(gradient=...)``, a gradient
-accumulated into a tensor made inside ``fn``, batch norm in training mode
-(its running statistics are updated outside the recorded calls), an input
-that no recorded call reads. ``Compiled.fallback_reasons`` says why.
+recorded call -- ``item()``, ``float()``, ``bool()``, a comparison,
+``numpy()``, ``tolist()``, ``np.asarray(tensor)`` -- could steer a branch,
+so a trace that does so is not kept: that call ran eagerly (its result is
+eager's), and later calls with the same guard run ``fn`` eagerly too. So do
+traces that use what the replay could not reproduce: ``create_graph=True``,
+``backward(gradient=...)``, a gradient accumulated into a tensor made inside
+``fn``, batch norm in training mode (its running statistics are updated
+outside the recorded calls), an input that no recorded call reads, a
+backward pass through a graph recorded before the call.
+``Compiled.fallback_reasons`` says why.
 
 What ``fn`` must keep to: compute with tinyreg (tensors, ops, modules,
 optimizers), not with numpy on its inputs' values or on a tensor's
@@ -411,6 +415,7 @@ class Compiled:
         fn: the function compiled.
         cache_size: how many traces are kept (the least recently used goes first).
         fallback_reasons: why calls ran eagerly, one line per guard that did.
+        traces: how many times ``fn`` was traced (each guard miss is one).
     """
 
     def __init__(self, fn: Callable[..., Any], cache_size: int = 8) -> None:
@@ -419,7 +424,7 @@ class Compiled:
         self.cache_size = int(cache_size)
         self._entries: list[_Entry] = []
         self.fallback_reasons: list[str] = []
-        self.traces = 0  # how many times fn was traced
+        self.traces = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if getattr(_tracer, "active", False):
