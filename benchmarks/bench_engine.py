@@ -11,6 +11,8 @@ Engines, each timed in its own subprocess in the same run:
 * ``tinyreg``  -- ``model(x)``, ``F.mse_loss``, ``backward()``, ``opt.step()``;
 * ``tinyreg unchecked`` -- the same with ``nonfinite="ignore"``: the
   difference is the cost of the optimizer's non-finite check;
+* ``tinyreg compiled`` -- the same step under ``tinyreg.compile``: traced
+  once, then its recorded numpy calls replayed;
 * ``numpy``    -- the same step written by hand with in-place updates: the
   floor for any numpy-based engine;
 * ``matmul``   -- the step's five matrix products alone: the floor of floors;
@@ -59,7 +61,7 @@ def _data(size):
     return x, y, params
 
 
-def make_tinyreg(size, nonfinite="raise"):
+def make_tinyreg(size, nonfinite="raise", compiled=False):
     import tinyreg
     from tinyreg import functional as F
     from tinyreg import nn, optim, penalties
@@ -81,6 +83,8 @@ def make_tinyreg(size, nonfinite="raise"):
         loss.backward()
         opt.step()
 
+    step = tinyreg.compile(step) if compiled else step
+    step.model = model  # for the test that compiled and eager steps agree
     return step
 
 
@@ -202,6 +206,7 @@ def make_adam_with_temporaries():
 ENGINES = {
     "tinyreg": make_tinyreg,
     "tinyreg unchecked": lambda size: make_tinyreg(size, nonfinite="ignore"),
+    "tinyreg compiled": lambda size: make_tinyreg(size, compiled=True),
     "numpy": make_numpy,
     "matmul": make_matmul,
     "torch": make_torch,
@@ -334,7 +339,7 @@ def main(argv=None):
         child(args)
         return 0
 
-    engines = ["tinyreg", "tinyreg unchecked", "numpy", "matmul"]
+    engines = ["tinyreg", "tinyreg unchecked", "tinyreg compiled", "numpy", "matmul"]
     engines += ["torch"] if torch_available() else []
     repeats = 3 if args.quick else 7
     numbers = {"small": 20 if args.quick else 2000, "mnist": 3 if args.quick else 100}

@@ -65,6 +65,20 @@ def test_adam_with_work_arrays_agrees_with_adam_written_with_temporaries():
         np.testing.assert_array_equal(a, b)
 
 
+def test_the_compiled_engine_steps_as_the_eager_one():
+    """bench_engine's ``tinyreg compiled`` is the ``tinyreg`` step, replayed bit for bit."""
+    bench = _load("bench_engine")
+    eager = bench.ENGINES["tinyreg"]("small")
+    for _ in range(4):
+        eager()
+    compiled = bench.ENGINES["tinyreg compiled"]("small")  # reseeds: the same dropout masks
+    for _ in range(4):
+        compiled()
+    assert compiled.traces == 1 and not compiled.fallback_reasons
+    for p, q in zip(eager.model.parameters(), compiled.model.parameters(), strict=True):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
 def test_bench_house_prices_prints_its_table_and_writes_json(tmp_path):
     out_json = tmp_path / "house.json"
     done = subprocess.run(

@@ -179,3 +179,9 @@ def test_no_module_imports_itself_back_as_it_loads():
     assert cycles == []
     assert "tinyreg.linear.data" in reachable("tinyreg.linear.moments")
     assert "tinyreg.linear.data" not in reachable("tinyreg.linear.moments", on_load=True)
+
+
+def test_nothing_but_the_package_imports_the_tracer():
+    """``tinyreg.compile`` patches the engine while it traces: the engine never imports it."""
+    assert [m for m in all_modules() if "tinyreg.compile" in runtime_imports(m)] == []
+    assert "tinyreg.compile" not in reachable("tinyreg.optim")

@@ -11,6 +11,7 @@ The public API, re-exported from the modules that define it::
     random     manual_seed, randn, rand, randn_like, rand_like, randint, randperm, normal
     gradcheck  gradcheck, gradgradcheck
     serialization  save, load
+    compile    compile (trace a training step once, replay its numpy calls)
 
 and the submodules ``func`` (grad, jacobian, hessian, hvp, jvp as function
 transforms), ``nn``, ``functional``, ``optim``, ``lr_scheduler``,
@@ -44,6 +45,7 @@ from tinyreg import (
     viz,
 )
 from tinyreg.autograd import Tensor, grad, op
+from tinyreg.compile import compile
 from tinyreg.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinyreg.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinyreg.ops import (
@@ -160,6 +162,7 @@ __all__ = [
     "clamp",
     "clip",
     "clone",
+    "compile",
     "concatenate",
     "cos",
     "cumsum",

@@ -318,12 +318,16 @@ def _dropout(x: Any, p: Any, training: bool, generator: Any, shared_axes: int) -
     if not training or p == 0.0:
         return x
     shape = x.shape[: x.ndim - shared_axes] + (1,) * shared_axes
+    return x * _dropout_mask(generator, shape, p, x.dtype)  # an ops.mul with a constant mask
+
+
+def _dropout_mask(generator: Any, shape: tuple[int, ...], p: float, dtype: Any) -> np.ndarray:
+    """A fresh mask of 0 (probability ``p``) and 1/(1 − p), drawn from ``generator`` (None:
+    the package one). One function, so that :mod:`tinyreg.compile` can record the draw."""
     if p == 1.0:
-        mask = np.zeros(shape, dtype=x.dtype)
-    else:
-        keep = resolve_generator(generator).random(shape) >= p
-        mask = np.multiply(keep, 1.0 / (1.0 - p), dtype=x.dtype)
-    return x * mask  # an ops.mul with a constant: its VJP is g * mask
+        return np.zeros(shape, dtype=dtype)
+    keep = resolve_generator(generator).random(shape) >= p
+    return np.multiply(keep, 1.0 / (1.0 - p), dtype=dtype)
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,465 @@
+"""tinyreg.compile: a traced step replays bit for bit what eager does.
+
+Each scenario builds its model and optimizer from one seed, runs a sequence
+of batches eagerly, builds them again from the same seed and runs the same
+batches through the compiled step, and compares, after every step, the
+returned loss, every parameter, every ``.grad`` and every optimizer state
+array with ``assert_array_equal`` (replay runs the very numpy calls eager
+runs, in the same order: the bits must agree, NaN positions included).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinyreg
+from tinyreg import functional as F
+from tinyreg import nn, optim, penalties
+from tinyreg.autograd import Op, Tensor
+from tinyreg.lr_scheduler import StepLR
+
+
+def mlp(n_in=1, hidden=64, n_out=1, p=0.5):
+    return nn.Sequential(
+        nn.Linear(n_in, hidden), nn.ReLU(), nn.Dropout(p), nn.Linear(hidden, n_out)
+    )
+
+
+def snapshot(model, opt, loss):
+    """Copies of everything a step changes."""
+    arrays = [np.array(loss.data) if isinstance(loss, Tensor) else loss]
+    for p in model.parameters():
+        arrays += [p.data.copy(), None if p.grad is None else np.array(p.grad)]
+    for state in opt.state.values():
+        arrays += [
+            np.array(v) if isinstance(v, np.ndarray) else v for _, v in sorted(state.items())
+        ]
+    arrays += [group["lr"] for group in opt.param_groups]
+    return arrays
+
+
+def assert_same(eager, compiled):
+    assert len(eager) == len(compiled)
+    for a, b in zip(eager, compiled, strict=True):
+        if a is None or b is None:
+            assert a is b
+        else:
+            np.testing.assert_array_equal(a, b)
+
+
+def run(build, batches, compiled, between=None):
+    """Build (model, opt, step) from seed 0 and run ``batches``; snapshots after each step.
+
+    ``between(i, model, opt)`` runs before batch i (mode switches, schedulers). An
+    exception from a step is recorded in the snapshot (its type) and the run goes on.
+    """
+    tinyreg.manual_seed(0)
+    model, opt, step = build()
+    if compiled:
+        step = tinyreg.compile(step)
+    out = []
+    for i, batch in enumerate(batches):
+        if between is not None:
+            between(i, model, opt)
+        try:
+            loss = step(*batch)
+        except FloatingPointError:
+            loss = "FloatingPointError"
+        out.append(snapshot(model, opt, loss))
+    return out, step
+
+
+def check(build, batches, between=None):
+    """Eager and compiled agree after every step; returns the compiled step."""
+    eager, _ = run(build, batches, False, between)
+    compiled, step = run(build, batches, True, between)
+    for e, c in zip(eager, compiled, strict=True):
+        assert_same(e, c)
+    return step
+
+
+def training_step(model, opt, loss_fn=F.mse_loss):
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def regression_batches(n, batch=100, n_in=1, n_out=1, seed=1):
+    rng = np.random.default_rng(seed)
+    return [
+        (tinyreg.tensor(rng.standard_normal((batch, n_in))), rng.standard_normal((batch, n_out)))
+        for _ in range(n)
+    ]
+
+
+def seed_size():
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.01, penalty=penalties.L2(1e-4))
+    return model, opt, training_step(model, opt)
+
+
+# ---------------------------------------------------------------------------
+# The scenarios
+# ---------------------------------------------------------------------------
+
+
+def test_seed_size_mlp_with_dropout_and_sgd_l2():
+    step = check(seed_size, regression_batches(6))
+    assert step.traces == 1 and not step.fallback_reasons
+    assert "dropout_mask" in step.code  # the draw is replayed, not a stale mask
+
+
+def test_adam_with_an_l1_prox():
+    def build():
+        model = mlp(3, 16, 2)
+        opt = optim.Adam(model.parameters(), lr=1e-2, penalty=penalties.L1(1e-2))
+        return model, opt, training_step(model, opt)
+
+    step = check(build, regression_batches(6, 32, 3, 2))
+    assert step.traces == 1
+
+
+def test_sgd_with_momentum_and_nesterov():
+    def build():
+        model = mlp(3, 16, 2)
+        opt = optim.SGD(model.parameters(), lr=1e-2, momentum=0.9, nesterov=True)
+        return model, opt, training_step(model, opt)
+
+    check(build, regression_batches(5, 32, 3, 2))
+
+
+def test_a_partial_batch_is_another_trace():
+    batches = regression_batches(3) + regression_batches(1, batch=37, seed=2)
+    batches = batches + regression_batches(2, seed=3) + regression_batches(1, batch=37, seed=4)
+    step = check(seed_size, batches)
+    assert step.traces == 2  # the second partial batch replays the second trace
+
+
+def test_eval_and_train_switches():
+    def between(i, model, opt):
+        model.train(i % 3 != 1)
+
+    step = check(seed_size, regression_batches(7), between)
+    assert step.traces == 2
+
+
+def test_step_lr_is_read_at_every_replay():
+    schedulers = {}
+
+    def between(i, model, opt):
+        if i == 0:
+            schedulers[id(opt)] = StepLR(opt, step_size=2, gamma=0.5)
+        else:
+            schedulers[id(opt)].step()
+
+    step = check(seed_size, regression_batches(6), between)
+    assert step.traces == 1
+
+
+def test_a_scheduler_stepped_inside_the_function():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        scheduler = StepLR(opt, step_size=2, gamma=0.5)
+        inner = training_step(model, opt)
+
+        def step(x, y):
+            loss = inner(x, y)
+            scheduler.step()
+            return loss
+
+        return model, opt, step
+
+    check(build, regression_batches(6))
+
+
+def test_a_nan_batch_raises_and_changes_nothing():
+    batches = regression_batches(5)
+    x, y = batches[2]
+    bad = x.data.copy()
+    bad[3, 0] = np.nan
+    batches[2] = (tinyreg.tensor(bad), y)
+    step = check(seed_size, batches)
+    assert step.traces == 1  # the NaN batch was a replay, and raised
+
+
+def test_a_nan_first_batch_is_not_kept_as_a_trace():
+    batches = regression_batches(3)
+    x, y = batches[0]
+    batches[0] = (tinyreg.tensor(np.full_like(x.data, np.nan)), y)
+    check(seed_size, batches)
+
+
+VALUE_READS = {
+    "item()": lambda t: t.item() > 1.0,
+    "__bool__()": bool,
+    "__float__()": float,
+    "__gt__()": lambda t: t > 0.5,
+    "__array__()": lambda t: np.asarray(t) > 0.5,
+}
+
+
+@pytest.mark.parametrize("name", VALUE_READS)
+def test_a_value_dependent_branch_runs_eagerly(name):
+    read = VALUE_READS[name]
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.01)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            if np.all(read(loss)):  # a branch on a value: never replayed stale
+                loss = loss * 2.0
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, opt, step
+
+    step = check(build, regression_batches(6))
+    assert len(step.fallback_reasons) == 1 and name in step.fallback_reasons[0]
+
+
+def test_mnist_size_network_with_cross_entropy():
+    rng = np.random.default_rng(2)
+    batches = [
+        (tinyreg.tensor(rng.standard_normal((16, 784))), rng.integers(0, 10, 16)) for _ in range(3)
+    ]
+
+    def build():
+        model = mlp(784, 256, 10)
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, penalty=penalties.L2(1e-4))
+        return model, opt, training_step(model, opt, F.cross_entropy)
+
+    step = check(build, batches)
+    assert step.traces == 1 and not step.fallback_reasons
+
+
+def test_small_cnn():
+    rng = np.random.default_rng(3)
+    batches = [
+        (tinyreg.tensor(rng.standard_normal((4, 1, 8, 8))), rng.integers(0, 3, 4)) for _ in range(3)
+    ]
+
+    def build():
+        model = nn.Sequential(
+            nn.Conv2d(1, 4, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Dropout2d(0.25),
+            nn.Flatten(),
+            nn.Linear(64, 3),
+        )
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return model, opt, training_step(model, opt, F.cross_entropy)
+
+    step = check(build, batches)
+    assert step.traces == 1 and not step.fallback_reasons
+
+
+@pytest.mark.parametrize("penalty", ["group lasso", "L2"])
+def test_the_digits_cnn_example_step(penalty):
+    """examples/digits_cnn.py's network and step: two conv blocks with Dropout2d, Adam, the
+    group lasso on the conv weights in a parameter group of their own (or L2 on all)."""
+    rng = np.random.default_rng(4)
+    batches = [(rng.random((8, 1, 8, 8)), rng.integers(0, 10, 8)) for _ in range(4)]
+
+    def build():
+        layers = []
+        for c_in, c_out in ((1, 8), (8, 16)):
+            layers += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            layers += [nn.Dropout2d(0.1)]
+        model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(16 * 2 * 2, 10))
+        if penalty == "L2":
+            opt = optim.Adam(model.parameters(), lr=1e-2, penalty=penalties.L2(1e-3))
+        else:
+            convs = [m.weight for m in model.modules() if isinstance(m, nn.Conv2d)]
+            others = [p for p in model.parameters() if all(p is not w for w in convs)]
+            groups = [{"params": convs, "penalty": penalties.GroupLasso(1e-3)}, {"params": others}]
+            opt = optim.Adam(groups, lr=1e-2)
+
+        def step(images, labels):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(tinyreg.tensor(images)), labels)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, opt, step
+
+    step = check(build, batches)
+    assert step.traces == 1 and not step.fallback_reasons
+
+
+# ---------------------------------------------------------------------------
+# Guards, returns, fallbacks
+# ---------------------------------------------------------------------------
+
+
+def test_the_returned_loss_is_not_overwritten():
+    tinyreg.manual_seed(0)
+    _, _, step = seed_size()
+    step = tinyreg.compile(step)
+    batches = regression_batches(4)
+    losses = [step(*batch) for batch in batches]
+    kept = [loss.data.copy() for loss in losses]
+    step(*batches[0])
+    for loss, value in zip(losses, kept, strict=True):
+        np.testing.assert_array_equal(loss.data, value)
+    assert len({id(loss.data) for loss in losses}) == len(losses)
+
+
+def test_rebinding_a_parameter_array_retraces():
+    tinyreg.manual_seed(0)
+    model, _, step = seed_size()
+    step = tinyreg.compile(step)
+    batches = regression_batches(3)
+    step(*batches[0])
+    step(*batches[1])
+    assert step.traces == 1
+    model.load_state_dict({k: v.copy() for k, v in model.state_dict().items()})
+    weight = model[0].weight
+    weight.data = weight.data.copy()  # a new array: the trace held the old one
+    step(*batches[2])
+    assert step.traces == 2
+
+
+def test_freezing_a_parameter_retraces():
+    def between(i, model, opt):
+        model[0].bias.requires_grad = i < 2
+
+    step = check(seed_size, regression_batches(4), between)
+    assert step.traces == 2
+
+
+def test_grad_mode_is_guarded():
+    tinyreg.manual_seed(0)
+    model = mlp()
+    predict = tinyreg.compile(lambda x: model(x))
+    x = regression_batches(1)[0][0]
+    model.eval()
+    assert predict(x).requires_grad is True  # the trace: eager's result
+    assert predict(x).requires_grad is False  # a replay: the values, detached
+    with tinyreg.no_grad():
+        predict(x)
+    assert predict.traces == 2
+
+
+def test_the_cache_keeps_the_most_recent_traces():
+    tinyreg.manual_seed(0)
+    _, _, step = seed_size()
+    step = tinyreg.compile(step, cache_size=2)
+    for batch in (10, 11, 12, 10):
+        step(*regression_batches(1, batch=batch)[0])
+    assert step.traces == 4  # 10 was evicted by 11 and 12
+
+
+def test_numpy_on_an_input_runs_eagerly():
+    tinyreg.manual_seed(0)
+    model = mlp()
+    model.eval()
+    forward = tinyreg.compile(lambda x: model(tinyreg.tensor(np.tanh(x))))
+    x = np.ones((5, 1))
+    forward(x)
+    assert "argument 0 is read by no recorded call" in forward.fallback_reasons[0]
+    np.testing.assert_array_equal(forward(-x).data, model(tinyreg.tensor(np.tanh(-x))).data)
+
+
+def test_a_numpy_input_is_converted_at_every_replay():
+    tinyreg.manual_seed(0)
+    model = mlp()
+    model.eval()
+    forward = tinyreg.compile(lambda x: model(tinyreg.tensor(x)))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = rng.standard_normal((5, 1))
+        np.testing.assert_array_equal(forward(x).data, model(tinyreg.tensor(x)).data)
+    assert forward.traces == 1 and not forward.fallback_reasons
+
+
+def test_create_graph_and_batch_norm_run_eagerly():
+    tinyreg.manual_seed(0)
+    w = tinyreg.tensor([1.0, 2.0], requires_grad=True)
+
+    def penalty():
+        (g,) = tinyreg.grad((w * w * w).sum(), w, create_graph=True)
+        return (g * g).sum()
+
+    step = tinyreg.compile(penalty)
+    assert step().data == penalty().data
+    assert "create_graph" in step.fallback_reasons[0]
+    norm = nn.BatchNorm1d(2)
+    normalize = tinyreg.compile(lambda x: norm(x))
+    normalize(tinyreg.tensor(np.eye(2)))
+    assert "batch norm" in normalize.fallback_reasons[0]
+
+
+def test_tracing_leaves_the_engine_as_it_was():
+    before = Op.__call__, Tensor.item, Tensor._accumulate, optim.Optimizer.step
+    tinyreg.manual_seed(0)
+    _, _, step = seed_size()
+    tinyreg.compile(step)(*regression_batches(1)[0])
+    assert (Op.__call__, Tensor.item, Tensor._accumulate, optim.Optimizer.step) == before
+
+
+def test_an_argument_that_requires_grad_gets_its_grad_at_replay():
+    w = tinyreg.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+
+    def loss_of(x):
+        loss = (tinyreg.tanh(x @ w) ** 2).sum()
+        loss.backward()
+        return loss
+
+    compiled = tinyreg.compile(loss_of)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        value = rng.standard_normal((4, 2))
+        x_eager, x_compiled = (tinyreg.tensor(value, requires_grad=True) for _ in range(2))
+        w.grad = None
+        eager_loss = loss_of(x_eager)
+        eager_w_grad = w.grad
+        w.grad = None
+        np.testing.assert_array_equal(compiled(x_compiled).data, eager_loss.data)
+        np.testing.assert_array_equal(x_compiled.grad, x_eager.grad)
+        np.testing.assert_array_equal(w.grad, eager_w_grad)
+    assert compiled.traces == 1 and not compiled.fallback_reasons
+
+
+def test_a_compiled_function_called_while_tracing_runs_eagerly():
+    tinyreg.manual_seed(0)
+    _, _, step = seed_size()
+    inner = tinyreg.compile(step)
+    outer = tinyreg.compile(lambda x, y: inner(x, y))
+    batches = regression_batches(3)
+    for batch in batches:
+        outer(*batch)
+    assert inner.traces == 0 and outer.traces == 1 and not outer.fallback_reasons
+
+
+def test_backward_through_a_graph_recorded_before_the_call_runs_eagerly():
+    w = tinyreg.tensor([1.0, 2.0], requires_grad=True)
+    hidden = tinyreg.tanh(w * 3.0)  # recorded before the compiled function is called
+
+    def step(x):
+        loss = (hidden * x).sum()
+        loss.backward(retain_graph=True)
+        return loss
+
+    compiled = tinyreg.compile(step)
+    compiled(tinyreg.tensor([1.0, 1.0]))
+    assert "a graph recorded before the call" in compiled.fallback_reasons[0]
+    x = tinyreg.tensor([2.0, 0.5])
+    w.grad = None
+    step(x)
+    eager = w.grad
+    w.grad = None
+    compiled(x)  # eager too: the same gradient, not a stale one
+    np.testing.assert_array_equal(w.grad, eager)

@@ -1,0 +1,474 @@
+"""Tracing a training step: record its numpy-level calls once, replay them bit for bit.
+
+``step = tinyreg.compile(fn)`` runs ``fn`` eagerly the first time it is
+called with a given *guard* (the shapes and dtypes of its arguments, the
+train/eval flags of the modules it calls, the parameter arrays and whether
+they require grad, the gradient mode) and records, in order, every call
+that computes something:
+
+* each op's forward, ``op.forward(*arrays, **options)``;
+* each VJP the backward pass runs, ``vjp(g, out, *arrays, **options)``, and
+  the engine's own arithmetic between them: the sum of the gradients
+  meeting at a tensor used twice, :func:`~tinyreg.autograd.unbroadcast`,
+  the seed (a fresh copy of the ones), ``Tensor._accumulate`` into ``.grad``;
+* ``Tensor(data)``'s conversion of its data, and dropout's mask, drawn from
+  its generator (``_dropout_mask``);
+* ``Tensor.zero_grad``, ``Optimizer.zero_grad``, ``Optimizer.step`` and
+  ``LRScheduler.step``, each as one call.
+
+Each argument of a recorded call is either the result of an earlier
+recorded call, an argument of ``fn`` (an *input*), or a constant held by
+reference (a parameter's array, a module, the optimizer, an option). The
+recording becomes a straight-line Python function (``Compiled.code`` shows
+it: ``v2 = relu_5(v1)``, ``accumulate_64(c_62, v12, c_63)``, ``step_75(c_74)``),
+and later calls with the same guard run it: no Tensor objects, no graph, no
+topological walk. The optimizer's parameter groups need no guard: its step
+reads them when it runs.
+
+**Why the replay is bit-identical.** This is the level chosen: the calls
+recorded are the very functions eager runs, called with the same arrays in
+the same order, so every numpy operation inside them runs again unchanged
+-- nothing is fused, folded or reordered. What eager does in Python
+between them (building tensors and edges, ordering the graph) computes no
+number. The optimizer's step is replayed as a call of ``step()`` itself,
+so it reads the current ``lr`` and every hyper-parameter of every group
+(schedulers work), updates parameters and state as eager does, and keeps
+its non-finite check: a NaN batch raises FloatingPointError with nothing
+changed. Dropout's mask is drawn by the same function from the same
+generator, in the same order. Each replay makes fresh arrays, as eager
+does, so what it returned before is never overwritten.
+
+**Value-dependent Python falls back to eager.** Reading a value outside a
+recorded call -- ``item()``, ``float()``, ``bool()``, a comparison,
+``numpy()``, ``tolist()``, ``np.asarray(tensor)`` -- could steer a branch,
+so a trace that does so is not kept: that call ran eagerly (its result is
+eager's), and later calls with the same guard run ``fn`` eagerly too. So do
+traces that use what the replay could not reproduce: ``create_graph=True``,
+``backward(gradient=...)``, a gradient accumulated into a tensor made inside
+``fn``, batch norm in training mode (its running statistics are updated
+outside the recorded calls), an input that no recorded call reads, a
+backward pass through a graph recorded before the call.
+``Compiled.fallback_reasons`` says why.
+
+What ``fn`` must keep to: compute with tinyreg (tensors, ops, modules,
+optimizers), not with numpy on its inputs' values or on a tensor's
+``.data``; draw randomness through tinyreg's dropout; have no Python side
+effect other than the recorded calls (they alone run at replay). A tensor
+``fn`` returns comes back from a replay as a new tensor holding the values,
+detached from any graph.
+
+Tracing patches the recorded functions for the duration of the eager call,
+in the tracing thread only: eager code, untraced, runs exactly as without
+this module.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tinyreg import autograd, functional, lr_scheduler, nn, optim
+from tinyreg.autograd import Op, Tensor
+from tinyreg.grad_mode import _mode
+
+__all__ = ["Compiled", "compile"]
+
+_tracing = threading.Lock()  # one trace at a time: tracing patches shared functions
+_tracer = threading.local()  # .active: whether this thread is tracing (a compiled call inside
+#                              a traced one runs eagerly: the outer trace records its calls)
+
+
+class _Fallback(Exception):
+    """Raised inside the recorder when the trace cannot be replayed (caught by it)."""
+
+
+# ---------------------------------------------------------------------------
+# The recorder: what one traced call did
+# ---------------------------------------------------------------------------
+
+
+class _Recorder:
+    """Records the calls of one eager run of ``fn`` as lines of a straight-line program.
+
+    ``names`` maps the id of every value a recorded call produced (kept alive
+    in ``values``, so ids stay unique) or an input to its variable name.
+    """
+
+    def __init__(self, inputs: list[Any]) -> None:
+        self.thread = threading.get_ident()
+        self.start = next(autograd._creation_counter)  # tensors made later are the trace's
+        self.lines: list[str] = []
+        self.constants: dict[str, Any] = {}
+        self.names: dict[int, str] = {}
+        self.values: list[Any] = []  # keeps every named value alive
+        self.used: set[str] = set()
+        self.inputs: list[str] = []
+        self.prologue: list[str] = []
+        self.leaves: dict[int, Tensor] = {}  # tensors made before the trace that ops used
+        self.modules: dict[int, nn.Module] = {}
+        self.depth = 0  # > 0 inside a recorded call: what it calls is not recorded
+        self.reason: str | None = None  # why this trace cannot be replayed
+        self.converted = False  # set when as_float_array runs: an op's output was converted
+        self.arrays_in: list[tuple[int, str, str]] = []  # (position, names) of array inputs
+        for i, x in enumerate(inputs):
+            self.inputs.append(f"a{i}")
+            if isinstance(x, (Tensor, np.ndarray)):  # Python values are constants (guarded)
+                self._name(x, f"a{i}")
+                data = f"d{i}" if isinstance(x, Tensor) else f"a{i}"
+                if isinstance(x, Tensor):
+                    self._name(x.data, data)
+                    self.prologue.append(f"{data} = a{i}.data")
+                self.arrays_in.append((i, f"a{i}", data))
+
+    # -- recording ------------------------------------------------------------
+    def recording(self) -> bool:
+        return self.reason is None and self.depth == 0 and threading.get_ident() == self.thread
+
+    def call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)``; record it when at the top level of the tracing thread."""
+        if not self.recording():
+            return fn(*args, **kwargs)
+        try:
+            line = self._expression(fn, args, kwargs)
+        except _Fallback as error:
+            self.fall_back(str(error))
+            return fn(*args, **kwargs)
+        self.depth += 1
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            self.depth -= 1
+        if fn in _SHAPE_ONLY and args and result is args[0]:
+            return result  # nothing to sum or convert, for these shapes (guarded): no call
+        self._emit(line, result)
+        return result
+
+    def _emit(self, line: str, result: Any) -> None:
+        """Add ``line`` to the program, naming its result when it is an array or a tensor."""
+        if isinstance(result, (np.ndarray, Tensor)):
+            line = f"{self._name(result, f'v{len(self.lines)}')} = {line}"
+        self.lines.append(line)
+
+    def fall_back(self, reason: str) -> None:
+        """Keep running eagerly, but do not keep this trace."""
+        if self.recording():
+            self.reason = reason
+
+    def _name(self, value: Any, name: str) -> str:
+        self.names[id(value)] = name
+        self.values.append(value)
+        return name
+
+    def _expression(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> str:
+        parts = [self._argument(a) for a in args]
+        parts += [f"{k}={self._argument(v)}" for k, v in kwargs.items()]
+        return f"{self._constant(fn)}({', '.join(parts)})"
+
+    def _argument(self, value: Any) -> str:
+        """How the program refers to ``value``: a variable, or a constant held by reference."""
+        name = self.names.get(id(value))
+        if name is not None:
+            self.used.add(name)
+            return name
+        if isinstance(value, Tensor) and value._created > self.start:
+            raise _Fallback(f"a tensor made inside the function ({value.shape}) is used as such")
+        if isinstance(value, (tuple, list)) and any(id(v) in self.names for v in value):
+            raise _Fallback("a computed array is passed inside a tuple or list")
+        if isinstance(value, Tensor):
+            self.leaves[id(value)] = value
+        return self._constant(value)
+
+    def _constant(self, value: Any) -> str:
+        """A new name for ``value`` in the program: a function's name and a number, or c<n>."""
+        label = getattr(value, "__name__", None) or getattr(
+            getattr(value, "func", None), "__name__", ""
+        )
+        label = "".join(ch if ch.isalnum() else "_" for ch in str(label)).strip("_")
+        name = f"{label or 'c'}_{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    # -- the program ----------------------------------------------------------
+    def output(self, value: Any) -> str:
+        """The expression that rebuilds ``fn``'s result at replay."""
+        if isinstance(value, (tuple, list)):
+            items = "".join(f"{self.output(v)}, " for v in value)
+            return f"({items})" if isinstance(value, tuple) else f"[{items}]"
+        if isinstance(value, Tensor) and id(value) not in self.names:
+            if value._created < self.start:
+                return self._constant(value)
+            if id(value.data) not in self.names:
+                raise _Fallback("the function returns a tensor computed outside the recorded calls")
+            return f"{self._constant(_result_tensor)}({self._argument(value.data)})"
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return repr(value)
+        return self._argument(value)
+
+    def program(self, result: Any) -> tuple[Callable[..., Any], Callable[..., bool], str]:
+        """The replay function, its guard, and the replay's source."""
+        returned = self.output(result)
+        for i, tensor, data in self.arrays_in:
+            if tensor not in self.used and data not in self.used:
+                raise _Fallback(
+                    f"argument {i} is read by no recorded call "
+                    "(is it computed on with numpy inside the function?)"
+                )
+        args = ", ".join(self.inputs)
+        body = [*self.prologue, *self.lines, f"return {returned}"]
+        code = f"def replay({args}):\n" + "".join(f"    {line}\n" for line in body)
+        namespace = dict(self.constants)
+        exec(code, namespace)  # code built above from variable and constant names only
+        return namespace["replay"], self._guard(), code
+
+    def _guard(self) -> Callable[..., bool]:
+        """A check that the leaves and modules are as they were traced."""
+        arrays = [(t, t.data, t.requires_grad) for t in self.leaves.values()]
+        flags = [(m, m.training) for m in self.modules.values()]
+        mode = (_mode.enabled, _mode.numpy_backward)
+
+        def guard() -> bool:
+            return (
+                (_mode.enabled, _mode.numpy_backward) == mode
+                and all(t.data is data and t.requires_grad is rg for t, data, rg in arrays)
+                and all(m.training == training for m, training in flags)
+            )
+
+        return guard
+
+
+#: Tensor's methods that hand a value to Python (or its array to numpy): a trace using them
+#: outside a recorded call is not kept.
+_VALUE_READS = (
+    *("item", "numpy", "tolist", "__array__", "__bool__", "__float__", "__int__", "__index__"),
+    *("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"),
+)
+
+#: Functions that return their first argument itself when, for the guarded shapes, there is
+#: nothing to do: such a call is left out of the program.
+_SHAPE_ONLY = (autograd.unbroadcast, autograd._as_gradient)
+
+
+def _forward_output(op: Op, *arrays: Any, **options: Any) -> np.ndarray:
+    """An op's forward with its output made a floating array, as eager's ``Op._run_forward``."""
+    return Op._run_forward(op, list(arrays), options)[0]
+
+
+def _result_tensor(data: np.ndarray) -> Tensor:
+    """What a replay returns for a tensor: its values, in a new tensor without a graph."""
+    return Tensor._computed(data)
+
+
+# ---------------------------------------------------------------------------
+# The hooks: the recorded functions, patched for the length of one eager call
+# ---------------------------------------------------------------------------
+
+
+def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
+    """(owner, attribute, replacement) for every function tracing patches."""
+    run_forward = Op._run_forward
+    receive, seed, accumulate = autograd._receive, autograd._seed, Tensor._accumulate
+    as_float_array = autograd.as_float_array
+    call, module_call = Op.__call__, nn.Module.__call__
+
+    def forward(op: Op, arrays: list, options: dict) -> tuple[np.ndarray, Any]:
+        if not rec.recording():
+            return run_forward(op, arrays, options)
+        rec.depth, rec.converted = 1, False
+        try:
+            out, vjps = run_forward(op, arrays, options)
+        finally:
+            rec.depth = 0
+        # the forward itself, or, when its output had to be made a floating array, all of it
+        fn, args = (op.forward, arrays) if not rec.converted else (_forward_output, [op, *arrays])
+        try:
+            rec._emit(rec._expression(fn, tuple(args), options), out)
+        except _Fallback as error:
+            rec.fall_back(str(error))
+        wrapped = [None if v is None else functools.partial(rec.call, v) for v in vjps]
+        return out, wrapped
+
+    def op_call(op: Op, *inputs: Any, **options: Any) -> Any:
+        if rec.recording():
+            for x in inputs:
+                if isinstance(x, Tensor) and x._created < rec.start and id(x) not in rec.names:
+                    rec.leaves[id(x)] = x
+        return call(op, *inputs, **options)
+
+    def receive_(t: Tensor, grad: Any, grads: dict, heap: list) -> None:
+        if t.op is not None and t._created < rec.start:  # its VJPs were not wrapped
+            rec.fall_back("backward through a graph recorded before the call")
+        if t in grads:  # the sum over paths, recorded
+            grads[t] = rec.call(operator.add, grads[t], grad)
+        else:
+            receive(t, grad, grads, heap)
+
+    def seed_(output: Tensor, gradient: Any, create_graph: bool, where: str, name: str) -> Any:
+        if create_graph:
+            rec.fall_back("backward with create_graph=True")
+        elif gradient is not None:
+            rec.fall_back("backward(gradient=...) or grad(grad_outputs=...)")
+        value = seed(output, gradient, create_graph, where, name)
+        return rec.call(np.copy, value) if rec.recording() else value
+
+    def accumulate_(t: Tensor, grad: Any, unshared: bool) -> None:
+        rec.call(accumulate, t, grad, unshared)
+
+    def module_call_(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
+        if rec.recording():
+            rec.modules[id(module)] = module
+            if isinstance(module, nn._BatchNorm) and module.training:
+                rec.fall_back("batch norm in training mode (its running statistics)")
+        return module_call(module, *args, **kwargs)
+
+    def value_read(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def read(self: Tensor, *args: Any) -> Any:
+            rec.fall_back(f"{name} reads a value, which may steer Python")
+            return method(self, *args)
+
+        return read
+
+    def recorded(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def method(*args: Any, **kwargs: Any) -> Any:  # a function: it binds as a method
+            return rec.call(fn, *args, **kwargs)
+
+        return method
+
+    def converting(*args: Any, **kwargs: Any) -> Any:
+        rec.converted = True
+        return rec.call(as_float_array, *args, **kwargs)
+
+    hooks: list[tuple[Any, str, Any]] = [
+        (Op, "__call__", op_call),
+        (Op, "_run_forward", forward),
+        (autograd, "_receive", receive_),
+        (autograd, "_seed", seed_),
+        (autograd, "unbroadcast", recorded(autograd.unbroadcast)),
+        (autograd, "_as_gradient", recorded(autograd._as_gradient)),
+        (autograd, "as_float_array", converting),
+        (functional, "_dropout_mask", recorded(functional._dropout_mask)),
+        (Tensor, "_accumulate", accumulate_),
+        (nn.Module, "__call__", module_call_),
+    ]
+    for owner, name in [
+        (Tensor, "zero_grad"),
+        (optim.Optimizer, "zero_grad"),
+        (optim.Optimizer, "step"),
+        (lr_scheduler.LRScheduler, "step"),
+    ]:
+        hooks.append((owner, name, recorded(getattr(owner, name))))
+    for name in _VALUE_READS:
+        if name in Tensor.__dict__:
+            hooks.append((Tensor, name, value_read(f"{name}()", getattr(Tensor, name))))
+    return hooks
+
+
+def _trace(fn: Callable[..., Any], inputs: list[Any], args: tuple, kwargs: dict) -> Any:
+    """Run ``fn`` eagerly with the hooks in; returns (its result, the recorder)."""
+    rec = _Recorder(inputs)
+    hooks = _hooks(rec)
+    with _tracing:
+        saved = [(owner, name, owner.__dict__[name]) for owner, name, _ in hooks]
+        _tracer.active = True
+        try:
+            for owner, name, hook in hooks:
+                setattr(owner, name, hook)
+            result = fn(*args, **kwargs)
+        finally:
+            for owner, name, original in saved:
+                setattr(owner, name, original)
+            _tracer.active = False
+    return result, rec
+
+
+# ---------------------------------------------------------------------------
+# Compiled: guards, the cache of traces, replay
+# ---------------------------------------------------------------------------
+
+
+def _signature(value: Any) -> Any:
+    """What the guard compares of one argument: type, shape and dtype; a Python value itself."""
+    if isinstance(value, Tensor):
+        return (Tensor, value.data.shape, value.data.dtype, value.requires_grad)
+    if isinstance(value, np.ndarray):
+        return (np.ndarray, value.shape, value.dtype)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return (type(value), value)
+    return (object, id(value))
+
+
+class _Entry:
+    """One trace: its guard and replay function, or None to run eagerly (and why)."""
+
+    def __init__(self, key: Any, guard: Callable[[], bool], replay: Any, code: str, reason: Any):
+        self.key, self.guard, self.replay, self.code, self.reason = key, guard, replay, code, reason
+
+
+class Compiled:
+    """``fn`` traced once per guard and replayed: see the module docstring.
+
+    Attributes:
+        fn: the function compiled.
+        cache_size: how many traces are kept (the least recently used goes first).
+        fallback_reasons: why calls ran eagerly, one line per guard that did.
+        traces: how many times ``fn`` was traced (each guard miss is one).
+    """
+
+    def __init__(self, fn: Callable[..., Any], cache_size: int = 8) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = int(cache_size)
+        self._entries: list[_Entry] = []
+        self.fallback_reasons: list[str] = []
+        self.traces = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_tracer, "active", False):
+            return self.fn(*args, **kwargs)  # inside another trace, which records these calls
+        inputs = [*args, *kwargs.values()]
+        key = (tuple(_signature(x) for x in inputs), tuple(kwargs))
+        for i, entry in enumerate(self._entries):
+            if entry.key == key and entry.guard():
+                if i:
+                    self._entries.insert(0, self._entries.pop(i))
+                if entry.replay is None:
+                    return self.fn(*args, **kwargs)
+                return entry.replay(*inputs)
+        return self._trace(key, inputs, args, kwargs)
+
+    def _trace(self, key: Any, inputs: list[Any], args: tuple, kwargs: dict) -> Any:
+        self.traces += 1
+        result, rec = _trace(self.fn, inputs, args, kwargs)
+        replay, code = None, ""
+        guard = rec._guard()
+        if rec.reason is None:
+            try:
+                replay, guard, code = rec.program(result)
+            except _Fallback as error:
+                rec.reason = str(error)
+        if rec.reason is not None:
+            name = getattr(self.fn, "__name__", repr(self.fn))
+            self.fallback_reasons.append(f"{name}: runs eagerly: {rec.reason}")
+        self._entries.insert(0, _Entry(key, guard, replay, code, rec.reason))
+        del self._entries[self.cache_size :]
+        return result
+
+    @property
+    def code(self) -> str:
+        """The source of the most recently used replay ("" if it runs eagerly)."""
+        return self._entries[0].code if self._entries else ""
+
+
+def compile(fn: Callable[..., Any], cache_size: int = 8) -> Compiled:
+    """Trace ``fn`` (a training step, say) once per guard and replay its numpy calls.
+
+    Returns a callable that behaves as ``fn``, bit for bit: see the module
+    docstring for what is recorded, what is guarded and when ``fn`` runs
+    eagerly instead. ``cache_size`` traces are kept (a last partial batch
+    is one more trace).
+    """
+    return Compiled(fn, cache_size)
