@@ -45,7 +45,7 @@ from tinyreg import (
     viz,
 )
 from tinyreg.autograd import Tensor, grad, op
-from tinyreg.compile import compile
+from tinyreg.tracing import compile
 from tinyreg.grad_mode import enable_grad, is_grad_enabled, no_grad
 from tinyreg.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from tinyreg.ops import (

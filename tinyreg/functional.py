@@ -323,7 +323,7 @@ def _dropout(x: Any, p: Any, training: bool, generator: Any, shared_axes: int) -
 
 def _dropout_mask(generator: Any, shape: tuple[int, ...], p: float, dtype: Any) -> np.ndarray:
     """A fresh mask of 0 (probability ``p``) and 1/(1 − p), drawn from ``generator`` (None:
-    the package one). One function, so that :mod:`tinyreg.compile` can record the draw."""
+    the package one). One function, so that :mod:`tinyreg.tracing` can record the draw."""
     if p == 1.0:
         return np.zeros(shape, dtype=dtype)
     keep = resolve_generator(generator).random(shape) >= p
