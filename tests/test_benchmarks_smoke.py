@@ -10,8 +10,42 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = (
+    "bench_engine",
+    "bench_ops",
+    "bench_ridge",
+    "bench_lasso",
+    "bench_house_prices",
+    "bench_stream",
+    "bench_cnn",
+)
+WITH_SHAPES = ("bench_ridge", "bench_lasso", "bench_stream")
+
+
+def says_what_quick_shrinks(stdout: str) -> None:
+    """A quick run's first line: ``--quick: 2 seeds instead of 30`` and the like."""
+    first = stdout.splitlines()[0]
+    assert first.startswith("--quick: ") and "instead of" in first, first
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_benchmark_has_a_quick_that_says_what_it_shrinks(name):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    help_text = " ".join(done.stdout.split())  # argparse wraps lines
+    assert "--json" in help_text
+    assert "--quick" in help_text and "instead of" in help_text
+    assert ("--shape N P" in help_text) == (name in WITH_SHAPES)
+    if name in ("bench_ridge", "bench_lasso"):
+        assert "--plot DIR" in help_text and "--threads N" in help_text
 
 
 def test_bench_ops_quick_prints_a_table_and_writes_json(tmp_path):
@@ -25,6 +59,7 @@ def test_bench_ops_quick_prints_a_table_and_writes_json(tmp_path):
         cwd=tmp_path,  # the script must not depend on the working directory
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    says_what_quick_shrinks(done.stdout)
 
     lines = done.stdout.splitlines()
     headers = [line for line in lines if line.startswith("| op | graph | K | tinyreg µs/op")]
@@ -52,8 +87,9 @@ def _load(name):
     return module
 
 
-def test_adam_with_work_arrays_agrees_with_adam_written_with_temporaries():
+def test_adam_with_work_arrays_agrees_with_adam_written_with_temporaries(monkeypatch):
     """The speed trick in tinyreg's Adam (two work arrays per parameter) changes no bit."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # bench_engine imports _common
     bench = _load("bench_engine")
     tinyreg_step = bench.make_optimizer_step("adam")
     reference_step = bench.make_adam_with_temporaries()
@@ -71,8 +107,7 @@ def test_bench_house_prices_prints_its_table_and_writes_json(tmp_path):
         [
             sys.executable,
             str(ROOT / "benchmarks" / "bench_house_prices.py"),
-            "--seeds",
-            "2",
+            "--quick",
             "--json",
             str(out_json),
         ],
@@ -82,10 +117,12 @@ def test_bench_house_prices_prints_its_table_and_writes_json(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    says_what_quick_shrinks(done.stdout)
+    assert "seed 2 of 2" in done.stderr  # progress
     for model in ("no penalty", "Ridge", "Lasso", "ElasticNet"):
         assert any(line.startswith(f"| {model} |") for line in done.stdout.splitlines())
     results = json.loads(out_json.read_text())
-    assert results["seeds"] == 2
+    assert results["seeds"] == 2 and results["quick"] is True
     assert results["models"]["no penalty"]["test_rmse_vs_ols"] == 1.0
     assert results["models"]["no penalty"]["noise_zeros"] == 0.0  # least squares: no exact zeros
 
@@ -124,8 +161,33 @@ def test_bench_cnn_quick_prints_its_table_and_writes_json(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    says_what_quick_shrinks(done.stdout)
     results = json.loads(out_json.read_text())
     for size in ("digits", "mnist"):
         assert {"tinyreg", "numpy"} <= set(results["sizes"][size])
         assert any(line.startswith(f"| {size}:") for line in done.stdout.splitlines())
     assert results["memory_steps"] == 50
+
+
+def test_bench_engine_quick_prints_its_tables_and_writes_json(tmp_path):
+    """Every engine runs in its own process, from any directory (tinyreg from the checkout)."""
+    out_json = tmp_path / "engine.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "bench_engine.py"),
+            *("--quick", "--threads", "1", "--json", str(out_json)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    says_what_quick_shrinks(done.stdout)
+    assert "tinyreg at small" in done.stderr  # progress
+    results = json.loads(out_json.read_text())
+    for size in ("small", "mnist"):
+        for engine in ("tinyreg", "tinyreg unchecked", "numpy", "matmul"):
+            assert results["sizes"][size][engine] > 0, (size, engine)
+    assert results["memory_steps"] == 500
