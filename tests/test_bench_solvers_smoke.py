@@ -9,31 +9,16 @@ fail these tests. A quick run's first line says what ``--quick`` shrinks.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from _benchmarks import run_quick
 
 
 def run_script(name: str, tmp_path: Path, *options: str) -> tuple[str, dict]:
-    out_json = tmp_path / f"{name}.json"
-    script = ROOT / "benchmarks" / f"{name}.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--quick", "--json", str(out_json), *options],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,  # the scripts must not depend on the working directory
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.startswith("--quick: "), done.stdout[:200]  # what it shrinks, first
-    assert "instead of" in done.stdout.splitlines()[0]
-    assert " at " in done.stderr  # progress: one line per case as it starts
-    return done.stdout, json.loads(out_json.read_text())
+    stdout, stderr, results = run_quick(name, tmp_path, *options)
+    assert " at " in stderr  # progress: one line per case as it starts
+    return stdout, results
 
 
 def has_module(name: str) -> bool:

@@ -4,15 +4,13 @@ and the speed tricks they measure agree with the plain versions they are measure
 from __future__ import annotations
 
 import importlib.util
-import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _benchmarks import ROOT, run_quick
 
-ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = (
     "bench_engine",
     "bench_ops",
@@ -23,12 +21,6 @@ SCRIPTS = (
     "bench_cnn",
 )
 WITH_SHAPES = ("bench_ridge", "bench_lasso", "bench_stream")
-
-
-def says_what_quick_shrinks(stdout: str) -> None:
-    """A quick run's first line: ``--quick: 2 seeds instead of 30`` and the like."""
-    first = stdout.splitlines()[0]
-    assert first.startswith("--quick: ") and "instead of" in first, first
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
@@ -49,26 +41,14 @@ def test_every_benchmark_has_a_quick_that_says_what_it_shrinks(name):
 
 
 def test_bench_ops_quick_prints_a_table_and_writes_json(tmp_path):
-    out_json = tmp_path / "ops.json"
-    script = ROOT / "benchmarks" / "bench_ops.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--quick", "--json", str(out_json)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,  # the script must not depend on the working directory
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    says_what_quick_shrinks(done.stdout)
-
-    lines = done.stdout.splitlines()
+    stdout, _, results = run_quick("bench_ops", tmp_path)
+    lines = stdout.splitlines()
     headers = [line for line in lines if line.startswith("| op | graph | K | tinyreg µs/op")]
     assert len(headers) == 3  # small with K ops, small single op, large single op
     for op in ("add", "matmul", "sum(axis=1)", "exp", "tanh", "relu", "getitem [::-1]", "softmax"):
         rows = [line for line in lines if line.startswith(f"| {op} |")]
         assert len(rows) == 3, f"{op}: {rows}"
 
-    results = json.loads(out_json.read_text())
     assert results["info"]["quick"] is True
     assert {row["group"] for row in results["rows"]} == {
         "small, K ops per backward",
@@ -102,26 +82,10 @@ def test_adam_with_work_arrays_agrees_with_adam_written_with_temporaries(monkeyp
 
 
 def test_bench_house_prices_prints_its_table_and_writes_json(tmp_path):
-    out_json = tmp_path / "house.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_house_prices.py"),
-            "--quick",
-            "--json",
-            str(out_json),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    says_what_quick_shrinks(done.stdout)
-    assert "seed 2 of 2" in done.stderr  # progress
+    stdout, stderr, results = run_quick("bench_house_prices", tmp_path)
+    assert "seed 2 of 2" in stderr  # progress
     for model in ("no penalty", "Ridge", "Lasso", "ElasticNet"):
-        assert any(line.startswith(f"| {model} |") for line in done.stdout.splitlines())
-    results = json.loads(out_json.read_text())
+        assert any(line.startswith(f"| {model} |") for line in stdout.splitlines())
     assert results["seeds"] == 2 and results["quick"] is True
     assert results["models"]["no penalty"]["test_rmse_vs_ols"] == 1.0
     assert results["models"]["no penalty"]["noise_zeros"] == 0.0  # least squares: no exact zeros
@@ -146,47 +110,17 @@ def test_bench_cnn_hand_written_step_is_the_step_tinyreg_takes(monkeypatch):
 
 
 def test_bench_cnn_quick_prints_its_table_and_writes_json(tmp_path):
-    out_json = tmp_path / "cnn.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_cnn.py"),
-            "--quick",
-            "--json",
-            str(out_json),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    says_what_quick_shrinks(done.stdout)
-    results = json.loads(out_json.read_text())
+    stdout, _, results = run_quick("bench_cnn", tmp_path)
     for size in ("digits", "mnist"):
         assert {"tinyreg", "numpy"} <= set(results["sizes"][size])
-        assert any(line.startswith(f"| {size}:") for line in done.stdout.splitlines())
+        assert any(line.startswith(f"| {size}:") for line in stdout.splitlines())
     assert results["memory_steps"] == 50
 
 
 def test_bench_engine_quick_prints_its_tables_and_writes_json(tmp_path):
     """Every engine runs in its own process, from any directory (tinyreg from the checkout)."""
-    out_json = tmp_path / "engine.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_engine.py"),
-            *("--quick", "--threads", "1", "--json", str(out_json)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    says_what_quick_shrinks(done.stdout)
-    assert "tinyreg at small" in done.stderr  # progress
-    results = json.loads(out_json.read_text())
+    _, stderr, results = run_quick("bench_engine", tmp_path, "--threads", "1")
+    assert "tinyreg at small" in stderr  # progress
     for size in ("small", "mnist"):
         for engine in ("tinyreg", "tinyreg unchecked", "numpy", "matmul"):
             assert results["sizes"][size][engine] > 0, (size, engine)
