@@ -1,8 +1,9 @@
 """tinyreg's ``linear.Lasso``, one solver per route of ``_ENET_SOLVERS`` (``solver=``).
 
 Iteration sampling: ``max_iter`` is the stop value (passes over the data
-for the homotopy, sweeps for coordinate descent, steps for FISTA), and the
-tolerance is small enough never to stop a fit first.
+for the homotopy, sweeps for coordinate descent, steps for FISTA); with
+``tol = 1e-14`` (the gap relative to ‖yc‖²/n) a fit stops first only at the
+solution, to rounding.
 """
 
 from __future__ import annotations
@@ -23,6 +24,6 @@ class Solver(EstimatorSolver):
             self.lmbd,
             fit_intercept=self.fit_intercept,
             max_iter=n_iter,
-            tol=1e-300,
+            tol=1e-14,
             solver=self.solver,
         )
