@@ -36,24 +36,75 @@ _THREADS_MARK = "TINYREG_BENCH_THREADS"
 # ---------------------------------------------------------------------------
 
 
-def make_parser(description: str) -> argparse.ArgumentParser:
-    """The options both scripts share: ``--json``, ``--quick``, ``--plot``, ``--threads``."""
+def make_parser(
+    description: str,
+    *,
+    quick: str,
+    shape: bool = False,
+    plot: bool = True,
+    threads: bool = True,
+) -> argparse.ArgumentParser:
+    """The options every benchmark shares: ``--json``, ``--quick``, and as asked the others.
+
+    ``quick`` says what ``--quick`` shrinks (``"2 seeds instead of 30"``); it
+    is the option's help and the first line a quick run prints
+    (``announce``). ``shape`` adds ``--shape N P`` (run only that problem
+    size: ``shapes``); ``plot`` adds ``--plot DIR`` and ``threads`` adds
+    ``--threads N`` (``reexec_with_threads``).
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--json", metavar="PATH", help="write every number as JSON to PATH")
     parser.add_argument(
-        "--quick", action="store_true", help="small shapes, few repeats: a smoke test (seconds)"
+        "--quick", action="store_true", help=f"a smoke test, not a measurement: {quick}"
     )
-    parser.add_argument(
-        "--plot", metavar="DIR", help="write convergence plots (PNG) to DIR (needs matplotlib)"
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        metavar="N",
-        help="run with N BLAS threads (re-executes with OPENBLAS/OMP/MKL_NUM_THREADS=N); "
-        "default: the BLAS library's own choice. N=1 gives stable numbers on a busy machine",
-    )
+    parser.set_defaults(quick_means=quick)
+    if shape:
+        parser.add_argument(
+            "--shape",
+            nargs=2,
+            type=int,
+            metavar=("N", "P"),
+            help="run only the problem of N samples and P features",
+        )
+    if plot:
+        parser.add_argument(
+            "--plot", metavar="DIR", help="write convergence plots (PNG) to DIR (needs matplotlib)"
+        )
+    if threads:
+        parser.add_argument(
+            "--threads",
+            type=int,
+            metavar="N",
+            help="run with N BLAS threads (re-executes with OPENBLAS/OMP/MKL_NUM_THREADS=N); "
+            "default: the BLAS library's own choice. N=1 gives stable numbers on a busy machine",
+        )
     return parser
+
+
+def announce(args: argparse.Namespace) -> None:
+    """With ``--quick``, print what it shrinks: the run's first line."""
+    if args.quick:
+        print(f"--quick: {args.quick_means}\n", flush=True)
+
+
+def shapes(args: argparse.Namespace, default: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The problem sizes to run: ``--shape N P`` alone when it is given, else ``default``."""
+    if getattr(args, "shape", None) is None:
+        return list(default)
+    n, p = args.shape
+    if n < 1 or p < 1:
+        raise SystemExit(f"--shape N P: both must be at least 1, got N={n}, P={p}")
+    return [(n, p)]
+
+
+def fmt_shapes(shapes: Sequence[tuple[int, ...]]) -> str:
+    """``[(1000, 10), (300, 300)]`` -> ``"1000×10, 300×300"``."""
+    return ", ".join("×".join(str(d) for d in shape) for shape in shapes)
+
+
+def progress(message: str) -> None:
+    """One line on stderr, flushed: what a long run is starting (stdout keeps the tables)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def reexec_with_threads(threads: int | None, script: str, argv: Sequence[str]) -> int | None:
@@ -314,11 +365,13 @@ def train(
     """Run ``step()`` until ``monitor()`` ≤ ``tol`` (checked every ``check_every`` steps).
 
     Returns the iterations done, whether ``tol`` was reached, the wall time
-    (monitoring included: it is the stopping rule) and the curve
-    [(iteration, monitored value), ...], starting at iteration 0.
+    (monitoring included: it is the stopping rule), the curve
+    [(iteration, monitored value), ...], starting at iteration 0, and the
+    wall time at each of its points (``curve_seconds``).
     """
     curve = [(0, float(monitor()))]
     start = time.perf_counter()
+    curve_seconds = [0.0]
     reached = curve[0][1] <= tol
     it = 0
     while not reached and it < max_iter:
@@ -327,6 +380,7 @@ def train(
         if it % check_every == 0 or it == max_iter:
             value = float(monitor())
             curve.append((it, value))
+            curve_seconds.append(time.perf_counter() - start)
             reached = value <= tol
     seconds = time.perf_counter() - start
     return {
@@ -336,6 +390,7 @@ def train(
         "final": curve[-1][1],
         "best": min(v for _, v in curve),
         "curve": curve,
+        "curve_seconds": curve_seconds,
     }
 
 
@@ -360,9 +415,17 @@ def linear_model_step(model: Any, opt: Any, Xt: Any, yt: Any, extra: Callable | 
 
 
 def plot_curves(
-    path: Path, title: str, curves: dict[str, list[tuple[int, float]]], ylabel: str, tol: float
+    path: Path,
+    title: str,
+    curves: dict[str, list[tuple[float, float]]],
+    ylabel: str,
+    tol: float,
+    *,
+    xlabel: str = "iteration (full-batch step)",
+    logx: bool = False,
 ) -> bool:
-    """A log-scale plot of monitored value against iteration; False without matplotlib."""
+    """A log-scale plot of monitored value against iteration (or ``xlabel``); False without
+    matplotlib. ``curves``: label -> [(x, value), ...]; ``logx`` puts x on a log scale too."""
     matplotlib = optional_import("matplotlib")
     if matplotlib is None:
         return False
@@ -373,11 +436,11 @@ def plot_curves(
     for label, curve in curves.items():
         if not curve:
             continue
-        its = [i for i, _ in curve]
+        xs = [x for x, _ in curve]
         values = [max(v, 1e-300) for _, v in curve]
-        ax.semilogy(its, values, label=label)
+        (ax.loglog if logx else ax.semilogy)(xs, values, label=label, marker="." if logx else None)
     ax.axhline(tol, color="grey", linestyle=":", linewidth=1, label=f"target {tol:g}")
-    ax.set_xlabel("iteration (full-batch step)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize="small")

@@ -295,7 +295,12 @@ def allocator_rows(quick: bool) -> list[list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = C.make_parser(__doc__.split("\n")[0])
+    parser = C.make_parser(
+        __doc__.split("\n")[0],
+        quick="as many rounds (5 to 25) as fit in 0.5 s per size instead of 20 s, 0.3 s for "
+        "tinyreg alone instead of 5 s, 50 memory steps instead of 1000",
+        plot=False,
+    )
     parser.add_argument("--alone", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(threads=1)
     args = parser.parse_args(argv)
@@ -305,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     code = C.reexec_with_threads(args.threads, __file__, sys.argv[1:] if argv is None else argv)
     if code is not None:
         return code
+    C.announce(args)
     info = C.machine_info()
     torch = C.optional_import("torch")
     engines = ["tinyreg", "numpy"]
@@ -316,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"machine": info, "sizes": {}}
     rows = []
     for size in SIZES:
+        C.progress(f"one step at the {size} size")
         timings = measure(size, engines, budget=0.5 if args.quick else 20.0)
         results["sizes"][size] = timings
         batch, side, kernel, _, c1, c2 = SIZES[size]
@@ -337,10 +344,12 @@ def main(argv: list[str] | None = None) -> int:
         "\ntinyreg alone in a fresh process (min / step), with glibc's malloc thresholds "
         "raised at import (the default) and left as they are (TINYREG_KEEP_FREED_MEMORY=0):\n"
     )
+    C.progress("tinyreg alone, two fresh processes")
     rows = allocator_rows(args.quick)
     results["allocator"] = rows
     print(C.table(["size", "thresholds raised", "glibc defaults", "× raised"], rows))
     steps = 50 if args.quick else 1000
+    C.progress(f"memory growth over {steps} steps")
     growth = memory_growth(steps)
     results["memory_growth_bytes"], results["memory_steps"] = growth, steps
     print(

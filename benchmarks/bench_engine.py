@@ -40,6 +40,7 @@ import subprocess
 import sys
 import time
 
+import _common as C  # puts the checkout on sys.path (for this process and the engines')
 import numpy as np
 
 SIZES = {"small": (100, 1, 64, 1), "mnist": (128, 784, 256, 10)}
@@ -318,9 +319,13 @@ def torch_available():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--json", metavar="PATH", help="write the results as JSON")
-    parser.add_argument("--quick", action="store_true", help="tiny run, for smoke tests")
+    parser = C.make_parser(
+        __doc__.split("\n")[0],
+        quick="3 runs instead of 7, of 20 and 3 steps instead of 2000 and 100 (small, mnist); "
+        "5 optimizer rounds of 2 steps instead of 40 of 20; 500 memory steps instead of 10,000",
+        plot=False,
+        threads=False,
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -339,6 +344,7 @@ def main(argv=None):
         child(args)
         return 0
 
+    C.announce(args)
     engines = ["tinyreg", "tinyreg unchecked", "tinyreg compiled", "numpy", "matmul"]
     engines += ["torch"] if torch_available() else []
     repeats = 3 if args.quick else 7
@@ -352,6 +358,7 @@ def main(argv=None):
     for size in SIZES:
         timings = {}
         for engine in engines:
+            C.progress(f"{engine} at {size}")
             value, error = run_child(engine, size, repeats, numbers[size])
             timings[engine] = value["seconds"] if value else None
             if error:
@@ -371,6 +378,7 @@ def main(argv=None):
     print("|---|---|---:|---:|---:|")
     print("\n".join(rows))
     rounds = 5 if args.quick else 40
+    C.progress("optimizer.step() alone")
     value, error = run_child("optimizers", "mnist", rounds, 2 if args.quick else 20)
     if error:
         print(f"optimizers: {error}", file=sys.stderr)
@@ -387,6 +395,7 @@ def main(argv=None):
             ratio = f"{t['min'] / base['min']:6.2f}" if base else ""
             print(f"| {name} | {t['min'] * 1e6:10.1f} | {t['median'] * 1e6:10.1f} | {ratio} |")
     steps = 500 if args.quick else 10_000
+    C.progress(f"memory growth over {steps} steps")
     value, error = run_child("memory", "small", 1, steps)
     if value:
         results["memory_growth_bytes"] = value["growth"]

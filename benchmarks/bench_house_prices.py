@@ -10,14 +10,13 @@ exactly zero, and in how many seeds it drops a real feature; then seed 0's
 largest least-squares coefficient on a noise column.
 
 Not a timing: the numbers are the same on every machine (up to rounding).
-``--seeds N`` (default 30), ``--json PATH``.
+``--seeds N`` (default 30), ``--quick`` (2 seeds), ``--json PATH``.
 
 Run: ``python benchmarks/bench_house_prices.py``
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 import _common as C  # puts the checkout on sys.path
@@ -25,6 +24,8 @@ import numpy as np
 
 from tinyreg import datasets
 from tinyreg.cli import TEST_FRACTION, linear_models
+
+SEEDS, QUICK_SEEDS = 30, 2
 
 
 def one_seed(seed: int) -> list[dict]:
@@ -53,12 +54,24 @@ def one_seed(seed: int) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=30, help="number of seeds (default 30)")
-    parser.add_argument("--json", metavar="PATH", help="write the numbers as JSON")
+    parser = C.make_parser(
+        __doc__.split("\n")[0],
+        quick=f"{QUICK_SEEDS} seeds instead of {SEEDS} (unless --seeds says otherwise)",
+        plot=False,
+        threads=False,
+    )
+    parser.add_argument("--seeds", type=int, help=f"number of seeds (default {SEEDS})")
     args = parser.parse_args(argv)
+    if args.seeds is None:
+        args.seeds = QUICK_SEEDS if args.quick else SEEDS
+    if args.seeds < 1:
+        parser.error(f"--seeds must be at least 1, got {args.seeds}")
+    C.announce(args)
 
-    runs = [one_seed(seed) for seed in range(args.seeds)]
+    runs = []
+    for seed in range(args.seeds):
+        C.progress(f"seed {seed + 1} of {args.seeds}")
+        runs.append(one_seed(seed))
     models = [row["model"] for row in runs[0]]
     table = []
     summary = {}
@@ -104,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         "standard deviation of that column."
     )
     if args.json:
-        C.write_json(args.json, {"seeds": args.seeds, "models": summary, "seed0": seed0})
+        results = {"seeds": args.seeds, "quick": args.quick, "models": summary, "seed0": seed0}
+        C.write_json(args.json, results)
     return 0
 
 

@@ -13,7 +13,8 @@ max(1, min(n, p)/10) nonzero true coefficients ±U(1, 2), at 442×10,
   shapes (centred data, the same grid for all; celer's ``celer_path``);
 * the ElasticNet equivalents (l1_ratio = 0.5): fits and ``enet_path``.
 
-Times are the best of 5 to 25 interleaved rounds (the median is in the JSON). For
+Times are the best of 5 to 25 interleaved rounds (the median is in the JSON;
+``--quick`` times one round). For
 each result: the relative duality gap reached, computed here for every
 library alike (gap / ‖y − ȳ‖², the scale of tol), and the largest
 coefficient difference from scikit-learn's (which is allowed to be as
@@ -47,9 +48,13 @@ gap reached, support recovered against the true support, exact zeros, and
 the largest coefficient difference from a reference solution
 (``linear.Lasso(tol=1e-13)``).
 
-Options: ``--quick`` (small problems: seconds), ``--json PATH``,
-``--plot DIR`` (gap against iteration for the optimizer routes),
-``--threads N``. scikit-learn, celer and matplotlib are optional.
+Options: ``--quick`` (small problems: seconds; ``--help`` and the first
+printed line say what it shrinks), ``--shape N P`` (every part at that shape
+alone), ``--json PATH``, ``--plot DIR`` (part 2's convergence: the relative
+gap against iteration for the optimizer routes, and against wall time for
+every route, the estimators' curves from fits capped at max_iter = 1, 2, 4,
+... and stopped at the target gap), ``--threads N``. scikit-learn, celer and
+matplotlib are optional.
 
 Run: ``python benchmarks/bench_lasso.py``
 """
@@ -58,6 +63,7 @@ from __future__ import annotations
 
 import math
 import sys
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -227,6 +233,7 @@ def bench_optimizers(
             "rel_gap": result["final"],
             "best_rel_gap": result["best"],
             "curve": result["curve"],
+            "curve_seconds": result["curve_seconds"],
             "coef": w,
             "intercept": b,
         }
@@ -594,15 +601,100 @@ def evaluate_targets(entries: list[dict[str, Any]], against: dict[str, Any]) -> 
     return targets
 
 
+# ---------------------------------------------------------------------------
+# Convergence plots
+# ---------------------------------------------------------------------------
+
+
+def estimator_time_curves(n: int, p: int, quick: bool) -> dict[str, list[tuple[float, float]]]:
+    """(seconds, relative gap) of each estimator of part 2, fitted with max_iter = 1, 2, 4, ...
+
+    Every fit starts from zero and stops at the target gap ``TOL`` or at
+    ``max_iter``; a curve ends at the first fit that reaches the target (or
+    when one fit takes longer than a few seconds). The x-axis is the wall
+    time of that one fit (the least of three): benchopt's iteration sampling.
+    """
+    prob = make_problem(n, p)
+    X, y, alpha = prob["X"], prob["y"], prob["alpha"]
+    monitor = GapMonitor(X, y, alpha)
+    estimators: dict[str, Any] = {
+        f"tinyreg {label}": lambda k, solver=solver: linear.Lasso(
+            alpha, tol=TOL, max_iter=k, solver=solver
+        )
+        for label, solver in (("homotopy", "homotopy"), ("CD", "cd"), ("FISTA", "fista"))
+    }
+    if sklearn_linear is not None:
+        estimators["sklearn"] = lambda k: sklearn_linear.Lasso(alpha, tol=TOL, max_iter=k)
+    limit = 1.0 if quick else 10.0
+    curves: dict[str, list[tuple[float, float]]] = {}
+    for name, make in estimators.items():
+        curve, k = [], 1
+        with warnings.catch_warnings():  # a capped fit stops short of tol: that is the point
+            warnings.simplefilter("ignore")
+            make(1).fit(X, y)  # warm-up: the first call pays for imports and caches
+        while True:
+            seconds = math.inf
+            for _ in range(3):  # the least disturbed of three fits
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    start = time.perf_counter()
+                    est = make(k).fit(X, y)
+                    seconds = min(seconds, time.perf_counter() - start)
+            curve.append((seconds, monitor(est.coef_)))
+            if curve[-1][1] <= TOL or seconds > limit or k >= 1_000_000:
+                break
+            k *= 2
+        curves[name] = curve
+    return curves
+
+
+def convergence_plots(entry: dict[str, Any], folder: Path, quick: bool) -> list[str]:
+    """Part 2's curves for one problem: gap against iteration, and against time; the paths."""
+    n, p = entry["n"], entry["p"]
+    C.progress(f"convergence curves against time at {n}×{p}")
+    optimizers = {name: m for name, m in entry["methods"].items() if "curve" in m}
+    by_time = estimator_time_curves(n, p, quick)
+    by_time |= {
+        name: [(t, v) for t, (_, v) in zip(m["curve_seconds"], m["curve"], strict=True)]
+        for name, m in optimizers.items()
+    }
+    entry["time_curves"] = by_time
+    written = []
+    path = folder / f"lasso_convergence_{n}x{p}.png"
+    title = f"Lasso through tinyreg.optim, {n}×{p}"
+    curves = {name: m["curve"] for name, m in optimizers.items()}
+    if C.plot_curves(path, title, curves, "relative duality gap", TOL):
+        written.append(str(path))
+    path = folder / f"lasso_time_{n}x{p}.png"
+    title = f"Lasso, {n}×{p}: relative duality gap against time"
+    if C.plot_curves(
+        path, title, by_time, "relative duality gap", TOL, xlabel="seconds", logx=True
+    ):
+        written.append(str(path))
+    return written
+
+
+QUICK = (
+    f"correlated-design fits and paths at {C.fmt_shapes(QUICK_FIT_SHAPES)} instead of "
+    f"{C.fmt_shapes(FIT_SHAPES)} (paths: the first five), one timed round instead of the best of "
+    f"5 to 25; every route of tinyreg at {C.fmt_shapes(QUICK_SHAPES)} instead of "
+    f"{C.fmt_shapes(SHAPES)}, rounds (3 to 25) that fit in 0.3 s instead of 5 to 25 in 8 s, "
+    "one run of at most 300 optimizer steps instead of 3 of 1000"
+)
+ROUNDS = "the best of 5 to 25 interleaved rounds (as many as fit in 6 s)"
+ROUNDS_QUICK = "one round (--quick): not a measurement"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = C.make_parser(__doc__.split("\n")[0])
+    parser = C.make_parser(__doc__.split("\n")[0], quick=QUICK, shape=True)
     args = parser.parse_args(argv)
     code = C.reexec_with_threads(args.threads, __file__, argv)
     if code is not None:
         return code
     warnings.simplefilter("ignore", category=linear.ConvergenceWarning)
 
+    C.announce(args)
     info = C.machine_info()
     print(
         f"# Lasso benchmark (target: relative duality gap ≤ {TOL:g})\n\n"
@@ -612,14 +704,19 @@ def main(argv: list[str] | None = None) -> int:
     if note:
         print(note + "\n")
 
-    fit_shapes = QUICK_FIT_SHAPES if args.quick else FIT_SHAPES
-    path_shapes = QUICK_FIT_SHAPES if args.quick else PATH_SHAPES
-    fits = [bench_fit(n, p, f, 1.0, args.quick) for n, p in fit_shapes for f in FRACTIONS]
-    paths = [bench_path(n, p, 1.0, args.quick) for n, p in path_shapes]
-    enet_fits = [
-        bench_fit(n, p, f, ENET_L1_RATIO, args.quick) for n, p in fit_shapes for f in FRACTIONS
-    ]
-    enet_paths = [bench_path(n, p, ENET_L1_RATIO, args.quick) for n, p in path_shapes]
+    fit_shapes = C.shapes(args, QUICK_FIT_SHAPES if args.quick else FIT_SHAPES)
+    path_shapes = C.shapes(args, QUICK_FIT_SHAPES if args.quick else PATH_SHAPES)
+    fits, paths, enet_fits, enet_paths = [], [], [], []
+    runs = ((1.0, fits, paths), (ENET_L1_RATIO, enet_fits, enet_paths))
+    for l1_ratio, fit_list, path_list in runs:
+        model = "Lasso" if l1_ratio == 1.0 else f"ElasticNet(l1_ratio={l1_ratio})"
+        for n, p in fit_shapes:
+            for fraction in FRACTIONS:
+                C.progress(f"{model} fits at {n}×{p}, alpha = {fraction:g}·alpha_max")
+                fit_list.append(bench_fit(n, p, fraction, l1_ratio, args.quick))
+        for n, p in path_shapes:
+            C.progress(f"{model} path at {n}×{p}")
+            path_list.append(bench_path(n, p, l1_ratio, args.quick))
     against = {
         "lasso_fits": summary(fits),
         "lasso_paths": summary(paths),
@@ -639,7 +736,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n## enet_path(l1_ratio = {ENET_L1_RATIO}), 100 alphas\n")
     print(shapes_table(enet_paths, path=True))
     print(
-        "\nTimes are the best of 5 to 25 interleaved rounds (as many as fit in 6 s). rel. gap: "
+        f"\nTimes are {ROUNDS_QUICK if args.quick else ROUNDS}. rel. gap: "
         "duality gap of the returned "
         "coefficients over ‖y − ȳ‖² (the scale of tol), computed here for every library "
         "alike. max |Δw|: largest coefficient difference from scikit-learn's.\n"
@@ -649,8 +746,10 @@ def main(argv: list[str] | None = None) -> int:
         print(summary_lines(label.replace("_", " "), result))
 
     print("\n## Time to the target gap: every route of tinyreg\n")
-    shapes = QUICK_SHAPES if args.quick else SHAPES
-    entries = [bench_problem(n, p, args.quick) for n, p in shapes]
+    entries = []
+    for n, p in C.shapes(args, QUICK_SHAPES if args.quick else SHAPES):
+        C.progress(f"every route of tinyreg at {n}×{p}")
+        entries.append(bench_problem(n, p, args.quick))
     if sklearn_linear is None:
         print("(scikit-learn not installed: its rows are empty)\n")
     print(problems_table(entries))
@@ -670,11 +769,7 @@ def main(argv: list[str] | None = None) -> int:
     plots = []
     if args.plot:
         for e in entries:
-            path = Path(args.plot) / f"lasso_convergence_{e['n']}x{e['p']}.png"
-            curves = {name: m["curve"] for name, m in e["methods"].items() if "curve" in m}
-            title = f"Lasso through tinyreg.optim, {e['n']}×{e['p']}"
-            if C.plot_curves(path, title, curves, "relative duality gap", TOL):
-                plots.append(str(path))
+            plots += convergence_plots(e, Path(args.plot), args.quick)
         print("\nPlots: " + (", ".join(plots) if plots else "skipped (matplotlib not installed)"))
 
     targets = evaluate_targets(entries, against)
@@ -698,6 +793,7 @@ def main(argv: list[str] | None = None) -> int:
                     "check_every": CHECK_EVERY,
                     "fit_tol": FIT_TOL,
                     "quick": args.quick,
+                    "shape": args.shape,
                 },
                 "fits": fits,
                 "paths": paths,

@@ -39,7 +39,6 @@ test, not a measurement).
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -52,9 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import _common as C  # puts the checkout on sys.path
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 import tinyreg as tr
 
@@ -587,12 +585,12 @@ def table(rows: list[dict[str, Any]], with_torch: bool, title: str, target: str)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="one repeat, K=10, 200x200 large operands: a smoke test",
+    parser = C.make_parser(
+        __doc__.split("\n")[0],
+        quick="1 repeat instead of --repeats, K = 10 instead of --k, 200×200 large operands "
+        "instead of 1000×1000, and no minimum time per timed block",
+        plot=False,
+        threads=False,
     )
     parser.add_argument("--ops", help="comma-separated op names to run (default: all)")
     parser.add_argument("--k", type=int, default=100, help="ops per backward on small operands")
@@ -607,6 +605,7 @@ def main(argv: list[str] | None = None) -> int:
     if torch is not None and args.torch_threads:
         torch.set_num_threads(args.torch_threads)
 
+    C.announce(args)
     small, large, k = 10, 1000, args.k
     repeats, min_time, large_min_time = args.repeats, 0.02, 0.1
     if args.quick:
@@ -622,12 +621,12 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = {"small, K ops per backward": [], "small, single op": [], "large, single op": []}
     for bench in benches:
+        C.progress(bench.name)
         rows["small, K ops per backward"].append(bench_one(bench, small, k, repeats, min_time))
         rows["small, single op"].append(bench_one(bench, small, 1, repeats, min_time))
         rows["large, single op"].append(
             bench_one(bench, large, 1, max(1, repeats // 2), large_min_time)
         )
-        print(f"  measured {bench.name}", file=sys.stderr, flush=True)
     for group, group_rows in rows.items():
         for row in group_rows:
             row["group"] = group

@@ -43,9 +43,11 @@ substitutions: the blocked speed path against the readable row-by-row
 algorithm, against ``np.linalg.solve`` on the triangular factors and
 against numpy's LU solve (``bench_triangular``).
 
-Options: ``--quick`` (smaller shapes, few repeats: seconds), ``--json PATH``,
-``--plot DIR``, ``--threads N`` (BLAS threads; 1 gives stable numbers on a
-busy machine). scipy, scikit-learn and matplotlib are optional.
+Options: ``--quick`` (smaller shapes, few repeats: seconds; ``--help`` and
+the first printed line say what it shrinks), ``--shape N P`` (parts 1 and 2
+at that shape alone, part 3 at that p), ``--json PATH``, ``--plot DIR``,
+``--threads N`` (BLAS threads; 1 gives stable numbers on a busy machine).
+scipy, scikit-learn and matplotlib are optional.
 
 Run: ``python benchmarks/bench_ridge.py``
 """
@@ -71,6 +73,15 @@ SHAPES = [(1000, 10), (10_000, 100), (100_000, 100), (2000, 2000), (500, 5000)]
 QUICK_SHAPES = [(1000, 10), (10_000, 100), (300, 300), (100, 1000)]
 TRAIN_SHAPES = [(1000, 10), (10_000, 100)]
 QUICK_TRAIN_SHAPES = [(1000, 10)]
+TRIANGULAR_P, QUICK_TRIANGULAR_P = (100, 500, 2000), (100, 300)
+QUICK = (
+    f"closed forms at {C.fmt_shapes(QUICK_SHAPES)} instead of {C.fmt_shapes(SHAPES)}, "
+    "as many rounds (3 to 25) as fit in 0.4 s per shape instead of 5 to 25 in 12 s; "
+    f"training at {C.fmt_shapes(QUICK_TRAIN_SHAPES)} instead of {C.fmt_shapes(TRAIN_SHAPES)}, "
+    "one run of at most 2000 steps instead of 3 of 5000; triangular solves at "
+    f"p = {', '.join(map(str, QUICK_TRIANGULAR_P))} instead of "
+    f"{', '.join(map(str, TRIANGULAR_P))}, rounds that fit in 0.3 s instead of 5 s"
+)
 SOLVERS = ("cholesky", "svd", "auto")
 NEWTON = "Newton (hvp + CG)"  # one exact Newton step: Hessian-vector products through autograd
 
@@ -396,7 +407,7 @@ def training_table(entries: list[dict[str, Any]]) -> str:
 # ---------------------------------------------------------------------------
 
 
-def bench_triangular(quick: bool) -> list[dict[str, Any]]:
+def bench_triangular(quick: bool, sizes: tuple[int, ...]) -> list[dict[str, Any]]:
     """One SPD solve A·x = b (A = XᵀX/n + I, X Gaussian with 2p rows), four ways.
 
     numpy has no triangular solver. ``tinyreg blocked`` is what ridge runs
@@ -417,7 +428,8 @@ def bench_triangular(quick: bool) -> list[dict[str, Any]]:
         return solve
 
     entries = []
-    for p in (100, 300) if quick else (100, 500, 2000):
+    for p in sizes:
+        C.progress(f"triangular solves, p = {p}")
         rng = np.random.default_rng(p)
         X = rng.standard_normal((2 * p, p))
         A, b = X.T @ X / (2 * p) + np.eye(p), rng.standard_normal(p)
@@ -488,19 +500,23 @@ def evaluate_targets(entries: list[dict[str, Any]]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = C.make_parser(__doc__.split("\n")[0])
+    parser = C.make_parser(__doc__.split("\n")[0], quick=QUICK, shape=True)
     args = parser.parse_args(argv)
     code = C.reexec_with_threads(args.threads, __file__, argv)
     if code is not None:
         return code
 
+    C.announce(args)
     info = C.machine_info()
     print(f"# Ridge benchmark (alpha = {ALPHA})\n\nMachine: {C.machine_line(info)}\n")
     note = C.busy_note(info)
     if note:
         print(note + "\n")
-    shapes = QUICK_SHAPES if args.quick else SHAPES
-    entries = [bench_closed_form(n, p, args.quick) for n, p in shapes]
+    shapes = C.shapes(args, QUICK_SHAPES if args.quick else SHAPES)
+    entries = []
+    for n, p in shapes:
+        C.progress(f"closed form at {n}×{p}")
+        entries.append(bench_closed_form(n, p, args.quick))
     missing = [
         name
         for name, mod in (("scipy", scipy_linalg), ("scikit-learn", sklearn_linear))
@@ -515,9 +531,12 @@ def main(argv: list[str] | None = None) -> int:
         + ", ".join(f"{e['n']}×{e['p']}: {e['repeats']}" for e in entries)
     )
 
-    train_shapes = QUICK_TRAIN_SHAPES if args.quick else TRAIN_SHAPES
+    train_shapes = C.shapes(args, QUICK_TRAIN_SHAPES if args.quick else TRAIN_SHAPES)
     closed = {(e["n"], e["p"]): e["seconds"]["tinyreg auto"]["median"] for e in entries}
-    training = [bench_training(n, p, args.quick, closed.get((n, p))) for n, p in train_shapes]
+    training = []
+    for n, p in train_shapes:
+        C.progress(f"gradient training at {n}×{p}")
+        training.append(bench_training(n, p, args.quick, closed.get((n, p))))
     print(
         f"\n## Gradient training to ‖w − w*‖/‖w*‖ ≤ {TOL:g} (nn.Linear + tinyreg.optim, "
         f"L2(alpha/n), full batch)\n"
@@ -543,7 +562,10 @@ def main(argv: list[str] | None = None) -> int:
                 plots.append(str(path))
         print("\nPlots: " + (", ".join(plots) if plots else "skipped (matplotlib not installed)"))
 
-    triangular = bench_triangular(args.quick)
+    triangular_p = QUICK_TRIANGULAR_P if args.quick else TRIANGULAR_P
+    if args.shape:
+        triangular_p = (args.shape[1],)
+    triangular = bench_triangular(args.quick, triangular_p)
     print("\n## Triangular solves: one SPD system A·x = b, p×p, median seconds (× blocked)\n")
     print(triangular_table(triangular))
     worst = max(d for e in triangular for d in e["rel_diff_vs_lu"].values())
@@ -558,7 +580,12 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "benchmark": "ridge",
                 "machine": info,
-                "settings": {"alpha": ALPHA, "tol": TOL, "quick": args.quick},
+                "settings": {
+                    "alpha": ALPHA,
+                    "tol": TOL,
+                    "quick": args.quick,
+                    "shape": args.shape,
+                },
                 "closed_form": entries,
                 "training": training,
                 "triangular": triangular,

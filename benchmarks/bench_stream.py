@@ -35,8 +35,11 @@ Four measurements, each reported as ratios within one run:
 Parts 3 and 4 need dask (part 3 also distributed; the dask-ml column needs
 dask-ml, and is left out by ``--quick``); scikit-learn columns need
 scikit-learn. Missing libraries skip their rows. Options: ``--quick``
-(small shapes: seconds), ``--json PATH``, ``--threads N``, ``--parts``
-(which of chunks, tiles, cv, cluster, out_of_core, lassocv to run; all by default).
+(small shapes: seconds; ``--help`` and the first printed line say what it
+shrinks), ``--shape N P`` (every part on an N × P design: 10 chunks, 5
+folds, chunks of at most the full-run rows for dask), ``--json PATH``,
+``--threads N``, ``--parts`` (which of chunks, tiles, cv, cluster,
+out_of_core, lassocv to run; all by default).
 
 Run: ``python benchmarks/bench_stream.py``
 """
@@ -70,6 +73,17 @@ QUICK = {
     "out_of_core": (200_000, 5, 50_000),
     "lassocv": (5_000, 10, 5),
 }
+TILES, QUICK_TILES = [(1_000_000, 25), (250_000, 50), (100_000, 100)], [(20_000, 10)]
+QUICK_MEANS = (
+    ", ".join(
+        f"{part} at {C.fmt_shapes([QUICK[part][:2]])} instead of {C.fmt_shapes([FULL[part][:2]])}"
+        for part in FULL
+    )
+    + f", tiles at {C.fmt_shapes(QUICK_TILES)} instead of {C.fmt_shapes(TILES)}; "
+    "as many timed rounds as fit in 0.5 to 1 s per part (at least one) instead of 10 to 90 s "
+    "(at least 3 or 5); "
+    "no dask-ml column"
+)
 ALPHAS = np.logspace(-3, 3, 13)
 PARTS = ("chunks", "tiles", "cv", "cluster", "out_of_core", "lassocv")
 _CHILD_FLAG = "--out-of-core-child"
@@ -154,7 +168,7 @@ def bench_chunks(n: int, p: int, n_chunks: int, quick: bool) -> dict[str, Any]:
     }
 
 
-def bench_tiles(quick: bool) -> list[dict[str, Any]]:
+def bench_tiles(shapes: list[tuple[int, int]], quick: bool) -> list[dict[str, Any]]:
     """The moments of one chunk: the readable route, the tiled speed path, the bare product.
 
     ``readable`` is ``_centre(X, Y, None).moments()`` (the means, one centred
@@ -164,7 +178,7 @@ def bench_tiles(quick: bool) -> list[dict[str, Any]]:
     from tinyreg.linear.moments import _centre, _tiled_moments
 
     entries = []
-    for n, p in [(20_000, 10)] if quick else [(1_000_000, 25), (250_000, 50), (100_000, 100)]:
+    for n, p in shapes:
         X, y = make_data(n, p, seed=5)
         Y = y[:, None]
         functions = {
@@ -527,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
         n, p, rows = map(int, argv[1:4])
         print(json.dumps(C._jsonable(out_of_core_child(n, p, rows))))
         return 0
-    parser = C.make_parser(__doc__.split("\n")[0])
+    parser = C.make_parser(__doc__.split("\n")[0], quick=QUICK_MEANS, shape=True, plot=False)
     parser.add_argument(
         "--parts",
         default=",".join(PARTS),
@@ -542,21 +556,31 @@ def main(argv: list[str] | None = None) -> int:
     if code is not None:
         return code
 
+    C.announce(args)
     info = C.machine_info()
     print(f"# Streaming benchmark\n\nMachine: {C.machine_line(info)}\n\n{blas_line()}\n")
     note = C.busy_note(info)
     if note:
         print(note + "\n")
     shapes = QUICK if args.quick else FULL
+    tiles = QUICK_TILES if args.quick else TILES
+    if args.shape:
+        tiles = C.shapes(args, tiles)
+        n, p = tiles[0]
+        shapes = {part: (n, p, min(third, n)) for part, (_, _, third) in FULL.items()}
     runs = {
         "chunks": lambda: bench_chunks(*shapes["chunks"], args.quick),
-        "tiles": lambda: bench_tiles(args.quick),
+        "tiles": lambda: bench_tiles(tiles, args.quick),
         "cv": lambda: bench_cv(*shapes["cv"], args.quick),
         "cluster": lambda: bench_cluster(*shapes["cluster"], args.quick),
         "out_of_core": lambda: bench_out_of_core(*shapes["out_of_core"]),
         "lassocv": lambda: bench_lassocv(*shapes["lassocv"], args.quick),
     }
-    results = {part: runs[part]() if part in parts else None for part in PARTS}
+    results: dict[str, Any] = {}
+    for part in PARTS:
+        if part in parts:
+            C.progress(part + (f" at {C.fmt_shapes([shapes[part][:2]])}" if part in shapes else ""))
+        results[part] = runs[part]() if part in parts else None
     print_report(results)
     targets = evaluate_targets(results)
     C.print_targets(targets, info)
@@ -566,7 +590,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "benchmark": "stream",
                 "machine": info,
-                "settings": {"quick": args.quick},
+                "settings": {"quick": args.quick, "shape": args.shape},
                 **results,
                 "targets": targets,
             },

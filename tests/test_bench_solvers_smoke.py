@@ -1,35 +1,24 @@
-"""The ridge and lasso benchmarks run (``--quick``) and what they report is correct.
+"""The ridge, lasso and streaming benchmarks run (``--quick``, ``--shape``) and what they
+report is correct.
 
 Each script runs in a subprocess, from a temporary directory, and writes
 its JSON. The checks are on structure and on the coefficient differences
 the scripts report -- correctness, never timing: a busy machine must not
-fail these tests.
+fail these tests. A quick run's first line says what ``--quick`` shrinks.
 """
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from _benchmarks import run_quick
 
 
 def run_script(name: str, tmp_path: Path, *options: str) -> tuple[str, dict]:
-    out_json = tmp_path / f"{name}.json"
-    script = ROOT / "benchmarks" / f"{name}.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--quick", "--json", str(out_json), *options],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,  # the scripts must not depend on the working directory
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout, json.loads(out_json.read_text())
+    stdout, stderr, results = run_quick(name, tmp_path, *options)
+    assert " at " in stderr  # progress: one line per case as it starts
+    return stdout, results
 
 
 def has_module(name: str) -> bool:
@@ -41,7 +30,7 @@ def has_module(name: str) -> bool:
 
 
 def test_bench_ridge_quick(tmp_path):
-    stdout, results = run_script("bench_ridge", tmp_path)
+    stdout, results = run_script("bench_ridge", tmp_path, "--threads", "1")
     assert "| shape (n×p) | implementation | median | min |" in stdout
     assert "## Gradient training" in stdout
     assert results["benchmark"] == "ridge"
@@ -90,7 +79,7 @@ def test_bench_lasso_quick(tmp_path):
     """Structure, and correctness by the duality gap: every solver that claims the target
     gap reaches it, and any two certified solutions are as close as their gaps allow
     (‖Xc·Δw‖ ≤ √(2·gap_a) + √(2·gap_b), computed by the script)."""
-    stdout, results = run_script("bench_lasso", tmp_path)
+    stdout, results = run_script("bench_lasso", tmp_path, "--threads", "1")
     assert "| problem | method | median | min |" in stdout
     assert "## lasso_path" in stdout and "## Against scikit-learn" in stdout
     assert results["benchmark"] == "lasso"
@@ -188,14 +177,40 @@ def test_bench_stream_quick(tmp_path):
         assert 0.99 < ooc["sigma_hat"] < 1.01  # σ = 1; its relative standard error is 0.0016
 
 
-@pytest.mark.parametrize("name", ["bench_ridge", "bench_lasso"])
-def test_bench_help_mentions_the_options(name):
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
+@pytest.mark.parametrize("name", ["bench_ridge", "bench_lasso", "bench_stream"])
+def test_shape_runs_that_shape_alone(name, tmp_path):
+    """``--shape N P``: every part of the script at N × P, and nothing else."""
+    n, p = {"bench_ridge": (200, 5), "bench_lasso": (60, 30), "bench_stream": (2000, 5)}[name]
+    options = ["--threads", "1", "--shape", str(n), str(p)]
+    if name == "bench_stream":
+        options += ["--parts", "chunks,tiles,cv"]
+    stdout, results = run_script(name, tmp_path, *options)
+    assert results["settings"]["shape"] == [n, p]
+    if name == "bench_ridge":
+        assert [(e["n"], e["p"]) for e in results["closed_form"]] == [(n, p)]
+        assert [(e["n"], e["p"]) for e in results["training"]] == [(n, p)]
+        assert [e["p"] for e in results["triangular"]] == [p]
+    elif name == "bench_lasso":
+        for key in ("fits", "paths", "enet_fits", "enet_paths", "problems"):
+            assert {(e["n"], e["p"]) for e in results[key]} == {(n, p)}, key
+        assert f"| {n}×{p}" in stdout
+    else:
+        assert results["chunks"]["shape"] == [n, p]
+        assert [e["shape"] for e in results["tiles"]] == [[n, p]]
+        assert results["cv"]["shape"] == [n, p]
+
+
+def test_bench_lasso_plots_the_gap_against_time(tmp_path):
+    """``--plot DIR``: per problem, the gap against iteration and against wall time."""
+    pytest.importorskip("matplotlib")
+    _, results = run_script(
+        "bench_lasso", tmp_path, "--shape", "100", "20", "--plot", str(tmp_path / "plots")
     )
-    assert done.returncode == 0, done.stderr
-    for option in ("--json", "--quick", "--plot", "--threads"):
-        assert option in done.stdout
+    names = sorted(Path(path).name for path in results["plots"])
+    assert names == ["lasso_convergence_100x20.png", "lasso_time_100x20.png"]
+    assert all(Path(path).stat().st_size > 0 for path in results["plots"])
+    (problem,) = results["problems"]
+    for name, curve in problem["time_curves"].items():
+        assert all(seconds >= 0 for seconds, _ in curve), name
+        if not name.startswith("L1 via autograd"):  # every other route reaches the target
+            assert min(gap for _, gap in curve) <= results["settings"]["tol"], name

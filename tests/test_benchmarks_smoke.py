@@ -4,36 +4,51 @@ and the speed tricks they measure agree with the plain versions they are measure
 from __future__ import annotations
 
 import importlib.util
-import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
+import pytest
+from _benchmarks import ROOT, run_quick
 
-ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = (
+    "bench_engine",
+    "bench_ops",
+    "bench_ridge",
+    "bench_lasso",
+    "bench_house_prices",
+    "bench_stream",
+    "bench_cnn",
+)
+WITH_SHAPES = ("bench_ridge", "bench_lasso", "bench_stream")
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_benchmark_has_a_quick_that_says_what_it_shrinks(name):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / f"{name}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    help_text = " ".join(done.stdout.split())  # argparse wraps lines
+    assert "--json" in help_text
+    assert "--quick" in help_text and "instead of" in help_text
+    assert ("--shape N P" in help_text) == (name in WITH_SHAPES)
+    if name in ("bench_ridge", "bench_lasso"):
+        assert "--plot DIR" in help_text and "--threads N" in help_text
 
 
 def test_bench_ops_quick_prints_a_table_and_writes_json(tmp_path):
-    out_json = tmp_path / "ops.json"
-    script = ROOT / "benchmarks" / "bench_ops.py"
-    done = subprocess.run(
-        [sys.executable, str(script), "--quick", "--json", str(out_json)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,  # the script must not depend on the working directory
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-
-    lines = done.stdout.splitlines()
+    stdout, _, results = run_quick("bench_ops", tmp_path)
+    lines = stdout.splitlines()
     headers = [line for line in lines if line.startswith("| op | graph | K | tinyreg µs/op")]
     assert len(headers) == 3  # small with K ops, small single op, large single op
     for op in ("add", "matmul", "sum(axis=1)", "exp", "tanh", "relu", "getitem [::-1]", "softmax"):
         rows = [line for line in lines if line.startswith(f"| {op} |")]
         assert len(rows) == 3, f"{op}: {rows}"
 
-    results = json.loads(out_json.read_text())
     assert results["info"]["quick"] is True
     assert {row["group"] for row in results["rows"]} == {
         "small, K ops per backward",
@@ -52,8 +67,9 @@ def _load(name):
     return module
 
 
-def test_adam_with_work_arrays_agrees_with_adam_written_with_temporaries():
+def test_adam_with_work_arrays_agrees_with_adam_written_with_temporaries(monkeypatch):
     """The speed trick in tinyreg's Adam (two work arrays per parameter) changes no bit."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # bench_engine imports _common
     bench = _load("bench_engine")
     tinyreg_step = bench.make_optimizer_step("adam")
     reference_step = bench.make_adam_with_temporaries()
@@ -80,26 +96,11 @@ def test_the_compiled_engine_steps_as_the_eager_one():
 
 
 def test_bench_house_prices_prints_its_table_and_writes_json(tmp_path):
-    out_json = tmp_path / "house.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_house_prices.py"),
-            "--seeds",
-            "2",
-            "--json",
-            str(out_json),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    stdout, stderr, results = run_quick("bench_house_prices", tmp_path)
+    assert "seed 2 of 2" in stderr  # progress
     for model in ("no penalty", "Ridge", "Lasso", "ElasticNet"):
-        assert any(line.startswith(f"| {model} |") for line in done.stdout.splitlines())
-    results = json.loads(out_json.read_text())
-    assert results["seeds"] == 2
+        assert any(line.startswith(f"| {model} |") for line in stdout.splitlines())
+    assert results["seeds"] == 2 and results["quick"] is True
     assert results["models"]["no penalty"]["test_rmse_vs_ols"] == 1.0
     assert results["models"]["no penalty"]["noise_zeros"] == 0.0  # least squares: no exact zeros
 
@@ -123,23 +124,18 @@ def test_bench_cnn_hand_written_step_is_the_step_tinyreg_takes(monkeypatch):
 
 
 def test_bench_cnn_quick_prints_its_table_and_writes_json(tmp_path):
-    out_json = tmp_path / "cnn.json"
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "bench_cnn.py"),
-            "--quick",
-            "--json",
-            str(out_json),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    results = json.loads(out_json.read_text())
+    stdout, _, results = run_quick("bench_cnn", tmp_path)
     for size in ("digits", "mnist"):
         assert {"tinyreg", "numpy"} <= set(results["sizes"][size])
-        assert any(line.startswith(f"| {size}:") for line in done.stdout.splitlines())
+        assert any(line.startswith(f"| {size}:") for line in stdout.splitlines())
     assert results["memory_steps"] == 50
+
+
+def test_bench_engine_quick_prints_its_tables_and_writes_json(tmp_path):
+    """Every engine runs in its own process, from any directory (tinyreg from the checkout)."""
+    _, stderr, results = run_quick("bench_engine", tmp_path, "--threads", "1")
+    assert "tinyreg at small" in stderr  # progress
+    for size in ("small", "mnist"):
+        for engine in ("tinyreg", "tinyreg unchecked", "numpy", "matmul"):
+            assert results["sizes"][size][engine] > 0, (size, engine)
+    assert results["memory_steps"] == 500

@@ -1,0 +1,19 @@
+"""celer's ``Lasso`` (working sets and dual extrapolation).
+
+Iteration sampling: ``max_iter`` (outer working-set iterations) is the stop
+value; ``tol = 1e-12`` (its optimality test is absolute) lets a fit go on far
+below the suboptimality the curves are read at.
+"""
+
+from __future__ import annotations
+
+from benchmark_utils import EstimatorSolver
+from celer import Lasso
+
+
+class Solver(EstimatorSolver):
+    name = "celer"
+    requirements = ["pip::celer"]
+
+    def make(self, n_iter: int) -> Lasso:
+        return Lasso(self.lmbd, fit_intercept=self.fit_intercept, max_iter=n_iter, tol=1e-12)
