@@ -24,6 +24,7 @@ from tinyreg.linear.enet_solvers import (
     _use_gram,
 )
 from tinyreg.linear.homotopy import _enet_homotopy, _enet_path_homotopy
+from tinyreg.linear.working_set import _enet_working_set
 from tinyreg.validation import (
     check_choice,
     check_finite_array,
@@ -38,6 +39,7 @@ _ENET_SOLVERS = {
     "homotopy": _enet_homotopy,
     "cd": _enet_coordinate_descent,
     "fista": _enet_fista,
+    "ws": _enet_working_set,
 }
 
 
