@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso
 from tinyreg.linear import working_set as ws
+from tinyreg.linear.elastic_net import _auto_solver
 from tinyreg.linear.enet_solvers import _enet_coordinate_descent, _make_form, _make_gram_form
 from tinyreg.linear.homotopy import _enet_homotopy
 
@@ -200,3 +201,35 @@ def test_elastic_net_with_working_sets_matches_the_homotopy(l1_ratio):
     a = ElasticNet(0.02, l1_ratio=l1_ratio, tol=1e-10, solver="ws").fit(X, y)
     b = ElasticNet(0.02, l1_ratio=l1_ratio, tol=1e-10, solver="homotopy").fit(X, y)
     assert_same_minimiser(X, y, a, b)
+
+
+# ---------------------------------------------------------------------------
+# The route rule of solver="auto"
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "p", "l1", "expected"),
+    [
+        (100, 10000, 1.0, "homotopy"),
+        (400, 600, 1.0, "homotopy"),
+        (480, 600, 1.0, "ws"),
+        (500, 600, 1.0, "ws"),
+        (10000, 100, 1.0, "ws"),
+        (10000, 100, 0.0, "cd"),
+        (100, 10000, 0.0, "cd"),
+    ],
+)
+def test_auto_route_rule(n, p, l1, expected):
+    """Working sets from n ≥ 0.8·p, the homotopy below, coordinate descent without L1."""
+    assert _auto_solver(n, p, l1) == expected
+
+
+@pytest.mark.parametrize(("shape", "expected"), [((40, 200), "homotopy"), ((200, 40), "ws")])
+def test_auto_runs_the_solver_its_rule_picks(shape, expected):
+    X, y = gaussian_problem(2, *shape, n_informative=6)
+    auto = Lasso(alpha=0.02, tol=1e-10).fit(X, y)  # "auto" is the default
+    chosen = Lasso(alpha=0.02, tol=1e-10, solver=expected).fit(X, y)
+    assert auto.get_params()["solver"] == "auto"
+    assert auto.n_iter_ == chosen.n_iter_
+    np.testing.assert_array_equal(auto.coef_, chosen.coef_)

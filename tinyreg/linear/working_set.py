@@ -67,6 +67,7 @@ from tinyreg.linear.homotopy import _TrackedGram
 
 # The first working set has this many features.
 _FIRST = 10
+_GROW = 1.5
 # Anderson extrapolation every this many epochs, from this many differences.
 _ANDERSON = 5
 # A subproblem is solved to this fraction of the last full duality gap ...
@@ -257,7 +258,7 @@ def _enet_working_set(
     while gap > tol_gap and n_iter < max_iter:
         scores = _scores(form, stats[0], l1, positive)
         support = int(np.count_nonzero(form.w))
-        size = min(p, max(_FIRST, 2 * support))
+        size = min(p, max(_FIRST, int(_GROW * support)))
         W = np.argpartition(-scores, size - 1)[:size] if size < p else np.arange(p)
         W = np.sort(W[scores[W] > -np.inf])  # never the all-zero columns
         gram.track(W)
