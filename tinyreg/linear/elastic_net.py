@@ -1,9 +1,10 @@
 """The elastic net and the lasso, scikit-learn's estimators and regularization paths.
 
 The objective, its duality gap and the reference solvers (coordinate
-descent, FISTA) are in ``enet_solvers.py``; the fast path, the exact
-homotopy, in ``homotopy.py``. This module chooses between them and speaks
-scikit-learn's API.
+descent, FISTA) are in ``enet_solvers.py``; the fast paths in
+``homotopy.py`` (the exact homotopy) and ``working_set.py`` (working-set
+coordinate descent with extrapolation). This module chooses between them
+(:func:`_auto_solver`) and speaks scikit-learn's API.
 """
 
 from __future__ import annotations

@@ -19,8 +19,9 @@ w_j = 0 is optimal when |c_j| ≤ l1 (c_j ≤ l1 with w ≥ 0), and the score is
 (|c_j| − l1)/‖X_j‖, the signed distance from the dual point to the j-th
 constraint {|X_jᵀv| ≤ l1} (celer's score; large = violated most). Features
 with w_j ≠ 0 score +∞: they stay. The next working set W is the
-max(10, 2·|support|) best-scoring features (all if fewer), so it doubles
-while the support grows.
+max(10, ⌊1.5·|support|⌋) best-scoring features (all if fewer), so it grows
+geometrically while the support does (skglm doubles; 1.5 builds smaller
+Gram blocks, benchmarks/README.md).
 
 **Inner loop: the subproblem on W.** Minimise P over w_W with the other
 coefficients at zero, from the Gram statistics of W alone, G = X_WᵀX_W and
@@ -65,7 +66,7 @@ from tinyreg.linear.enet_solvers import (
 )
 from tinyreg.linear.homotopy import _TrackedGram
 
-# The first working set has this many features.
+# The first working set has this many features; the next ones _GROW times the support.
 _FIRST = 10
 _GROW = 1.5
 # Anderson extrapolation every this many epochs, from this many differences.
