@@ -337,3 +337,23 @@ def assert_coordinatewise_optimal(X, y, w, gap, l1, l2, positive=False):
     best = np.maximum(z - l1, 0.0) if positive else np.sign(z) * np.maximum(np.abs(z) - l1, 0.0)
     step = np.abs(best / L[live] - w[live])
     assert np.all(L[live] * step**2 <= 2 * (max(gap, 0.0) + rounding(y)))
+
+
+def assert_certified_solution(X, y, w, gap, n_iter, l1, l2, positive, tol):
+    """What every elastic-net solver guarantees of its result (w, gap, n_iter) at tolerance tol.
+
+    The gap is at most tol·‖y‖² and is the gap from the definition; all-zero
+    columns have coefficient 0; w ≥ 0 if ``positive``; at alpha ≥ alpha_max
+    w = 0, certified before any work (n_iter = 0); and the optimality
+    conditions hold coordinate by coordinate as far as the gap allows.
+    """
+    assert gap <= tol * (y @ y) + rounding(y)
+    assert abs(gap - gap_from_definition(X, y, w, l1, l2, positive)) <= rounding(y)
+    assert np.all(w[~X.any(axis=0)] == 0)
+    if positive:
+        assert np.all(w >= 0)
+    Xy = X.T @ y
+    top = max(Xy.max(), 0.0) if positive else np.abs(Xy).max()
+    if l1 >= top:  # alpha ≥ alpha_max: w = 0 is optimal, and certified before any work
+        assert np.all(w == 0) and n_iter == 0
+    assert_coordinatewise_optimal(X, y, w, gap, l1, l2, positive)

@@ -241,14 +241,14 @@ def _enet_working_set(
     tol: float,
     positive: bool = False,
 ) -> tuple[np.ndarray, float, int]:
-    """Minimise P(w) by working sets and coordinate descent with Anderson extrapolation.
+    """Minimise P(w) by working sets (the algorithm of the module docstring).
 
-    The same contract as the reference ``_enet_coordinate_descent``:
-    starts from ``form.w``, returns ``(w, gap, n_iter)`` with the duality gap
-    of the full problem at ``w``, leaves ``w`` in ``form.w``, stops when the
-    gap is at most ``tol·‖y‖²`` (checked first at the start) and warns if
-    ``max_iter`` outer iterations end before that. ``n_iter`` counts outer
-    iterations, each one pass over the data (a full duality gap).
+    An entry of ``_ENET_SOLVERS``: goes from the start ``form.w`` to the
+    solution, left in ``form.w``, and returns ``(w, gap, n_iter)`` with the
+    full problem's duality gap at w. Done once gap ≤ tol·‖y‖² (tested before
+    any work as well); a ConvergenceWarning with the gap if ``max_iter``
+    outer iterations, each one pass over the data, end first. ``n_iter``
+    counts them.
     """
     p = form.w.size
     tol_gap = tol * form.yy
