@@ -188,12 +188,10 @@ def _solve_subproblem(
 ) -> tuple[np.ndarray, int]:
     """Minimise P restricted to W (Gram G, b = X_Wᵀy) from w by CD with extrapolation.
 
-    Stops when the subproblem's gap is at most ``tol_gap``, checked after
-    each epoch and each accepted step; otherwise a support step (:func:`_support_step`) if the
-    signs of w differ from those of the last one (the same signs give the
-    same target), and after every ``_ANDERSON`` epochs without an accepted
-    step, an Anderson step (:func:`_anderson`). A step is accepted only if
-    it lowers P. Returns (w, epochs).
+    After each epoch, a support step (:func:`_support_step`); after every
+    ``_ANDERSON`` epochs without an accepted step, an Anderson step
+    (:func:`_anderson`). A step is accepted only if it lowers P. Returns
+    (w, epochs); stops when the subproblem's gap is at most ``tol_gap``.
     """
     diag = np.diag(G).tolist()
     w = w.copy()
@@ -201,17 +199,11 @@ def _solve_subproblem(
     iterates = np.empty((_ANDERSON + 1, w.size))
     iterates[0] = w
     count = 0
-    signs = np.zeros(0)
     for epoch in range(1, _MAX_EPOCHS + 1):
         _cd_epoch(G, diag, w, c, l1, l2, positive)
-        if _subproblem_gap(G, b, yy, w, c, l1, l2, positive) <= tol_gap:
-            return w, epoch
         count += 1
         iterates[count] = w
-        candidates = []
-        if not np.array_equal(np.sign(w), signs):
-            signs = np.sign(w)
-            candidates.append(_support_step(G, b, w, l1, l2))
+        candidates = [_support_step(G, b, w, l1, l2)]
         if count == _ANDERSON:
             candidates.append(_anderson(iterates))
         best, jumped = _objective(G, b, yy, w, l1, l2), False
@@ -226,7 +218,7 @@ def _solve_subproblem(
         if jumped or count == _ANDERSON:
             iterates[0], count = w, 0
         c = b - G @ w  # also clears the rounding of the rank-one updates
-        if jumped and _subproblem_gap(G, b, yy, w, c, l1, l2, positive) <= tol_gap:
+        if _subproblem_gap(G, b, yy, w, c, l1, l2, positive) <= tol_gap:
             return w, epoch
     return w, _MAX_EPOCHS
 
