@@ -7,7 +7,7 @@ max(1, min(n, p)/10) nonzero true coefficients ±U(1, 2), at 442×10,
 
 * single fits ``Lasso(alpha).fit(X, y)`` (intercept fitted) at
   alpha = 0.1 and 0.01·alpha_max, the same call in tinyreg (its default
-  solver, the exact homotopy), scikit-learn and celer, tol = 1e-4
+  solver, ``"auto"``), scikit-learn and celer, tol = 1e-4
   (scikit-learn's default), max_iter large enough for all;
 * ``lasso_path`` with scikit-learn's 100-alpha grid on the first five
   shapes (centred data, the same grid for all; celer's ``celer_path``);
@@ -48,13 +48,17 @@ gap reached, support recovered against the true support, exact zeros, and
 the largest coefficient difference from a reference solution
 (``linear.Lasso(tol=1e-13)``).
 
+**benchopt's settings** (``--benchopt-settings``, only this part): the
+simulated designs of benchopt's Lasso benchmark, tinyreg's routes against
+scikit-learn, celer and skglm (see :func:`bench_benchopt_settings`).
+
 Options: ``--quick`` (small problems: seconds; ``--help`` and the first
 printed line say what it shrinks), ``--shape N P`` (every part at that shape
 alone), ``--json PATH``, ``--plot DIR`` (part 2's convergence: the relative
 gap against iteration for the optimizer routes, and against wall time for
 every route, the estimators' curves from fits capped at max_iter = 1, 2, 4,
-... and stopped at the target gap), ``--threads N``. scikit-learn, celer and
-matplotlib are optional.
+... and stopped at the target gap), ``--threads N``, ``--benchopt-settings``.
+scikit-learn, celer, skglm and matplotlib are optional.
 
 Run: ``python benchmarks/bench_lasso.py``
 """
@@ -685,14 +689,124 @@ ROUNDS = "the best of 5 to 25 interleaved rounds (as many as fit in 6 s)"
 ROUNDS_QUICK = "one round (--quick): not a measurement"
 
 
+def bench_benchopt_settings(quick: bool) -> dict[str, Any]:
+    """benchopt's Lasso settings: tinyreg's routes against scikit-learn, celer and skglm.
+
+    X rows Gaussian with Toeplitz correlation ρ^|i−j| (ρ = 0, 0.6), w* with
+    20% nonzero N(0, 1) entries, y = Xw* + noise at signal-to-noise ratio 3
+    (benchopt's simulated design) at 100×10000, 500×600, 10000×100;
+    alpha = 0.1 and 0.05·alpha_max, without and with an intercept. Every
+    solver runs with tol = 1e-6, one thread: scikit-learn, celer and tinyreg
+    stop at a duality gap ≤ 1e-6·‖y‖²/n; skglm stops on its optimality
+    violation at 1e-6. Reported: times, and each result's suboptimality
+    P(w) − P_best over ‖y‖²/n (P_best the lowest objective any solver found;
+    the target is 1e-6). Prints the table and returns the entries.
+    """
+    skglm = C.optional_import("skglm")
+
+    def candidates(X: np.ndarray, y: np.ndarray, alpha: float, intercept: bool) -> dict[str, Any]:
+        common = {"fit_intercept": intercept, "tol": 1e-6}
+        functions: dict[str, Any] = {
+            f"tinyreg {solver}": (
+                lambda solver=solver: linear.Lasso(
+                    alpha, max_iter=100_000, solver=solver, **common
+                ).fit(X, y)
+            )
+            for solver in ("auto", "homotopy", "ws")
+        }
+        if sklearn_linear is not None:
+            functions["sklearn"] = lambda: sklearn_linear.Lasso(
+                alpha, max_iter=100_000, **common
+            ).fit(X, y)
+        for name, library in (("celer", celer), ("skglm", skglm)):
+            if library is not None:
+                functions[name] = lambda library=library: library.Lasso(alpha, **common).fit(X, y)
+        return functions
+
+    shapes = [(50, 500), (100, 120)] if quick else [(100, 10_000), (500, 600), (10_000, 100)]
+    rows, entries = [], []
+    for (n, p), rho, fraction, intercept in (
+        (shape, rho, fraction, intercept)
+        for shape in shapes
+        for rho in (0.0, 0.6)
+        for fraction in (0.1, 0.05)
+        for intercept in (False, True)
+    ):
+        rng = np.random.default_rng([n, p, int(10 * rho)])
+        X = rng.standard_normal((n, p))
+        for j in range(1, p):  # columns AR(1): corr(X_j, X_k) = ρ^|j−k|
+            X[:, j] = rho * X[:, j - 1] + math.sqrt(1 - rho**2) * X[:, j]
+        w_true = np.where(rng.random(p) < 0.2, rng.standard_normal(p), 0.0)
+        signal = X @ w_true
+        y = signal + rng.standard_normal(n) * np.linalg.norm(signal) / (3 * math.sqrt(n))
+        Xc, yc = (X - X.mean(axis=0), y - y.mean()) if intercept else (X, y)
+        alpha = fraction * float(np.max(np.abs(Xc.T @ yc))) / n
+        functions = candidates(X, y, alpha, intercept)
+        seconds, outputs = _timed(functions, quick)
+        objective = {
+            name: 0.5 * float(np.sum((yc - Xc @ est.coef_) ** 2)) / n
+            + alpha * float(np.abs(est.coef_).sum())
+            for name, est in outputs.items()
+        }
+        best = min(objective.values())
+        scale = float(yc @ yc) / n
+        entry = {
+            "n": n,
+            "p": p,
+            "rho": rho,
+            "fraction": fraction,
+            "intercept": intercept,
+            "seconds": {name: seconds[name]["min"] for name in outputs},
+            "subopt": {name: (objective[name] - best) / scale for name in outputs},
+        }
+        peers = [entry["seconds"][k] for k in ("sklearn", "celer", "skglm") if k in outputs]
+        entry["ratio_to_best_peer"] = (
+            entry["seconds"]["tinyreg auto"] / min(peers) if peers else None
+        )
+        entries.append(entry)
+        rows.append(
+            [f"{n}×{p}", f"{rho:g}", f"{fraction:g}", "yes" if intercept else "no"]
+            + [
+                C.fmt_time(entry["seconds"][name])
+                + ("" if entry["subopt"][name] <= 1e-6 else f" ({entry['subopt'][name]:.0e})")
+                for name in functions
+            ]
+            + [f"{entry['ratio_to_best_peer']:.2f}×" if peers else "-"]
+        )
+        print(f"  {n}×{p} ρ={rho:g} {fraction:g}·λmax intercept={intercept}: done", flush=True)
+    header = ["shape", "ρ", "λ/λmax", "intercept", *functions, "auto / best peer"]
+    print(C.table(header, rows))
+    ratios = [e["ratio_to_best_peer"] for e in entries if e["ratio_to_best_peer"] is not None]
+    if ratios:
+        print(
+            f"\ntinyreg auto against the best peer: geometric mean "
+            f"{math.exp(sum(map(math.log, ratios)) / len(ratios)):.2f}×, "
+            f"largest {max(ratios):.2f}×; within 1.0×: {sum(r <= 1.0 for r in ratios)} "
+            f"of {len(ratios)}. Times: best of the interleaved rounds; a time with "
+            "(x) stopped at suboptimality x > 1e-6·‖y‖²/n."
+        )
+    return {"entries": entries}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = C.make_parser(__doc__.split("\n")[0], quick=QUICK, shape=True)
+    parser.add_argument(
+        "--benchopt-settings",
+        action="store_true",
+        help="run only benchopt's Lasso settings against scikit-learn, celer and skglm",
+    )
     args = parser.parse_args(argv)
     code = C.reexec_with_threads(args.threads, __file__, argv)
     if code is not None:
         return code
     warnings.simplefilter("ignore", category=linear.ConvergenceWarning)
+    if args.benchopt_settings:
+        print("# Lasso on benchopt's settings (time to suboptimality 1e-6·‖y‖²/n)\n")
+        results = bench_benchopt_settings(args.quick)
+        if args.json:
+            C.write_json(args.json, {"benchmark": "lasso-benchopt", **results})
+        return 0
 
     C.announce(args)
     info = C.machine_info()

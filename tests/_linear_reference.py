@@ -63,6 +63,23 @@ def chunked_data(draw, max_n=60, max_p=6, max_k=3, weights=True):
     return X, Y, s, [0, *cuts, n]
 
 
+@st.composite
+def hard_problems(draw):
+    """Small problems with p ≫ n allowed, duplicated and all-zero columns, and alpha ≥ alpha_max."""
+    n = draw(st.integers(2, 10))
+    p = draw(st.integers(1, 40))
+    X = draw(arrays(np.float64, (n, p), elements=values))
+    y = draw(arrays(np.float64, n, elements=values))
+    if p >= 2 and draw(st.booleans()):  # an exact copy of a column
+        i, j = draw(st.lists(st.integers(0, p - 1), min_size=2, max_size=2, unique=True))
+        X[:, j] = X[:, i]
+    if draw(st.booleans()):
+        X[:, draw(st.integers(0, p - 1))] = 0.0
+    fraction = draw(st.sampled_from([0.01, 0.2, 0.7, 1.0, 1.5]) | st.floats(0.01, 1.0))
+    l1_ratio = draw(st.sampled_from([1.0, 0.6, 0.1]))
+    return X, y, fraction, l1_ratio, draw(st.booleans())
+
+
 def chunks_of(X, Y, s, bounds, order):
     for i in order:
         rows = slice(bounds[i], bounds[i + 1])
@@ -303,3 +320,40 @@ def assert_certified_close(X, y, w_a, gap_a, w_b, gap_b, l2):
     assert np.linalg.norm(X @ (w_a - w_b)) <= sum(radius)
     if l2 > 0:
         assert np.linalg.norm(w_a - w_b) <= sum(radius) / np.sqrt(l2)
+
+
+def assert_coordinatewise_optimal(X, y, w, gap, l1, l2, positive=False):
+    """w meets the optimality conditions coordinate by coordinate, as far as ``gap`` allows.
+
+    The exact minimiser w'_j of P along coordinate j (curvature
+    L_j = ‖X_j‖² + l2) lowers P by at least L_j·(w'_j − w_j)²/2, and by at
+    most P(w) − P* ≤ gap. (A continuous form of the KKT conditions: a
+    coefficient at rounding level, of either sign, passes as it should.)
+    """
+    g = X.T @ (y - X @ w) - l2 * w
+    L = (X**2).sum(axis=0) + l2
+    live = L > 0
+    z = L[live] * w[live] + g[live]
+    best = np.maximum(z - l1, 0.0) if positive else np.sign(z) * np.maximum(np.abs(z) - l1, 0.0)
+    step = np.abs(best / L[live] - w[live])
+    assert np.all(L[live] * step**2 <= 2 * (max(gap, 0.0) + rounding(y)))
+
+
+def assert_certified_solution(X, y, w, gap, n_iter, l1, l2, positive, tol):
+    """What every elastic-net solver guarantees of its result (w, gap, n_iter) at tolerance tol.
+
+    The gap is at most tol·‖y‖² and is the gap from the definition; all-zero
+    columns have coefficient 0; w ≥ 0 if ``positive``; at alpha ≥ alpha_max
+    w = 0, certified before any work (n_iter = 0); and the optimality
+    conditions hold coordinate by coordinate as far as the gap allows.
+    """
+    assert gap <= tol * (y @ y) + rounding(y)
+    assert abs(gap - gap_from_definition(X, y, w, l1, l2, positive)) <= rounding(y)
+    assert np.all(w[~X.any(axis=0)] == 0)
+    if positive:
+        assert np.all(w >= 0)
+    Xy = X.T @ y
+    top = max(Xy.max(), 0.0) if positive else np.abs(Xy).max()
+    if l1 >= top:  # alpha ≥ alpha_max: w = 0 is optimal, and certified before any work
+        assert np.all(w == 0) and n_iter == 0
+    assert_coordinatewise_optimal(X, y, w, gap, l1, l2, positive)

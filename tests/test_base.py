@@ -67,7 +67,7 @@ def test_get_params_set_params_and_repr():
         "tol": 1e-4,
         "warm_start": False,
         "positive": False,
-        "solver": "homotopy",
+        "solver": "auto",
     }
     assert model.set_params(alpha=0.2, tol=1e-6) is model
     assert model.alpha == 0.2 and model.tol == 1e-6

@@ -144,6 +144,20 @@ def test_bench_lasso_quick(tmp_path):
         assert methods["L1 via autograd (subgradient)"]["support"]["n_zeros"] == 0
 
 
+def test_bench_lasso_benchopt_settings_quick(tmp_path):
+    """Every setting, every installed solver; tinyreg's routes reach the 1e-6 suboptimality."""
+    stdout, results = run_script("bench_lasso", tmp_path, "--benchopt-settings")
+    assert "auto / best peer" in stdout
+    entries = results["entries"]
+    assert len(entries) == 16  # 2 shapes × 2 ρ × 2 λ × with and without an intercept
+    routes = {"tinyreg auto", "tinyreg homotopy", "tinyreg ws"}
+    for e in entries:
+        assert routes <= set(e["seconds"])
+        assert ("sklearn" in e["seconds"]) == has_module("sklearn")
+        for name in routes:
+            assert e["subopt"][name] <= 1e-6, (name, e)
+
+
 def test_bench_stream_quick(tmp_path):
     """Each part reports the same models as its reference (one BLAS thread: quick).
 

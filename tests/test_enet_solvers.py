@@ -27,6 +27,7 @@ from tinyreg.linear.enet_solvers import (
     _make_form,
 )
 from tinyreg.linear.homotopy import _enet_homotopy
+from tinyreg.linear.working_set import _enet_working_set
 
 # ---------------------------------------------------------------------------
 # The duality gap
@@ -140,7 +141,7 @@ def test_fista_takes_beck_and_teboulles_first_two_steps():
     st.booleans(),
 )
 def test_all_solvers_reach_the_same_minimiser(data, fraction, l1_ratio, gram):
-    """Homotopy, coordinate descent and FISTA, each certified by its gap, are provably close.
+    """Homotopy, working sets, CD and FISTA, each certified by its gap, are provably close.
 
     For the (n-scaled) elastic net P(w) − P* ≥ ½‖X(w − w*)‖² + (μ/2)‖w − w*‖²
     with μ = n·alpha·(1 − l1_ratio), and P(w) − P* ≤ gap. The gap itself is
@@ -155,13 +156,13 @@ def test_all_solvers_reach_the_same_minimiser(data, fraction, l1_ratio, gram):
     tol_gap = 1e-12 * (y @ y) + gap_rounding(y)
     results = [
         solve(_make_form(X, y, w0, G), l1, l2, 100000, 1e-12)
-        for solve in (_enet_homotopy, _enet_coordinate_descent, _enet_fista)
+        for solve in (_enet_homotopy, _enet_working_set, _enet_coordinate_descent, _enet_fista)
     ]
     radii = []
     for _, gap, _ in results:
         assert gap <= tol_gap
         radii.append(np.sqrt(2 * (max(gap, 0.0) + gap_rounding(y))))
-    for i in range(3):
+    for i in range(len(results)):
         for j in range(i):
             difference = results[i][0] - results[j][0]
             assert np.linalg.norm(X @ difference) <= radii[i] + radii[j]

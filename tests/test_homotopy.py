@@ -14,17 +14,17 @@ import numpy as np
 import pytest
 from _linear_reference import (
     assert_certified_close,
+    assert_certified_solution,
     centre,
     gap_from_definition,
     gaussian_problem,
+    hard_problems,
     kkt_violation,
     positive_kkt_violation,
     rounding,
-    values,
 )
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso, enet_path
 from tinyreg.linear.enet_solvers import _enet_coordinate_descent, _make_form, _make_gram_form
@@ -33,23 +33,6 @@ from tinyreg.linear.homotopy import _ActiveSet, _enet_homotopy, _spd_inverse, _T
 # ---------------------------------------------------------------------------
 # The exact path reaches the reference's minimiser
 # ---------------------------------------------------------------------------
-
-
-@st.composite
-def hard_problems(draw):
-    """Small problems with p ≫ n allowed, duplicated and all-zero columns, and alpha ≥ alpha_max."""
-    n = draw(st.integers(2, 10))
-    p = draw(st.integers(1, 40))
-    X = draw(arrays(np.float64, (n, p), elements=values))
-    y = draw(arrays(np.float64, n, elements=values))
-    if p >= 2 and draw(st.booleans()):  # an exact copy of a column
-        i, j = draw(st.lists(st.integers(0, p - 1), min_size=2, max_size=2, unique=True))
-        X[:, j] = X[:, i]
-    if draw(st.booleans()):
-        X[:, draw(st.integers(0, p - 1))] = 0.0
-    fraction = draw(st.sampled_from([0.01, 0.2, 0.7, 1.0, 1.5]) | st.floats(0.01, 1.0))
-    l1_ratio = draw(st.sampled_from([1.0, 0.6, 0.1]))
-    return X, y, fraction, l1_ratio, draw(st.booleans())
 
 
 @settings(max_examples=40, deadline=None)
@@ -80,27 +63,8 @@ def test_homotopy_and_coordinate_descent_reach_the_same_minimiser(problem, gram)
             _make_form(X, y, start, None), l1, l2, 2000, tol, positive
         )
 
-    assert gap_fast <= tol * (y @ y) + rounding(y)
-    assert gap_fast == pytest.approx(
-        gap_from_definition(X, y, w_fast, l1, l2, positive), abs=rounding(y)
-    )
+    assert_certified_solution(X, y, w_fast, gap_fast, n_fast, l1, l2, positive, tol)
     assert_certified_close(X, y, w_fast, gap_fast, w_ref, gap_ref, l2)
-    assert np.all(w_fast[~X.any(axis=0)] == 0)
-    if positive:
-        assert np.all(w_fast >= 0)
-    if l1 >= top:  # alpha ≥ alpha_max: w = 0 is optimal, and certified before any work
-        assert np.all(w_fast == 0) and n_fast == 0
-    # optimality, coordinate by coordinate, to within what the gap allows: the exact
-    # minimiser w'_j of P along coordinate j (curvature L_j = ‖X_j‖² + l2) lowers P by at
-    # least L_j·(w'_j − w_j)²/2, and by at most P(w) − P* ≤ gap. (A continuous form of the
-    # KKT conditions: a coefficient at rounding level, of either sign, passes as it should.)
-    g = X.T @ (y - X @ w_fast) - l2 * w_fast
-    L = (X**2).sum(axis=0) + l2
-    live = L > 0
-    z = L[live] * w_fast[live] + g[live]
-    best = np.maximum(z - l1, 0.0) if positive else np.sign(z) * np.maximum(np.abs(z) - l1, 0.0)
-    step = np.abs(best / L[live] - w_fast[live])
-    assert np.all(L[live] * step**2 <= 2 * (max(gap_fast, 0.0) + rounding(y)))
 
 
 @settings(max_examples=15, deadline=None)

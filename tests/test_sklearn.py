@@ -133,6 +133,11 @@ PAIRS = [
         tl.ElasticNet(alpha=2.0, l1_ratio=0.3, tol=1e-15, max_iter=100_000),
         sk.ElasticNet(alpha=2.0, l1_ratio=0.3, tol=1e-15, max_iter=100_000),
     ),
+    (tl.Lasso(alpha=2.0, tol=1e-15, solver="ws"), sk.Lasso(alpha=2.0, tol=1e-15)),
+    (
+        tl.ElasticNet(alpha=2.0, l1_ratio=0.3, tol=1e-15, solver="ws"),
+        sk.ElasticNet(alpha=2.0, l1_ratio=0.3, tol=1e-15, max_iter=100_000),
+    ),
 ]
 
 
@@ -150,6 +155,8 @@ def test_cross_val_score_equals_scikit_learns(data, ours, theirs):
         (tl.Ridge(), sk.Ridge()),
         (tl.Lasso(tol=1e-15, max_iter=100_000), sk.Lasso(tol=1e-15, max_iter=100_000)),
         (tl.ElasticNet(tol=1e-15, max_iter=100_000), sk.ElasticNet(tol=1e-15, max_iter=100_000)),
+        (tl.Lasso(tol=1e-15, solver="ws"), sk.Lasso(tol=1e-15, max_iter=100_000)),
+        (tl.ElasticNet(tol=1e-15, solver="ws"), sk.ElasticNet(tol=1e-15, max_iter=100_000)),
     ],
     ids=lambda m: type(m).__name__,
 )

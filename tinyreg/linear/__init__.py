@@ -15,8 +15,9 @@ estimator             objective minimised over (w, b)                     solver
 ``Ridge``             ‖y − Xw − b‖² + alpha·‖w‖²                          Cholesky, or SVD
 ``RidgeCV``           Ridge, alpha chosen by exact leave-one-out or       one eigendecomposition,
                       K-fold error                                        or per-fold moments
-``ElasticNet``        (1/(2n))‖y − Xw − b‖² + alpha·l1_ratio·‖w‖₁         exact solution path;
-                      + (alpha·(1 − l1_ratio)/2)·‖w‖²                     coordinate descent, FISTA
+``ElasticNet``        (1/(2n))‖y − Xw − b‖² + alpha·l1_ratio·‖w‖₁         exact solution path or
+                      + (alpha·(1 − l1_ratio)/2)·‖w‖²                     working sets; coordinate
+                                                                          descent, FISTA
 ``Lasso``             (1/(2n))‖y − Xw − b‖² + alpha·‖w‖₁                  as ElasticNet
 ``ElasticNetCV``,     ElasticNet or Lasso, alpha (and l1_ratio) chosen    paths from per-fold
 ``LassoCV``           by K-fold error                                     moments, one pass

@@ -1,9 +1,10 @@
 """The elastic net and the lasso, scikit-learn's estimators and regularization paths.
 
 The objective, its duality gap and the reference solvers (coordinate
-descent, FISTA) are in ``enet_solvers.py``; the fast path, the exact
-homotopy, in ``homotopy.py``. This module chooses between them and speaks
-scikit-learn's API.
+descent, FISTA) are in ``enet_solvers.py``; the fast paths in
+``homotopy.py`` (the exact homotopy) and ``working_set.py`` (working-set
+coordinate descent with extrapolation). This module chooses between them
+(:func:`_auto_solver`) and speaks scikit-learn's API.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tinyreg.linear.enet_solvers import (
     _use_gram,
 )
 from tinyreg.linear.homotopy import _enet_homotopy, _enet_path_homotopy
+from tinyreg.linear.working_set import _enet_working_set
 from tinyreg.validation import (
     check_choice,
     check_finite_array,
@@ -38,7 +40,27 @@ _ENET_SOLVERS = {
     "homotopy": _enet_homotopy,
     "cd": _enet_coordinate_descent,
     "fista": _enet_fista,
+    "ws": _enet_working_set,
 }
+_SOLVER_CHOICES = ("auto", *_ENET_SOLVERS)
+
+# "auto" takes the working sets when n_samples ≥ this fraction of n_features.
+_WS_FROM = 0.8
+
+
+def _auto_solver(n_samples: int, n_features: int, l1: float) -> str:
+    """The solver ``solver="auto"`` runs: the route rule.
+
+    No L1 part (l1 = 0): coordinate descent (there is no path to follow).
+    Otherwise the working sets when n ≥ 0.8·p, the homotopy when p is larger.
+    Why: the homotopy's cost grows with the knots of its path, and so with
+    the active features; at p ≫ n there are at most n of them, while coordinate
+    descent slows down as the support approaches n (its Gram block is then
+    nearly singular). benchmarks/README.md has the measurements.
+    """
+    if l1 == 0:
+        return "cd"
+    return "ws" if n_samples >= _WS_FROM * n_features else "homotopy"
 
 
 class ElasticNet(_MomentsModel):
@@ -53,13 +75,21 @@ class ElasticNet(_MomentsModel):
     Solvers (``solver=``), all stopping on the same duality-gap test and
     reaching the same minimiser:
 
-    * ``"homotopy"`` (default): follows the exact, piecewise-linear
+    * ``"auto"`` (default): ``"ws"`` when n_samples ≥ 0.8·n_features,
+      ``"homotopy"`` otherwise (``"cd"`` without an L1 part).
+    * ``"homotopy"``: follows the exact, piecewise-linear
       solution path from alpha_max down to alpha, knot by knot, tracking
       only the features likely to become active and checking the whole
       problem once per stretch (``tinyreg.linear.homotopy``). Its result
       is exact up to rounding; ``n_iter_`` and ``max_iter`` count passes
       over the data (full optimality checks). Without an L1 part
       (alpha·l1_ratio = 0) there is no path, and it runs ``"cd"``.
+    * ``"ws"``: working sets: coordinate descent with Anderson
+      extrapolation on small sets of features ranked by how far they are
+      from their optimality conditions, growing until the duality gap of
+      the whole problem certifies the result
+      (``tinyreg.linear.working_set``). ``n_iter_`` counts passes over the
+      data (outer iterations), as ``max_iter`` does.
     * ``"cd"``: cyclic coordinate descent, scikit-learn's algorithm with
       the same iterates; the readable reference. ``n_iter_`` counts sweeps.
       It keeps XᵀX when n ≥ p and the residual y − Xw otherwise.
@@ -98,7 +128,7 @@ class ElasticNet(_MomentsModel):
         tol: float = 1e-4,
         warm_start: bool = False,
         positive: bool = False,
-        solver: str = "homotopy",
+        solver: str = "auto",
     ):
         self.alpha = alpha
         self.l1_ratio = l1_ratio
@@ -120,7 +150,7 @@ class ElasticNet(_MomentsModel):
             "l1_ratio": check_in_range("l1_ratio", params.get("l1_ratio", 1.0), 0.0, 1.0),
             "max_iter": check_int("max_iter", params["max_iter"]),
             "tol": check_positive("tol", params["tol"]),
-            "solver": check_choice("solver", params["solver"], tuple(_ENET_SOLVERS)),
+            "solver": check_choice("solver", params["solver"], _SOLVER_CHOICES),
         }
 
     def _fit_summary(self, moments, chunk, params):
@@ -139,7 +169,9 @@ class ElasticNet(_MomentsModel):
             coef = np.array(previous, dtype=np.float64).reshape(n_targets, p)
 
         solver = params["solver"]
-        if solver == "homotopy" and l1 == 0:
+        if solver == "auto":
+            solver = _auto_solver(summary.n_samples, p, l1)
+        elif solver == "homotopy" and l1 == 0:
             solver = "cd"  # no L1 part: no path to follow
         if moments is not None:  # n ≥ p, or data seen in several chunks: the Gram form
             Q, q, yy = moments.normal_equations(params["fit_intercept"])
@@ -177,7 +209,7 @@ class Lasso(ElasticNet):
         tol: float = 1e-4,
         warm_start: bool = False,
         positive: bool = False,
-        solver: str = "homotopy",
+        solver: str = "auto",
     ):
         super().__init__(
             alpha=alpha,

@@ -1,7 +1,8 @@
 r"""The elastic net's objective, its duality gap, and the two reference solvers.
 
-Every solver here (and the fast path in ``homotopy.py``) minimises the
-elastic net multiplied by n, as scikit-learn's compiled solver does:
+Every solver here (and the fast paths in ``homotopy.py`` and
+``working_set.py``) minimises the elastic net multiplied by n, as
+scikit-learn's compiled solver does:
 
     P(w) = ½‖y − Xw‖² + l1·‖w‖₁ + (l2/2)·‖w‖²,   l1 = n·alpha·l1_ratio,
                                                   l2 = n·alpha·(1 − l1_ratio),

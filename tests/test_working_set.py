@@ -1,0 +1,228 @@
+"""linear/working_set.py: working-set coordinate descent against the homotopy and the reference.
+
+The working-set solver, the exact path and the reference coordinate descent
+certify their results by the duality gap; the gap bounds how far apart two
+certified results can be, so the comparisons allow exactly that much (plus
+rounding). Its extrapolation steps are checked never to raise the objective.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from _linear_reference import (
+    assert_certified_close,
+    assert_certified_solution,
+    assert_same_minimiser,
+    gap_from_definition,
+    gaussian_problem,
+    hard_problems,
+    rounding,
+)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso
+from tinyreg.linear import working_set as ws
+from tinyreg.linear.elastic_net import _auto_solver
+from tinyreg.linear.enet_solvers import _enet_coordinate_descent, _make_form, _make_gram_form
+from tinyreg.linear.homotopy import _enet_homotopy
+
+
+def _penalties(X, y, fraction, l1_ratio, positive):
+    n = X.shape[0]
+    Xy = X.T @ y
+    top = max(Xy.max(), 0.0) if positive else np.abs(Xy).max()
+    alpha = fraction * max(top, 1e-3) / (n * l1_ratio)
+    return n * alpha * l1_ratio, n * alpha * (1 - l1_ratio), top
+
+
+def _form(X, y, gram):
+    start = np.zeros(X.shape[1])
+    return (
+        _make_gram_form(X.T @ X, X.T @ y, y @ y, start) if gram else _make_form(X, y, start, None)
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=hard_problems(), gram=st.booleans())
+def test_working_set_reaches_the_minimiser_of_the_homotopy_and_the_reference(problem, gram):
+    """Same minimiser as the exact path and the reference sweep, to what the gaps allow.
+
+    Also: it converges (gap ≤ tol·‖y‖², the gap it reports is the gap from the
+    definition), keeps all-zero columns at 0, respects w ≥ 0, meets the
+    optimality conditions, and does no work at alpha ≥ alpha_max.
+    """
+    X, y, fraction, l1_ratio, positive = problem
+    l1, l2, _ = _penalties(X, y, fraction, l1_ratio, positive)
+    tol = 1e-10
+    w, gap, n_iter = ws._enet_working_set(_form(X, y, gram), l1, l2, 1000, tol, positive)
+    w_path, gap_path, _ = _enet_homotopy(_form(X, y, gram), l1, l2, 1000, tol, positive)
+    with warnings.catch_warnings():  # the reference may stop short here; its gap says where
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        w_ref, gap_ref, _ = _enet_coordinate_descent(
+            _form(X, y, False), l1, l2, 2000, tol, positive
+        )
+
+    assert_certified_solution(X, y, w, gap, n_iter, l1, l2, positive, tol)
+    assert_certified_close(X, y, w, gap, w_path, gap_path, l2)
+    assert_certified_close(X, y, w, gap, w_ref, gap_ref, l2)
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    shape=st.sampled_from([(30, 400), (400, 12), (60, 60)]),
+    l1_ratio=st.sampled_from([1.0, 0.5]),
+    positive=st.booleans(),
+    fraction=st.sampled_from([0.3, 0.05, 0.01]),
+)
+def test_working_set_on_larger_problems_agrees_with_the_homotopy(
+    seed, shape, l1_ratio, positive, fraction
+):
+    """p ≫ n, n ≫ p and n = p, with working sets that must grow several times."""
+    X, y = gaussian_problem(seed, *shape, n_informative=8)
+    l1, l2, _ = _penalties(X, y, fraction, l1_ratio, positive)
+    tol = 1e-10
+    w, gap, _ = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol, positive)
+    w_path, gap_path, _ = _enet_homotopy(_form(X, y, False), l1, l2, 1000, tol, positive)
+    assert gap <= tol * (y @ y) + rounding(y)
+    assert gap == pytest.approx(gap_from_definition(X, y, w, l1, l2, positive), abs=rounding(y))
+    assert_certified_close(X, y, w, gap, w_path, gap_path, l2)
+
+
+def test_working_set_warm_start_from_the_solution_does_no_work():
+    X, y = gaussian_problem(4, 40, 90, n_informative=6)
+    model = Lasso(alpha=0.05, tol=1e-10, solver="ws", warm_start=True).fit(X, y)
+    assert model.n_iter_ > 0
+    assert model.fit(X, y).n_iter_ == 0
+
+
+def test_working_set_stopped_by_max_iter_warns_with_the_gap():
+    X, y = gaussian_problem(3, 30, 400, n_informative=8)
+    yc = y - y.mean()
+    model = Lasso(alpha=1e-3, max_iter=1, solver="ws")
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=1 iterations: duality gap \d") as seen:
+        model.fit(X, y)
+    assert [w.filename for w in seen] == [__file__]  # shown at the user's call of fit
+    assert model.n_iter_ == 1  # one outer iteration: one working set, one pass over the data
+    assert model.dual_gap_ > 1e-4 * (yc @ yc) / len(y)
+
+
+# ---------------------------------------------------------------------------
+# The extrapolation steps never raise the objective
+# ---------------------------------------------------------------------------
+
+
+def _subproblem(seed, m, l2):
+    X, y = gaussian_problem(seed, 3 * m, m, n_informative=m // 2)
+    X[:, 1:] += 0.9 * X[:, :1]  # correlated columns: slow coordinate descent
+    return X.T @ X, X.T @ y, float(y @ y), 0.05 * np.abs(X.T @ y).max(), l2
+
+
+@pytest.mark.parametrize("bad_step", ["anderson", "support", None])
+@pytest.mark.parametrize("positive", [False, True])
+def test_extrapolation_is_accepted_only_when_it_lowers_the_objective(
+    monkeypatch, bad_step, positive
+):
+    """The objective at the start of every epoch never increases, even with useless steps.
+
+    ``bad_step`` replaces one of the two extrapolations by a point far uphill;
+    the solver must reject it and still reach the subproblem's tolerance.
+    """
+    G, b, yy, l1, l2 = _subproblem(7, 25, 0.5)
+    seen = []
+    epoch = ws._cd_epoch
+
+    def recording_epoch(G_, diag, w, c, l1_, l2_, positive_):
+        seen.append(ws._objective(G, b, yy, w, l1, l2))
+        epoch(G_, diag, w, c, l1_, l2_, positive_)
+
+    monkeypatch.setattr(ws, "_cd_epoch", recording_epoch)
+    uphill = np.full(G.shape[0], 1e3)
+    if bad_step == "anderson":
+        monkeypatch.setattr(ws, "_anderson", lambda iterates: uphill.copy())
+    elif bad_step == "support":
+        monkeypatch.setattr(ws, "_support_step", lambda *args: uphill.copy())
+    tol_gap = 1e-10 * yy
+    w, epochs = ws._solve_subproblem(G, b, yy, np.zeros(G.shape[0]), l1, l2, positive, tol_gap)
+    assert epochs == len(seen) and epochs < ws._MAX_EPOCHS
+    slack = 1e-12 * yy
+    assert all(later <= earlier + slack for earlier, later in itertools.pairwise(seen))
+    assert ws._objective(G, b, yy, w, l1, l2) <= seen[-1] + slack
+    assert ws._subproblem_gap(G, b, yy, w, b - G @ w, l1, l2, positive) <= tol_gap
+
+
+def test_anderson_extrapolation_approaches_the_fixed_point_of_a_linear_iteration():
+    """On iterates of a contraction, the extrapolated point is nearer its fixed point."""
+    rng = np.random.default_rng(0)
+    fixed = rng.standard_normal(8)
+    A = 0.5 * np.linalg.qr(rng.standard_normal((8, 8)))[0]  # a contraction
+    iterates = [rng.standard_normal(8)]
+    for _ in range(ws._ANDERSON):
+        iterates.append(fixed + A @ (iterates[-1] - fixed))
+    stacked = np.array(iterates)
+    extrapolated = ws._anderson(stacked)
+    assert extrapolated is not None
+    # closer to the fixed point than the last iterate
+    assert np.linalg.norm(extrapolated - fixed) < np.linalg.norm(stacked[-1] - fixed)
+    assert ws._anderson(np.ones((ws._ANDERSON + 1, 3))) is None  # no differences: undefined
+
+
+def test_support_step_lands_on_the_minimiser_when_the_support_is_right():
+    G, b, yy, l1, l2 = _subproblem(3, 12, 0.0)
+    w = np.zeros(G.shape[0])
+    c = b - G @ w
+    for _ in range(2000):
+        ws._cd_epoch(G, np.diag(G).tolist(), w, c, l1, l2, False)
+    stepped = ws._support_step(G, b, w, l1, l2)
+    assert stepped is not None
+    assert ws._subproblem_gap(G, b, yy, stepped, b - G @ stepped, l1, l2, False) <= 1e-12 * yy
+
+
+# ---------------------------------------------------------------------------
+# Through the estimators
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.3])
+def test_elastic_net_with_working_sets_matches_the_homotopy(l1_ratio):
+    X, y = gaussian_problem(11, 50, 120, n_informative=10)
+    a = ElasticNet(0.02, l1_ratio=l1_ratio, tol=1e-10, solver="ws").fit(X, y)
+    b = ElasticNet(0.02, l1_ratio=l1_ratio, tol=1e-10, solver="homotopy").fit(X, y)
+    assert_same_minimiser(X, y, a, b)
+
+
+# ---------------------------------------------------------------------------
+# The route rule of solver="auto"
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "p", "l1", "expected"),
+    [
+        (100, 10000, 1.0, "homotopy"),
+        (400, 600, 1.0, "homotopy"),
+        (480, 600, 1.0, "ws"),
+        (500, 600, 1.0, "ws"),
+        (10000, 100, 1.0, "ws"),
+        (10000, 100, 0.0, "cd"),
+        (100, 10000, 0.0, "cd"),
+    ],
+)
+def test_auto_route_rule(n, p, l1, expected):
+    """Working sets from n ≥ 0.8·p, the homotopy below, coordinate descent without L1."""
+    assert _auto_solver(n, p, l1) == expected
+
+
+@pytest.mark.parametrize(("shape", "expected"), [((40, 200), "homotopy"), ((200, 40), "ws")])
+def test_auto_runs_the_solver_its_rule_picks(shape, expected):
+    X, y = gaussian_problem(2, *shape, n_informative=6)
+    auto = Lasso(alpha=0.02, tol=1e-10).fit(X, y)  # "auto" is the default
+    chosen = Lasso(alpha=0.02, tol=1e-10, solver=expected).fit(X, y)
+    assert auto.get_params()["solver"] == "auto"
+    assert auto.n_iter_ == chosen.n_iter_
+    np.testing.assert_array_equal(auto.coef_, chosen.coef_)

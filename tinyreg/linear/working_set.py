@@ -1,0 +1,279 @@
+r"""Working-set coordinate descent with Anderson extrapolation, for long paths.
+
+The homotopy (``homotopy.py``) walks the solution path knot by knot; where
+the solution has hundreds of active features the path has hundreds of knots.
+This solver goes straight to the minimiser of the same objective,
+
+    P(w) = ½‖y − Xw‖² + l1·‖w‖₁ + (l2/2)·‖w‖²      (optionally with w ≥ 0),
+
+by solving a sequence of small problems, as skglm (Bertrand et al., 2022)
+and celer (Massias, Gramfort and Salmon, 2018) do.
+
+**Outer loop: working sets.** At the current w (zero outside a set W), the
+full correlation c = Xᵀ(y − Xw) -- one pass over the data -- gives the
+duality gap of the whole problem (:func:`~tinyreg.linear.enet_solvers._duality_gap`,
+whose dual point is the rescaled residual v = s·(y − Xw)); the loop stops
+when it is at most ``tol·‖y‖²``. Otherwise each feature gets a *violation
+score*: how far it is from its optimality condition. A feature with
+w_j = 0 is optimal when |c_j| ≤ l1 (c_j ≤ l1 with w ≥ 0), and the score is
+(|c_j| − l1)/‖X_j‖, the signed distance from the dual point to the j-th
+constraint {|X_jᵀv| ≤ l1} (celer's score; large = violated most). Features
+with w_j ≠ 0 score +∞: they stay. The next working set W is the
+max(10, ⌊1.5·|support|⌋) best-scoring features (all if fewer), so it grows
+geometrically while the support does (skglm doubles; 1.5 builds smaller
+Gram blocks, benchmarks/README.md).
+
+**Inner loop: the subproblem on W.** Minimise P over w_W with the other
+coefficients at zero, from the Gram statistics of W alone, G = X_WᵀX_W and
+b = X_Wᵀy: coordinate descent where a step on j costs O(|W|) (c_W −= δ·G_j),
+so an epoch touches only |W|-sized arrays. G is grown on demand and reused
+across outer iterations (:class:`~tinyreg.linear.homotopy._TrackedGram`).
+The subproblem stops when its own duality gap is at most a fraction
+``_INNER`` of the last full gap.
+
+**Anderson extrapolation** (Anderson, 1965; for coordinate descent,
+Bertrand and Massias, 2021). Cyclic CD is a fixed-point iteration
+w ↦ T(w) whose iterates converge linearly; every K = ``_ANDERSON`` epochs,
+with the last K + 1 iterates w₀, …, w_K and their differences
+U = [w₁ − w₀, …, w_K − w_{K−1}], the extrapolated point is
+Σ_k a_k·w_k with weights a = z/Σz, z solving (UᵀU)·z = 1 (the affine
+combination of the iterates whose combined difference is smallest). It is
+projected onto w ≥ 0 when ``positive`` and **accepted only if it lowers the
+subproblem's objective**; otherwise CD goes on from its own iterate.
+
+**Support steps.** After each epoch, with S and s the support and signs of
+w, the subproblem restricted to them is a quadratic whose minimiser solves
+one small linear system (the homotopy's equation for a fixed active set);
+the step goes towards it as far as no coefficient changes sign (P is that
+quadratic there, so P decreases) -- CD finds the support, the linear solve
+finishes the values. It, too, is accepted only if it lowers P.
+
+The result, as for the other solvers, is certified by the full problem's
+duality gap; coefficients on all-zero columns stay zero (they score −∞).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tinyreg.linear.enet_solvers import (
+    _duality_gap,
+    _GramForm,
+    _ResidualForm,
+    _warn_not_converged,
+)
+from tinyreg.linear.homotopy import _TrackedGram
+
+# The first working set has this many features; the next ones _GROW times the support.
+_FIRST = 10
+_GROW = 1.5
+# Anderson extrapolation every this many epochs, from this many differences.
+_ANDERSON = 5
+# A subproblem is solved to this fraction of the last full duality gap ...
+_INNER = 0.3
+# ... in at most this many epochs.
+_MAX_EPOCHS = 10_000
+
+
+def _objective(G: np.ndarray, b: np.ndarray, yy: float, w: np.ndarray, l1: float, l2: float):
+    """P restricted to W: ½wᵀGw − bᵀw + ½yᵀy + l1‖w‖₁ + (l2/2)‖w‖²."""
+    return (
+        0.5 * float(w @ (G @ w))
+        - float(b @ w)
+        + 0.5 * yy
+        + l1 * float(np.abs(w).sum())
+        + (0.5 * l2 * float(w @ w))
+    )
+
+
+def _subproblem_gap(G, b, yy, w, c, l1, l2, positive) -> float:
+    """The duality gap of P restricted to W at w, given c = b − Gw."""
+    Ry = yy - float(w @ b)
+    return _duality_gap(w, c, Ry - float(w @ c), Ry, l1, l2, positive)
+
+
+def _cd_epoch(
+    G: np.ndarray,
+    diag: list[float],
+    w: np.ndarray,
+    c: np.ndarray,
+    l1: float,
+    l2: float,
+    positive: bool,
+) -> None:
+    """One cyclic pass of coordinate descent on W, in place: w and c = b − Gw.
+
+    The update of ``enet_solvers._cd_sweep``: z = c_j + G_jj·w_j, then
+    w_j = sign(z)·max(|z| − l1, 0)/(G_jj + l2) (positive part if
+    ``positive``), and c −= δ·G_j.
+    """
+    for j, d in enumerate(diag):
+        if d == 0.0:
+            continue
+        w_old = w.item(j)
+        z = c.item(j) + d * w_old
+        if z > l1:
+            w_new = (z - l1) / (d + l2)
+        elif z < -l1 and not positive:
+            w_new = (z + l1) / (d + l2)
+        else:
+            w_new = 0.0
+        if w_new != w_old:
+            w[j] = w_new
+            c -= (w_new - w_old) * G[j]
+
+
+def _anderson(iterates: np.ndarray) -> np.ndarray | None:
+    """The Anderson extrapolation of K + 1 iterates (rows), or None if it is undefined.
+
+    With U the K differences of consecutive iterates (rows), z solves
+    (UUᵀ)·z = 1 and the result is Σ_k a_k·w_k over the last K iterates with
+    a = z/Σz.
+    """
+    U = np.diff(iterates, axis=0)
+    try:
+        z = np.linalg.solve(U @ U.T, np.ones(U.shape[0]))
+    except np.linalg.LinAlgError:
+        return None
+    total = float(z.sum())
+    if not math.isfinite(total) or total == 0.0:
+        return None
+    return (z / total) @ iterates[1:]
+
+
+def _support_step(
+    G: np.ndarray, b: np.ndarray, w: np.ndarray, l1: float, l2: float
+) -> np.ndarray | None:
+    """A step from w towards the minimiser on w's support S with w's signs s.
+
+    With S and s fixed, P restricted to W is the quadratic whose minimiser
+    w⁺ solves (G_SS + l2·I)·w⁺_S = b_S − l1·s_S (zero off S). P agrees with
+    that quadratic while no coefficient changes sign, so the step goes from
+    w to w + t·(w⁺ − w) with the largest t ≤ 1 at which none has: P decreases,
+    and the coefficients reaching zero there are set to zero. None if the
+    system is singular or the step is empty.
+    """
+    S = np.flatnonzero(w)
+    if S.size == 0:
+        return None
+    H = G[np.ix_(S, S)]
+    H.flat[:: S.size + 1] += l2
+    try:
+        target = np.linalg.solve(H, b[S] - l1 * np.sign(w[S]))
+    except np.linalg.LinAlgError:
+        return None
+    w_S = w[S]
+    crossing = np.sign(target) != np.sign(w_S)
+    ratios = np.full(S.size, np.inf)  # where each coefficient would reach zero
+    ratios[crossing] = w_S[crossing] / (w_S[crossing] - target[crossing])
+    t = min(1.0, float(ratios.min()))
+    step = w_S + t * (target - w_S)
+    step[ratios <= t] = 0.0
+    out = np.zeros_like(w)
+    out[S] = step
+    return out
+
+
+def _solve_subproblem(
+    G: np.ndarray,
+    b: np.ndarray,
+    yy: float,
+    w: np.ndarray,
+    l1: float,
+    l2: float,
+    positive: bool,
+    tol_gap: float,
+) -> tuple[np.ndarray, int]:
+    """Minimise P restricted to W (Gram G, b = X_Wᵀy) from w by CD with extrapolation.
+
+    After each epoch, a support step (:func:`_support_step`); after every
+    ``_ANDERSON`` epochs without an accepted step, an Anderson step
+    (:func:`_anderson`). A step is accepted only if it lowers P. Returns
+    (w, epochs); stops when the subproblem's gap is at most ``tol_gap``.
+    """
+    diag = np.diag(G).tolist()
+    w = w.copy()
+    c = b - G @ w
+    iterates = np.empty((_ANDERSON + 1, w.size))
+    iterates[0] = w
+    count = 0
+    for epoch in range(1, _MAX_EPOCHS + 1):
+        _cd_epoch(G, diag, w, c, l1, l2, positive)
+        count += 1
+        iterates[count] = w
+        candidates = [_support_step(G, b, w, l1, l2)]
+        if count == _ANDERSON:
+            candidates.append(_anderson(iterates))
+        best, jumped = _objective(G, b, yy, w, l1, l2), False
+        for candidate in candidates:
+            if candidate is None:
+                continue
+            if positive:
+                np.maximum(candidate, 0.0, out=candidate)
+            value = _objective(G, b, yy, candidate, l1, l2)
+            if value < best:
+                w, best, jumped = candidate, value, True
+        if jumped or count == _ANDERSON:
+            iterates[0], count = w, 0
+        c = b - G @ w  # also clears the rounding of the rank-one updates
+        if _subproblem_gap(G, b, yy, w, c, l1, l2, positive) <= tol_gap:
+            return w, epoch
+    return w, _MAX_EPOCHS
+
+
+def _scores(form: _GramForm | _ResidualForm, c: np.ndarray, l1: float, positive: bool):
+    """The violation score of every feature (see the module docstring)."""
+    norms = np.sqrt(form.col_sq)
+    excess = c if positive else np.abs(c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scores = np.where(norms > 0, (excess - l1) / np.where(norms > 0, norms, 1.0), -np.inf)
+    scores[form.w != 0] = np.inf
+    return scores
+
+
+def _enet_working_set(
+    form: _GramForm | _ResidualForm,
+    l1: float,
+    l2: float,
+    max_iter: int,
+    tol: float,
+    positive: bool = False,
+) -> tuple[np.ndarray, float, int]:
+    """Minimise P(w) by working sets (the algorithm of the module docstring).
+
+    An entry of ``_ENET_SOLVERS``: goes from the start ``form.w`` to the
+    solution, left in ``form.w``, and returns ``(w, gap, n_iter)`` with the
+    full problem's duality gap at w. Done once gap ≤ tol·‖y‖² (tested before
+    any work as well); a ConvergenceWarning with the gap if ``max_iter``
+    outer iterations, each one pass over the data, end first. ``n_iter``
+    counts them.
+    """
+    p = form.w.size
+    tol_gap = tol * form.yy
+    stats = form.stats()
+    gap = _duality_gap(form.w, *stats, l1, l2, positive)
+    gram = _TrackedGram(form)
+    n_iter = 0
+    while gap > tol_gap and n_iter < max_iter:
+        scores = _scores(form, stats[0], l1, positive)
+        support = int(np.count_nonzero(form.w))
+        size = min(p, max(_FIRST, int(_GROW * support)))
+        W = np.argpartition(-scores, size - 1)[:size] if size < p else np.arange(p)
+        W = np.sort(W[scores[W] > -np.inf])  # never the all-zero columns
+        gram.track(W)
+        pos = gram.pos[W]
+        G = np.ascontiguousarray(gram.G[np.ix_(pos, pos)])
+        w_W, _ = _solve_subproblem(
+            G, gram.q[pos], form.yy, form.w[W], l1, l2, positive, _INNER * gap
+        )
+        w = np.zeros(p)
+        w[W] = w_W
+        form.w = w
+        stats = form.stats()
+        gap = _duality_gap(form.w, *stats, l1, l2, positive)
+        n_iter += 1
+    if gap > tol_gap:
+        _warn_not_converged(gap, tol_gap, max_iter)
+    return form.w, gap, n_iter
