@@ -685,6 +685,10 @@ QUICK = (
     f"{C.fmt_shapes(SHAPES)}, rounds (3 to 25) that fit in 0.3 s instead of 5 to 25 in 8 s, "
     "one run of at most 300 optimizer steps instead of 3 of 1000"
 )
+QUICK_BENCHOPT = (
+    "benchopt's settings at 50×500 and 100×120 instead of 100×10000, 500×600 and 10000×100, "
+    "one timed round instead of the best of 5 to 25"
+)
 ROUNDS = "the best of 5 to 25 interleaved rounds (as many as fit in 6 s)"
 ROUNDS_QUICK = "one round (--quick): not a measurement"
 
@@ -732,6 +736,9 @@ def bench_benchopt_settings(quick: bool) -> dict[str, Any]:
         for fraction in (0.1, 0.05)
         for intercept in (False, True)
     ):
+        C.progress(
+            f"benchopt setting at {n}×{p}, ρ = {rho:g}, {fraction:g}·λmax, intercept {intercept}"
+        )
         rng = np.random.default_rng([n, p, int(10 * rho)])
         X = rng.standard_normal((n, p))
         for j in range(1, p):  # columns AR(1): corr(X_j, X_k) = ρ^|j−k|
@@ -773,7 +780,6 @@ def bench_benchopt_settings(quick: bool) -> dict[str, Any]:
             ]
             + [f"{entry['ratio_to_best_peer']:.2f}×" if peers else "-"]
         )
-        print(f"  {n}×{p} ρ={rho:g} {fraction:g}·λmax intercept={intercept}: done", flush=True)
     header = ["shape", "ρ", "λ/λmax", "intercept", *functions, "auto / best peer"]
     print(C.table(header, rows))
     ratios = [e["ratio_to_best_peer"] for e in entries if e["ratio_to_best_peer"] is not None]
@@ -802,6 +808,9 @@ def main(argv: list[str] | None = None) -> int:
         return code
     warnings.simplefilter("ignore", category=linear.ConvergenceWarning)
     if args.benchopt_settings:
+        if args.quick:
+            args.quick_means = QUICK_BENCHOPT
+        C.announce(args)
         print("# Lasso on benchopt's settings (time to suboptimality 1e-6·‖y‖²/n)\n")
         results = bench_benchopt_settings(args.quick)
         if args.json:
