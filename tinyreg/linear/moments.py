@@ -51,7 +51,10 @@ Computing a chunk's moments costs one copy of the chunk: Xc = X − x̄,
 scaled in place by √sᵢ when there are weights, and then XᵀX = Xcᵀ·Xc. The
 product of a matrix with its own transpose is a symmetric rank-k update
 (BLAS ``syrk``, which numpy calls for ``A.T @ A`` on one buffer): half
-the flops of a general product.
+the flops of a general product. When no feature's mean is large against
+its spread (and there are no weights), the raw sums lose nothing that
+matters, and the speed path takes them from the chunk itself, with no
+copy (:func:`_uncentred_moments` states the bound that decides).
 
 With ``fit_intercept=False`` the solvers need the uncentred sums; they are
 recovered as XᵀX + W·x̄x̄ᵀ (see :meth:`Moments.normal_equations`), where
@@ -380,6 +383,54 @@ def _tiled_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
     return total
 
 
+def _uncentred_moments(X: np.ndarray, Y: np.ndarray) -> Moments | None:
+    r"""Speed path for unweighted float64 chunks: raw sums corrected by the means, when exact.
+
+    The centred scatter is S = ZᵀZ − n·z̄z̄ᵀ for the columns z of Z = [X | Y],
+    so it can come from one product of X with itself (BLAS syrk, no copy of
+    the chunk), Xᵀy, and the column sums: fewer passes through memory than
+    centring first. Whether that is as accurate as centring is decided by a
+    bound on the cancellation. Write uᵢ = zᵢ − z̄ᵢ for the centred column
+    and ρᵢ = n·z̄ᵢ² / ‖uᵢ‖² (squared mean over variance). The computed
+    product errs by at most γₙ·‖zᵢ‖·‖zⱼ‖ in entry (i, j) (γₙ ≈ n·eps, the
+    bound for a dot product of n terms, with Cauchy–Schwarz), and the
+    rounded means add an error of the same size to n·z̄ᵢz̄ⱼ. Since
+    ‖zᵢ‖² = ‖uᵢ‖² + n·z̄ᵢ² = (1 + ρᵢ)·‖uᵢ‖², the error of Sᵢⱼ is at most
+    about 2γₙ·√((1 + ρᵢ)(1 + ρⱼ))·√(SᵢᵢSⱼⱼ), against γₙ·√(SᵢᵢSⱼⱼ) for
+    the centred route. With a mean of 10⁶ and unit variance ρ = 10¹²: the
+    raw route would lose twelve digits. So it is taken only when every
+    column has ρᵢ ≤ 1, i.e. 2n·z̄ᵢ² ≤ ‖zᵢ‖²; then its bound is at most four
+    times the centred one's. The test compares two sums of positive terms,
+    each computed to a relative error of about γₙ, so it cancels nothing
+    itself and cannot be fooled by the rounding it guards against.
+
+    Returns None (the caller centres: :func:`_tiled_moments`) when a column
+    fails the test (an offset large against the spread, or a constant
+    non-zero column) or the chunk is not float64.
+    """
+    if X.dtype != np.float64 or Y.dtype != np.float64 or X.shape[0] == 0:
+        return None
+    n = X.shape[0]
+    x_sum, y_sum = X.sum(axis=0), Y.sum(axis=0)  # pairwise summation
+    y_sq = np.einsum("ij,ij->j", Y, Y)
+    for total, squares in ((x_sum, np.einsum("ij,ij->j", X, X)), (y_sum, y_sq)):
+        # ρ ≤ 1 is 2n·z̄² ≤ ‖z‖², i.e. 2·(Σz)² ≤ n·Σz²; a NaN or an overflow fails it
+        # too, and the centred route (which may not overflow) decides what to report
+        if not np.all(2 * total * total <= n * squares) or not np.isfinite(squares).all():
+            return None
+    x_mean, y_mean = x_sum / n, y_sum / n
+    XtX = X.T @ X  # BLAS syrk on the chunk itself
+    XtX -= n * np.outer(x_mean, x_mean)
+    Xty = X.T @ Y - n * np.outer(x_mean, y_mean)
+    return Moments(n, float(n), x_mean, y_mean, XtX, Xty, y_sq - n * y_mean**2)
+
+
+def _chunk_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None) -> Moments:
+    """The moments of a checked chunk by the faster exact route: uncentred if safe, else tiles."""
+    moments = _uncentred_moments(X, Y) if sample_weight is None else None
+    return _tiled_moments(X, Y, sample_weight) if moments is None else moments
+
+
 def _finite_moments(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> Moments:
     """The moments of a chunk checked by ``check_X_y(..., defer_finite_check=True)``.
 
@@ -388,7 +439,7 @@ def _finite_moments(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | No
     non-finite, so only then are X and y scanned, for the usual message.
     """
     with np.errstate(all="ignore"):  # non-finite values are reported below
-        m = _tiled_moments(X, y.reshape(y.shape[0], -1), sample_weight)
+        m = _chunk_moments(X, y.reshape(y.shape[0], -1), sample_weight)
         total = np.trace(m.XtX) + m.yty.sum() + m.x_mean.sum() + m.y_mean.sum()
     if not np.isfinite(total):
         check_finite_array("X", X)
