@@ -146,9 +146,11 @@ def test_ridge_on_a_feature_with_mean_1e6_equals_ridge_on_the_centred_feature():
     uncorrected raw sums would keep about four digits.
     """
     rng = np.random.default_rng(5)
-    X = rng.integers(-32, 33, (3000, 4)) / 8
-    y = X @ [1.0, -2.0, 0.5, 3.0] + rng.integers(-8, 9, 3000) / 8
-    shifted = X + np.array([1e6, 0.0, -1e6, 5e5])
+    X = rng.integers(-32, 33, (3000, 250)) / 8  # enough features for the raw sums' route
+    y = X @ rng.integers(-4, 5, 250) + rng.integers(-8, 9, 3000) / 8
+    shifted = X + np.where(np.arange(250) % 3 == 0, 1e6, 0.0)
+    assert _uncentred_moments(X, y[:, None]) is not None  # the raw sums for X ...
+    assert _uncentred_moments(shifted, y[:, None]) is None  # ... centring for the shifted X
     a, b = Ridge(1.0).fit(X, y), Ridge(1.0).fit(shifted, y)
     np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-8)
     assert b.intercept_ == pytest.approx(a.intercept_ - shifted[0] @ b.coef_ + X[0] @ a.coef_)

@@ -53,8 +53,10 @@ product of a matrix with its own transpose is a symmetric rank-k update
 (BLAS ``syrk``, which numpy calls for ``A.T @ A`` on one buffer): half
 the flops of a general product. When no feature's mean is large against
 its spread (and there are no weights), the raw sums lose nothing that
-matters, and the speed path takes them from the chunk itself, with no
-copy (:func:`_uncentred_moments` states the bound that decides).
+matters, and with a few hundred features or more, where the product
+outweighs the passes through memory, the speed path takes them from the
+chunk itself, with no copy (:func:`_uncentred_moments` states the bound
+that decides).
 
 With ``fit_intercept=False`` the solvers need the uncentred sums; they are
 recovered as XᵀX + W·x̄x̄ᵀ (see :meth:`Moments.normal_equations`), where
@@ -425,9 +427,21 @@ def _uncentred_moments(X: np.ndarray, Y: np.ndarray) -> Moments | None:
     return Moments(n, float(n), x_mean, y_mean, XtX, Xty, y_sq - n * y_mean**2)
 
 
+#: Speed: from this many features on, the raw sums are the faster route (their
+#: extra passes over the chunk cost n·p against the product's n·p² flops)
+_UNCENTRED_FROM = 200
+
+
 def _chunk_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None) -> Moments:
-    """The moments of a checked chunk by the faster exact route: uncentred if safe, else tiles."""
-    moments = _uncentred_moments(X, Y) if sample_weight is None else None
+    """The moments of a checked chunk by the faster exact route: raw sums if safe, else tiles.
+
+    The raw sums (:func:`_uncentred_moments`) read the chunk four times,
+    the tiles once: they are faster only when the product dominates, from
+    about ``_UNCENTRED_FROM`` features (``benchmarks/README.md``).
+    """
+    moments = None
+    if sample_weight is None and X.shape[1] >= _UNCENTRED_FROM:
+        moments = _uncentred_moments(X, Y)
     return _tiled_moments(X, Y, sample_weight) if moments is None else moments
 
 
