@@ -408,23 +408,41 @@ def _uncentred_moments(X: np.ndarray, Y: np.ndarray) -> Moments | None:
 
     Returns None (the caller centres: :func:`_tiled_moments`) when a column
     fails the test (an offset large against the spread, or a constant
-    non-zero column) or the chunk is not float64.
+    non-zero column) or the chunk is not float64. The test is first made
+    on the first ``_HEAD_ROWS`` rows, which usually show an offset at a
+    fraction of the cost; a refusal there costs speed, never accuracy.
     """
     if X.dtype != np.float64 or Y.dtype != np.float64 or X.shape[0] == 0:
         return None
+    head = slice(0, _HEAD_ROWS)
+    if _sums_if_small_offsets(X[head]) is None or _sums_if_small_offsets(Y[head]) is None:
+        return None
+    x_sums, y_sums = _sums_if_small_offsets(X), _sums_if_small_offsets(Y)
+    if x_sums is None or y_sums is None:
+        return None
     n = X.shape[0]
-    x_sum, y_sum = X.sum(axis=0), Y.sum(axis=0)  # pairwise summation
-    y_sq = np.einsum("ij,ij->j", Y, Y)
-    for total, squares in ((x_sum, np.einsum("ij,ij->j", X, X)), (y_sum, y_sq)):
-        # ρ ≤ 1 is 2n·z̄² ≤ ‖z‖², i.e. 2·(Σz)² ≤ n·Σz²; a NaN or an overflow fails it
-        # too, and the centred route (which may not overflow) decides what to report
-        if not np.all(2 * total * total <= n * squares) or not np.isfinite(squares).all():
-            return None
-    x_mean, y_mean = x_sum / n, y_sum / n
+    x_mean, y_mean = x_sums[0] / n, y_sums[0] / n
     XtX = X.T @ X  # BLAS syrk on the chunk itself
     XtX -= n * np.outer(x_mean, x_mean)
     Xty = X.T @ Y - n * np.outer(x_mean, y_mean)
-    return Moments(n, float(n), x_mean, y_mean, XtX, Xty, y_sq - n * y_mean**2)
+    return Moments(n, float(n), x_mean, y_mean, XtX, Xty, y_sums[1] - n * y_mean**2)
+
+
+#: rows looked at first by _uncentred_moments
+_HEAD_ROWS = 1024
+
+
+def _sums_if_small_offsets(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(Σz, Σz²) of each column of ``Z`` if every column has ρ ≤ 1, else None.
+
+    ρ ≤ 1 is 2n·z̄² ≤ ‖z‖², i.e. 2·(Σz)² ≤ n·Σz² (see :func:`_uncentred_moments`).
+    A NaN or an overflow fails it too, and the centred route (which may not
+    overflow) decides what to report.
+    """
+    total, squares = Z.sum(axis=0), np.einsum("ij,ij->j", Z, Z)  # pairwise summation
+    if np.all(2 * total * total <= Z.shape[0] * squares) and np.isfinite(squares).all():
+        return total, squares
+    return None
 
 
 #: Speed: from this many features on, the raw sums are the faster route (their
