@@ -69,7 +69,7 @@ from tinyreg.linear import Ridge
 
 ALPHA = 1.0
 TOL = 1e-6
-SHAPES = [(1000, 10), (10_000, 100), (100_000, 100), (2000, 2000), (500, 5000)]
+SHAPES = [(1000, 10), (10_000, 100), (10_000, 500), (100_000, 100), (2000, 2000), (500, 5000)]
 QUICK_SHAPES = [(1000, 10), (10_000, 100), (300, 300), (100, 1000)]
 TRAIN_SHAPES = [(1000, 10), (10_000, 100)]
 QUICK_TRAIN_SHAPES = [(1000, 10)]
@@ -475,7 +475,7 @@ def triangular_table(entries: list[dict[str, Any]]) -> str:
 def evaluate_targets(entries: list[dict[str, Any]]) -> dict[str, Any]:
     by_shape = {(e["n"], e["p"]): e for e in entries}
     targets: dict[str, Any] = {}
-    tall = [e for e in entries if e["n"] >= 50 * e["p"] and e["n"] >= 10_000]
+    tall = [e for e in entries if e["n"] >= 20 * e["p"] and e["n"] >= 10_000]
     if tall and "LAPACK floor" in tall[0]["seconds"]:
         ratios = {
             f"{e['n']}x{e['p']}": {

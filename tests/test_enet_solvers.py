@@ -19,15 +19,18 @@ from _linear_reference import gap_from_definition, gap_rounding, gaussian_proble
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso
+from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso, PerformanceWarning, enet_solvers
 from tinyreg.linear.enet_solvers import (
+    _cd_sweep,
     _duality_gap,
     _enet_coordinate_descent,
     _enet_fista,
+    _gap_safe_screen,
     _make_form,
 )
 from tinyreg.linear.homotopy import _enet_homotopy
 from tinyreg.linear.working_set import _enet_working_set
+from tinyreg.prox import soft_threshold
 
 # ---------------------------------------------------------------------------
 # The duality gap
@@ -181,3 +184,82 @@ def test_convergence_warning_when_max_iter_is_reached():
             model = Lasso(alpha=1e-5, max_iter=1, solver=solver).fit(X, y)
         assert model.n_iter_ == 1
         assert model.dual_gap_ > 1e-4 * (yc @ yc) / len(y)
+
+
+# ---------------------------------------------------------------------------
+# Coordinate descent: gap safe screening, and the warning that it is slow
+# ---------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    shape=st.sampled_from([(10, 4), (8, 30), (30, 60), (40, 10)]),
+    fraction=st.sampled_from([0.9, 0.5, 0.2, 0.05]),
+    l1_ratio=st.sampled_from([1.0, 0.7]),
+    positive=st.booleans(),
+    gram=st.booleans(),
+    sweeps=st.integers(0, 6),
+)
+def test_gap_safe_screening_never_discards_a_feature_of_the_solution(
+    seed, shape, fraction, l1_ratio, positive, gram, sweeps
+):
+    """A feature screened out at any point of coordinate descent is zero in the exact solution.
+
+    The rule proves |X̃ⱼᵀv*| < l1 at the dual optimum, which forces wⱼ = 0 at
+    every minimiser; the homotopy's exact path has it at zero.
+    """
+    rng = np.random.default_rng(seed)
+    n, p = shape
+    X = rng.standard_normal((n, p)) + 0.5 * rng.standard_normal((n, 1))  # correlated columns
+    y = X[:, : min(3, p)].sum(axis=1) + 0.3 * rng.standard_normal(n)
+    top = np.max(y @ X if positive else np.abs(y @ X))
+    if top <= 0:
+        return
+    l1 = fraction * top
+    l2 = l1 * (1 - l1_ratio) / l1_ratio
+    G = X.T @ X if gram else None
+    exact, gap, _ = _enet_homotopy(_make_form(X, y, np.zeros(p), G), l1, l2, 1000, 1e-13, positive)
+    assert gap <= 1e-13 * (y @ y) + gap_rounding(y)
+    form = _make_form(X, y, np.zeros(p), G)
+    features = np.arange(p)
+    for _ in range(sweeps + 1):
+        c, RR, Ry = form.stats()
+        features = _gap_safe_screen(
+            form, c, _duality_gap(form.w, c, RR, Ry, l1, l2, positive), l1, l2, features, positive
+        )
+        discarded = np.setdiff1d(np.arange(p), features)
+        assert np.all(exact[discarded] == 0), (discarded, exact[discarded])
+        assert np.all(form.w[discarded] == 0)
+        _cd_sweep(form, l1, l2, positive, features)
+
+
+def test_screening_leaves_the_survivors_near_the_optimum():
+    """Near the optimum the sphere is small: p ≫ n, the screened set shrinks to near the support."""
+    X, y = gaussian_problem(3, 40, 400)
+    l1 = 0.3 * np.max(np.abs(X.T @ y))
+    form = _make_form(X, y, np.zeros(400), None)
+    w, gap, _ = _enet_coordinate_descent(form, l1, 0.0, 10000, 1e-12)
+    kept = _gap_safe_screen(form, form.stats()[0], gap, l1, 0.0, np.arange(400), False)
+    assert np.count_nonzero(w) <= kept.size < 400 // 4
+
+
+def test_coordinate_descent_warns_when_it_is_slow(monkeypatch):
+    """Past _SLOW_STEPS coordinate steps (with an L1 part), once, naming the fast solver."""
+    monkeypatch.setattr(enet_solvers, "_SLOW_STEPS", 50)
+    X, y = gaussian_problem(0, 20, 40)
+    with pytest.warns(PerformanceWarning, match="solver='homotopy'") as record:
+        Lasso(alpha=0.01, tol=1e-6, max_iter=100_000, solver="cd").fit(X, y)
+    assert sum(issubclass(r.category, PerformanceWarning) for r in record) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerformanceWarning)
+        Lasso(alpha=0.01, tol=1e-10).fit(X, y)  # the homotopy
+        ElasticNet(alpha=0.01, l1_ratio=0.0, tol=1e-10, solver="cd").fit(X, y)  # no L1 part
+
+
+@pytest.mark.parametrize("w", [-3.0, -1.0, -0.25, 0.0, 0.5, 1.0, 2.5, 1e300])
+def test_soft_threshold_of_floats_is_the_array_formula(w):
+    for threshold in (0.0, 0.5, 1.0):
+        expected = float(soft_threshold(np.array([w]), threshold)[0])
+        assert soft_threshold(w, threshold) == expected
+        assert math.copysign(1, soft_threshold(w, threshold)) == math.copysign(1, expected)

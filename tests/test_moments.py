@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from tinyreg.linear import Moments, Ridge
 from tinyreg.linear import moments as moments_module
-from tinyreg.linear.moments import _centre, _tiled_moments
+from tinyreg.linear.moments import _centre, _chunk_moments, _tiled_moments, _uncentred_moments
 
 # ---------------------------------------------------------------------------
 # Moments: computation and merge
@@ -92,6 +92,68 @@ def test_tiled_moments_agree_with_the_readable_route(monkeypatch, weights):
     readable = _centre(X, Y, s).moments()
     for m in (tiled, readable):  # both within the rounding bound of the direct computation
         assert_moments_equal(m, X, Y, np.ones(4500) if s is None else s)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(2, 80),
+    st.integers(1, 5),
+    st.lists(st.floats(-1.0, 1.0), min_size=6, max_size=6),
+    st.lists(st.floats(-6.0, 6.0), min_size=6, max_size=6),
+    st.integers(0, 1000),
+)
+def test_uncentred_route_agrees_when_it_is_taken(n, p, offsets, log_scales, seed):
+    """Offsets up to the spread (ρ ≤ 1): the raw sums, corrected, are within the rounding bound."""
+    rng = np.random.default_rng(seed)
+    scales = 10.0 ** np.array(log_scales)
+    Z = rng.standard_normal((n, p + 1)) * scales[: p + 1]
+    Z -= Z.mean(axis=0)
+    Z += 0.9 * np.array(offsets[: p + 1]) * Z.std(axis=0)  # |mean| < std: the route is open
+    X, Y = Z[:, :p], Z[:, p:]
+    m = _uncentred_moments(X, Y)
+    assert m is not None
+    assert_moments_equal(m, X, Y, np.ones(n))
+    assert_moments_equal(_chunk_moments(X, Y, None), X, Y, np.ones(n))
+
+
+@pytest.mark.parametrize(
+    "case", ["mean 1e6", "offset twice the spread", "a constant column", "float32", "y offset"]
+)
+def test_uncentred_route_is_refused_where_the_sums_would_cancel(case):
+    """ρ = n·z̄²/‖z − z̄‖² > 1 in any column of X or y (or not float64): centre instead."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.standard_normal((500, 3)), rng.standard_normal((500, 1))
+    if case == "mean 1e6":
+        X[:, 1] += 1e6
+    elif case == "offset twice the spread":
+        X[:, 2] = 2.0 * X[:, 2].std() + (X[:, 2] - X[:, 2].mean())
+    elif case == "a constant column":
+        X[:, 0] = 3.0
+    elif case == "float32":
+        X = X.astype(np.float32)
+    else:
+        Y += 1e3
+    assert _uncentred_moments(X, Y) is None
+    assert_moments_equal(_chunk_moments(X, Y, None), X, Y, np.ones(500))
+
+
+def test_ridge_on_a_feature_with_mean_1e6_equals_ridge_on_the_centred_feature():
+    """Ridge is invariant to feature offsets; the fit keeps that to rounding of the centring.
+
+    Values are multiples of 1/8 below 2⁵, so x + 10⁶ is exact in binary and
+    centring makes an error of about eps·10⁶ ≈ 2e-10 per value (on O(1)
+    data): the coefficients agree to a relative 1e-8, where the
+    uncorrected raw sums would keep about four digits.
+    """
+    rng = np.random.default_rng(5)
+    X = rng.integers(-32, 33, (3000, 250)) / 8  # enough features for the raw sums' route
+    y = X @ rng.integers(-4, 5, 250) + rng.integers(-8, 9, 3000) / 8
+    shifted = X + np.where(np.arange(250) % 3 == 0, 1e6, 0.0)
+    assert _uncentred_moments(X, y[:, None]) is not None  # the raw sums for X ...
+    assert _uncentred_moments(shifted, y[:, None]) is None  # ... centring for the shifted X
+    a, b = Ridge(1.0).fit(X, y), Ridge(1.0).fit(shifted, y)
+    np.testing.assert_allclose(b.coef_, a.coef_, rtol=1e-8)
+    assert b.intercept_ == pytest.approx(a.intercept_ - shifted[0] @ b.coef_ + X[0] @ a.coef_)
 
 
 # ---------------------------------------------------------------------------

@@ -47,6 +47,7 @@ __all__ = [
     "DataConversionWarning",
     "Estimator",
     "NotFittedError",
+    "PerformanceWarning",
     "check_class_labels",
     "check_is_fitted",
     "sklearn_flavoured",
@@ -181,6 +182,10 @@ class Estimator:
 
 class ConvergenceWarning(UserWarning):
     """An iterative solver stopped at ``max_iter`` before reaching ``tol``."""
+
+
+class PerformanceWarning(UserWarning):
+    """A fit is taking a slow route where another solver reaches the same result faster."""
 
 
 class NotFittedError(ValueError, AttributeError):

@@ -61,6 +61,9 @@ def soft_threshold(w: _Values, threshold: float | np.ndarray) -> _Values:
     descent's scalar step); ``threshold`` is a number, or an array of
     per-coordinate thresholds shaped like ``w``.
     """
+    if isinstance(w, float) and isinstance(threshold, float):
+        # Speed: the same arithmetic on Python floats (np.clip costs microseconds a call)
+        return w - min(max(w, -threshold), threshold)
     return w - np.clip(w, -threshold, threshold)
 
 

@@ -73,7 +73,7 @@ Conventions
   remember its column names in ``feature_names_in_``.
 """
 
-from tinyreg.base import ConvergenceWarning, NotFittedError
+from tinyreg.base import ConvergenceWarning, NotFittedError, PerformanceWarning
 from tinyreg.linear.base import LinearRegression
 from tinyreg.linear.elastic_net import ElasticNet, Lasso, enet_path, lasso_path
 from tinyreg.linear.lasso_cv import ElasticNetCV, LassoCV
@@ -90,6 +90,7 @@ __all__ = [
     "LinearRegression",
     "Moments",
     "NotFittedError",
+    "PerformanceWarning",
     "Ridge",
     "RidgeCV",
     "enet_path",

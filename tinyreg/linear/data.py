@@ -33,10 +33,10 @@ from tinyreg.linear.moments import (
     Moments,
     _centre,
     _Chunk,
+    _chunk_moments,
     _finite_moments,
     _kfold_edges,
     _RawChunk,
-    _tiled_moments,
 )
 from tinyreg.validation import check_n_features, check_X_y
 
@@ -106,7 +106,7 @@ class InMemory:
         for f in range(n_folds):
             rows = slice(edges[f], edges[f + 1])
             sw = None if sample_weight is None else sample_weight[rows]
-            folds.append(_tiled_moments(X[rows], Y[rows], sw))
+            folds.append(_chunk_moments(X[rows], Y[rows], sw))
         return folds, y.ndim
 
     def split_moments(self, cv: Any) -> tuple[list[tuple[Moments, Moments]], Moments, int]:
@@ -122,13 +122,13 @@ class InMemory:
         def moments_of(rows: Any) -> Moments:
             rows = np.asarray(rows)
             sw = None if sample_weight is None else sample_weight[rows]
-            return _tiled_moments(X[rows], Y[rows], sw)
+            return _chunk_moments(X[rows], Y[rows], sw)
 
         pairs = cv.split(X, y) if hasattr(cv, "split") else cv
         splits = [(moments_of(train), moments_of(test)) for train, test in pairs]
         if not splits:
             raise ValueError("cv gave no (train, test) splits")
-        return splits, _tiled_moments(X, Y, sample_weight), y.ndim
+        return splits, _chunk_moments(X, Y, sample_weight), y.ndim
 
     def map_reduce(self, block_fn: Any, args: tuple, combine: Any) -> Any:
         """``combine(block_fn(X, y, sample_weight, where, *args))``: in memory, one block."""

@@ -51,7 +51,12 @@ Computing a chunk's moments costs one copy of the chunk: Xc = X − x̄,
 scaled in place by √sᵢ when there are weights, and then XᵀX = Xcᵀ·Xc. The
 product of a matrix with its own transpose is a symmetric rank-k update
 (BLAS ``syrk``, which numpy calls for ``A.T @ A`` on one buffer): half
-the flops of a general product.
+the flops of a general product. When no feature's mean is large against
+its spread (and there are no weights), the raw sums lose nothing that
+matters, and with a few hundred features or more, where the product
+outweighs the passes through memory, the speed path takes them from the
+chunk itself, with no copy (:func:`_uncentred_moments` states the bound
+that decides).
 
 With ``fit_intercept=False`` the solvers need the uncentred sums; they are
 recovered as XᵀX + W·x̄x̄ᵀ (see :meth:`Moments.normal_equations`), where
@@ -382,6 +387,84 @@ def _tiled_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
     return total
 
 
+def _uncentred_moments(X: np.ndarray, Y: np.ndarray) -> Moments | None:
+    r"""Speed path for unweighted float64 chunks: raw sums corrected by the means, when exact.
+
+    The centred scatter is S = ZᵀZ − n·z̄z̄ᵀ for the columns z of Z = [X | Y],
+    so it can come from one product of X with itself (BLAS syrk, no copy of
+    the chunk), Xᵀy, and the column sums: fewer passes through memory than
+    centring first. Whether that is as accurate as centring is decided by a
+    bound on the cancellation. Write uᵢ = zᵢ − z̄ᵢ for the centred column
+    and ρᵢ = n·z̄ᵢ² / ‖uᵢ‖² (squared mean over variance). The computed
+    product errs by at most γₙ·‖zᵢ‖·‖zⱼ‖ in entry (i, j) (γₙ ≈ n·eps, the
+    bound for a dot product of n terms, with Cauchy–Schwarz), and the
+    rounded means add an error of the same size to n·z̄ᵢz̄ⱼ. Since
+    ‖zᵢ‖² = ‖uᵢ‖² + n·z̄ᵢ² = (1 + ρᵢ)·‖uᵢ‖², the error of Sᵢⱼ is at most
+    about 2γₙ·√((1 + ρᵢ)(1 + ρⱼ))·√(SᵢᵢSⱼⱼ), against γₙ·√(SᵢᵢSⱼⱼ) for
+    the centred route. With a mean of 10⁶ and unit variance ρ = 10¹²: the
+    raw route would lose twelve digits. So it is taken only when every
+    column has ρᵢ ≤ 1, i.e. 2n·z̄ᵢ² ≤ ‖zᵢ‖²; then its bound is at most four
+    times the centred one's. The test compares two sums of positive terms,
+    each computed to a relative error of about γₙ, so it cancels nothing
+    itself and cannot be fooled by the rounding it guards against.
+
+    Returns None (the caller centres: :func:`_tiled_moments`) when a column
+    fails the test (an offset large against the spread, or a constant
+    non-zero column) or the chunk is not float64. The test is first made
+    on the first ``_HEAD_ROWS`` rows, which usually show an offset at a
+    fraction of the cost; a refusal there costs speed, never accuracy.
+    """
+    if X.dtype != np.float64 or Y.dtype != np.float64 or X.shape[0] == 0:
+        return None
+    head = slice(0, _HEAD_ROWS)
+    if _sums_if_small_offsets(X[head]) is None or _sums_if_small_offsets(Y[head]) is None:
+        return None
+    x_sums, y_sums = _sums_if_small_offsets(X), _sums_if_small_offsets(Y)
+    if x_sums is None or y_sums is None:
+        return None
+    n = X.shape[0]
+    x_mean, y_mean = x_sums[0] / n, y_sums[0] / n
+    XtX = X.T @ X  # BLAS syrk on the chunk itself
+    XtX -= n * np.outer(x_mean, x_mean)
+    Xty = X.T @ Y - n * np.outer(x_mean, y_mean)
+    return Moments(n, float(n), x_mean, y_mean, XtX, Xty, y_sums[1] - n * y_mean**2)
+
+
+#: rows looked at first by _uncentred_moments
+_HEAD_ROWS = 1024
+
+
+def _sums_if_small_offsets(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(Σz, Σz²) of each column of ``Z`` if every column has ρ ≤ 1, else None.
+
+    ρ ≤ 1 is 2n·z̄² ≤ ‖z‖², i.e. 2·(Σz)² ≤ n·Σz² (see :func:`_uncentred_moments`).
+    A NaN or an overflow fails it too, and the centred route (which may not
+    overflow) decides what to report.
+    """
+    total, squares = Z.sum(axis=0), np.einsum("ij,ij->j", Z, Z)  # pairwise summation
+    if np.all(2 * total * total <= Z.shape[0] * squares) and np.isfinite(squares).all():
+        return total, squares
+    return None
+
+
+#: Speed: from this many features on, the raw sums are the faster route (their
+#: extra passes over the chunk cost n·p against the product's n·p² flops)
+_UNCENTRED_FROM = 200
+
+
+def _chunk_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None) -> Moments:
+    """The moments of a checked chunk by the faster exact route: raw sums if safe, else tiles.
+
+    The raw sums (:func:`_uncentred_moments`) read the chunk four times,
+    the tiles once: they are faster only when the product dominates, from
+    about ``_UNCENTRED_FROM`` features (``benchmarks/README.md``).
+    """
+    moments = None
+    if sample_weight is None and X.shape[1] >= _UNCENTRED_FROM:
+        moments = _uncentred_moments(X, Y)
+    return _tiled_moments(X, Y, sample_weight) if moments is None else moments
+
+
 def _finite_moments(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> Moments:
     """The moments of a chunk checked by ``check_X_y(..., defer_finite_check=True)``.
 
@@ -390,7 +473,7 @@ def _finite_moments(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | No
     non-finite, so only then are X and y scanned, for the usual message.
     """
     with np.errstate(all="ignore"):  # non-finite values are reported below
-        m = _tiled_moments(X, y.reshape(y.shape[0], -1), sample_weight)
+        m = _chunk_moments(X, y.reshape(y.shape[0], -1), sample_weight)
         total = np.trace(m.XtX) + m.yty.sum() + m.x_mean.sum() + m.y_mean.sum()
     if not np.isfinite(total):
         check_finite_array("X", X)
