@@ -72,7 +72,7 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg import autograd, functional, lr_scheduler, nn, optim
+from tinyreg import autograd, functional, layers, lr_scheduler, nn, optim
 from tinyreg.autograd import Op, Tensor
 from tinyreg.grad_mode import _mode
 
@@ -321,7 +321,7 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
     def module_call_(module: nn.Module, *args: Any, **kwargs: Any) -> Any:
         if rec.recording():
             rec.modules[id(module)] = module
-            if isinstance(module, nn._BatchNorm) and module.training:
+            if isinstance(module, layers._BatchNorm) and module.training:
                 rec.fall_back("batch norm in training mode (its running statistics)")
         return module_call(module, *args, **kwargs)
 
