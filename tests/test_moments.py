@@ -25,7 +25,13 @@ from hypothesis import strategies as st
 
 from tinyreg.linear import Moments, Ridge
 from tinyreg.linear import moments as moments_module
-from tinyreg.linear.moments import _centre, _chunk_moments, _tiled_moments, _uncentred_moments
+from tinyreg.linear.moments import (
+    _centre,
+    _chunk_moments,
+    _shifted_moments,
+    _tiled_moments,
+    _uncentred_moments,
+)
 
 # ---------------------------------------------------------------------------
 # Moments: computation and merge
@@ -92,6 +98,42 @@ def test_tiled_moments_agree_with_the_readable_route(monkeypatch, weights):
     readable = _centre(X, Y, s).moments()
     for m in (tiled, readable):  # both within the rounding bound of the direct computation
         assert_moments_equal(m, X, Y, np.ones(4500) if s is None else s)
+
+
+@pytest.mark.parametrize("weights", ["none", "some zero", "a tile of zeros"])
+def test_shifted_moments_agree_with_the_readable_route(monkeypatch, weights):
+    """The speed path (one shift for every tile of 1024 rows, corrected once) equals one copy."""
+    monkeypatch.setattr(moments_module, "_TILE_BYTES", 1)  # the minimum tile: 1024 rows
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((4500, 3)) * [1.0, 1e3, 1e-3] + [0.0, 1e4, 5.0]
+    X[:, 0] += np.linspace(0.0, 3.0, 4500)  # a trend: the first rows' mean is not the mean
+    Y = X @ [[1.0], [2e-3], [3e2]] + rng.standard_normal((4500, 1))
+    s = {
+        "none": None,
+        "some zero": rng.uniform(0, 2, 4500) * (rng.random(4500) > 0.2),
+        "a tile of zeros": np.r_[np.zeros(1024), rng.uniform(0.5, 2, 3476)],
+    }[weights]
+    shifted = _shifted_moments(X, Y, s)
+    assert shifted is not None
+    for m in (shifted, _chunk_moments(X, Y, s)):
+        assert_moments_equal(m, X, Y, np.ones(4500) if s is None else s)
+
+
+@pytest.mark.parametrize("case", ["sampled rows off the mean", "nan", "weights sum to zero"])
+def test_shifted_moments_are_refused_where_the_sums_would_cancel(case):
+    """ρ > 1 about the shift (the sampled rows' mean), a NaN, or no weight: the tiles' own means."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((4096, 2)), rng.standard_normal((4096, 1))
+    s = None
+    if case == "sampled rows off the mean":
+        X[::4, 0] += 1e6  # every sampled row (one in 4) and no other: ρ = 3 for the shift
+    elif case == "nan":
+        X[7, 1] = np.nan
+    else:
+        s = np.zeros(4096)
+    assert _shifted_moments(X, Y, s) is None
+    if case == "sampled rows off the mean":
+        assert_moments_equal(_chunk_moments(X, Y, None), X, Y, np.ones(4096))
 
 
 @settings(max_examples=40, deadline=None)
