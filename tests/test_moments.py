@@ -113,10 +113,12 @@ def test_shifted_moments_agree_with_the_readable_route(monkeypatch, weights):
         "some zero": rng.uniform(0, 2, 4500) * (rng.random(4500) > 0.2),
         "a tile of zeros": np.r_[np.zeros(1024), rng.uniform(0.5, 2, 3476)],
     }[weights]
+    weights = np.ones(4500) if s is None else s
     shifted = _shifted_moments(X, Y, s)
     assert shifted is not None
-    for m in (shifted, _chunk_moments(X, Y, s)):
-        assert_moments_equal(m, X, Y, np.ones(4500) if s is None else s)
+    assert_moments_equal(shifted, X, Y, weights)
+    wide = np.repeat(X, 17, axis=1)  # enough features for _chunk_moments to take this route
+    assert_moments_equal(_chunk_moments(wide, Y, s), wide, Y, weights)
 
 
 @pytest.mark.parametrize("case", ["sampled rows off the mean", "nan", "weights sum to zero"])
@@ -132,8 +134,10 @@ def test_shifted_moments_are_refused_where_the_sums_would_cancel(case):
     else:
         s = np.zeros(4096)
     assert _shifted_moments(X, Y, s) is None
-    if case == "sampled rows off the mean":
-        assert_moments_equal(_chunk_moments(X, Y, None), X, Y, np.ones(4096))
+    if case == "sampled rows off the mean":  # enough features for the shifted route: refused
+        wide = np.repeat(X, 25, axis=1)
+        assert _shifted_moments(wide, Y, None) is None
+        assert_moments_equal(_chunk_moments(wide, Y, None), wide, Y, np.ones(4096))
 
 
 @settings(max_examples=40, deadline=None)

@@ -522,6 +522,10 @@ def _shifted_moments(
 #: Speed: from this many features on, the raw sums are the faster route (their
 #: extra passes over the chunk cost n·p against the product's n·p² flops)
 _UNCENTRED_FROM = 200
+#: Speed: from this many features on, tiles centred on one shift beat tiles centred
+#: on their own means (below it, the shifted product's extra column costs more
+#: than the tiles' means and merges save: benchmarks/README.md)
+_SHIFTED_FROM = 50
 
 
 def _chunk_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None) -> Moments:
@@ -529,14 +533,15 @@ def _chunk_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
 
     The raw sums (:func:`_uncentred_moments`) read the chunk four times,
     the tiles once: they are faster only when the product dominates, from
-    about ``_UNCENTRED_FROM`` features (``benchmarks/README.md``). The tiles
-    are centred on one shift when that is safe (:func:`_shifted_moments`),
-    else each on its own mean (:func:`_tiled_moments`).
+    about ``_UNCENTRED_FROM`` features (``benchmarks/README.md``). From
+    ``_SHIFTED_FROM`` features the tiles are centred on one shift when that
+    is safe (:func:`_shifted_moments`), else each on its own mean
+    (:func:`_tiled_moments`).
     """
     moments = None
     if sample_weight is None and X.shape[1] >= _UNCENTRED_FROM:
         moments = _uncentred_moments(X, Y)
-    if moments is None and X.shape[0] > 0:
+    if moments is None and X.shape[1] >= _SHIFTED_FROM and X.shape[0] > 0:
         moments = _shifted_moments(X, Y, sample_weight)
     return _tiled_moments(X, Y, sample_weight) if moments is None else moments
 
