@@ -82,29 +82,9 @@ def test_moments_pickle_and_merge_rules():
         Moments.of(X[:0], y[:0])
 
 
-@pytest.mark.parametrize("weights", ["none", "some zero", "a tile of zeros"])
-def test_tiled_moments_agree_with_the_readable_route(monkeypatch, weights):
-    """The speed path (tiles of 1024 rows here: 5 of them, the last short) equals one copy."""
-    monkeypatch.setattr(moments_module, "_TILE_BYTES", 1)  # the minimum tile: 1024 rows
+def tiles_problem(weights):
+    """4500 rows (5 tiles of 1024 with _TILE_BYTES = 1, the last short) with offsets and a trend."""
     rng = np.random.default_rng(12)
-    X = rng.standard_normal((4500, 3)) * [1.0, 1e3, 1e-3] + [0.0, 1e4, 5.0]
-    Y = X @ [[1.0], [2e-3], [3e2]] + rng.standard_normal((4500, 1))
-    s = {
-        "none": None,
-        "some zero": rng.uniform(0, 2, 4500) * (rng.random(4500) > 0.2),
-        "a tile of zeros": np.r_[np.zeros(1024), rng.uniform(0.5, 2, 3476)],
-    }[weights]
-    tiled = _tiled_moments(X, Y, s)
-    readable = _centre(X, Y, s).moments()
-    for m in (tiled, readable):  # both within the rounding bound of the direct computation
-        assert_moments_equal(m, X, Y, np.ones(4500) if s is None else s)
-
-
-@pytest.mark.parametrize("weights", ["none", "some zero", "a tile of zeros"])
-def test_shifted_moments_agree_with_the_readable_route(monkeypatch, weights):
-    """The speed path (one shift for every tile of 1024 rows, corrected once) equals one copy."""
-    monkeypatch.setattr(moments_module, "_TILE_BYTES", 1)  # the minimum tile: 1024 rows
-    rng = np.random.default_rng(13)
     X = rng.standard_normal((4500, 3)) * [1.0, 1e3, 1e-3] + [0.0, 1e4, 5.0]
     X[:, 0] += np.linspace(0.0, 3.0, 4500)  # a trend: the first rows' mean is not the mean
     Y = X @ [[1.0], [2e-3], [3e2]] + rng.standard_normal((4500, 1))
@@ -113,7 +93,23 @@ def test_shifted_moments_agree_with_the_readable_route(monkeypatch, weights):
         "some zero": rng.uniform(0, 2, 4500) * (rng.random(4500) > 0.2),
         "a tile of zeros": np.r_[np.zeros(1024), rng.uniform(0.5, 2, 3476)],
     }[weights]
-    weights = np.ones(4500) if s is None else s
+    return X, Y, s, np.ones(4500) if s is None else s
+
+
+@pytest.mark.parametrize("weights", ["none", "some zero", "a tile of zeros"])
+def test_tiled_moments_agree_with_the_readable_route(monkeypatch, weights):
+    """The speed path (tiles of 1024 rows here: 5 of them, the last short) equals one copy."""
+    monkeypatch.setattr(moments_module, "_TILE_BYTES", 1)  # the minimum tile: 1024 rows
+    X, Y, s, weights = tiles_problem(weights)
+    for m in (_tiled_moments(X, Y, s), _centre(X, Y, s).moments()):
+        assert_moments_equal(m, X, Y, weights)  # both within the bound of the direct computation
+
+
+@pytest.mark.parametrize("weights", ["none", "some zero", "a tile of zeros"])
+def test_shifted_moments_agree_with_the_readable_route(monkeypatch, weights):
+    """The speed path (one shift for every tile of 1024 rows, corrected once) equals one copy."""
+    monkeypatch.setattr(moments_module, "_TILE_BYTES", 1)
+    X, Y, s, weights = tiles_problem(weights)
     shifted = _shifted_moments(X, Y, s)
     assert shifted is not None
     assert_moments_equal(shifted, X, Y, weights)
