@@ -812,13 +812,15 @@ def _lasso_path_by_knots(
     values = np.zeros((p, levels.size))
     for k, (_, pos, w) in enumerate(knots):
         values[pos, k] = w
-    # each grid point between the knots `after - 1` and `after` (w = 0 above l1_max)
-    after = np.clip(np.searchsorted(-levels, -l1s, side="left"), 1, levels.size - 1)
-    upper, lower = levels[after - 1], levels[after]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.clip(np.where(upper > lower, (upper - l1s) / (upper - lower), 1.0), 0.0, 1.0)
-    coefs = values[:, after - 1] + share * (values[:, after] - values[:, after - 1])
-    coefs[:, l1s >= lam] = 0.0
+    coefs = np.zeros((p, l1s.size))  # w = 0 from l1_max up
+    below = np.flatnonzero(l1s < lam)
+    if below.size:
+        # l1 between the knots `after - 1` and `after`: levels[after] ≤ l1 < levels[after - 1]
+        l1 = l1s[below]
+        after = np.searchsorted(-levels, -l1, side="left")
+        upper, lower = levels[after - 1], levels[after]
+        share = (upper - l1) / (upper - lower)
+        coefs[:, below] = values[:, after - 1] + share * (values[:, after] - values[:, after - 1])
     # the duality gap of every point, from G = XᵀX, q = Xᵀy and yᵀy
     G, q = gram.G[:p, :p], gram.q[:p]
     C = q[:, None] - G @ coefs
