@@ -482,13 +482,13 @@ def _follow(
             w += step * delta
             np.multiply(rates, step, out=steps)
             distance -= steps
-            if not last_piece and t_leave <= t_enter:
+            if not last_piece and t_leave <= t_enter:  # a knot: an active feature leaves
                 k = int(active.pos[i])
                 distance[:, k] = l1 - both[:, 0] * l1 * sign[i]  # it leaves from the boundary
                 w[i] = 0.0
                 excluded[k] = 0.0
                 active.leave(i)
-            elif not last_piece:
+            elif not last_piece:  # a knot: an inactive feature reaches the boundary
                 excluded[j] = np.inf  # entered, or cannot enter
                 active.enter(j, -1.0 if boundary else 1.0, gram, l2)
             if knots is not None:

@@ -177,7 +177,8 @@ class ElasticNetCV(_LinearModel):
         splits, total, _ = _split_moments(X, y, sample_weight, params["cv"])
         coef, intercept, attributes = self._choose(splits, total, params)
         # Nothing above touched self: a failure leaves a previous fit intact.
-        self.__dict__.pop("_folds_seen", None)
+        for name in ("_folds_seen", "_rows_seen"):  # the stream of partial_fit ends
+            self.__dict__.pop(name, None)
         self._store_fit(coef, intercept, params, 1, attributes, X)
         return self
 
@@ -198,8 +199,9 @@ class ElasticNetCV(_LinearModel):
         Raises ValueError, changing nothing, for a ``cv`` that is not an
         integer or differs from the first call's, a chunk with another number
         of features (or column names) than the first, NaN or infinity in X or
-        y, negative or all-zero sample weights, a y or weights with other rows than X,
-        dask arrays (:meth:`fit` takes those), or fewer than ``cv`` rows seen.
+        y, negative or all-zero sample weights, a y or weights with other
+        rows than X, dask arrays (:meth:`fit` takes those), or fewer than
+        ``cv`` rows seen.
         """
         params = self._check_params(self.get_params())
         owner = type(self).__name__
