@@ -26,9 +26,21 @@ from _linear_reference import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso, enet_path
-from tinyreg.linear.enet_solvers import _enet_coordinate_descent, _make_form, _make_gram_form
-from tinyreg.linear.homotopy import _ActiveSet, _enet_homotopy, _spd_inverse, _TrackedGram
+from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso, enet_path, homotopy
+from tinyreg.linear.enet_solvers import (
+    _duality_gap,
+    _enet_coordinate_descent,
+    _make_form,
+    _make_gram_form,
+)
+from tinyreg.linear.homotopy import (
+    _ActiveSet,
+    _enet_homotopy,
+    _enet_path_homotopy,
+    _lasso_gaps,
+    _spd_inverse,
+    _TrackedGram,
+)
 
 # ---------------------------------------------------------------------------
 # The exact path reaches the reference's minimiser
@@ -102,6 +114,79 @@ def test_path_by_homotopy_and_by_coordinate_descent_agree(l1_ratio):
         l2 = n * alpha * (1 - l1_ratio)
         assert gaps_fast[i] * n <= tol * (y @ y) + rounding(y)
         assert_certified_close(X, y, fast[:, i], gaps_fast[i] * n, ref[:, i], gaps_ref[i] * n, l2)
+
+
+def _lasso_grid(X, y, positive, n_points=12, eps=1e-3):
+    Xy = X.T @ y
+    top = max(Xy.max(), 0.0) if positive else np.abs(Xy).max()
+    return np.geomspace(max(top, 1e-3) * 1.5, max(top, 1e-3) * eps, n_points)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problem=hard_problems(), gram=st.booleans())
+def test_lasso_path_read_off_the_knots_agrees_with_the_walk_point_by_point(problem, gram):
+    """Speed path: the grid read off the knots and the readable walk reach the same minimisers.
+
+    Every point of both is a certified solution (gap ≤ tol·‖y‖², equal to the
+    gap from the definition, the optimality conditions), and the two are as
+    close as their gaps allow. The grid starts above l1_max (w = 0 there).
+    """
+    X, y, _, _, positive = problem
+    p = X.shape[1]
+    l1s = _lasso_grid(X, y, positive, n_points=max(p, 12))
+    tol = 1e-10
+
+    def path(by_knots):
+        form = (
+            _make_gram_form(X.T @ X, X.T @ y, y @ y, np.zeros(p))
+            if gram
+            else _make_form(X, y, np.zeros(p), None)
+        )
+        return _enet_path_homotopy(form, l1s, 0 * l1s, 1000, tol, positive, by_knots=by_knots)
+
+    knots, gaps_knots = path(True)
+    walk, gaps_walk = path(False)
+    Xy = X.T @ y
+    top = max(Xy.max(), 0.0) if positive else np.abs(Xy).max()
+    for k, l1 in enumerate(l1s):
+        n_iter = int(l1 < top)  # nothing to do above l1_max
+        assert_certified_solution(X, y, knots[:, k], gaps_knots[k], n_iter, l1, 0.0, positive, tol)
+        assert_certified_close(X, y, knots[:, k], gaps_knots[k], walk[:, k], gaps_walk[k], 0.0)
+
+
+def test_lasso_path_by_knots_solves_again_the_points_it_cannot_certify(monkeypatch):
+    """A point whose gap (read off the knots) is too large is solved again, and certified."""
+    X, y = gaussian_problem(4, 60, 10, n_informative=4)
+    l1s = _lasso_grid(X, y, False)
+    refused = np.zeros(l1s.size, dtype=bool)
+    refused[3::4] = True
+    gaps_of = homotopy._lasso_gaps
+    monkeypatch.setattr(
+        homotopy, "_lasso_gaps", lambda *args: np.where(refused, np.inf, gaps_of(*args))
+    )
+    tol = 1e-10
+    form = _make_form(X, y, np.zeros(X.shape[1]), None)
+    coefs, gaps = _enet_path_homotopy(form, l1s, 0 * l1s, 1000, tol)
+    for k, l1 in enumerate(l1s):
+        n_iter = int(l1 < np.abs(X.T @ y).max())  # nothing to do above l1_max
+        assert_certified_solution(X, y, coefs[:, k], gaps[k], n_iter, l1, 0.0, False, tol)
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_lasso_gaps_of_many_points_equal_the_gap_of_each(positive):
+    """Speed path: the duality gaps of a batch of points equal ``_duality_gap`` of each."""
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((30, 6)), rng.standard_normal(30)
+    W = rng.standard_normal((6, 5)) * (rng.random((6, 5)) < 0.5)
+    W[:, 0] = 0.0
+    R = y[:, None] - X @ W
+    C, RR, Ry = X.T @ R, (R * R).sum(axis=0), y @ R
+    l1s = np.geomspace(10.0, 0.1, 5)
+    batch = _lasso_gaps(W, C, RR, Ry, l1s, positive)
+    one_by_one = [
+        _duality_gap(W[:, k], C[:, k], RR[k], Ry[k], l1s[k], 0.0, positive) for k in range(5)
+    ]
+    np.testing.assert_allclose(batch, one_by_one, rtol=1e-12, atol=rounding(y))
 
 
 def test_homotopy_stopped_by_max_iter_warns_with_the_gap():

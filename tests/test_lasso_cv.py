@@ -14,6 +14,7 @@ moments' quadratic form (about 1e-13 of its terms' size; 1e-12 allowed).
 
 from __future__ import annotations
 
+import itertools
 import warnings
 
 import numpy as np
@@ -322,18 +323,26 @@ def test_on_dask_arrays_equals_in_memory(weighted):
         on_dask = ElasticNetCV(**kwargs).fit(Xd, yd, sample_weight=sd)
     in_memory = ElasticNetCV(**kwargs).fit(X, y, sample_weight=s)
     assert type(on_dask.coef_) is np.ndarray
-    np.testing.assert_allclose(on_dask.alphas_, in_memory.alphas_, rtol=1e-12)
     weights = np.ones(203) if s is None else s
-    folds = kfold(203, 4)
-    for r, ratio in enumerate([0.5, 1.0]):
-        grid = in_memory.alphas_[r]
-        points = path_points(ElasticNet, X, y, weights, folds, grid, ratio, True)
-        bounds = mse_bounds(X, y, weights, folds, points, grid * (1 - ratio), True)
-        assert np.all(np.abs(on_dask.mse_path_[r] - in_memory.mse_path_[r]) <= bounds)
-    assert on_dask.l1_ratio_ == in_memory.l1_ratio_
-    assert on_dask.alpha_ == pytest.approx(in_memory.alpha_, rel=1e-12)  # the same grid point
-    l2 = in_memory.alpha_ * (1 - in_memory.l1_ratio_)
-    assert_certified_close(on_dask, in_memory, X, y, weights, l2, True)
+    assert_same_cv_fit(on_dask, in_memory, X, y, weights, kfold(203, 4), [0.5, 1.0])
+
+
+def assert_same_cv_fit(ours, reference, X, y, s, folds, ratios):
+    """Two ElasticNetCV fits of the same folds, from moments summed differently, agree.
+
+    The grids to rounding, the held-out errors within the certified bounds,
+    the same (l1_ratio, alpha) pair, and coef_ within both fits' certified distances.
+    """
+    np.testing.assert_allclose(ours.alphas_, reference.alphas_, rtol=1e-12)
+    for r, ratio in enumerate(ratios):
+        grid = reference.alphas_[r]
+        points = path_points(ElasticNet, X, y, s, folds, grid, ratio, True)
+        bounds = mse_bounds(X, y, s, folds, points, grid * (1 - ratio), True)
+        assert np.all(np.abs(ours.mse_path_[r] - reference.mse_path_[r]) <= bounds)
+    assert ours.l1_ratio_ == reference.l1_ratio_
+    assert ours.alpha_ == pytest.approx(reference.alpha_, rel=1e-12)  # the same grid point
+    l2 = reference.alpha_ * (1 - reference.l1_ratio_)
+    assert_certified_close(ours, reference, X, y, s, l2, True)
 
 
 def test_on_dask_arrays_a_splitter_is_refused():
@@ -341,3 +350,82 @@ def test_on_dask_arrays_a_splitter_is_refused():
     X, y = problem(10, n=60)
     with pytest.raises(ValueError, match="cv must be None or an integer"):
         LassoCV(cv=kfold(60, 3)).fit(da.from_array(X, chunks=20), da.from_array(y, chunks=20))
+
+
+# ---------------------------------------------------------------------------
+# Over chunks: partial_fit deals row i of the stream to fold i mod cv
+# ---------------------------------------------------------------------------
+
+
+def dealt(n, k):
+    """The (train, test) index arrays of n rows dealt to k folds: row i to fold i mod k."""
+    rows = np.arange(n)
+    return [(rows[rows % k != f], rows[rows % k == f]) for f in range(k)]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_partial_fit_over_chunks_equals_fit_with_the_dealt_folds(weighted):
+    """After every chunk, the fit on all rows seen, with each row's fold given by its position."""
+    X, y = problem(11, n=211)
+    s = np.random.default_rng(11).uniform(0.5, 2.0, 211) if weighted else None
+    kwargs = {"l1_ratio": [0.5, 1.0], "alphas": 15, "cv": 4, "tol": TOL, "max_iter": MAX_ITER}
+    model = ElasticNetCV(**kwargs)
+    edges = [0, 5, 7, 90, 91, 211]  # chunks of 5, 2, 83, 1 and 120 rows: folds start mid-chunk
+    for a, b in itertools.pairwise(edges):
+        model.partial_fit(X[a:b], y[a:b], sample_weight=None if s is None else s[a:b])
+        if b in (90, 211):
+            weights = np.ones(b) if s is None else s[:b]
+            cv = kwargs | {"cv": dealt(b, 4)}
+            whole = ElasticNetCV(**cv).fit(X[:b], y[:b], sample_weight=weights)
+            assert_same_cv_fit(model, whole, X[:b], y[:b], weights, dealt(b, 4), [0.5, 1.0])
+
+
+def test_partial_fit_after_fit_starts_a_new_stream():
+    X, y = problem(12, n=120)
+    kwargs = {"alphas": 10, "cv": 3}
+    fresh = LassoCV(**kwargs).partial_fit(X[:60], y[:60])
+    model = LassoCV(**kwargs).partial_fit(X[60:], y[60:]).fit(X, y)
+    model.partial_fit(X[:60], y[:60])
+    np.testing.assert_array_equal(model.mse_path_, fresh.mse_path_)
+    np.testing.assert_array_equal(model.coef_, fresh.coef_)
+
+
+def test_partial_fit_refuses_bad_chunks_and_changes_nothing():
+    """Each bad chunk raises naming what is wrong; the next good chunk gives the same fit."""
+    X, y = problem(13, n=150)
+    good = LassoCV(alphas=10, cv=3)
+    with pytest.raises(ValueError, match="fewer than the cv=3 folds"):
+        good.partial_fit(X[:2], y[:2])
+    assert not hasattr(good, "coef_")
+    good.partial_fit(X[:50], y[:50])
+    fitted = {name: np.copy(getattr(good, name)) for name in ("coef_", "alpha_", "mse_path_")}
+    nan_X, nan_y = X[50:60].copy(), y[50:60].copy()
+    nan_X[3, 2], nan_y[4] = np.nan, np.nan
+    bad_chunks = [
+        ((X[50:60, :-1], y[50:60]), {}, "X has 7 features, but LassoCV is expecting 8"),
+        ((nan_X, y[50:60]), {}, r"X contains 1 non-finite value.*index \(3, 2\)"),
+        ((X[50:60], nan_y), {}, r"y contains 1 non-finite value.*index \(4,\)"),
+        ((X[50:60], y[50:59]), {}, "different numbers of samples"),
+        ((X[50:60], y[50:60]), {"sample_weight": -np.ones(10)}, "sample_weight must be >= 0"),
+        ((X[50:60], y[50:60]), {"sample_weight": np.zeros(10)}, "sample_weight must not be all"),
+        ((X[50:60], np.column_stack([y[50:60]] * 2)), {}, "fits one target"),
+    ]
+    for args, kwargs, message in bad_chunks:
+        with pytest.raises(ValueError, match=message):
+            good.partial_fit(*args, **kwargs)
+        for name, value in fitted.items():
+            np.testing.assert_array_equal(getattr(good, name), value)
+    for cv, message in [(4, "cv=4, but the rows seen .* dealt to 3 folds"), (kfold(10, 2), "cv")]:
+        with pytest.raises(ValueError, match=message):
+            good.set_params(cv=cv).partial_fit(X[50:60], y[50:60])
+    good.set_params(cv=3).partial_fit(X[50:], y[50:])
+    clean = LassoCV(alphas=10, cv=3).partial_fit(X[:50], y[:50]).partial_fit(X[50:], y[50:])
+    np.testing.assert_array_equal(good.mse_path_, clean.mse_path_)
+    np.testing.assert_array_equal(good.coef_, clean.coef_)
+
+
+def test_partial_fit_refuses_dask_arrays():
+    da = pytest.importorskip("dask.array")
+    X, y = problem(14, n=60)
+    with pytest.raises(ValueError, match="partial_fit takes chunks in memory"):
+        LassoCV(cv=3).partial_fit(da.from_array(X, chunks=20), da.from_array(y, chunks=20))

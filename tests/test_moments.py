@@ -25,7 +25,13 @@ from hypothesis import strategies as st
 
 from tinyreg.linear import Moments, Ridge
 from tinyreg.linear import moments as moments_module
-from tinyreg.linear.moments import _centre, _chunk_moments, _tiled_moments, _uncentred_moments
+from tinyreg.linear.moments import (
+    _centre,
+    _chunk_moments,
+    _shifted_moments,
+    _tiled_moments,
+    _uncentred_moments,
+)
 
 # ---------------------------------------------------------------------------
 # Moments: computation and merge
@@ -76,22 +82,58 @@ def test_moments_pickle_and_merge_rules():
         Moments.of(X[:0], y[:0])
 
 
-@pytest.mark.parametrize("weights", ["none", "some zero", "a tile of zeros"])
-def test_tiled_moments_agree_with_the_readable_route(monkeypatch, weights):
-    """The speed path (tiles of 1024 rows here: 5 of them, the last short) equals one copy."""
-    monkeypatch.setattr(moments_module, "_TILE_BYTES", 1)  # the minimum tile: 1024 rows
+def tiles_problem(weights):
+    """4500 rows (5 tiles of 1024 with _TILE_BYTES = 1, the last short) with offsets and a trend."""
     rng = np.random.default_rng(12)
     X = rng.standard_normal((4500, 3)) * [1.0, 1e3, 1e-3] + [0.0, 1e4, 5.0]
+    X[:, 0] += np.linspace(0.0, 3.0, 4500)  # a trend: the first rows' mean is not the mean
     Y = X @ [[1.0], [2e-3], [3e2]] + rng.standard_normal((4500, 1))
     s = {
         "none": None,
         "some zero": rng.uniform(0, 2, 4500) * (rng.random(4500) > 0.2),
         "a tile of zeros": np.r_[np.zeros(1024), rng.uniform(0.5, 2, 3476)],
     }[weights]
-    tiled = _tiled_moments(X, Y, s)
-    readable = _centre(X, Y, s).moments()
-    for m in (tiled, readable):  # both within the rounding bound of the direct computation
-        assert_moments_equal(m, X, Y, np.ones(4500) if s is None else s)
+    return X, Y, s, np.ones(4500) if s is None else s
+
+
+@pytest.mark.parametrize("weights", ["none", "some zero", "a tile of zeros"])
+def test_tiled_moments_agree_with_the_readable_route(monkeypatch, weights):
+    """The speed path (tiles of 1024 rows here: 5 of them, the last short) equals one copy."""
+    monkeypatch.setattr(moments_module, "_TILE_BYTES", 1)  # the minimum tile: 1024 rows
+    X, Y, s, weights = tiles_problem(weights)
+    for m in (_tiled_moments(X, Y, s), _centre(X, Y, s).moments()):
+        assert_moments_equal(m, X, Y, weights)  # both within the bound of the direct computation
+
+
+@pytest.mark.parametrize("weights", ["none", "some zero", "a tile of zeros"])
+def test_shifted_moments_agree_with_the_readable_route(monkeypatch, weights):
+    """The speed path (one shift for every tile of 1024 rows, corrected once) equals one copy."""
+    monkeypatch.setattr(moments_module, "_TILE_BYTES", 1)
+    X, Y, s, weights = tiles_problem(weights)
+    shifted = _shifted_moments(X, Y, s)
+    assert shifted is not None
+    assert_moments_equal(shifted, X, Y, weights)
+    wide = np.repeat(X, 17, axis=1)  # enough features for _chunk_moments to take this route
+    assert_moments_equal(_chunk_moments(wide, Y, s), wide, Y, weights)
+
+
+@pytest.mark.parametrize("case", ["sampled rows off the mean", "nan", "weights sum to zero"])
+def test_shifted_moments_are_refused_where_the_sums_would_cancel(case):
+    """ρ > 1 about the shift (the sampled rows' mean), a NaN, or no weight: the tiles' own means."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((4096, 2)), rng.standard_normal((4096, 1))
+    s = None
+    if case == "sampled rows off the mean":
+        X[::4, 0] += 1e6  # every sampled row (one in 4) and no other: ρ = 3 for the shift
+    elif case == "nan":
+        X[7, 1] = np.nan
+    else:
+        s = np.zeros(4096)
+    assert _shifted_moments(X, Y, s) is None
+    if case == "sampled rows off the mean":  # enough features for the shifted route: refused
+        wide = np.repeat(X, 25, axis=1)
+        assert _shifted_moments(wide, Y, None) is None
+        assert_moments_equal(_chunk_moments(wide, Y, None), wide, Y, np.ones(4096))
 
 
 @settings(max_examples=40, deadline=None)

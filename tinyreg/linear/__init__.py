@@ -32,7 +32,8 @@ Data in chunks
 Ridge, the lasso and the elastic net see the data only through their
 :class:`Moments` (weights, means, centred scatter; p×p numbers), which merge
 exactly. So ``Ridge``, ``Lasso`` and ``ElasticNet`` have ``partial_fit``
-(one chunk at a time; ``fit`` is a fresh start plus one ``partial_fit``), and
+(one chunk at a time; ``fit`` is a fresh start plus one ``partial_fit``),
+``LassoCV`` and ``ElasticNetCV`` too (row i of the stream in fold i mod cv), and
 ``fit`` of these and of ``RidgeCV``, ``LassoCV`` and ``ElasticNetCV`` accepts
 dask arrays, summarised block by block where they live (``tinyreg[dask]``;
 dask is never imported otherwise).

@@ -96,7 +96,7 @@ class InMemory:
 
         The folds of scikit-learn's ``KFold(n_folds)`` without shuffling.
         """
-        X, y, sample_weight = check_X_y(self.X, self.y, self.sample_weight)
+        X, y, sample_weight = check_X_y(self.X, self.y, self.sample_weight, defer_finite_check=True)
         n = X.shape[0]
         if n < n_folds:
             raise ValueError(f"cannot split {n} samples into cv={n_folds} folds")
@@ -106,7 +106,11 @@ class InMemory:
         for f in range(n_folds):
             rows = slice(edges[f], edges[f + 1])
             sw = None if sample_weight is None else sample_weight[rows]
-            folds.append(_chunk_moments(X[rows], Y[rows], sw))
+            try:
+                folds.append(_finite_moments(X[rows], Y[rows], sw))
+            except ValueError:  # a NaN or an infinity: named by its place in the whole X or y
+                check_X_y(self.X, self.y, self.sample_weight)
+                raise
         return folds, y.ndim
 
     def split_moments(self, cv: Any) -> tuple[list[tuple[Moments, Moments]], Moments, int]:

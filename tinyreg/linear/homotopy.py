@@ -62,12 +62,14 @@ Only the Gram rows of the tracked features are ever formed (from X, or
 taken from a given XᵀX), so the solver runs equally on the data or on
 their Gram statistics alone (:class:`~tinyreg.linear.enet_solvers._GramForm`).
 
-**Speed.** Three tricks, each marked "Speed:" where it lives, measured in
+**Speed.** Four tricks, each marked "Speed:" where it lives, measured in
 ``benchmarks/README.md`` and tested against the plain computation: the
 rank-one changes of H⁻¹ are applied in batches (:class:`_ActiveSet`); a
 stretch of many knots is first tried as a *jump* -- guess the active set
-at its end, solve, check the optimality conditions (:func:`_jump`); and
-H⁻¹ for a new l2 is computed by blocks (:func:`_spd_inverse`).
+at its end, solve, check the optimality conditions (:func:`_jump`);
+H⁻¹ for a new l2 is computed by blocks (:func:`_spd_inverse`); and a
+lasso path on a grid is followed once, knot by knot, and every grid point
+read off the knots around it (:func:`_lasso_path_by_knots`).
 """
 
 from __future__ import annotations
@@ -420,6 +422,7 @@ def _follow(
     length: float,
     l2: float,
     positive: bool,
+    knots: list | None = None,
 ) -> None:
     """Follow the solution path on the tracked features for ``length`` units of t.
 
@@ -435,6 +438,9 @@ def _follow(
     The loop keeps the distances to both boundaries, l1(t) ∓ c_j, which
     shrink at the rates ±γ_j − l1_rate: c_j gets there after
     (l1 ∓ c_j)/(±γ_j − l1_rate), when that rate is positive.
+
+    With a list ``knots``, each knot passed and the end are appended to it
+    as (l1, active positions, their values), after the knot's event.
     """
     active.cover(gram)
     u = gram.size
@@ -476,17 +482,19 @@ def _follow(
             w += step * delta
             np.multiply(rates, step, out=steps)
             distance -= steps
-            if last_piece:
-                return
-            if t_leave <= t_enter:
+            if not last_piece and t_leave <= t_enter:  # a knot: an active feature leaves
                 k = int(active.pos[i])
                 distance[:, k] = l1 - both[:, 0] * l1 * sign[i]  # it leaves from the boundary
                 w[i] = 0.0
                 excluded[k] = 0.0
                 active.leave(i)
-            else:
+            elif not last_piece:  # a knot: an inactive feature reaches the boundary
                 excluded[j] = np.inf  # entered, or cannot enter
                 active.enter(j, -1.0 if boundary else 1.0, gram, l2)
+            if knots is not None:
+                knots.append((l1, active.pos[: active.m].copy(), active.w[: active.m].copy()))
+            if last_piece:
+                return
 
 
 def _jump(
@@ -695,6 +703,7 @@ def _enet_path_homotopy(
     max_iter: int,
     tol: float,
     positive: bool = False,
+    by_knots: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solutions at the decreasing (l1, l2) of a path grid, l2/l1 constant (or l2 = 0).
 
@@ -708,8 +717,14 @@ def _enet_path_homotopy(
     coefficients (p, n_points) and duality gaps (n_points,). A point the
     path cannot certify to ``tol`` (rounding) is finished by coordinate
     descent, which then warm-starts the next one.
+
+    Speed: a lasso path (l2 = 0 throughout) with every feature tracked is
+    read off its knots instead (:func:`_lasso_path_by_knots`); ``by_knots=False``
+    keeps to the point-by-point walk above, which it is tested against.
     """
     p = form.w.size
+    if by_knots and p <= l1s.size and not np.any(l2s):
+        return _lasso_path_by_knots(form, l1s, max_iter, tol, positive)
     gram = _TrackedGram(form)
     coefs, gaps = np.zeros((p, l1s.size)), np.empty(l1s.size)
     if p <= l1s.size:  # all of G costs at most a pass over the data per grid point
@@ -754,3 +769,83 @@ def _enet_path_homotopy(
             lam_l2 = l2
         coefs[:, k], gaps[k] = w, gap
     return coefs, gaps
+
+
+def _lasso_path_by_knots(
+    form: _GramForm | _ResidualForm,
+    l1s: np.ndarray,
+    max_iter: int,
+    tol: float,
+    positive: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Speed: the lasso path (l2 = 0) at the decreasing grid ``l1s``, read off its knots.
+
+    Between two consecutive knots l1_k > l1_{k+1} the active set and its
+    signs stay the same, so w is affine in l1 (see the module docstring):
+    every grid point l1 in [l1_{k+1}, l1_k] has
+
+        w(l1) = w_k + (l1_k − l1)/(l1_k − l1_{k+1})·(w_{k+1} − w_k).
+
+    So the path is followed once, knot by knot, from l1_max = max|Xᵀy|
+    (where w = 0) down to the last grid point, with every feature tracked
+    (no untracked feature can be missed, so no check is needed on the way),
+    and all grid points are read off the knots at once. The Python work is
+    per knot, not per grid point and knot. Every point is then certified by
+    its duality gap, computed from the Gram statistics for all points with
+    one matrix product; a point whose gap exceeds ``tol·‖y‖²`` (rounding
+    accumulated over many knots) is solved again by :func:`_enet_homotopy`,
+    started from the point read off. Same returns as
+    :func:`_enet_path_homotopy`, which is the point-by-point reference.
+    """
+    p = form.w.size
+    gram = _TrackedGram(form)
+    gram.track(np.arange(p))  # in order: tracked positions are feature indices
+    form.w = np.zeros(p)
+    active, lam, _ = _start(form, gram, form.stats(), 0.0, positive)
+    knots = [(lam, active.pos[:0].copy(), active.w[:0].copy())]
+    end = float(l1s[-1]) if l1s.size else lam
+    if end < lam:
+        c = gram.q[:p].copy()  # Xᵀ(y − Xw) at w = 0
+        _follow(active, gram, c, None, lam, -1.0, lam - end, 0.0, positive, knots)
+    levels = np.array([knot[0] for knot in knots])
+    levels[-1] = min(levels[-1], end)  # the end, without the rounding of the steps to it
+    values = np.zeros((p, levels.size))
+    for k, (_, pos, w) in enumerate(knots):
+        values[pos, k] = w
+    coefs = np.zeros((p, l1s.size))  # w = 0 from l1_max up
+    below = np.flatnonzero(l1s < lam)
+    if below.size:
+        # l1 between the knots `after - 1` and `after`: levels[after] ≤ l1 < levels[after - 1]
+        l1 = l1s[below]
+        after = np.searchsorted(-levels, -l1, side="left")
+        upper, lower = levels[after - 1], levels[after]
+        share = (upper - l1) / (upper - lower)
+        coefs[:, below] = values[:, after - 1] + share * (values[:, after] - values[:, after - 1])
+    # the duality gap of every point, from G = XᵀX, q = Xᵀy and yᵀy
+    G, q = gram.G[:p, :p], gram.q[:p]
+    C = q[:, None] - G @ coefs
+    Ry = form.yy - q @ coefs
+    RR = Ry - np.einsum("ij,ij->j", coefs, C)
+    gaps = _lasso_gaps(coefs, C, RR, Ry, l1s, positive)
+    for i in np.flatnonzero(gaps > tol * form.yy):
+        form.w = coefs[:, i].copy()
+        coefs[:, i], gaps[i], _ = _enet_homotopy(form, float(l1s[i]), 0.0, max_iter, tol, positive)
+    form.w = coefs[:, -1].copy() if l1s.size else form.w
+    return coefs, gaps
+
+
+def _lasso_gaps(
+    W: np.ndarray, C: np.ndarray, RR: np.ndarray, Ry: np.ndarray, l1s: np.ndarray, positive: bool
+) -> np.ndarray:
+    """Speed: :func:`~tinyreg.linear.enet_solvers._duality_gap` at l2 = 0 for many points at once.
+
+    Column k of ``W`` is a point at l1 = ``l1s[k]``, with correlations
+    ``C[:, k]``, ‖R‖² = ``RR[k]`` and Rᵀy = ``Ry[k]``; the dual point is
+    v = s·R with s = min(1, l1/‖C[:, k]‖∞), and the gap is
+    ½RR + l1·‖w‖₁ − (s·Ry − ½s²·RR), as there.
+    """
+    dual_norm = np.max(C if positive else np.abs(C), axis=0, initial=0.0)
+    with np.errstate(divide="ignore"):
+        s = np.where(dual_norm > 0, np.minimum(1.0, l1s / dual_norm), 1.0)
+    primal = 0.5 * RR + l1s * np.abs(W).sum(axis=0)
+    return primal - (s * Ry - 0.5 * s * s * RR)

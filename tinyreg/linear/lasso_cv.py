@@ -7,6 +7,8 @@ form in the fold's own moments. So one pass over the data gives every
 fold's moments, and the paths of all training sets and the errors at every
 alpha follow from them, without touching the data again: the mechanism of
 K-fold :class:`~tinyreg.linear.RidgeCV`, with a path in place of a solve.
+Since only each fold's moments are needed, the rows may also come a chunk
+at a time (``partial_fit``), each row dealt to a fold by its position.
 """
 
 from __future__ import annotations
@@ -17,17 +19,21 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from tinyreg.base import _warn_column_vector
+from tinyreg.linear._dask import is_dask_input
 from tinyreg.linear.base import _check_fit_intercept, _LinearModel
 from tinyreg.linear.elastic_net import ElasticNet, _alpha_grid, _path_on_form
 from tinyreg.linear.enet_solvers import _make_gram_form
-from tinyreg.linear.moments import Moments
-from tinyreg.linear.ridge_cv import _check_cv, _split_moments
+from tinyreg.linear.moments import Moments, _finite_moments, _zero_moments
+from tinyreg.linear.ridge_cv import _check_cv, _leave_each_out, _merge_all, _split_moments
 from tinyreg.validation import (
     check_choice,
+    check_feature_names,
     check_finite_array,
     check_in_range,
     check_int,
+    check_n_features,
     check_positive,
+    check_X_y,
     check_y_given,
 )
 
@@ -77,6 +83,14 @@ class ElasticNetCV(_LinearModel):
     ``X`` and ``y`` may be dask arrays (integer ``cv``): the fold moments
     are computed block by block where the data live.
 
+    **Over chunks.** :meth:`partial_fit` takes the rows a chunk at a time
+    and deals them to the ``cv`` folds by their position in the stream of
+    chunks: row i to fold i mod ``cv`` (contiguous folds would need the
+    number of rows in advance). Each chunk adds to its folds' moments,
+    merged exactly, and the estimator is fitted again on all the rows seen,
+    as :meth:`fit` would be with those folds given as (train, test) index
+    arrays.
+
     **Sample weights** s, as scikit-learn's: each training set's weights are
     rescaled to sum to its number of samples in the objective of
     :class:`~tinyreg.linear.ElasticNet` (which is W = Σ sᵢ in place of n
@@ -103,6 +117,8 @@ class ElasticNetCV(_LinearModel):
     l1_ratio_: float
     alphas_: np.ndarray
     mse_path_: np.ndarray
+    _folds_seen: list[Moments]  # the moments of each fold of the rows seen by partial_fit
+    _rows_seen: int  # how many rows partial_fit has seen since the last fit
 
     def __init__(
         self,
@@ -152,10 +168,83 @@ class ElasticNetCV(_LinearModel):
     def fit(
         self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> ElasticNetCV:
-        """Choose (l1_ratio, alpha) by cross-validation and fit with them; return ``self``."""
+        """Choose (l1_ratio, alpha) by cross-validation and fit with them; return ``self``.
+
+        Forgets the rows seen by :meth:`partial_fit`.
+        """
         params = self._check_params(self.get_params())
         y = _one_target(y, type(self).__name__)
         splits, total, _ = _split_moments(X, y, sample_weight, params["cv"])
+        coef, intercept, attributes = self._choose(splits, total, params)
+        # Nothing above touched self: a failure leaves a previous fit intact.
+        for name in ("_folds_seen", "_rows_seen"):  # the stream of partial_fit ends
+            self.__dict__.pop(name, None)
+        self._store_fit(coef, intercept, params, 1, attributes, X)
+        return self
+
+    def partial_fit(
+        self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> ElasticNetCV:
+        """Add a chunk of rows to the folds, choose (l1_ratio, alpha) again, refit; return ``self``.
+
+        The rows seen by the calls of ``partial_fit`` since the estimator was
+        made (or last fitted by :meth:`fit`) form one stream, numbered 0, 1,
+        2, ... in the order they arrive; row i goes to fold i mod ``cv``
+        (``cv`` an integer, or None: 5). After each call the estimator is
+        fitted on all the rows seen: the same as :meth:`fit` on them
+        concatenated with ``cv`` the list of those folds as (train, test)
+        index arrays (to rounding), whatever the sizes of the chunks. Only
+        each fold's moments are kept.
+
+        Raises ValueError, changing nothing, for a ``cv`` that is not an
+        integer or differs from the first call's, a chunk with another number
+        of features (or column names) than the first, NaN or infinity in X or
+        y, negative or all-zero sample weights, a y or weights with other
+        rows than X, dask arrays (:meth:`fit` takes those), or fewer than
+        ``cv`` rows seen.
+        """
+        params = self._check_params(self.get_params())
+        owner = type(self).__name__
+        if not isinstance(params["cv"], (int, np.integer)):
+            raise ValueError(
+                "partial_fit deals the rows to cv folds by their position, so cv must be None "
+                f"or an integer; got {type(params['cv']).__name__}"
+            )
+        n_folds = int(params["cv"])
+        seen = getattr(self, "_folds_seen", None)
+        if seen is not None and len(seen) != n_folds:
+            raise ValueError(
+                f"cv={n_folds}, but the rows seen by partial_fit were dealt to {len(seen)} "
+                f"folds: set cv={len(seen)} again, or call fit to start afresh"
+            )
+        if is_dask_input(X, y, sample_weight):
+            raise ValueError("partial_fit takes chunks in memory; fit takes dask arrays")
+        y = _one_target(y, owner)
+        if seen is not None:
+            check_feature_names(X, getattr(self, "feature_names_in_", None), owner)
+        X_checked, y_checked, weights = check_X_y(X, y, sample_weight)  # NaN found in the chunk
+        if seen is not None:
+            check_n_features(X_checked, self.n_features_in_, owner)
+        start = 0 if seen is None else self._rows_seen
+        chunk = _dealt_moments(X_checked, y_checked, weights, n_folds, start)
+        folds = chunk if seen is None else [a + b for a, b in zip(seen, chunk, strict=True)]
+        rows = start + X_checked.shape[0]
+        if rows < n_folds:
+            raise ValueError(
+                f"partial_fit has seen {rows} rows, fewer than the cv={n_folds} folds to fill: "
+                f"pass at least {n_folds} rows in the first chunk"
+            )
+        splits = list(zip(_leave_each_out(folds), folds, strict=True))
+        coef, intercept, attributes = self._choose(splits, _merge_all(folds), params)
+        # Nothing above touched self: a failure leaves the rows seen and the fit intact.
+        self._folds_seen, self._rows_seen = folds, rows
+        self._store_fit(coef, intercept, params, 1, attributes, X)
+        return self
+
+    def _choose(
+        self, splits: list[tuple[Moments, Moments]], total: Moments, params: dict[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        """``(coef, intercept, attributes)``: chosen on the (train, test) moments, fit on all."""
         if not total.weight_sum > 0:
             raise ValueError("sample_weight must have a positive sum")
         ratios = params["l1_ratio"]
@@ -200,9 +289,7 @@ class ElasticNetCV(_LinearModel):
             alphas_=grids[0] if single else grids,
             mse_path_=mse[0] if single else mse,
         )
-        # Nothing above touched self: a failure leaves a previous fit intact.
-        self._store_fit(coef, intercept, params, 1, attributes, X)
-        return self
+        return coef, intercept, attributes
 
 
 class LassoCV(ElasticNetCV):
@@ -274,6 +361,25 @@ def _test_errors(
     points = coefs.T[:, None, :]  # (n_alphas, 1 target, p): every path point at once
     b = train.y_mean - points @ train.x_mean if fit_intercept else np.zeros((len(points), 1))
     return test.residual_sum_of_squares(points, b)[:, 0] / test.weight_sum
+
+
+def _dealt_moments(
+    X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None, n_folds: int, start: int
+) -> list[Moments]:
+    """The moments of each fold of a checked chunk whose first row is row ``start`` of a stream.
+
+    Row i of the stream goes to fold i mod ``n_folds``: in this chunk, fold f
+    holds the rows (f − start) mod n_folds, then every ``n_folds``-th (views, no copy).
+    """
+    folds = []
+    for f in range(n_folds):
+        rows = slice((f - start) % n_folds, None, n_folds)
+        if not y[rows].size:  # a chunk shorter than the folds: none of its rows here
+            folds.append(_zero_moments(0, X.shape[1], 1))
+            continue
+        weights = None if sample_weight is None else sample_weight[rows]
+        folds.append(_finite_moments(X[rows], y[rows], weights))
+    return folds
 
 
 def _one_target(y: Any, owner: str) -> Any:

@@ -442,14 +442,90 @@ def _sums_if_small_offsets(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     overflow) decides what to report.
     """
     total, squares = Z.sum(axis=0), np.einsum("ij,ij->j", Z, Z)  # pairwise summation
-    if np.all(2 * total * total <= Z.shape[0] * squares) and np.isfinite(squares).all():
-        return total, squares
-    return None
+    return (total, squares) if _small_offsets(total, squares, Z.shape[0]) else None
+
+
+def _small_offsets(total: np.ndarray, squares: np.ndarray, weight: float) -> bool:
+    """Whether every column has ρ ≤ 1, from its (weighted) sum, sum of squares and weight sum.
+
+    ρ = W·z̄²/‖z − z̄‖² ≤ 1 is 2·(Σsz)² ≤ W·Σsz² (see :func:`_uncentred_moments`);
+    a NaN or an overflow fails it.
+    """
+    return bool(np.all(2 * total * total <= weight * squares) and np.isfinite(squares).all())
+
+
+#: rows sampled, evenly spaced, for the common shift of :func:`_shifted_moments`
+_SHIFT_ROWS = 1024
+
+
+def _shifted_moments(
+    X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None
+) -> Moments | None:
+    r"""Speed path of :func:`_tiled_moments`: every tile centred on one shift, corrected once.
+
+    The tiles' own means cost a product per tile and a merge of the tiles'
+    moments. Here every row is centred on one shift c instead, the mean of
+    ``_SHIFT_ROWS`` rows sampled evenly through the chunk (close to the mean
+    x̄ whatever the rows' order), and one symmetric product per tile of
+    [√s·(X − c) | √s·(Y − c_y) | √s] sums, over all tiles, the shifted
+    scatter, the shifted sums Σsᵢ(zᵢ − c) and Σsᵢ at once. Then with
+    m = Σsᵢ(zᵢ − c)/W, the mean is c + m and the centred scatter
+    Σsᵢ(zᵢ − c)(zᵢ − c)ᵀ − W·m·mᵀ: the raw sums of :func:`_uncentred_moments`
+    for the shifted data, with the same cancellation bound, so the same test
+    decides (ρ ≤ 1 for every column of z − c, here ρ is about 1/_SHIFT_ROWS).
+    Returns None when the test fails (the caller then centres each tile on
+    its own mean), or when the weights sum to zero.
+    """
+    n, p = X.shape
+    k = Y.shape[1]
+    W = float(n) if sample_weight is None else float(sample_weight.sum())
+    if not W > 0:
+        return None
+    sample = slice(None, None, max(1, n // _SHIFT_ROWS))
+    if sample_weight is None:
+        x_shift = X[sample].mean(axis=0, dtype=np.float64)
+        y_shift = Y[sample].mean(axis=0, dtype=np.float64)
+    else:
+        weights = sample_weight[sample].astype(np.float64, copy=False)
+        share = 1.0 / weights.sum() if weights.sum() > 0 else 0.0
+        x_shift, y_shift = (weights @ X[sample]) * share, (weights @ Y[sample]) * share
+    rows = max(1024, _TILE_BYTES // (8 * (p + k + 1)))
+    buffer = np.empty((min(rows, n), p + k + 1))
+    buffer[:, -1] = 1.0
+    S = np.zeros((p + k + 1, p + k + 1))
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        tile = buffer[: stop - start]
+        np.subtract(X[start:stop], x_shift, out=tile[:, :p], dtype=np.float64)
+        np.subtract(Y[start:stop], y_shift, out=tile[:, p:-1], dtype=np.float64)
+        if sample_weight is not None:
+            root = np.sqrt(sample_weight[start:stop].astype(np.float64, copy=False))
+            tile[:, :-1] *= root[:, None]
+            tile[:, -1] = root
+        S += tile.T @ tile  # BLAS syrk: shifted scatter, sums (last column) and Σs
+    sums, squares = S[:-1, -1], S.diagonal()[:-1]
+    if not _small_offsets(sums, squares, W):
+        return None
+    m = sums / W
+    scatter = S[:-1, :-1] - W * np.outer(m, m)
+    return Moments(
+        n,
+        W,
+        x_shift + m[:p],
+        y_shift + m[p:],
+        scatter[:p, :p],
+        scatter[:p, p:],
+        scatter.diagonal()[p:].copy(),
+    )
 
 
 #: Speed: from this many features on, the raw sums are the faster route (their
 #: extra passes over the chunk cost n·p against the product's n·p² flops)
 _UNCENTRED_FROM = 200
+#: Speed: from this many features on, tiles centred on one shift beat tiles centred
+#: on their own means (below it, the shifted product's extra column costs more
+#: than the tiles' means and merges save: benchmarks/README.md)
+_SHIFTED_FROM = 50
 
 
 def _chunk_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None) -> Moments:
@@ -457,11 +533,16 @@ def _chunk_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
 
     The raw sums (:func:`_uncentred_moments`) read the chunk four times,
     the tiles once: they are faster only when the product dominates, from
-    about ``_UNCENTRED_FROM`` features (``benchmarks/README.md``).
+    about ``_UNCENTRED_FROM`` features (``benchmarks/README.md``). From
+    ``_SHIFTED_FROM`` features the tiles are centred on one shift when that
+    is safe (:func:`_shifted_moments`), else each on its own mean
+    (:func:`_tiled_moments`).
     """
     moments = None
     if sample_weight is None and X.shape[1] >= _UNCENTRED_FROM:
         moments = _uncentred_moments(X, Y)
+    if moments is None and X.shape[1] >= _SHIFTED_FROM and X.shape[0] > 0:
+        moments = _shifted_moments(X, Y, sample_weight)
     return _tiled_moments(X, Y, sample_weight) if moments is None else moments
 
 
