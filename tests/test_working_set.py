@@ -152,9 +152,7 @@ def test_extrapolation_is_accepted_only_when_it_lowers_the_objective(
     elif bad_step == "support":
         monkeypatch.setattr(ws, "_support_step", lambda *args: uphill.copy())
     tol_gap = 1e-10 * yy
-    w, iterations = ws._solve_subproblem(
-        G, b, yy, np.zeros(G.shape[0]), l1, l2, positive, tol_gap
-    )
+    w, iterations = ws._solve_subproblem(G, b, yy, np.zeros(G.shape[0]), l1, l2, positive, tol_gap)
     assert iterations == len(seen) and iterations < ws._MAX_EPOCHS
     slack = 1e-12 * yy
     assert all(later <= earlier + slack for earlier, later in itertools.pairwise(seen))
