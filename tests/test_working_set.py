@@ -200,6 +200,26 @@ def test_newton_step_lands_on_the_minimiser_from_nearby(positive):
     assert ws._subproblem_gap(G, b, yy, stepped, b - G @ stepped, l1, l2, positive) <= 1e-12 * yy
 
 
+@pytest.mark.parametrize("noise", [0.0, 1e-13, 1e-9])
+def test_newton_step_on_duplicated_columns_never_raises_the_objective(noise):
+    """Duplicated columns, no l2: the active-set system is singular, exactly or to rounding.
+
+    The step must then be refused (None) or still lower P; never a point
+    thrown along the null direction of X_A.
+    """
+    X, y = gaussian_problem(12, 6, 4, n_informative=2)
+    X = np.hstack([X, X[:, :1] * (1.0 + noise)])  # the last column copies the first
+    G, b, yy = X.T @ X, X.T @ y, float(y @ y)
+    l1 = 0.05 * np.abs(b).max()
+    w = np.zeros(G.shape[0])
+    stepped = ws._newton_step(G, b, yy, w, b - G @ w, l1, 0.0, False)
+    if stepped is not None:
+        assert np.all(np.isfinite(stepped))
+        assert ws._objective(G, b, yy, stepped, l1, 0.0) < ws._objective(G, b, yy, w, l1, 0.0)
+        R = y - X @ stepped  # P from the data, not from the Gram statistics' rounding
+        assert 0.5 * R @ R + l1 * np.abs(stepped).sum() < 0.5 * yy
+
+
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 def test_working_set_with_and_without_newton_steps_agree(monkeypatch, l1_ratio):
     """The Newton steps are a speed trick: the plain solver reaches the same certified minimiser."""
