@@ -142,8 +142,8 @@ def test_extrapolation_is_accepted_only_when_it_lowers_the_objective(
 
     def recording_newton(G_, b_, yy_, w, *args):
         seen.append(ws._objective(G, b, yy, w, l1, l2))
-        if bad_step == "newton":
-            return uphill.copy()
+        if bad_step == "newton":  # honest about how far uphill it is
+            return uphill.copy(), b - G @ uphill, ws._objective(G, b, yy, uphill, l1, l2)
         return None if bad_step else newton(G_, b_, yy_, w, *args)
 
     monkeypatch.setattr(ws, "_newton_step", recording_newton)
@@ -170,19 +170,15 @@ def test_line_search_finds_the_minimiser_on_the_segment(seed, positive):
     if positive:
         w = np.abs(w)
     d = 3 * rng.standard_normal(12) * (rng.random(12) < 0.7)
-    point = ws._line_search(G, b - G @ w, w, d, l1, l2, positive)
-    ts = np.linspace(0.0, 1.0, 2001)
-    segment = [w + t * d for t in ts]
-    if positive:  # only the part of the segment inside w ≥ 0 (coordinates at 0 held there)
+    if positive:  # a direction that keeps the coordinates at zero from going below
         d = np.where((w == 0) & (d < 0), 0.0, d)
-        segment = [w + t * d for t in ts if np.all(w + t * d >= 0)]
+    t = ws._line_search(b - G @ w, w, d, G @ d, l1, l2, positive)
+    assert 0.0 <= t <= 1.0
+    ts = np.linspace(0.0, 1.0, 2001)
+    segment = [w + s * d for s in ts if not positive or np.all(w + s * d >= 0)]
     values = [ws._objective(G, b, yy, v, l1, l2) for v in segment]
-    slack = 1e-12 * yy
-    if point is None:  # w itself is the minimiser on the segment
-        assert ws._objective(G, b, yy, w, l1, l2) <= min(values) + slack
-    else:
-        assert ws._objective(G, b, yy, point, l1, l2) <= min(values) + slack
-        assert not positive or np.all(point >= 0)
+    point = np.maximum(w + t * d, 0.0) if positive else w + t * d
+    assert ws._objective(G, b, yy, point, l1, l2) <= min(values) + 1e-12 * yy
 
 
 @pytest.mark.parametrize("positive", [False, True])
@@ -194,8 +190,12 @@ def test_newton_step_lands_on_the_minimiser_from_nearby(positive):
     for _ in range(3000):
         ws._cd_epoch(G, np.diag(G).tolist(), w, c, l1, l2, positive)
     near = w + 1e-6 * np.random.default_rng(0).standard_normal(w.size) * (w != 0)
-    stepped = ws._newton_step(G, b, yy, near, b - G @ near, l1, l2, positive)
-    assert stepped is not None
+    now = ws._objective(G, b, yy, near, l1, l2)
+    newton = ws._newton_step(G, b, yy, near, b - G @ near, now, l1, l2, positive)
+    assert newton is not None
+    stepped, c, value = newton
+    np.testing.assert_allclose(c, b - G @ stepped, rtol=0, atol=1e-12 * np.abs(b).max())
+    assert value == pytest.approx(ws._objective(G, b, yy, stepped, l1, l2), rel=1e-12)
     assert np.array_equal(stepped != 0, w != 0)
     assert ws._subproblem_gap(G, b, yy, stepped, b - G @ stepped, l1, l2, positive) <= 1e-12 * yy
 
@@ -212,8 +212,10 @@ def test_newton_step_on_duplicated_columns_never_raises_the_objective(noise):
     G, b, yy = X.T @ X, X.T @ y, float(y @ y)
     l1 = 0.05 * np.abs(b).max()
     w = np.zeros(G.shape[0])
-    stepped = ws._newton_step(G, b, yy, w, b - G @ w, l1, 0.0, False)
-    if stepped is not None:
+    now = ws._objective(G, b, yy, w, l1, 0.0)
+    newton = ws._newton_step(G, b, yy, w, b - G @ w, now, l1, 0.0, False)
+    if newton is not None:
+        stepped = newton[0]
         assert np.all(np.isfinite(stepped))
         assert ws._objective(G, b, yy, stepped, l1, 0.0) < ws._objective(G, b, yy, w, l1, 0.0)
         R = y - X @ stepped  # P from the data, not from the Gram statistics' rounding

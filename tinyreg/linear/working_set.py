@@ -91,10 +91,20 @@ _EPS = float(np.finfo(np.float64).eps)
 _MAX_EPOCHS = 10_000
 
 
-def _objective(G: np.ndarray, b: np.ndarray, yy: float, w: np.ndarray, l1: float, l2: float):
-    """P restricted to W: ½wᵀGw − bᵀw + ½yᵀy + l1‖w‖₁ + (l2/2)‖w‖²."""
+def _objective(
+    G: np.ndarray,
+    b: np.ndarray,
+    yy: float,
+    w: np.ndarray,
+    l1: float,
+    l2: float,
+    Gw: np.ndarray | None = None,
+) -> float:
+    """P restricted to W: ½wᵀGw − bᵀw + ½yᵀy + l1‖w‖₁ + (l2/2)‖w‖² (``Gw``: G·w, if known)."""
+    if Gw is None:
+        Gw = G @ w
     return (
-        0.5 * float(w @ (G @ w))
+        0.5 * float(w @ Gw)
         - float(b @ w)
         + 0.5 * yy
         + l1 * float(np.abs(w).sum())
@@ -196,11 +206,12 @@ def _newton_step(
     yy: float,
     w: np.ndarray,
     c: np.ndarray,
+    now: float,
     l1: float,
     l2: float,
     positive: bool,
-) -> np.ndarray | None:
-    """Speed: an active-set Newton step from w, with an exact line search.
+) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """Speed: an active-set Newton step from w (P(w) = ``now``), with an exact line search.
 
     The primal-dual active set guess at w (Ito and Kunisch, 2008): with
     z = c + G_jj·w_j (the correlation that leaves j out, as in a CD step), A
@@ -210,14 +221,16 @@ def _newton_step(
     then the step lands on it exactly. The step is w⁺ (projected onto w ≥ 0
     if ``positive``) when P(w⁺) < P(w); otherwise, P being convex along the
     segment from w to w⁺, the minimiser of P on that segment
-    (:func:`_line_search`). None if the system is singular, or singular to
+    (:func:`_line_search`). Returns (point, b − G·point, P(point)), from one
+    product with G; None if the system is singular, or singular to
     rounding: with d = w⁺ − w, the curvature dᵀ(G + l2·I)·d of P along the
     segment is at most its rounding (bounded by 16·eps·m²·max G_jj·‖d‖²
     for m = |W|, as ‖d‖₁² ≤ m·‖d‖²); then w⁺ has been thrown along a
     direction where X_W·d is zero, to rounding, and comparisons of P there
     mean nothing. None also if no point of the segment is lower than w.
     """
-    z = c + np.diag(G) * w
+    diag = np.diag(G)
+    z = c + diag * w
     A = np.flatnonzero(z > l1) if positive else np.flatnonzero(np.abs(z) > l1)
     target = np.zeros_like(w)
     if A.size:
@@ -229,68 +242,66 @@ def _newton_step(
             return None
     if positive:
         np.maximum(target, 0.0, out=target)
-    d = target - w
-    curvature = float(d @ (G @ d)) + l2 * float(d @ d)
-    rounding = 16 * _EPS * w.size**2 * float(np.max(np.diag(G), initial=0.0)) * float(d @ d)
+    Gw, Gt = b - c, G @ target
+    d, Gd = target - w, Gt - (b - c)
+    curvature = float(d @ Gd) + l2 * float(d @ d)
+    rounding = 16 * _EPS * w.size**2 * float(np.max(diag, initial=0.0)) * float(d @ d)
     if not curvature > rounding:  # flat to rounding along d (or not finite): a singular system
         return None
-    if _objective(G, b, yy, target, l1, l2) < _objective(G, b, yy, w, l1, l2):
-        return target
-    return _line_search(G, c, w, d, l1, l2, positive)
+    value = _objective(G, b, yy, target, l1, l2, Gt)
+    if value < now:
+        return target, b - Gt, value
+    t = _line_search(c, w, d, Gd, l1, l2, positive)
+    if t == 0.0:
+        return None
+    point, Gp = w + t * d, Gw + t * Gd
+    if positive:
+        np.maximum(point, 0.0, out=point)
+    return point, b - Gp, _objective(G, b, yy, point, l1, l2, Gp)
 
 
 def _line_search(
-    G: np.ndarray,
     c: np.ndarray,
     w: np.ndarray,
     d: np.ndarray,
+    Gd: np.ndarray,
     l1: float,
     l2: float,
     positive: bool,
-) -> np.ndarray | None:
-    """The minimiser w + t·d of P on the segment 0 ≤ t ≤ 1; None if it is w (t = 0).
+) -> float:
+    """The t in [0, 1] at which w + t·d minimises P on the segment (0: w itself).
 
-    With c = b − Gw, f(t) = P(w + t·d) is convex and piecewise quadratic:
-    the smooth part has slope a·t − dᵀc + l2·wᵀd with a = dᵀ(G + l2·I)·d,
-    and each l1·|w_j + t·d_j| adds l1·|d_j| to the slope where w_j + t·d_j
-    has the sign of d_j, −l1·|d_j| where it has the other sign: the slope
-    jumps by 2·l1·|d_j| at the knot t_j = −w_j/d_j. The minimiser is where
-    the (increasing) slope changes sign. With w ≥ 0, coordinates at zero
-    do not move down and t stops where the first coordinate reaches zero.
+    ``c`` = b − Gw and ``Gd`` = G·d. f(t) = P(w + t·d) is convex and
+    piecewise quadratic: the smooth part has slope a·t − dᵀc + l2·wᵀd with
+    a = dᵀ(G + l2·I)·d, and each l1·|w_j + t·d_j| adds l1·|d_j| to the slope
+    where w_j + t·d_j has the sign of d_j, −l1·|d_j| where it has the other
+    sign: the slope jumps by 2·l1·|d_j| at the knot t_j = −w_j/d_j. The
+    minimiser is where the (increasing) slope changes sign. With w ≥ 0
+    (``positive``; then d_j ≥ 0 wherever w_j = 0), t stops where the first
+    coordinate reaches zero.
     """
-    if positive:
-        d = np.where((w == 0) & (d < 0), 0.0, d)
-    a = float(d @ (G @ d)) + l2 * float(d @ d)
+    a = float(d @ Gd) + l2 * float(d @ d)
     moving = d != 0
     # sign of w_j + t·d_j just after t = 0, relative to the sign of d_j
     ahead = np.where(w != 0, np.sign(w) * np.sign(d), 1.0)
     slope = -float(d @ c) + l2 * float(w @ d) + l1 * float(np.abs(d[moving]) @ ahead[moving])
     if slope >= 0 or a <= 0:
-        return None
+        return 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
         knots = np.where(moving & (ahead < 0), -w / np.where(moving, d, 1.0), np.inf)
     order = np.argsort(knots)
     knots = knots[order]
     jumps = 2 * l1 * np.abs(d[order])
-    t = None
     for k in np.flatnonzero(knots < 1.0).tolist():
         t_k = knots.item(k)
         if a * t_k + slope >= 0:  # the slope turns positive before this knot
-            t = -slope / a
-        elif positive:  # w + t·d would leave w ≥ 0 here
-            t = t_k
-        else:
-            slope += jumps.item(k)
-            if a * t_k + slope >= 0:  # ... or at it
-                t = t_k
-        if t is not None:
-            break
-    if t is None:
-        t = min(1.0, -slope / a)
-    point = w + t * d
-    if positive:
-        np.maximum(point, 0.0, out=point)
-    return point
+            return -slope / a
+        if positive:  # w + t·d would leave w ≥ 0 here
+            return t_k
+        slope += jumps.item(k)
+        if a * t_k + slope >= 0:  # ... or at it
+            return t_k
+    return min(1.0, -slope / a)
 
 
 def _solve_subproblem(
@@ -319,17 +330,13 @@ def _solve_subproblem(
     iterates = np.empty((_ANDERSON + 1, w.size))
     iterates[0] = w
     count = 0
+    best = _objective(G, b, yy, w, l1, l2)
     for epoch in range(1, _MAX_EPOCHS + 1):
-        best = _objective(G, b, yy, w, l1, l2)
-        newton = _newton_step(G, b, yy, w, c, l1, l2, positive)
-        stepped = False
-        if newton is not None:
-            value = _objective(G, b, yy, newton, l1, l2)
-            if value < best:
-                w, best, stepped = newton, value, True
-                c = b - G @ w
-                iterates[0], count = w, 0
-        if not stepped:
+        newton = _newton_step(G, b, yy, w, c, best, l1, l2, positive)
+        if newton is not None and newton[2] < best:
+            w, c, best = newton
+            iterates[0], count = w, 0
+        else:
             _cd_epoch(G, diag, w, c, l1, l2, positive)
             count += 1
             iterates[count] = w
