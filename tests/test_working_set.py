@@ -123,37 +123,115 @@ def _subproblem(seed, m, l2):
     return X.T @ X, X.T @ y, float(y @ y), 0.05 * np.abs(X.T @ y).max(), l2
 
 
-@pytest.mark.parametrize("bad_step", ["anderson", "support", None])
+@pytest.mark.parametrize("bad_step", ["newton", "anderson", "support", None])
 @pytest.mark.parametrize("positive", [False, True])
 def test_extrapolation_is_accepted_only_when_it_lowers_the_objective(
     monkeypatch, bad_step, positive
 ):
-    """The objective at the start of every epoch never increases, even with useless steps.
+    """The objective at the start of every iteration never increases, even with useless steps.
 
-    ``bad_step`` replaces one of the two extrapolations by a point far uphill;
-    the solver must reject it and still reach the subproblem's tolerance.
+    ``bad_step`` replaces one of the steps by a point far uphill; the solver
+    must reject it and still reach the subproblem's tolerance. With a bad
+    Anderson or support step the Newton step is switched off, so that the
+    coordinate-descent iterations, where those two steps live, do the work.
     """
     G, b, yy, l1, l2 = _subproblem(7, 25, 0.5)
     seen = []
-    epoch = ws._cd_epoch
-
-    def recording_epoch(G_, diag, w, c, l1_, l2_, positive_):
-        seen.append(ws._objective(G, b, yy, w, l1, l2))
-        epoch(G_, diag, w, c, l1_, l2_, positive_)
-
-    monkeypatch.setattr(ws, "_cd_epoch", recording_epoch)
+    newton = ws._newton_step
     uphill = np.full(G.shape[0], 1e3)
+
+    def recording_newton(G_, b_, yy_, w, *args):
+        seen.append(ws._objective(G, b, yy, w, l1, l2))
+        if bad_step == "newton":  # honest about how far uphill it is
+            return uphill.copy(), b - G @ uphill, ws._objective(G, b, yy, uphill, l1, l2)
+        return None if bad_step else newton(G_, b_, yy_, w, *args)
+
+    monkeypatch.setattr(ws, "_newton_step", recording_newton)
     if bad_step == "anderson":
         monkeypatch.setattr(ws, "_anderson", lambda iterates: uphill.copy())
     elif bad_step == "support":
         monkeypatch.setattr(ws, "_support_step", lambda *args: uphill.copy())
     tol_gap = 1e-10 * yy
-    w, epochs = ws._solve_subproblem(G, b, yy, np.zeros(G.shape[0]), l1, l2, positive, tol_gap)
-    assert epochs == len(seen) and epochs < ws._MAX_EPOCHS
+    w, iterations = ws._solve_subproblem(G, b, yy, np.zeros(G.shape[0]), l1, l2, positive, tol_gap)
+    assert iterations == len(seen) and iterations < ws._MAX_EPOCHS
     slack = 1e-12 * yy
     assert all(later <= earlier + slack for earlier, later in itertools.pairwise(seen))
     assert ws._objective(G, b, yy, w, l1, l2) <= seen[-1] + slack
     assert ws._subproblem_gap(G, b, yy, w, b - G @ w, l1, l2, positive) <= tol_gap
+
+
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("seed", range(6))
+def test_line_search_finds_the_minimiser_on_the_segment(seed, positive):
+    """P at the line search's point is at most P anywhere on the segment (a fine grid)."""
+    rng = np.random.default_rng(seed)
+    G, b, yy, l1, l2 = _subproblem(seed, 12, 0.3)
+    w = rng.standard_normal(12) * (rng.random(12) < 0.5)
+    if positive:
+        w = np.abs(w)
+    d = 3 * rng.standard_normal(12) * (rng.random(12) < 0.7)
+    if positive:  # a direction that keeps the coordinates at zero from going below
+        d = np.where((w == 0) & (d < 0), 0.0, d)
+    t = ws._line_search(b - G @ w, w, d, G @ d, l1, l2, positive)
+    assert 0.0 <= t <= 1.0
+    ts = np.linspace(0.0, 1.0, 2001)
+    segment = [w + s * d for s in ts if not positive or np.all(w + s * d >= 0)]
+    values = [ws._objective(G, b, yy, v, l1, l2) for v in segment]
+    point = np.maximum(w + t * d, 0.0) if positive else w + t * d
+    assert ws._objective(G, b, yy, point, l1, l2) <= min(values) + 1e-12 * yy
+
+
+@pytest.mark.parametrize("positive", [False, True])
+def test_newton_step_lands_on_the_minimiser_from_nearby(positive):
+    """Near the minimiser the active set and signs are the minimiser's: one step lands on it."""
+    G, b, yy, l1, l2 = _subproblem(5, 20, 0.2)
+    w = np.zeros(G.shape[0])
+    c = b - G @ w
+    for _ in range(3000):
+        ws._cd_epoch(G, np.diag(G).tolist(), w, c, l1, l2, positive)
+    near = w + 1e-6 * np.random.default_rng(0).standard_normal(w.size) * (w != 0)
+    now = ws._objective(G, b, yy, near, l1, l2)
+    newton = ws._newton_step(G, b, yy, near, b - G @ near, now, l1, l2, positive)
+    assert newton is not None
+    stepped, c, value = newton
+    np.testing.assert_allclose(c, b - G @ stepped, rtol=0, atol=1e-12 * np.abs(b).max())
+    assert value == pytest.approx(ws._objective(G, b, yy, stepped, l1, l2), rel=1e-12)
+    assert np.array_equal(stepped != 0, w != 0)
+    assert ws._subproblem_gap(G, b, yy, stepped, b - G @ stepped, l1, l2, positive) <= 1e-12 * yy
+
+
+@pytest.mark.parametrize("noise", [0.0, 1e-13, 1e-9])
+def test_newton_step_on_duplicated_columns_never_raises_the_objective(noise):
+    """Duplicated columns, no l2: the active-set system is singular, exactly or to rounding.
+
+    The step must then be refused (None) or still lower P; never a point
+    thrown along the null direction of X_A.
+    """
+    X, y = gaussian_problem(12, 6, 4, n_informative=2)
+    X = np.hstack([X, X[:, :1] * (1.0 + noise)])  # the last column copies the first
+    G, b, yy = X.T @ X, X.T @ y, float(y @ y)
+    l1 = 0.05 * np.abs(b).max()
+    w = np.zeros(G.shape[0])
+    now = ws._objective(G, b, yy, w, l1, 0.0)
+    newton = ws._newton_step(G, b, yy, w, b - G @ w, now, l1, 0.0, False)
+    if newton is not None:
+        stepped = newton[0]
+        assert np.all(np.isfinite(stepped))
+        assert ws._objective(G, b, yy, stepped, l1, 0.0) < ws._objective(G, b, yy, w, l1, 0.0)
+        R = y - X @ stepped  # P from the data, not from the Gram statistics' rounding
+        assert 0.5 * R @ R + l1 * np.abs(stepped).sum() < 0.5 * yy
+
+
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_working_set_with_and_without_newton_steps_agree(monkeypatch, l1_ratio):
+    """The Newton steps are a speed trick: the plain solver reaches the same certified minimiser."""
+    X, y = gaussian_problem(8, 80, 100, n_informative=20)
+    l1, l2, _ = _penalties(X, y, 0.05, l1_ratio, False)
+    tol = 1e-10
+    w, gap, _ = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol)
+    monkeypatch.setattr(ws, "_newton_step", lambda *args: None)
+    w_plain, gap_plain, _ = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol)
+    assert_certified_close(X, y, w, gap, w_plain, gap_plain, l2)
 
 
 def test_anderson_extrapolation_approaches_the_fixed_point_of_a_linear_iteration():

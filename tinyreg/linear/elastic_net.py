@@ -84,10 +84,12 @@ class ElasticNet(_MomentsModel):
       is exact up to rounding; ``n_iter_`` and ``max_iter`` count passes
       over the data (full optimality checks). Without an L1 part
       (alpha·l1_ratio = 0) there is no path, and it runs ``"cd"``.
-    * ``"ws"``: working sets: coordinate descent with Anderson
-      extrapolation on small sets of features ranked by how far they are
-      from their optimality conditions, growing until the duality gap of
-      the whole problem certifies the result
+    * ``"ws"``: working sets: small sets of features ranked by how far
+      they are from their optimality conditions, each solved by
+      active-set Newton steps (one linear solve on the guessed active set
+      and signs), with coordinate descent and Anderson extrapolation where
+      a step does not lower the objective, growing until the duality gap
+      of the whole problem certifies the result
       (``tinyreg.linear.working_set``). ``n_iter_`` counts passes over the
       data (outer iterations), as ``max_iter`` does.
     * ``"cd"``: cyclic coordinate descent, scikit-learn's algorithm with
