@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tinyreg import linear
-from tinyreg.linear.elastic_net import _ENET_SOLVERS
+from tinyreg.linear.elastic_net import _SOLVER_CHOICES
 
 benchopt = pytest.importorskip("benchopt")
 
@@ -78,8 +78,8 @@ def test_tinyreg_solver_runs_every_route_to_the_solution():
     objective = _load("objective.py").Objective.get_instance(reg=0.05, fit_intercept=True)
     objective.set_data(X=X, y=y)
     Solver = _load("solvers/tinyreg.py").Solver
-    assert Solver.parameters["solver"] == list(_ENET_SOLVERS)
-    for route in _ENET_SOLVERS:
+    assert Solver.parameters["solver"] == list(_SOLVER_CHOICES)
+    for route in _SOLVER_CHOICES:
         solver = Solver.get_instance(solver=route)
         solver.set_objective(**objective.get_objective())
         solver.run(0)
@@ -107,7 +107,7 @@ def test_benchopt_run_of_tinyreg_on_simulated_data(tmp_path):
         output_file=str(tmp_path / "results"),
     )
     results = pandas.read_parquet(saved)
-    assert set(results["p_solver_solver"]) == set(_ENET_SOLVERS)
+    assert set(results["p_solver_solver"]) == set(_SOLVER_CHOICES)
     assert set(results["p_obj_fit_intercept"]) == {False, True}
     for _, run in results.groupby("p_obj_fit_intercept"):
         best = run["objective_value"].min()  # ≥ min P

@@ -1,9 +1,10 @@
-"""tinyreg's ``linear.Lasso``, one solver per route of ``_ENET_SOLVERS`` (``solver=``).
+"""tinyreg's ``linear.Lasso``, one solver per ``solver=`` choice: ``"auto"``
+(the default, the route rule) and each route of ``_ENET_SOLVERS``.
 
 Iteration sampling: ``max_iter`` is the stop value (passes over the data
-for the homotopy, sweeps for coordinate descent, steps for FISTA); with
-``tol = 1e-14`` (the gap relative to ‖yc‖²/n) a fit stops first only at the
-solution, to rounding.
+for the homotopy, sweeps for coordinate descent, steps for FISTA, outer
+iterations for working sets); with ``tol = 1e-14`` (the gap relative to
+‖yc‖²/n) a fit stops first only at the solution, to rounding.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from __future__ import annotations
 from benchmark_utils import EstimatorSolver
 
 from tinyreg.linear import Lasso
-from tinyreg.linear.elastic_net import _ENET_SOLVERS
+from tinyreg.linear.elastic_net import _SOLVER_CHOICES
 
 
 class Solver(EstimatorSolver):
     name = "tinyreg"
     requirements = []
-    parameters = {"solver": list(_ENET_SOLVERS)}
+    parameters = {"solver": list(_SOLVER_CHOICES)}
 
     def make(self, n_iter: int) -> Lasso:
         return Lasso(
