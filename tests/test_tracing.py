@@ -17,7 +17,21 @@ import tinyreg
 from tinyreg import functional as F
 from tinyreg import nn, optim, penalties
 from tinyreg.autograd import Op, Tensor
+from tinyreg import tracing
 from tinyreg.lr_scheduler import StepLR
+
+
+@pytest.fixture(params=["fast", "plain"], autouse=True)
+def replay(request, monkeypatch):
+    """Every test runs twice: with the fast replay, and with the plain replay in its place."""
+    if request.param == "plain":
+
+        def plain(rec, returned):
+            body = [*rec.prologue, *rec.lines]
+            return tracing._function(rec.inputs, body, returned, rec.constants)
+
+        monkeypatch.setattr(tracing, "_fast_function", plain)
+    return request.param
 
 
 def mlp(n_in=1, hidden=64, n_out=1, p=0.5):

@@ -72,9 +72,9 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg import autograd, functional, layers, lr_scheduler, nn, optim
+from tinyreg import autograd, functional, layers, lr_scheduler, nn, ops, optim, validation
 from tinyreg.autograd import Op, Tensor
-from tinyreg.grad_mode import _mode
+from tinyreg.grad_mode import _Backward, _mode
 
 __all__ = ["Compiled", "compile"]
 
@@ -92,6 +92,24 @@ class _Fallback(Exception):
 # ---------------------------------------------------------------------------
 
 
+class _Call:
+    """One recorded call: the function, its arguments (values, and names in the program),
+    and its result (value and name, when it is an array or a tensor)."""
+
+    def __init__(
+        self, fn: Any, label: str, args: tuple, kwargs: dict, names: list, options: dict
+    ) -> None:
+        self.fn, self.label, self.args, self.kwargs = fn, label, args, kwargs
+        self.names, self.options = names, options
+        self.result: Any = None
+        self.name: str | None = None
+
+    def expression(self) -> str:
+        """The call as a line of the plain replay: ``label(name, ..., key=name)``."""
+        parts = [*self.names, *(f"{k}={v}" for k, v in self.options.items())]
+        return f"{self.label}({', '.join(parts)})"
+
+
 class _Recorder:
     """Records the calls of one eager run of ``fn`` as lines of a straight-line program.
 
@@ -103,6 +121,7 @@ class _Recorder:
         self.thread = threading.get_ident()
         self.start = next(autograd._creation_counter)  # tensors made later are the trace's
         self.lines: list[str] = []
+        self.calls: list[_Call] = []  # the same calls, structured: what the fast replay plans
         self.constants: dict[str, Any] = {}
         self.names: dict[int, str] = {}
         self.values: list[Any] = []  # keeps every named value alive
@@ -134,7 +153,7 @@ class _Recorder:
         if not self.recording():
             return fn(*args, **kwargs)
         try:
-            line = self._expression(fn, args, kwargs)
+            record = self._expression(fn, args, kwargs)
         except _Fallback as error:
             self.fall_back(str(error))
             return fn(*args, **kwargs)
@@ -145,14 +164,18 @@ class _Recorder:
             self.depth -= 1
         if fn in _SHAPE_ONLY and args and result is args[0]:
             return result  # nothing to sum or convert, for these shapes (guarded): no call
-        self._emit(line, result)
+        self._emit(record, result)
         return result
 
-    def _emit(self, line: str, result: Any) -> None:
-        """Add ``line`` to the program, naming its result when it is an array or a tensor."""
+    def _emit(self, record: _Call, result: Any) -> None:
+        """Add the call to the program, naming its result when it is an array or a tensor."""
+        line = record.expression()
         if isinstance(result, (np.ndarray, Tensor)):
-            line = f"{self._name(result, f'v{len(self.lines)}')} = {line}"
+            record.result = result
+            record.name = self._name(result, f"v{len(self.lines)}")
+            line = f"{record.name} = {line}"
         self.lines.append(line)
+        self.calls.append(record)
 
     def fall_back(self, reason: str) -> None:
         """Keep running eagerly, but do not keep this trace."""
@@ -164,10 +187,10 @@ class _Recorder:
         self.values.append(value)
         return name
 
-    def _expression(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> str:
-        parts = [self._argument(a) for a in args]
-        parts += [f"{k}={self._argument(v)}" for k, v in kwargs.items()]
-        return f"{self._constant(fn)}({', '.join(parts)})"
+    def _expression(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> _Call:
+        names = [self._argument(a) for a in args]
+        options = {k: self._argument(v) for k, v in kwargs.items()}
+        return _Call(fn, self._constant(fn), args, kwargs, names, options)
 
     def _argument(self, value: Any) -> str:
         """How the program refers to ``value``: a variable, or a constant held by reference."""
@@ -209,8 +232,8 @@ class _Recorder:
             return repr(value)
         return self._argument(value)
 
-    def program(self, result: Any) -> tuple[Callable[..., Any], Callable[..., bool], str]:
-        """The replay function, its guard, and the replay's source."""
+    def program(self, result: Any) -> tuple[Callable[..., Any], str, Callable[..., Any], str]:
+        """The plain replay and its source, then the fast replay and its source."""
         returned = self.output(result)
         for i, tensor, data in self.arrays_in:
             if tensor not in self.used and data not in self.used:
@@ -218,27 +241,41 @@ class _Recorder:
                     f"argument {i} is read by no recorded call "
                     "(is it computed on with numpy inside the function?)"
                 )
-        args = ", ".join(self.inputs)
-        body = [*self.prologue, *self.lines, f"return {returned}"]
-        code = f"def replay({args}):\n" + "".join(f"    {line}\n" for line in body)
-        namespace = dict(self.constants)
-        exec(code, namespace)  # code built above from variable and constant names only
-        return namespace["replay"], self._guard(), code
+        plain = _function(self.inputs, [*self.prologue, *self.lines], returned, self.constants)
+        fast = _fast_function(self, returned)
+        return (*plain, *fast)
 
-    def _guard(self) -> Callable[..., bool]:
-        """A check that the leaves and modules are as they were traced."""
-        arrays = [(t, t.data, t.requires_grad) for t in self.leaves.values()]
-        flags = [(m, m.training) for m in self.modules.values()]
-        mode = (_mode.enabled, _mode.numpy_backward)
+    def _guard(self) -> tuple[Callable[[], tuple], tuple]:
+        """What the guard reads of the leaves, modules and gradient mode, and its traced value.
 
-        def guard() -> bool:
-            return (
-                (_mode.enabled, _mode.numpy_backward) == mode
-                and all(t.data is data and t.requires_grad is rg for t, data, rg in arrays)
-                and all(m.training == training for m, training in flags)
-            )
+        One generated function returns one tuple -- the gradient mode, then
+        for each leaf the id of its array (the trace holds the array, so the
+        id cannot be reused) and its ``requires_grad``, then each module's
+        ``training`` flag -- so that checking the guard is one tuple comparison.
+        """
+        namespace: dict[str, Any] = {"_mode": _mode, "_id": id}
+        parts = ["_mode.enabled", "_mode.numpy_backward"]
+        for i, t in enumerate(self.leaves.values()):
+            namespace[f"t{i}"], namespace[f"held{i}"] = t, t.data  # held: ids stay unique
+            parts += [f"_id(t{i}.data)", f"t{i}.requires_grad"]
+        for i, m in enumerate(self.modules.values()):
+            namespace[f"m{i}"] = m
+            parts.append(f"m{i}.training")
+        code = f"def state():\n    return ({', '.join(parts)},)\n"
+        exec(code, namespace)  # code built above from variable names only
+        state = namespace["state"]
+        return state, state()
 
-        return guard
+
+def _function(
+    inputs: list[str], body: list[str], returned: str, constants: dict[str, Any]
+) -> tuple[Callable[..., Any], str]:
+    """A straight-line function ``replay(a0, a1, ...)`` made of ``body``, and its source."""
+    lines = [*body, f"return {returned}"]
+    code = f"def replay({', '.join(inputs)}):\n" + "".join(f"    {line}\n" for line in lines)
+    namespace = dict(constants)
+    exec(code, namespace)  # code built from variable and constant names only
+    return namespace["replay"], code
 
 
 #: Tensor's methods that hand a value to Python (or its array to numpy): a trace using them
@@ -256,6 +293,18 @@ _SHAPE_ONLY = (autograd.unbroadcast, autograd._as_gradient)
 def _forward_output(op: Op, *arrays: Any, **options: Any) -> np.ndarray:
     """An op's forward with its output made a floating array, as eager's ``Op._run_forward``."""
     return Op._run_forward(op, list(arrays), options)[0]
+
+
+def _in_backward(vjp: Callable[..., Any]) -> Callable[..., Any]:
+    """``vjp`` run in the mode eager's backward pass runs it in (an op on arrays gives arrays)."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _Backward.NUMPY:
+            return vjp(*args, **kwargs)
+
+    run.__name__ = getattr(vjp, "__name__", "vjp")
+    run.vjp = vjp  # type: ignore[attr-defined]  # what the fast replay's forms are keyed on
+    return run
 
 
 def _result_tensor(data: np.ndarray) -> Tensor:
@@ -289,7 +338,9 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
             rec._emit(rec._expression(fn, tuple(args), options), out)
         except _Fallback as error:
             rec.fall_back(str(error))
-        wrapped = [None if v is None else functools.partial(rec.call, v) for v in vjps]
+        wrapped = [
+            None if v is None else functools.partial(rec.call, _in_backward(v)) for v in vjps
+        ]
         return out, wrapped
 
     def op_call(op: Op, *inputs: Any, **options: Any) -> Any:
@@ -402,10 +453,24 @@ def _signature(value: Any) -> Any:
 
 
 class _Entry:
-    """One trace: its guard and replay function, or None to run eagerly (and why)."""
+    """One trace: its guard and replay, or no replay (None) to run eagerly, and why.
 
-    def __init__(self, key: Any, guard: Callable[[], bool], replay: Any, code: str, reason: Any):
-        self.key, self.guard, self.replay, self.code, self.reason = key, guard, replay, code, reason
+    The guard is ``key`` (the arguments' signatures) and ``state() == traced``
+    (:meth:`_Recorder._guard`). ``replay`` is the fast replay; ``plain`` is the
+    replay of the recorded calls themselves (both bit-identical to eager).
+    """
+
+    def __init__(self, key: Any, rec: _Recorder, result: Any) -> None:
+        self.key, self.reason = key, rec.reason
+        self.state, self.traced = rec._guard()
+        self.replay: Callable[..., Any] | None = None
+        self.plain: Callable[..., Any] | None = None
+        self.code = self.fast_code = ""
+        if rec.reason is None:
+            try:
+                self.plain, self.code, self.replay, self.fast_code = rec.program(result)
+            except _Fallback as error:
+                self.reason = rec.reason = str(error)
 
 
 class Compiled:
@@ -429,38 +494,37 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if getattr(_tracer, "active", False):
             return self.fn(*args, **kwargs)  # inside another trace, which records these calls
-        inputs = [*args, *kwargs.values()]
-        key = (tuple(_signature(x) for x in inputs), tuple(kwargs))
+        inputs = (*args, *kwargs.values()) if kwargs else args
+        key = (tuple(map(_signature, inputs)), tuple(kwargs))
         for i, entry in enumerate(self._entries):
-            if entry.key == key and entry.guard():
+            if entry.key == key and entry.state() == entry.traced:
                 if i:
                     self._entries.insert(0, self._entries.pop(i))
                 if entry.replay is None:
                     return self.fn(*args, **kwargs)
                 return entry.replay(*inputs)
-        return self._trace(key, inputs, args, kwargs)
+        return self._trace(key, list(inputs), args, kwargs)
 
     def _trace(self, key: Any, inputs: list[Any], args: tuple, kwargs: dict) -> Any:
         self.traces += 1
         result, rec = _trace(self.fn, inputs, args, kwargs)
-        replay, code = None, ""
-        guard = rec._guard()
-        if rec.reason is None:
-            try:
-                replay, guard, code = rec.program(result)
-            except _Fallback as error:
-                rec.reason = str(error)
-        if rec.reason is not None:
+        entry = _Entry(key, rec, result)
+        if entry.reason is not None:
             name = getattr(self.fn, "__name__", repr(self.fn))
-            self.fallback_reasons.append(f"{name}: runs eagerly: {rec.reason}")
-        self._entries.insert(0, _Entry(key, guard, replay, code, rec.reason))
+            self.fallback_reasons.append(f"{name}: runs eagerly: {entry.reason}")
+        self._entries.insert(0, entry)
         del self._entries[self.cache_size :]
         return result
 
     @property
     def code(self) -> str:
-        """The source of the most recently used replay ("" if it runs eagerly)."""
+        """The source of the most recently used plain replay ("" if it runs eagerly)."""
         return self._entries[0].code if self._entries else ""
+
+    @property
+    def fast_code(self) -> str:
+        """The source of the most recently used fast replay ("" if it runs eagerly)."""
+        return self._entries[0].fast_code if self._entries else ""
 
 
 def compile(fn: Callable[..., Any], cache_size: int = 8) -> Compiled:
@@ -472,3 +536,272 @@ def compile(fn: Callable[..., Any], cache_size: int = 8) -> Compiled:
     is one more trace).
     """
     return Compiled(fn, cache_size)
+
+
+# ---------------------------------------------------------------------------
+# The fast replay: buffers planned once, the hot calls as their numpy calls
+# ---------------------------------------------------------------------------
+#
+# The plain replay above calls the recorded functions. The fast replay makes,
+# for each call that has a *form* below, the very numpy calls that function
+# makes, in the same order, on the same operands; only the arrays they write
+# are planned once at trace time and passed as ``out=`` (a ufunc or BLAS call
+# writes the same values into a given array as into a new one), views of
+# constant arrays (a weight's transpose) are made once, and the Python around
+# the numpy calls (checks of shapes the guard fixes, dispatch on options the
+# trace fixes) is left out. A call without a form is made as in the plain replay.
+#
+# A value is written into a buffer only when every call that reads it has a
+# form and it is not returned: a value that reaches ``.grad``, the caller or any
+# other function is a fresh array at every replay, as in eager.
+
+
+class _Plan:
+    """The constants of the fast replay, and which values are written into buffers."""
+
+    def __init__(self, rec: _Recorder, buffered: set[str] | None = None) -> None:
+        self.rec = rec
+        self.constants: dict[str, Any] = dict(rec.constants)
+        self.buffered = buffered or set()
+
+    def constant(self, value: Any, label: str) -> str:
+        name = f"{label}_{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def buffer(self, like: np.ndarray) -> str:
+        """A new array shaped and typed as ``like``, allocated once."""
+        return self.constant(np.empty_like(like), "buf")
+
+    def out(self, call: _Call) -> str:
+        """What ``call`` passes as ``out=``: its buffer, or None (a fresh array at each replay)."""
+        return self.buffer(call.result) if call.name in self.buffered else "None"
+
+    def transposed(self, name: str, value: np.ndarray) -> str:
+        """``value.T`` in the program: a view made once when ``value`` is a constant array."""
+        return self.constant(value.T, "transposed") if name in self.rec.constants else f"{name}.T"
+
+
+_Form = Callable[[_Call, _Plan], "list[str] | None"]
+
+
+def _fast_function(rec: _Recorder, returned: str) -> tuple[Callable[..., Any], str]:
+    """The fast replay: each call with a form written as its numpy calls, into planned buffers."""
+    probe = _Plan(rec)  # nothing buffered: asks each form whether it applies
+    forms: list[_Form | None] = []
+    for call in rec.calls:
+        form = _FORMS.get(getattr(call.fn, "vjp", call.fn))
+        arrays = not any(isinstance(v, Tensor) for v in (*call.args, call.result))  # not tensors
+        forms.append(form if form is not None and arrays and form(call, probe) else None)
+    escaping = set(_names_in(returned))  # values that a function other than a form receives
+    for call, form in reversed(list(zip(rec.calls, forms, strict=True))):
+        if form is None:
+            escaping.update([*call.names, *call.options.values()])
+        elif form is _same and call.name in escaping:
+            escaping.add(call.names[0])  # the same array under another name
+    buffered = {
+        call.name
+        for call, form in zip(rec.calls, forms, strict=True)
+        if form is not None
+        and form is not _same
+        and call.name is not None
+        and call.name not in escaping
+        and type(call.result) is np.ndarray
+    }
+    plan = _Plan(rec, buffered)
+    body = list(rec.prologue)
+    for call, form, line in zip(rec.calls, forms, rec.lines, strict=True):
+        body += form(call, plan) or [line] if form is not None else [line]
+    return _function(rec.inputs, body, returned, {**plan.constants, **_NUMPY})
+
+
+def _names_in(expression: str) -> list[str]:
+    """The names in a Python expression made of names, calls, tuples and lists."""
+    return "".join(ch if ch.isalnum() or ch == "_" else " " for ch in expression).split()
+
+
+# -- The forms. Each makes the numpy calls of one recorded function, with the
+#    result named ``call.name``, or returns None when it does not apply to
+#    these arguments (the call is then made as recorded).
+
+_NUMPY = {
+    f"_{name}": getattr(np, name)
+    for name in ("add", "subtract", "multiply", "matmul", "maximum", "greater", "asarray")
+}
+
+
+def _linear_forward(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional.linear``: ``out = x @ weight.T``, then ``out += bias``."""
+    if len(call.args) not in (2, 3) or np.ndim(call.args[1]) != 2 or call.kwargs:
+        return None
+    r, x, w = call.name, call.names[0], plan.transposed(call.names[1], call.args[1])
+    lines = [f"{r} = _matmul({x}, {w}, out={plan.out(call)})"]
+    if len(call.args) == 3:
+        lines.append(f"_add({r}, {call.names[2]}, out={r})")
+    return lines
+
+
+def _linear_vjp_weight(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional.linear``'s VJP for the weight, for a 2-D input: ``g.T @ x``."""
+    g, _, x = call.args[:3]
+    if np.ndim(g) != 2 or np.ndim(x) != 2:
+        return None  # g.reshape(-1, n) and x.reshape(-1, n) are g and x themselves only in 2-D
+    g_name, x_name = call.names[0], call.names[2]
+    return [f"{call.name} = _matmul({plan.transposed(g_name, g)}, {x_name}, out={plan.out(call)})"]
+
+
+def _same(call: _Call, plan: _Plan) -> list[str] | None:
+    """A VJP that returns ``g`` itself (of a sum, say): another name for the same array."""
+    return [f"{call.name} = {call.names[0]}"] if call.name is not None and not call.kwargs else None
+
+
+def _binary(ufunc: str, left: int, right: int) -> _Form:
+    """The form of a function that is ``args[left] <operator> args[right]``, one ufunc."""
+
+    def form(call: _Call, plan: _Plan) -> list[str] | None:
+        if call.kwargs or call.name is None:
+            return None
+        a, b = call.names[left], call.names[right]
+        return [f"{call.name} = {ufunc}({a}, {b}, out={plan.out(call)})"]
+
+    return form
+
+
+def _relu_forward(call: _Call, plan: _Plan) -> list[str] | None:
+    """``ops.relu``: ``np.maximum(x, 0)``."""
+    return [f"{call.name} = _maximum({call.names[0]}, 0, out={plan.out(call)})"]
+
+
+def _relu_vjp(call: _Call, plan: _Plan) -> list[str] | None:
+    """``ops.relu``'s VJP: ``g * (x > 0)``, the mask in a buffer of its own."""
+    g, x = call.names[0], call.names[2]
+    mask = plan.buffer(np.greater(call.args[2], 0))
+    r = call.name
+    return [f"_greater({x}, 0, out={mask})", f"{r} = _multiply({g}, {mask}, out={plan.out(call)})"]
+
+
+def _mse_forward(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional.mse_loss``, mean or sum: ``diff = input - target``, ``diff * diff``, reduced."""
+    reduction = call.kwargs.get("reduction", "mean")
+    if reduction not in ("mean", "sum") or call.name is None:
+        return None
+    like = np.subtract(call.args[0], call.args[1])
+    diff = plan.buffer(like)
+    total = f"{diff}.sum()" + (f" / {max(like.size, 1)}" if reduction == "mean" else "")
+    return [
+        f"_subtract({call.names[0]}, {call.names[1]}, out={diff})",
+        f"_multiply({diff}, {diff}, out={diff})",
+        f"{call.name} = _asarray({total})",  # a new 0-d array: the loss is the caller's
+    ]
+
+
+def _mse_vjp(sign: int) -> _Form:
+    """``functional.mse_loss``'s VJPs: ``sign * weight(g) * (input - target)``."""
+
+    def form(call: _Call, plan: _Plan) -> list[str] | None:
+        reduction = call.kwargs.get("reduction", "mean")
+        if reduction not in ("mean", "sum") or call.name is None:
+            return None
+        g, _, i, t = call.names[:4]
+        weight = f"({g} / {max(np.size(call.args[2]), 1)})" if reduction == "mean" else g
+        r = call.name
+        return [
+            f"{r} = _subtract({i}, {t}, out={plan.out(call)})",
+            f"_multiply({sign} * {weight}, {r}, out={r})",
+        ]
+
+    return form
+
+
+def _unbroadcast_form(call: _Call, plan: _Plan) -> list[str] | None:
+    """``autograd.unbroadcast`` when it sums leading axes only: ``grad.sum(axis=...)``."""
+    grad, shape = call.args[0], call.args[1]
+    lead = grad.ndim - len(shape)
+    if call.kwargs or lead <= 0 or grad.shape[lead:] != tuple(shape):
+        return None
+    axes = tuple(range(lead))
+    return [f"{call.name} = {call.names[0]}.sum(axis={axes}, out={plan.out(call)})"]
+
+
+def _sgd_step(call: _Call, plan: _Plan) -> list[str] | None:
+    """``SGD.step()`` without momentum: :func:`_sgd_update` made for this optimizer."""
+    opt = call.args[0] if len(call.args) == 1 and not call.kwargs else None
+    if type(opt) is not optim.SGD or any(g["momentum"] for g in opt.param_groups):
+        return None
+    return [f"{plan.constant(_sgd_update(opt), 'sgd_step')}()"]
+
+
+def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
+    """SGD's step without momentum as its numpy calls, for ``opt``'s groups as they are.
+
+    For each parameter with a gradient, in the groups' order: the direction
+    d = grad + penalty.grad(w) in the parameter's work array (d = grad without
+    a penalty); all are checked finite before any update; then
+    ``w -= d * lr`` and the penalty's prox, as ``Optimizer.step`` and
+    ``SGD._update`` do. Every hyper-parameter is read when it runs. Whatever
+    else -- a non-finite direction, momentum set, groups changed, a gradient
+    kept as a tensor -- is left to ``opt.step()`` itself, which has changed
+    nothing yet.
+    """
+    groups = [
+        (g, g["params"], [(p, opt._work_array(p)) for p in g["params"]]) for g in opt.param_groups
+    ]
+    count, state, all_finite = len(groups), opt.state, validation.all_finite
+    multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
+
+    def step() -> None:
+        updates = []
+        if len(opt.param_groups) != count:
+            return opt.step()
+        check = opt.nonfinite != "ignore"
+        for group, params, items in groups:
+            if group["momentum"] or group["params"] is not params or len(params) != len(items):
+                return opt.step()
+            penalty, override, lr = group["penalty"], group["regularize"], group["lr"]
+            for p, work in items:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if type(grad) is not np.ndarray:
+                    return opt.step()
+                regularized = getattr(p, "regularize", True) if override is None else override
+                d = grad
+                if penalty is not None and regularized:
+                    d = add(grad, penalty.grad(p.data), out=work)
+                if check and not all_finite(d):
+                    return opt.step()  # raises or skips, as eager: nothing is changed yet
+                updates.append((p, d, work, lr, penalty if regularized else None))
+        for p, d, work, lr, penalty in updates:
+            state.setdefault(p, {})
+            w = p.data
+            subtract(w, multiply(d, lr, out=work), out=w)
+            if penalty is not None:
+                shrunk = penalty.prox(w, lr)
+                if shrunk is not w:
+                    copyto(w, shrunk, casting="unsafe")
+        return None
+
+    return step
+
+
+_FORMS: dict[Any, _Form] = {
+    functional.linear.forward: _linear_forward,
+    functional.linear.vjps[0]: _binary("_matmul", 0, 3),  # g @ weight
+    functional.linear.vjps[1]: _linear_vjp_weight,
+    functional.linear.vjps[2]: _same,  # g
+    ops.relu.forward: _relu_forward,
+    ops.relu.vjps[0]: _relu_vjp,
+    ops.mul.forward: _binary("_multiply", 0, 1),
+    ops.mul.vjps[0]: _binary("_multiply", 0, 3),  # g * b
+    ops.mul.vjps[1]: _binary("_multiply", 0, 2),  # g * a
+    ops.add.forward: _binary("_add", 0, 1),
+    ops.add.vjps[0]: _same,
+    ops.add.vjps[1]: _same,
+    ops.sub.vjps[0]: _same,
+    ops.sub.forward: _binary("_subtract", 0, 1),
+    functional.mse_loss.forward: _mse_forward,
+    functional.mse_loss.vjps[0]: _mse_vjp(2),
+    functional.mse_loss.vjps[1]: _mse_vjp(-2),
+    autograd.unbroadcast: _unbroadcast_form,
+    optim.Optimizer.step: _sgd_step,
+}
