@@ -72,7 +72,7 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg import autograd, functional, layers, lr_scheduler, nn, ops, optim, validation
+from tinyreg import autograd, functional, layers, lr_scheduler, nn, ops, optim, random, validation
 from tinyreg.autograd import Op, Tensor
 from tinyreg.grad_mode import _Backward, _mode
 
@@ -626,8 +626,8 @@ def _names_in(expression: str) -> list[str]:
 
 _NUMPY = {
     f"_{name}": getattr(np, name)
-    for name in ("add", "subtract", "multiply", "matmul", "maximum", "greater", "asarray")
-}
+    for name in ("add", "subtract", "multiply", "matmul", "maximum", "greater", "greater_equal")
+} | {"_asarray": np.asarray, "_resolve_generator": random.resolve_generator}
 
 
 def _linear_forward(call: _Call, plan: _Plan) -> list[str] | None:
@@ -723,6 +723,27 @@ def _unbroadcast_form(call: _Call, plan: _Plan) -> list[str] | None:
     return [f"{call.name} = {call.names[0]}.sum(axis={axes}, out={plan.out(call)})"]
 
 
+def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional._dropout_mask``: ``random(shape) >= p``, times 1/(1 − p) as ``dtype``.
+
+    The uniform draws go into a buffer (``Generator.random(out=...)`` draws
+    the same numbers from the same generator), the generator is resolved at
+    every replay, as eager does.
+    """
+    generator, shape, p, dtype = call.args
+    if call.kwargs or p == 1.0 or call.name is None:
+        return None
+    uniform = plan.buffer(np.empty(shape))
+    keep = plan.buffer(np.empty(shape, bool))
+    source = plan.constant(generator, "generator")
+    return [
+        f"_resolve_generator({source}).random(out={uniform})",
+        f"_greater_equal({uniform}, {plan.constant(p, 'p')}, out={keep})",
+        f"{call.name} = _multiply({keep}, {plan.constant(1.0 / (1.0 - p), 'scale')}, "
+        f"dtype={plan.constant(dtype, 'dtype')}, out={plan.out(call)})",
+    ]
+
+
 def _sgd_step(call: _Call, plan: _Plan) -> list[str] | None:
     """``SGD.step()`` without momentum: :func:`_sgd_update` made for this optimizer."""
     opt = call.args[0] if len(call.args) == 1 and not call.kwargs else None
@@ -738,10 +759,10 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     d = grad + penalty.grad(w) in the parameter's work array (d = grad without
     a penalty); all are checked finite before any update; then
     ``w -= d * lr`` and the penalty's prox, as ``Optimizer.step`` and
-    ``SGD._update`` do. Every hyper-parameter is read when it runs. Whatever
-    else -- a non-finite direction, momentum set, groups changed, a gradient
-    kept as a tensor -- is left to ``opt.step()`` itself, which has changed
-    nothing yet.
+    ``SGD._update`` do. Every hyper-parameter is read when it runs. Anything
+    else -- a non-finite direction, momentum, changed groups, a gradient kept
+    as a tensor -- is left to ``opt.step()`` itself, which has changed nothing yet.
+
     """
     groups = [
         (g, g["params"], [(p, opt._work_array(p)) for p in g["params"]]) for g in opt.param_groups
@@ -750,10 +771,10 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
 
     def step() -> None:
-        updates = []
         if len(opt.param_groups) != count:
             return opt.step()
         check = opt.nonfinite != "ignore"
+        updates = []
         for group, params, items in groups:
             if group["momentum"] or group["params"] is not params or len(params) != len(items):
                 return opt.step()
@@ -803,5 +824,6 @@ _FORMS: dict[Any, _Form] = {
     functional.mse_loss.vjps[0]: _mse_vjp(2),
     functional.mse_loss.vjps[1]: _mse_vjp(-2),
     autograd.unbroadcast: _unbroadcast_form,
+    functional._dropout_mask: _dropout_mask_form,
     optim.Optimizer.step: _sgd_step,
 }
