@@ -667,17 +667,33 @@ def _binary(ufunc: str, left: int, right: int) -> _Form:
     return form
 
 
+def _floating(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
 def _relu_forward(call: _Call, plan: _Plan) -> list[str] | None:
-    """``ops.relu``: ``np.maximum(x, 0)``."""
-    return [f"{call.name} = _maximum({call.names[0]}, 0, out={plan.out(call)})"]
+    """``ops.relu``: ``np.maximum(x, 0)``, for a floating x.
+
+    The 0 is written 0.0, the value numpy converts it to for a floating x
+    (a Python number takes x's dtype): the same comparisons, without the
+    conversion at every call.
+    """
+    if not _floating(call.args[0]):
+        return None
+    return [f"{call.name} = _maximum({call.names[0]}, 0.0, out={plan.out(call)})"]
 
 
 def _relu_vjp(call: _Call, plan: _Plan) -> list[str] | None:
-    """``ops.relu``'s VJP: ``g * (x > 0)``, the mask in a buffer of its own."""
+    """``ops.relu``'s VJP: ``g * (x > 0)``, the mask in a buffer of its own (0 as 0.0, above)."""
+    if not _floating(call.args[2]):
+        return None
     g, x = call.names[0], call.names[2]
     mask = plan.buffer(np.greater(call.args[2], 0))
     r = call.name
-    return [f"_greater({x}, 0, out={mask})", f"{r} = _multiply({g}, {mask}, out={plan.out(call)})"]
+    return [
+        f"_greater({x}, 0.0, out={mask})",
+        f"{r} = _multiply({g}, {mask}, out={plan.out(call)})",
+    ]
 
 
 def _mse_forward(call: _Call, plan: _Plan) -> list[str] | None:
