@@ -573,9 +573,13 @@ class _Plan:
         """A new array shaped and typed as ``like``, allocated once."""
         return self.constant(np.empty_like(like), "buf")
 
-    def out(self, call: _Call) -> str:
-        """What ``call`` passes as ``out=``: its buffer, or None (a fresh array at each replay)."""
-        return self.buffer(call.result) if call.name in self.buffered else "None"
+    def out(self, call: _Call, keyword: bool = False) -> str:
+        """``, buffer`` (``, out=buffer`` with ``keyword``) when ``call`` writes into a buffer,
+        else "" (a fresh array at each replay). A ufunc takes ``out`` as its argument after
+        the operands, the cheapest way to pass it (np.maximum and np.minimum want the keyword)."""
+        if call.name not in self.buffered:
+            return ""
+        return f", {'out=' if keyword else ''}{self.buffer(call.result)}"
 
     def transposed(self, name: str, value: np.ndarray) -> str:
         """``value.T`` in the program: a view made once when ``value`` is a constant array."""
@@ -635,9 +639,9 @@ def _linear_forward(call: _Call, plan: _Plan) -> list[str] | None:
     if len(call.args) not in (2, 3) or np.ndim(call.args[1]) != 2 or call.kwargs:
         return None
     r, x, w = call.name, call.names[0], plan.transposed(call.names[1], call.args[1])
-    lines = [f"{r} = _matmul({x}, {w}, out={plan.out(call)})"]
+    lines = [f"{r} = _matmul({x}, {w}{plan.out(call)})"]
     if len(call.args) == 3:
-        lines.append(f"_add({r}, {call.names[2]}, out={r})")
+        lines.append(f"_add({r}, {call.names[2]}, {r})")
     return lines
 
 
@@ -647,7 +651,7 @@ def _linear_vjp_weight(call: _Call, plan: _Plan) -> list[str] | None:
     if np.ndim(g) != 2 or np.ndim(x) != 2:
         return None  # g.reshape(-1, n) and x.reshape(-1, n) are g and x themselves only in 2-D
     g_name, x_name = call.names[0], call.names[2]
-    return [f"{call.name} = _matmul({plan.transposed(g_name, g)}, {x_name}, out={plan.out(call)})"]
+    return [f"{call.name} = _matmul({plan.transposed(g_name, g)}, {x_name}{plan.out(call)})"]
 
 
 def _same(call: _Call, plan: _Plan) -> list[str] | None:
@@ -662,7 +666,7 @@ def _binary(ufunc: str, left: int, right: int) -> _Form:
         if call.kwargs or call.name is None:
             return None
         a, b = call.names[left], call.names[right]
-        return [f"{call.name} = {ufunc}({a}, {b}, out={plan.out(call)})"]
+        return [f"{call.name} = {ufunc}({a}, {b}{plan.out(call)})"]
 
     return form
 
@@ -680,7 +684,7 @@ def _relu_forward(call: _Call, plan: _Plan) -> list[str] | None:
     """
     if not _floating(call.args[0]):
         return None
-    return [f"{call.name} = _maximum({call.names[0]}, 0.0, out={plan.out(call)})"]
+    return [f"{call.name} = _maximum({call.names[0]}, 0.0{plan.out(call, keyword=True)})"]
 
 
 def _relu_vjp(call: _Call, plan: _Plan) -> list[str] | None:
@@ -691,8 +695,8 @@ def _relu_vjp(call: _Call, plan: _Plan) -> list[str] | None:
     mask = plan.buffer(np.greater(call.args[2], 0))
     r = call.name
     return [
-        f"_greater({x}, 0.0, out={mask})",
-        f"{r} = _multiply({g}, {mask}, out={plan.out(call)})",
+        f"_greater({x}, 0.0, {mask})",
+        f"{r} = _multiply({g}, {mask}{plan.out(call)})",
     ]
 
 
@@ -705,8 +709,8 @@ def _mse_forward(call: _Call, plan: _Plan) -> list[str] | None:
     diff = plan.buffer(like)
     total = f"{diff}.sum()" + (f" / {max(like.size, 1)}" if reduction == "mean" else "")
     return [
-        f"_subtract({call.names[0]}, {call.names[1]}, out={diff})",
-        f"_multiply({diff}, {diff}, out={diff})",
+        f"_subtract({call.names[0]}, {call.names[1]}, {diff})",
+        f"_multiply({diff}, {diff}, {diff})",
         f"{call.name} = _asarray({total})",  # a new 0-d array: the loss is the caller's
     ]
 
@@ -722,8 +726,8 @@ def _mse_vjp(sign: int) -> _Form:
         weight = f"({g} / {max(np.size(call.args[2]), 1)})" if reduction == "mean" else g
         r = call.name
         return [
-            f"{r} = _subtract({i}, {t}, out={plan.out(call)})",
-            f"_multiply({sign} * {weight}, {r}, out={r})",
+            f"{r} = _subtract({i}, {t}{plan.out(call)})",
+            f"_multiply({sign} * {weight}, {r}, {r})",
         ]
 
     return form
@@ -736,7 +740,7 @@ def _unbroadcast_form(call: _Call, plan: _Plan) -> list[str] | None:
     if call.kwargs or lead <= 0 or grad.shape[lead:] != tuple(shape):
         return None
     axes = tuple(range(lead))
-    return [f"{call.name} = {call.names[0]}.sum(axis={axes}, out={plan.out(call)})"]
+    return [f"{call.name} = {call.names[0]}.sum(axis={axes}{plan.out(call, keyword=True)})"]
 
 
 def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
@@ -754,9 +758,9 @@ def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
     source = plan.constant(generator, "generator")
     return [
         f"_resolve_generator({source}).random(out={uniform})",
-        f"_greater_equal({uniform}, {plan.constant(p, 'p')}, out={keep})",
-        f"{call.name} = _multiply({keep}, {plan.constant(1.0 / (1.0 - p), 'scale')}, "
-        f"dtype={plan.constant(dtype, 'dtype')}, out={plan.out(call)})",
+        f"_greater_equal({uniform}, {plan.constant(p, 'p')}, {keep})",
+        f"{call.name} = _multiply({keep}, {plan.constant(1.0 / (1.0 - p), 'scale')}"
+        f"{plan.out(call)}, dtype={plan.constant(dtype, 'dtype')})",
     ]
 
 
