@@ -75,6 +75,7 @@ import numpy as np
 from tinyreg import autograd, functional, layers, lr_scheduler, nn, ops, optim, random, validation
 from tinyreg.autograd import Op, Tensor
 from tinyreg.grad_mode import _Backward, _mode
+from tinyreg.penalties import L2
 
 __all__ = ["Compiled", "compile"]
 
@@ -783,9 +784,12 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     else -- a non-finite direction, momentum, changed groups, a gradient kept
     as a tensor -- is left to ``opt.step()`` itself, which has changed nothing yet.
 
+    :class:`~tinyreg.penalties.L2`'s gradient, ``alpha * w``, is written into
+    a buffer of its own (the same multiplication, without a new array).
     """
     groups = [
-        (g, g["params"], [(p, opt._work_array(p)) for p in g["params"]]) for g in opt.param_groups
+        (g, g["params"], [(p, opt._work_array(p), np.empty_like(p.data)) for p in g["params"]])
+        for g in opt.param_groups
     ]
     count, state, all_finite = len(groups), opt.state, validation.all_finite
     multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
@@ -799,7 +803,7 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
             if group["momentum"] or group["params"] is not params or len(params) != len(items):
                 return opt.step()
             penalty, override, lr = group["penalty"], group["regularize"], group["lr"]
-            for p, work in items:
+            for p, work, scaled in items:
                 grad = p.grad
                 if grad is None:
                     continue
@@ -808,7 +812,11 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
                 regularized = getattr(p, "regularize", True) if override is None else override
                 d = grad
                 if penalty is not None and regularized:
-                    d = add(grad, penalty.grad(p.data), out=work)
+                    w = p.data
+                    if type(penalty) is L2 and w.shape == scaled.shape:
+                        d = add(grad, multiply(penalty.alpha, w, out=scaled), out=work)
+                    else:
+                        d = add(grad, penalty.grad(w), out=work)
                 if check and not all_finite(d):
                     return opt.step()  # raises or skips, as eager: nothing is changed yet
                 updates.append((p, d, work, lr, penalty if regularized else None))
