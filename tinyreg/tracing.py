@@ -833,24 +833,30 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     return step
 
 
+def _vjps(op: Op) -> tuple[Any, ...]:
+    """The VJPs ``op.defvjp`` attached (a form is keyed on the very function)."""
+    assert op.vjps is not None
+    return tuple(op.vjps)
+
+
 _FORMS: dict[Any, _Form] = {
     functional.linear.forward: _linear_forward,
-    functional.linear.vjps[0]: _binary("_matmul", 0, 3),  # g @ weight
-    functional.linear.vjps[1]: _linear_vjp_weight,
-    functional.linear.vjps[2]: _same,  # g
+    _vjps(functional.linear)[0]: _binary("_matmul", 0, 3),  # g @ weight
+    _vjps(functional.linear)[1]: _linear_vjp_weight,
+    _vjps(functional.linear)[2]: _same,  # g
     ops.relu.forward: _relu_forward,
-    ops.relu.vjps[0]: _relu_vjp,
+    _vjps(ops.relu)[0]: _relu_vjp,
     ops.mul.forward: _binary("_multiply", 0, 1),
-    ops.mul.vjps[0]: _binary("_multiply", 0, 3),  # g * b
-    ops.mul.vjps[1]: _binary("_multiply", 0, 2),  # g * a
+    _vjps(ops.mul)[0]: _binary("_multiply", 0, 3),  # g * b
+    _vjps(ops.mul)[1]: _binary("_multiply", 0, 2),  # g * a
     ops.add.forward: _binary("_add", 0, 1),
-    ops.add.vjps[0]: _same,
-    ops.add.vjps[1]: _same,
-    ops.sub.vjps[0]: _same,
+    _vjps(ops.add)[0]: _same,
+    _vjps(ops.add)[1]: _same,
+    _vjps(ops.sub)[0]: _same,
     ops.sub.forward: _binary("_subtract", 0, 1),
     functional.mse_loss.forward: _mse_forward,
-    functional.mse_loss.vjps[0]: _mse_vjp(2),
-    functional.mse_loss.vjps[1]: _mse_vjp(-2),
+    _vjps(functional.mse_loss)[0]: _mse_vjp(2),
+    _vjps(functional.mse_loss)[1]: _mse_vjp(-2),
     autograd.unbroadcast: _unbroadcast_form,
     functional._dropout_mask: _dropout_mask_form,
     optim.Optimizer.step: _sgd_step,
