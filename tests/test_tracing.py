@@ -117,6 +117,13 @@ def seed_size():
     return model, opt, training_step(model, opt)
 
 
+def compiled_seed_size():
+    """The seed-size model and its compiled step, built from seed 0."""
+    tinyreg.manual_seed(0)
+    model, _, step = seed_size()
+    return model, tinyreg.compile(step)
+
+
 # ---------------------------------------------------------------------------
 # The scenarios
 # ---------------------------------------------------------------------------
@@ -318,9 +325,7 @@ def test_the_digits_cnn_example_step(penalty):
 
 
 def test_the_returned_loss_is_not_overwritten():
-    tinyreg.manual_seed(0)
-    _, _, step = seed_size()
-    step = tinyreg.compile(step)
+    _, step = compiled_seed_size()
     batches = regression_batches(4)
     losses = [step(*batch) for batch in batches]
     kept = [loss.data.copy() for loss in losses]
@@ -331,9 +336,7 @@ def test_the_returned_loss_is_not_overwritten():
 
 
 def test_rebinding_a_parameter_array_retraces():
-    tinyreg.manual_seed(0)
-    model, _, step = seed_size()
-    step = tinyreg.compile(step)
+    model, step = compiled_seed_size()
     batches = regression_batches(3)
     step(*batches[0])
     step(*batches[1])
@@ -495,9 +498,7 @@ def test_the_fast_replay_writes_the_hot_calls_into_buffers(replay):
 def test_two_successive_calls_return_distinct_correct_losses():
     batches = regression_batches(1) * 3  # the same batch: the losses differ by the updates
     eager, _ = run(seed_size, batches, False)
-    tinyreg.manual_seed(0)
-    _, _, step = seed_size()
-    step = tinyreg.compile(step)
+    _, step = compiled_seed_size()
     losses = [step(*batch) for batch in batches]
     assert len({id(loss.data) for loss in losses}) == 3
     for loss, snap in zip(losses, eager, strict=True):
@@ -505,9 +506,7 @@ def test_two_successive_calls_return_distinct_correct_losses():
 
 
 def test_gradients_are_fresh_arrays_at_every_replay():
-    tinyreg.manual_seed(0)
-    model, _, step = seed_size()
-    step = tinyreg.compile(step)
+    model, step = compiled_seed_size()
     batches = regression_batches(4)
     step(*batches[0])
     seen = []
