@@ -23,7 +23,15 @@ recording becomes a straight-line Python function (``Compiled.code`` shows
 it: ``v2 = relu_5(v1)``, ``accumulate_64(c_62, v12, c_63)``, ``step_75(c_74)``),
 and later calls with the same guard run it: no Tensor objects, no graph, no
 topological walk. The optimizer's parameter groups need no guard: its step
-reads them when it runs.
+reads them when it runs. A VJP runs in the grad mode of eager's backward
+pass (an op it calls on arrays gives an array).
+
+That plain replay is the reference. What runs is the *fast replay*
+(``Compiled.fast_code``, the last section of this module): the same
+program, except that the calls with a *form* -- linear, relu, mul, add,
+sub, MSE and their VJPs, ``unbroadcast``, dropout's mask, SGD's step
+without momentum -- are written out as the numpy calls those functions
+make, writing into arrays planned once at trace time (``out=``).
 
 **Why the replay is bit-identical.** This is the level chosen: the calls
 recorded are the very functions eager runs, called with the same arrays in
@@ -35,8 +43,12 @@ so it reads the current ``lr`` and every hyper-parameter of every group
 (schedulers work), updates parameters and state as eager does, and keeps
 its non-finite check: a NaN batch raises FloatingPointError with nothing
 changed. Dropout's mask is drawn by the same function from the same
-generator, in the same order. Each replay makes fresh arrays, as eager
-does, so what it returned before is never overwritten.
+generator, in the same order. The fast replay's forms make the numpy calls
+of the functions they stand for, in their order, on the same operands:
+a ufunc or BLAS call writes the same values into a planned array as into a
+new one. Only values that no function other than a form receives are
+planned: what ``fn`` returns and every ``.grad`` are fresh arrays at every
+replay, as in eager, so what a call returned is never overwritten.
 
 **Value-dependent Python falls back to eager.** Reading a value outside a
 recorded call -- ``item()``, ``float()``, ``bool()``, a comparison,
@@ -59,7 +71,8 @@ detached from any graph.
 
 Tracing patches the recorded functions for the duration of the eager call,
 in the tracing thread only: eager code, untraced, runs exactly as without
-this module.
+this module. A replay writes its planned arrays: one compiled function is
+not to be called from two threads at once.
 """
 
 from __future__ import annotations
