@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import tinyreg
+from tinyreg import fast_replay, nn, optim, penalties, tracing
 from tinyreg import functional as F
-from tinyreg import nn, optim, penalties, tracing
 from tinyreg.autograd import Op, Tensor
 from tinyreg.lr_scheduler import StepLR
 
@@ -29,7 +29,7 @@ def replay(request, monkeypatch):
             body = [*rec.prologue, *rec.lines]
             return tracing._function(rec.inputs, body, returned, rec.constants)
 
-        monkeypatch.setattr(tracing, "_fast_function", plain)
+        monkeypatch.setattr(fast_replay, "fast_function", plain)
     return request.param
 
 
