@@ -606,3 +606,19 @@ def test_nonfinite_skip_with_the_fast_step():
     bad[0, 0] = np.inf
     batches[2] = (tinyreg.tensor(bad), y)
     check(build, batches)
+
+
+def test_gradients_accumulated_across_calls_without_zero_grad():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.01, penalty=penalties.L2(1e-4))
+
+        def step(x, y):  # no zero_grad: .grad adds up from call to call
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, opt, step
+
+    check(build, regression_batches(5))

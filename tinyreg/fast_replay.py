@@ -72,11 +72,12 @@ def fast_function(rec: _Recorder, returned: str) -> tuple[Callable[..., Any], st
     forms: list[_Form | None] = []
     for call in rec.calls:
         form = _FORMS.get(getattr(call.fn, "vjp", call.fn))
-        arrays = not any(isinstance(v, Tensor) for v in (*call.args, call.result))  # not tensors
+        computed = [v for v, n in zip(call.args, call.names, strict=True) if n not in rec.constants]
+        arrays = not any(isinstance(v, Tensor) for v in (*computed, call.result))  # no tensors
         forms.append(form if form is not None and arrays and form(call, probe) else None)
     escaping = set(_names_in(returned))  # values that a function other than a form receives
     for call, form in reversed(list(zip(rec.calls, forms, strict=True))):
-        if form is None:
+        if form is None or form is _accumulate:  # _accumulate stores its gradient in .grad
             escaping.update([*call.names, *call.options.values()])
         elif form is _same and call.name in escaping:
             escaping.add(call.names[0])  # the same array under another name
@@ -309,6 +310,21 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     return step
 
 
+def _accumulate(call: _Call, plan: _Plan) -> list[str] | None:
+    """``Tensor._accumulate(t, grad, unshared=True)`` when ``t.grad`` is None: ``t.grad = grad``.
+
+    That is what it does then for an array ``grad`` of ``t``'s dtype (its
+    ``astype(copy=False)`` is ``grad`` itself); otherwise it is called.
+    """
+    t, grad, unshared = call.args
+    if call.kwargs or unshared is not True or type(grad) is not np.ndarray:
+        return None
+    if grad.dtype != t.data.dtype:
+        return None
+    name, g, line = call.names[0], call.names[1], call.expression()
+    return [f"if {name}.grad is None:", f"    {name}.grad = {g}", "else:", f"    {line}"]
+
+
 def _vjps(op: Op) -> tuple[Any, ...]:
     """The VJPs ``op.defvjp`` attached (a form is keyed on the very function)."""
     assert op.vjps is not None
@@ -336,4 +352,5 @@ _FORMS: dict[Any, _Form] = {
     autograd.unbroadcast: _unbroadcast_form,
     functional._dropout_mask: _dropout_mask_form,
     optim.Optimizer.step: _sgd_step,
+    Tensor._accumulate: _accumulate,
 }
