@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import tinyreg
-from tinyreg import fast_replay, nn, optim, penalties, tracing
+from tinyreg import fast_replay, nn, optim, penalties
 from tinyreg import functional as F
 from tinyreg.autograd import Op, Tensor
 from tinyreg.lr_scheduler import StepLR
@@ -26,10 +26,9 @@ def replay(request, monkeypatch):
     if request.param == "plain":
 
         def plain(rec, returned):
-            body = [*rec.prologue, *rec.lines]
-            return tracing._function(rec.inputs, body, returned, rec.constants)
+            return [*rec.prologue, *rec.lines], rec.constants
 
-        monkeypatch.setattr(fast_replay, "fast_function", plain)
+        monkeypatch.setattr(fast_replay, "fast_program", plain)
     return request.param
 
 

@@ -14,23 +14,25 @@ form and it is not returned: a value that reaches ``.grad``, the caller or any
 other function is a fresh array at every replay, as in eager.
 
 :mod:`tinyreg.tracing` records a step and builds its plain replay;
-:func:`fast_function` builds the fast one from the same recording. Each
+:func:`fast_program` plans the fast one from the same recording. Each
 form stands for one recorded function (``_FORMS``, keyed on it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tinyreg import autograd, functional, ops, optim, random, validation
 from tinyreg.autograd import Op, Tensor
 from tinyreg.penalties import L2
-from tinyreg.tracing import _Call, _function, _Recorder
 
-__all__ = ["fast_function"]
+if TYPE_CHECKING:  # the tracer builds on this module, never the other way round
+    from tinyreg.tracing import _Call, _Recorder
+
+__all__ = ["fast_program"]
 
 
 class _Plan:
@@ -63,11 +65,12 @@ class _Plan:
         return self.constant(value.T, "transposed") if name in self.rec.constants else f"{name}.T"
 
 
-_Form = Callable[[_Call, _Plan], "list[str] | None"]
+_Form = Callable[["_Call", "_Plan"], "list[str] | None"]
 
 
-def fast_function(rec: _Recorder, returned: str) -> tuple[Callable[..., Any], str]:
-    """The fast replay: each call with a form written as its numpy calls, into planned buffers."""
+def fast_program(rec: _Recorder, returned: str) -> tuple[list[str], dict[str, Any]]:
+    """The fast replay's body and constants: each call with a form written as its numpy
+    calls, into planned buffers, the others as recorded."""
     probe = _Plan(rec)  # nothing buffered: asks each form whether it applies
     forms: list[_Form | None] = []
     for call in rec.calls:
@@ -94,7 +97,7 @@ def fast_function(rec: _Recorder, returned: str) -> tuple[Callable[..., Any], st
     body = list(rec.prologue)
     for call, form, line in zip(rec.calls, forms, rec.lines, strict=True):
         body += form(call, plan) or [line] if form is not None else [line]
-    return _function(rec.inputs, body, returned, {**plan.constants, **_NUMPY})
+    return body, {**plan.constants, **_NUMPY}
 
 
 def _names_in(expression: str) -> list[str]:

@@ -85,7 +85,7 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg import autograd, functional, layers, lr_scheduler, nn, optim
+from tinyreg import autograd, fast_replay, functional, layers, lr_scheduler, nn, optim
 from tinyreg.autograd import Op, Tensor
 from tinyreg.grad_mode import _Backward, _mode
 
@@ -255,10 +255,8 @@ class _Recorder:
                     "(is it computed on with numpy inside the function?)"
                 )
         plain = _function(self.inputs, [*self.prologue, *self.lines], returned, self.constants)
-        from tinyreg import fast_replay  # built on this module: imported when first needed
-
-        fast = fast_replay.fast_function(self, returned)
-        return (*plain, *fast)
+        body, constants = fast_replay.fast_program(self, returned)
+        return (*plain, *_function(self.inputs, body, returned, constants))
 
     def _guard(self) -> tuple[Callable[[], tuple], tuple]:
         """What the guard reads of the leaves, modules and gradient mode, and its traced value.
