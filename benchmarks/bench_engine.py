@@ -18,7 +18,12 @@ Engines, each timed in its own subprocess in the same run:
 * ``matmul``   -- the step's five matrix products alone: the floor of floors;
 * ``torch``    -- PyTorch on the CPU, if it is installed.
 
-A second table times ``optimizer.step()`` alone on the MNIST-size
+A second table takes ``tinyreg``, ``tinyreg compiled``, ``numpy`` and
+``matmul`` again, in one process and in interleaved rounds
+(``_common.time_interleaved``), so that a change of load on a shared machine
+hits them alike: the ratios to compare with targets.
+
+A third table times ``optimizer.step()`` alone on the MNIST-size
 parameters (gradients set once): SGD + L2 and Adam, checked and unchecked,
 and Adam's formulas written with numpy temporaries (what tinyreg's Adam
 would cost without its work arrays).
@@ -251,6 +256,19 @@ def measure_optimizers(repeats, number):
     return {name: {"min": min(t), "median": float(np.median(t))} for name, t in times.items()}
 
 
+INTERLEAVED = ["tinyreg", "tinyreg compiled", "numpy", "matmul"]
+
+
+def measure_interleaved(size, budget):
+    """Min and median seconds per step of the INTERLEAVED engines, taking turns in one process."""
+    steps = {engine: ENGINES[engine](size) for engine in INTERLEAVED}
+    for step in steps.values():
+        for _ in range(3):  # the compiled step traces on its first call
+            step()
+    times, _, plan = C.time_interleaved(steps, budget=budget, min_repeats=7, max_repeats=2000)
+    return {name: C.stats(t) for name, t in times.items()} | {"repeats": plan["repeats"]}
+
+
 def measure(engine, size, repeats, number):
     """Median seconds per step over ``repeats`` batches of ``number`` steps (after a warm-up)."""
     step = ENGINES[engine](size)
@@ -285,6 +303,8 @@ def child(args):
     """Run one measurement and print its JSON (called in a subprocess)."""
     if args.engine == "memory":
         print(json.dumps({"growth": memory_growth(args.number)}))
+    elif args.engine == "interleaved":
+        print(json.dumps(measure_interleaved(args.size, args.number)))
     elif args.engine == "optimizers":
         print(json.dumps(measure_optimizers(args.repeats, args.number)))
     else:
@@ -322,7 +342,8 @@ def main(argv=None):
     parser = C.make_parser(
         __doc__.split("\n")[0],
         quick="3 runs instead of 7, of 20 and 3 steps instead of 2000 and 100 (small, mnist); "
-        "5 optimizer rounds of 2 steps instead of 40 of 20; 500 memory steps instead of 10,000",
+        "1 s instead of 10 per size interleaved; 5 optimizer rounds of 2 steps instead of 40 of "
+        "20; 500 memory steps instead of 10,000",
         plot=False,
         threads=False,
     )
@@ -377,6 +398,28 @@ def main(argv=None):
     print("| size (batch, in, hidden, out) | engine | µs / step | × numpy step | × matmul floor |")
     print("|---|---|---:|---:|---:|")
     print("\n".join(rows))
+    budget = 1 if args.quick else 10
+    print(
+        f"\nInterleaved in one process ({budget} s per size): ratios of the mins "
+        "(of the medians in brackets)\n"
+    )
+    print("| size | engine | min µs / step | × numpy step | × matmul floor |")
+    print("|---|---|---:|---:|---:|")
+    for size in SIZES:
+        C.progress(f"interleaved at {size}")
+        value, error = run_child("interleaved", size, 1, budget)
+        if error:
+            print(f"interleaved at {size}: {error}", file=sys.stderr)
+            continue
+        results.setdefault("interleaved", {})[size] = value
+        base, floor = value["numpy"], value["matmul"]
+        for engine in INTERLEAVED:
+            t = value[engine]
+            print(
+                f"| {size} | {engine} | {t['min'] * 1e6:10.1f} | "
+                f"{t['min'] / base['min']:6.2f} ({t['median'] / base['median']:.2f}) | "
+                f"{t['min'] / floor['min']:6.2f} ({t['median'] / floor['median']:.2f}) |"
+            )
     rounds = 5 if args.quick else 40
     C.progress("optimizer.step() alone")
     value, error = run_child("optimizers", "mnist", rounds, 2 if args.quick else 20)

@@ -14,10 +14,22 @@ import numpy as np
 import pytest
 
 import tinyreg
+from tinyreg import fast_replay, nn, optim, penalties
 from tinyreg import functional as F
-from tinyreg import nn, optim, penalties
 from tinyreg.autograd import Op, Tensor
 from tinyreg.lr_scheduler import StepLR
+
+
+@pytest.fixture(params=["fast", "plain"], autouse=True)
+def replay(request, monkeypatch):
+    """Every test runs twice: with the fast replay, and with the plain replay in its place."""
+    if request.param == "plain":
+
+        def plain(rec, returned):
+            return [*rec.prologue, *rec.lines], rec.constants
+
+        monkeypatch.setattr(fast_replay, "fast_program", plain)
+    return request.param
 
 
 def mlp(n_in=1, hidden=64, n_out=1, p=0.5):
@@ -102,6 +114,13 @@ def seed_size():
     model = mlp()
     opt = optim.SGD(model.parameters(), lr=0.01, penalty=penalties.L2(1e-4))
     return model, opt, training_step(model, opt)
+
+
+def compiled_seed_size():
+    """The seed-size model and its compiled step, built from seed 0."""
+    tinyreg.manual_seed(0)
+    model, _, step = seed_size()
+    return model, tinyreg.compile(step)
 
 
 # ---------------------------------------------------------------------------
@@ -305,9 +324,7 @@ def test_the_digits_cnn_example_step(penalty):
 
 
 def test_the_returned_loss_is_not_overwritten():
-    tinyreg.manual_seed(0)
-    _, _, step = seed_size()
-    step = tinyreg.compile(step)
+    _, step = compiled_seed_size()
     batches = regression_batches(4)
     losses = [step(*batch) for batch in batches]
     kept = [loss.data.copy() for loss in losses]
@@ -318,9 +335,7 @@ def test_the_returned_loss_is_not_overwritten():
 
 
 def test_rebinding_a_parameter_array_retraces():
-    tinyreg.manual_seed(0)
-    model, _, step = seed_size()
-    step = tinyreg.compile(step)
+    model, step = compiled_seed_size()
     batches = regression_batches(3)
     step(*batches[0])
     step(*batches[1])
@@ -463,3 +478,146 @@ def test_backward_through_a_graph_recorded_before_the_call_runs_eagerly():
     w.grad = None
     compiled(x)  # eager too: the same gradient, not a stale one
     np.testing.assert_array_equal(w.grad, eager)
+
+
+# ---------------------------------------------------------------------------
+# The fast replay: planned buffers, forms of the hot calls
+# ---------------------------------------------------------------------------
+
+
+def test_the_fast_replay_writes_the_hot_calls_into_buffers(replay):
+    step = check(seed_size, regression_batches(3))
+    if replay == "fast":
+        code = step.fast_code
+        assert "_matmul(" in code and "out=buf_" in code and "sgd_step" in code
+        assert "dropout_mask" not in code and "linear" not in code  # all made as numpy calls
+    assert "dropout_mask" in step.code and "step_" in step.code  # the plain replay as recorded
+
+
+def test_two_successive_calls_return_distinct_correct_losses():
+    batches = regression_batches(1) * 3  # the same batch: the losses differ by the updates
+    eager, _ = run(seed_size, batches, False)
+    _, step = compiled_seed_size()
+    losses = [step(*batch) for batch in batches]
+    assert len({id(loss.data) for loss in losses}) == 3
+    for loss, snap in zip(losses, eager, strict=True):
+        np.testing.assert_array_equal(loss.data, snap[0])  # each still holds its own value
+
+
+def test_gradients_are_fresh_arrays_at_every_replay():
+    model, step = compiled_seed_size()
+    batches = regression_batches(4)
+    step(*batches[0])
+    seen = []
+    for batch in batches[1:]:
+        step(*batch)
+        seen.append([(p.grad, p.grad.copy()) for p in model.parameters()])
+    for grads in seen:  # no later replay wrote into a gradient handed out before
+        for grad, value in grads:
+            np.testing.assert_array_equal(grad, value)
+    ids = [id(grad) for grads in seen for grad, _ in grads]
+    assert len(set(ids)) == len(ids)
+
+
+def test_an_input_is_not_aliased_by_a_buffer():
+    def build():
+        model = mlp(p=0.0)
+        opt = optim.SGD(model.parameters(), lr=0.01)
+        return model, opt, training_step(model, opt)
+
+    batches = regression_batches(4)
+    kept = [(x.data.copy(), y.copy()) for x, y in batches]
+    check(build, batches)
+    for (x, y), (x0, y0) in zip(batches, kept, strict=True):
+        np.testing.assert_array_equal(x.data, x0)
+        np.testing.assert_array_equal(y, y0)
+
+
+def test_a_partial_last_batch_with_the_fast_replay():
+    batches = regression_batches(3) + regression_batches(2, batch=37, seed=5)
+    batches += regression_batches(2, seed=6)
+    step = check(seed_size, batches)
+    assert step.traces == 2
+
+
+def test_a_parameter_rebound_by_load_state_dict_matches_eager():
+    saved = {}
+
+    def between(i, model, opt):
+        if i == 1:
+            saved.update({k: v.copy() for k, v in model.state_dict().items()})
+        if i == 3:
+            model.load_state_dict(saved)
+            for p in model.parameters():
+                p.data = p.data.copy()  # new arrays: the buffers and views planned are stale
+
+    step = check(seed_size, regression_batches(6), between)
+    assert step.traces == 2
+
+
+def test_momentum_set_after_the_trace_is_honoured():
+    def between(i, model, opt):
+        if i == 3:
+            opt.param_groups[0]["momentum"] = 0.9
+
+    check(seed_size, regression_batches(6), between)
+
+
+def test_a_scheduler_and_a_penalty_changed_between_replays():
+    def between(i, model, opt):
+        opt.param_groups[0]["lr"] = 0.01 / (i + 1)
+        if i == 3:
+            opt.param_groups[0]["penalty"] = penalties.L1(1e-3)
+
+    check(seed_size, regression_batches(6), between)
+
+
+def test_gradients_stay_arrays_when_a_vjp_calls_an_op():
+    # cross_entropy's VJP calls the softmax op: in the backward pass, on arrays, it gives an
+    # array; the replay runs VJPs in that mode too, so .grad has eager's type
+    rng = np.random.default_rng(3)
+    batches = [(tinyreg.tensor(rng.standard_normal((8, 5))), rng.integers(0, 3, 8))] * 3
+
+    def build():
+        model = mlp(5, 7, 3)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        return model, opt, training_step(model, opt, F.cross_entropy)
+
+    tinyreg.manual_seed(0)
+    model, _, step = build()
+    step = tinyreg.compile(step)
+    for batch in batches:
+        step(*batch)
+        assert all(type(p.grad) is np.ndarray for p in model.parameters())
+    check(build, batches)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf times a dropped 0
+def test_nonfinite_skip_with_the_fast_step():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.01, nonfinite="skip")
+        return model, opt, training_step(model, opt)
+
+    batches = regression_batches(4)
+    x, y = batches[2]
+    bad = x.data.copy()
+    bad[0, 0] = np.inf
+    batches[2] = (tinyreg.tensor(bad), y)
+    check(build, batches)
+
+
+def test_gradients_accumulated_across_calls_without_zero_grad():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.01, penalty=penalties.L2(1e-4))
+
+        def step(x, y):  # no zero_grad: .grad adds up from call to call
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return model, opt, step
+
+    check(build, regression_batches(5))

@@ -23,7 +23,15 @@ recording becomes a straight-line Python function (``Compiled.code`` shows
 it: ``v2 = relu_5(v1)``, ``accumulate_64(c_62, v12, c_63)``, ``step_75(c_74)``),
 and later calls with the same guard run it: no Tensor objects, no graph, no
 topological walk. The optimizer's parameter groups need no guard: its step
-reads them when it runs.
+reads them when it runs. A VJP runs in the grad mode of eager's backward
+pass (an op it calls on arrays gives an array).
+
+That plain replay is the reference. What runs is the *fast replay*
+(``Compiled.fast_code``, built by :mod:`tinyreg.fast_replay`): the same
+program, except that the calls with a *form* -- linear, relu, mul, add,
+sub, MSE and their VJPs, ``unbroadcast``, dropout's mask, SGD's step
+without momentum -- are written out as the numpy calls those functions
+make, writing into arrays planned once at trace time (``out=``).
 
 **Why the replay is bit-identical.** This is the level chosen: the calls
 recorded are the very functions eager runs, called with the same arrays in
@@ -35,8 +43,12 @@ so it reads the current ``lr`` and every hyper-parameter of every group
 (schedulers work), updates parameters and state as eager does, and keeps
 its non-finite check: a NaN batch raises FloatingPointError with nothing
 changed. Dropout's mask is drawn by the same function from the same
-generator, in the same order. Each replay makes fresh arrays, as eager
-does, so what it returned before is never overwritten.
+generator, in the same order. The fast replay's forms make the numpy calls
+of the functions they stand for, in their order, on the same operands:
+a ufunc or BLAS call writes the same values into a planned array as into a
+new one. Only values that no function other than a form receives are
+planned: what ``fn`` returns and every ``.grad`` are fresh arrays at every
+replay, as in eager, so what a call returned is never overwritten.
 
 **Value-dependent Python falls back to eager.** Reading a value outside a
 recorded call -- ``item()``, ``float()``, ``bool()``, a comparison,
@@ -59,7 +71,8 @@ detached from any graph.
 
 Tracing patches the recorded functions for the duration of the eager call,
 in the tracing thread only: eager code, untraced, runs exactly as without
-this module.
+this module. A replay writes its planned arrays: one compiled function is
+not to be called from two threads at once.
 """
 
 from __future__ import annotations
@@ -72,9 +85,9 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg import autograd, functional, layers, lr_scheduler, nn, optim
+from tinyreg import autograd, fast_replay, functional, layers, lr_scheduler, nn, optim
 from tinyreg.autograd import Op, Tensor
-from tinyreg.grad_mode import _mode
+from tinyreg.grad_mode import _Backward, _mode
 
 __all__ = ["Compiled", "compile"]
 
@@ -92,6 +105,24 @@ class _Fallback(Exception):
 # ---------------------------------------------------------------------------
 
 
+class _Call:
+    """One recorded call: the function, its arguments (values, and names in the program),
+    and its result (value and name, when it is an array or a tensor)."""
+
+    def __init__(
+        self, fn: Any, label: str, args: tuple, kwargs: dict, names: list, options: dict
+    ) -> None:
+        self.fn, self.label, self.args, self.kwargs = fn, label, args, kwargs
+        self.names, self.options = names, options
+        self.result: Any = None
+        self.name: str | None = None
+
+    def expression(self) -> str:
+        """The call as a line of the plain replay: ``label(name, ..., key=name)``."""
+        parts = [*self.names, *(f"{k}={v}" for k, v in self.options.items())]
+        return f"{self.label}({', '.join(parts)})"
+
+
 class _Recorder:
     """Records the calls of one eager run of ``fn`` as lines of a straight-line program.
 
@@ -103,6 +134,7 @@ class _Recorder:
         self.thread = threading.get_ident()
         self.start = next(autograd._creation_counter)  # tensors made later are the trace's
         self.lines: list[str] = []
+        self.calls: list[_Call] = []  # the same calls, structured: what the fast replay plans
         self.constants: dict[str, Any] = {}
         self.names: dict[int, str] = {}
         self.values: list[Any] = []  # keeps every named value alive
@@ -134,7 +166,7 @@ class _Recorder:
         if not self.recording():
             return fn(*args, **kwargs)
         try:
-            line = self._expression(fn, args, kwargs)
+            record = self._expression(fn, args, kwargs)
         except _Fallback as error:
             self.fall_back(str(error))
             return fn(*args, **kwargs)
@@ -145,14 +177,18 @@ class _Recorder:
             self.depth -= 1
         if fn in _SHAPE_ONLY and args and result is args[0]:
             return result  # nothing to sum or convert, for these shapes (guarded): no call
-        self._emit(line, result)
+        self._emit(record, result)
         return result
 
-    def _emit(self, line: str, result: Any) -> None:
-        """Add ``line`` to the program, naming its result when it is an array or a tensor."""
+    def _emit(self, record: _Call, result: Any) -> None:
+        """Add the call to the program, naming its result when it is an array or a tensor."""
+        line = record.expression()
         if isinstance(result, (np.ndarray, Tensor)):
-            line = f"{self._name(result, f'v{len(self.lines)}')} = {line}"
+            record.result = result
+            record.name = self._name(result, f"v{len(self.lines)}")
+            line = f"{record.name} = {line}"
         self.lines.append(line)
+        self.calls.append(record)
 
     def fall_back(self, reason: str) -> None:
         """Keep running eagerly, but do not keep this trace."""
@@ -164,10 +200,10 @@ class _Recorder:
         self.values.append(value)
         return name
 
-    def _expression(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> str:
-        parts = [self._argument(a) for a in args]
-        parts += [f"{k}={self._argument(v)}" for k, v in kwargs.items()]
-        return f"{self._constant(fn)}({', '.join(parts)})"
+    def _expression(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> _Call:
+        names = [self._argument(a) for a in args]
+        options = {k: self._argument(v) for k, v in kwargs.items()}
+        return _Call(fn, self._constant(fn), args, kwargs, names, options)
 
     def _argument(self, value: Any) -> str:
         """How the program refers to ``value``: a variable, or a constant held by reference."""
@@ -209,8 +245,8 @@ class _Recorder:
             return repr(value)
         return self._argument(value)
 
-    def program(self, result: Any) -> tuple[Callable[..., Any], Callable[..., bool], str]:
-        """The replay function, its guard, and the replay's source."""
+    def program(self, result: Any) -> tuple[Callable[..., Any], str, Callable[..., Any], str]:
+        """The plain replay and its source, then the fast replay and its source."""
         returned = self.output(result)
         for i, tensor, data in self.arrays_in:
             if tensor not in self.used and data not in self.used:
@@ -218,27 +254,41 @@ class _Recorder:
                     f"argument {i} is read by no recorded call "
                     "(is it computed on with numpy inside the function?)"
                 )
-        args = ", ".join(self.inputs)
-        body = [*self.prologue, *self.lines, f"return {returned}"]
-        code = f"def replay({args}):\n" + "".join(f"    {line}\n" for line in body)
-        namespace = dict(self.constants)
-        exec(code, namespace)  # code built above from variable and constant names only
-        return namespace["replay"], self._guard(), code
+        plain = _function(self.inputs, [*self.prologue, *self.lines], returned, self.constants)
+        body, constants = fast_replay.fast_program(self, returned)
+        return (*plain, *_function(self.inputs, body, returned, constants))
 
-    def _guard(self) -> Callable[..., bool]:
-        """A check that the leaves and modules are as they were traced."""
-        arrays = [(t, t.data, t.requires_grad) for t in self.leaves.values()]
-        flags = [(m, m.training) for m in self.modules.values()]
-        mode = (_mode.enabled, _mode.numpy_backward)
+    def _guard(self) -> tuple[Callable[[], tuple], tuple]:
+        """What the guard reads of the leaves, modules and gradient mode, and its traced value.
 
-        def guard() -> bool:
-            return (
-                (_mode.enabled, _mode.numpy_backward) == mode
-                and all(t.data is data and t.requires_grad is rg for t, data, rg in arrays)
-                and all(m.training == training for m, training in flags)
-            )
+        One generated function returns one tuple -- the gradient mode, then
+        for each leaf the id of its array (the trace holds the array, so the
+        id cannot be reused) and its ``requires_grad``, then each module's
+        ``training`` flag -- so that checking the guard is one tuple comparison.
+        """
+        namespace: dict[str, Any] = {"_mode": _mode, "_id": id}
+        parts = ["_mode.enabled", "_mode.numpy_backward"]
+        for i, t in enumerate(self.leaves.values()):
+            namespace[f"t{i}"], namespace[f"held{i}"] = t, t.data  # held: ids stay unique
+            parts += [f"_id(t{i}.data)", f"t{i}.requires_grad"]
+        for i, m in enumerate(self.modules.values()):
+            namespace[f"m{i}"] = m
+            parts.append(f"m{i}.training")
+        code = f"def state():\n    return ({', '.join(parts)},)\n"
+        exec(code, namespace)  # code built above from variable names only
+        state = namespace["state"]
+        return state, state()
 
-        return guard
+
+def _function(
+    inputs: list[str], body: list[str], returned: str, constants: dict[str, Any]
+) -> tuple[Callable[..., Any], str]:
+    """A straight-line function ``replay(a0, a1, ...)`` made of ``body``, and its source."""
+    lines = [*body, f"return {returned}"]
+    code = f"def replay({', '.join(inputs)}):\n" + "".join(f"    {line}\n" for line in lines)
+    namespace = dict(constants)
+    exec(code, namespace)  # code built from variable and constant names only
+    return namespace["replay"], code
 
 
 #: Tensor's methods that hand a value to Python (or its array to numpy): a trace using them
@@ -256,6 +306,18 @@ _SHAPE_ONLY = (autograd.unbroadcast, autograd._as_gradient)
 def _forward_output(op: Op, *arrays: Any, **options: Any) -> np.ndarray:
     """An op's forward with its output made a floating array, as eager's ``Op._run_forward``."""
     return Op._run_forward(op, list(arrays), options)[0]
+
+
+def _in_backward(vjp: Callable[..., Any]) -> Callable[..., Any]:
+    """``vjp`` run in the mode eager's backward pass runs it in (an op on arrays gives arrays)."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with _Backward.NUMPY:
+            return vjp(*args, **kwargs)
+
+    run.__name__ = getattr(vjp, "__name__", "vjp")
+    run.vjp = vjp  # type: ignore[attr-defined]  # what the fast replay's forms are keyed on
+    return run
 
 
 def _result_tensor(data: np.ndarray) -> Tensor:
@@ -289,7 +351,9 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
             rec._emit(rec._expression(fn, tuple(args), options), out)
         except _Fallback as error:
             rec.fall_back(str(error))
-        wrapped = [None if v is None else functools.partial(rec.call, v) for v in vjps]
+        wrapped = [
+            None if v is None else functools.partial(rec.call, _in_backward(v)) for v in vjps
+        ]
         return out, wrapped
 
     def op_call(op: Op, *inputs: Any, **options: Any) -> Any:
@@ -402,10 +466,24 @@ def _signature(value: Any) -> Any:
 
 
 class _Entry:
-    """One trace: its guard and replay function, or None to run eagerly (and why)."""
+    """One trace: its guard and replay, or no replay (None) to run eagerly, and why.
 
-    def __init__(self, key: Any, guard: Callable[[], bool], replay: Any, code: str, reason: Any):
-        self.key, self.guard, self.replay, self.code, self.reason = key, guard, replay, code, reason
+    The guard is ``key`` (the arguments' signatures) and ``state() == traced``
+    (:meth:`_Recorder._guard`). ``replay`` is the fast replay; ``plain`` is the
+    replay of the recorded calls themselves (both bit-identical to eager).
+    """
+
+    def __init__(self, key: Any, rec: _Recorder, result: Any) -> None:
+        self.key, self.reason = key, rec.reason
+        self.state, self.traced = rec._guard()
+        self.replay: Callable[..., Any] | None = None
+        self.plain: Callable[..., Any] | None = None
+        self.code = self.fast_code = ""
+        if rec.reason is None:
+            try:
+                self.plain, self.code, self.replay, self.fast_code = rec.program(result)
+            except _Fallback as error:
+                self.reason = rec.reason = str(error)
 
 
 class Compiled:
@@ -429,38 +507,37 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if getattr(_tracer, "active", False):
             return self.fn(*args, **kwargs)  # inside another trace, which records these calls
-        inputs = [*args, *kwargs.values()]
-        key = (tuple(_signature(x) for x in inputs), tuple(kwargs))
+        inputs = (*args, *kwargs.values()) if kwargs else args
+        key = (tuple(map(_signature, inputs)), tuple(kwargs))
         for i, entry in enumerate(self._entries):
-            if entry.key == key and entry.guard():
+            if entry.key == key and entry.state() == entry.traced:
                 if i:
                     self._entries.insert(0, self._entries.pop(i))
                 if entry.replay is None:
                     return self.fn(*args, **kwargs)
                 return entry.replay(*inputs)
-        return self._trace(key, inputs, args, kwargs)
+        return self._trace(key, list(inputs), args, kwargs)
 
     def _trace(self, key: Any, inputs: list[Any], args: tuple, kwargs: dict) -> Any:
         self.traces += 1
         result, rec = _trace(self.fn, inputs, args, kwargs)
-        replay, code = None, ""
-        guard = rec._guard()
-        if rec.reason is None:
-            try:
-                replay, guard, code = rec.program(result)
-            except _Fallback as error:
-                rec.reason = str(error)
-        if rec.reason is not None:
+        entry = _Entry(key, rec, result)
+        if entry.reason is not None:
             name = getattr(self.fn, "__name__", repr(self.fn))
-            self.fallback_reasons.append(f"{name}: runs eagerly: {rec.reason}")
-        self._entries.insert(0, _Entry(key, guard, replay, code, rec.reason))
+            self.fallback_reasons.append(f"{name}: runs eagerly: {entry.reason}")
+        self._entries.insert(0, entry)
         del self._entries[self.cache_size :]
         return result
 
     @property
     def code(self) -> str:
-        """The source of the most recently used replay ("" if it runs eagerly)."""
+        """The source of the most recently used plain replay ("" if it runs eagerly)."""
         return self._entries[0].code if self._entries else ""
+
+    @property
+    def fast_code(self) -> str:
+        """The source of the most recently used fast replay ("" if it runs eagerly)."""
+        return self._entries[0].fast_code if self._entries else ""
 
 
 def compile(fn: Callable[..., Any], cache_size: int = 8) -> Compiled:

@@ -1,0 +1,359 @@
+"""The fast replay of a traced step: the hot calls made as their numpy calls, into buffers.
+
+The plain replay (:mod:`tinyreg.tracing`) calls the recorded functions. The
+fast replay makes, for each call that has a *form* below, the very numpy calls that function
+makes, in the same order, on the same operands; only the arrays they write
+are planned once at trace time and passed as ``out=`` (a ufunc or BLAS call
+writes the same values into a given array as into a new one), views of
+constant arrays (a weight's transpose) are made once, and the Python around
+the numpy calls (checks of shapes the guard fixes, dispatch on options the
+trace fixes) is left out. A call without a form is made as in the plain replay.
+
+A value is written into a buffer only when every call that reads it has a
+form and it is not returned: a value that reaches ``.grad``, the caller or any
+other function is a fresh array at every replay, as in eager.
+
+:mod:`tinyreg.tracing` records a step and builds its plain replay;
+:func:`fast_program` plans the fast one from the same recording. Each
+form stands for one recorded function (``_FORMS``, keyed on it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tinyreg import autograd, functional, ops, optim, random, validation
+from tinyreg.autograd import Op, Tensor
+from tinyreg.penalties import L2
+
+if TYPE_CHECKING:  # the tracer builds on this module, never the other way round
+    from tinyreg.tracing import _Call, _Recorder
+
+__all__ = ["fast_program"]
+
+
+class _Plan:
+    """The constants of the fast replay, and which values are written into buffers."""
+
+    def __init__(self, rec: _Recorder, buffered: set[str] | None = None) -> None:
+        self.rec = rec
+        self.constants: dict[str, Any] = dict(rec.constants)
+        self.buffered = buffered or set()
+
+    def constant(self, value: Any, label: str) -> str:
+        name = f"{label}_{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def buffer(self, like: np.ndarray) -> str:
+        """A new array shaped and typed as ``like``, allocated once."""
+        return self.constant(np.empty_like(like), "buf")
+
+    def out(self, call: _Call, keyword: bool = False) -> str:
+        """``, buffer`` (``, out=buffer`` with ``keyword``) when ``call`` writes into a buffer,
+        else "" (a fresh array at each replay). A ufunc takes ``out`` as its argument after
+        the operands, the cheapest way to pass it (np.maximum and np.minimum want the keyword)."""
+        if call.name not in self.buffered:
+            return ""
+        return f", {'out=' if keyword else ''}{self.buffer(call.result)}"
+
+    def transposed(self, name: str, value: np.ndarray) -> str:
+        """``value.T`` in the program: a view made once when ``value`` is a constant array."""
+        return self.constant(value.T, "transposed") if name in self.rec.constants else f"{name}.T"
+
+
+_Form = Callable[["_Call", "_Plan"], "list[str] | None"]
+
+
+def fast_program(rec: _Recorder, returned: str) -> tuple[list[str], dict[str, Any]]:
+    """The fast replay's body and constants: each call with a form written as its numpy
+    calls, into planned buffers, the others as recorded."""
+    probe = _Plan(rec)  # nothing buffered: asks each form whether it applies
+    forms: list[_Form | None] = []
+    for call in rec.calls:
+        form = _FORMS.get(getattr(call.fn, "vjp", call.fn))
+        computed = [v for v, n in zip(call.args, call.names, strict=True) if n not in rec.constants]
+        arrays = not any(isinstance(v, Tensor) for v in (*computed, call.result))  # no tensors
+        forms.append(form if form is not None and arrays and form(call, probe) else None)
+    escaping = set(_names_in(returned))  # values that a function other than a form receives
+    for call, form in reversed(list(zip(rec.calls, forms, strict=True))):
+        if form is None or form is _accumulate:  # _accumulate stores its gradient in .grad
+            escaping.update([*call.names, *call.options.values()])
+        elif form is _same and call.name in escaping:
+            escaping.add(call.names[0])  # the same array under another name
+    buffered = {
+        call.name
+        for call, form in zip(rec.calls, forms, strict=True)
+        if form is not None
+        and form is not _same
+        and call.name is not None
+        and call.name not in escaping
+        and type(call.result) is np.ndarray
+    }
+    plan = _Plan(rec, buffered)
+    body = list(rec.prologue)
+    for call, form, line in zip(rec.calls, forms, rec.lines, strict=True):
+        body += form(call, plan) or [line] if form is not None else [line]
+    return body, {**plan.constants, **_NUMPY}
+
+
+def _names_in(expression: str) -> list[str]:
+    """The names in a Python expression made of names, calls, tuples and lists."""
+    return "".join(ch if ch.isalnum() or ch == "_" else " " for ch in expression).split()
+
+
+# -- The forms. Each makes the numpy calls of one recorded function, with the
+#    result named ``call.name``, or returns None when it does not apply to
+#    these arguments (the call is then made as recorded).
+
+_NUMPY = {
+    f"_{name}": getattr(np, name)
+    for name in ("add", "subtract", "multiply", "matmul", "maximum", "greater", "greater_equal")
+} | {"_asarray": np.asarray, "_resolve_generator": random.resolve_generator}
+
+
+def _linear_forward(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional.linear``: ``out = x @ weight.T``, then ``out += bias``."""
+    if len(call.args) not in (2, 3) or np.ndim(call.args[1]) != 2 or call.kwargs:
+        return None
+    r, x, w = call.name, call.names[0], plan.transposed(call.names[1], call.args[1])
+    lines = [f"{r} = _matmul({x}, {w}{plan.out(call)})"]
+    if len(call.args) == 3:
+        lines.append(f"_add({r}, {call.names[2]}, {r})")
+    return lines
+
+
+def _linear_vjp_weight(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional.linear``'s VJP for the weight, for a 2-D input: ``g.T @ x``."""
+    g, _, x = call.args[:3]
+    if np.ndim(g) != 2 or np.ndim(x) != 2:
+        return None  # g.reshape(-1, n) and x.reshape(-1, n) are g and x themselves only in 2-D
+    g_name, x_name = call.names[0], call.names[2]
+    return [f"{call.name} = _matmul({plan.transposed(g_name, g)}, {x_name}{plan.out(call)})"]
+
+
+def _same(call: _Call, plan: _Plan) -> list[str] | None:
+    """A VJP that returns ``g`` itself (of a sum, say): another name for the same array."""
+    return [f"{call.name} = {call.names[0]}"] if call.name is not None and not call.kwargs else None
+
+
+def _binary(ufunc: str, left: int, right: int) -> _Form:
+    """The form of a function that is ``args[left] <operator> args[right]``, one ufunc."""
+
+    def form(call: _Call, plan: _Plan) -> list[str] | None:
+        if call.kwargs or call.name is None:
+            return None
+        a, b = call.names[left], call.names[right]
+        return [f"{call.name} = {ufunc}({a}, {b}{plan.out(call)})"]
+
+    return form
+
+
+def _floating(value: Any) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def _relu_forward(call: _Call, plan: _Plan) -> list[str] | None:
+    """``ops.relu``: ``np.maximum(x, 0)``, for a floating x.
+
+    The 0 is written 0.0, the value numpy converts it to for a floating x
+    (a Python number takes x's dtype): the same comparisons, without the
+    conversion at every call.
+    """
+    if not _floating(call.args[0]):
+        return None
+    return [f"{call.name} = _maximum({call.names[0]}, 0.0{plan.out(call, keyword=True)})"]
+
+
+def _relu_vjp(call: _Call, plan: _Plan) -> list[str] | None:
+    """``ops.relu``'s VJP: ``g * (x > 0)``, the mask in a buffer of its own (0 as 0.0, above)."""
+    if not _floating(call.args[2]):
+        return None
+    g, x = call.names[0], call.names[2]
+    mask = plan.buffer(np.greater(call.args[2], 0))
+    r = call.name
+    return [
+        f"_greater({x}, 0.0, {mask})",
+        f"{r} = _multiply({g}, {mask}{plan.out(call)})",
+    ]
+
+
+def _mse_forward(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional.mse_loss``, mean or sum: ``diff = input - target``, ``diff * diff``, reduced."""
+    reduction = call.kwargs.get("reduction", "mean")
+    if reduction not in ("mean", "sum") or call.name is None:
+        return None
+    like = np.subtract(call.args[0], call.args[1])
+    diff = plan.buffer(like)
+    total = f"{diff}.sum()" + (f" / {max(like.size, 1)}" if reduction == "mean" else "")
+    return [
+        f"_subtract({call.names[0]}, {call.names[1]}, {diff})",
+        f"_multiply({diff}, {diff}, {diff})",
+        f"{call.name} = _asarray({total})",  # a new 0-d array: the loss is the caller's
+    ]
+
+
+def _mse_vjp(sign: int) -> _Form:
+    """``functional.mse_loss``'s VJPs: ``sign * weight(g) * (input - target)``."""
+
+    def form(call: _Call, plan: _Plan) -> list[str] | None:
+        reduction = call.kwargs.get("reduction", "mean")
+        if reduction not in ("mean", "sum") or call.name is None:
+            return None
+        g, _, i, t = call.names[:4]
+        weight = f"({g} / {max(np.size(call.args[2]), 1)})" if reduction == "mean" else g
+        r = call.name
+        return [
+            f"{r} = _subtract({i}, {t}{plan.out(call)})",
+            f"_multiply({sign} * {weight}, {r}, {r})",
+        ]
+
+    return form
+
+
+def _unbroadcast_form(call: _Call, plan: _Plan) -> list[str] | None:
+    """``autograd.unbroadcast`` when it sums leading axes only: ``grad.sum(axis=...)``."""
+    grad, shape = call.args[0], call.args[1]
+    lead = grad.ndim - len(shape)
+    if call.kwargs or lead <= 0 or grad.shape[lead:] != tuple(shape):
+        return None
+    axes = tuple(range(lead))
+    return [f"{call.name} = {call.names[0]}.sum(axis={axes}{plan.out(call, keyword=True)})"]
+
+
+def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional._dropout_mask``: ``random(shape) >= p``, times 1/(1 − p) as ``dtype``.
+
+    The uniform draws go into a buffer (``Generator.random(out=...)`` draws
+    the same numbers from the same generator), the generator is resolved at
+    every replay, as eager does.
+    """
+    generator, shape, p, dtype = call.args
+    if call.kwargs or p == 1.0 or call.name is None:
+        return None
+    uniform = plan.buffer(np.empty(shape))
+    keep = plan.buffer(np.empty(shape, bool))
+    source = plan.constant(generator, "generator")
+    return [
+        f"_resolve_generator({source}).random(out={uniform})",
+        f"_greater_equal({uniform}, {plan.constant(p, 'p')}, {keep})",
+        f"{call.name} = _multiply({keep}, {plan.constant(1.0 / (1.0 - p), 'scale')}"
+        f"{plan.out(call)}, dtype={plan.constant(dtype, 'dtype')})",
+    ]
+
+
+def _sgd_step(call: _Call, plan: _Plan) -> list[str] | None:
+    """``SGD.step()`` without momentum: :func:`_sgd_update` made for this optimizer."""
+    opt = call.args[0] if len(call.args) == 1 and not call.kwargs else None
+    if type(opt) is not optim.SGD or any(g["momentum"] for g in opt.param_groups):
+        return None
+    return [f"{plan.constant(_sgd_update(opt), 'sgd_step')}()"]
+
+
+def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
+    """SGD's step without momentum as its numpy calls, for ``opt``'s groups as they are.
+
+    For each parameter with a gradient, in the groups' order: the direction
+    d = grad + penalty.grad(w) in the parameter's work array (d = grad without
+    a penalty); all are checked finite before any update; then
+    ``w -= d * lr`` and the penalty's prox, as ``Optimizer.step`` and
+    ``SGD._update`` do. Every hyper-parameter is read when it runs. Anything
+    else -- a non-finite direction, momentum, changed groups, a gradient kept
+    as a tensor -- is left to ``opt.step()`` itself, which has changed nothing yet.
+
+    :class:`~tinyreg.penalties.L2`'s gradient, ``alpha * w``, is written into
+    a buffer of its own (the same multiplication, without a new array).
+    """
+    groups = [
+        (g, g["params"], [(p, opt._work_array(p), np.empty_like(p.data)) for p in g["params"]])
+        for g in opt.param_groups
+    ]
+    count, state, all_finite = len(groups), opt.state, validation.all_finite
+    multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
+
+    def step() -> None:
+        if len(opt.param_groups) != count:
+            return opt.step()
+        check = opt.nonfinite != "ignore"
+        updates = []
+        for group, params, items in groups:
+            if group["momentum"] or group["params"] is not params or len(params) != len(items):
+                return opt.step()
+            penalty, override, lr = group["penalty"], group["regularize"], group["lr"]
+            for p, work, scaled in items:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if type(grad) is not np.ndarray:
+                    return opt.step()
+                regularized = getattr(p, "regularize", True) if override is None else override
+                d = grad
+                if penalty is not None and regularized:
+                    w = p.data
+                    if type(penalty) is L2 and w.shape == scaled.shape:
+                        d = add(grad, multiply(penalty.alpha, w, out=scaled), out=work)
+                    else:
+                        d = add(grad, penalty.grad(w), out=work)
+                if check and not all_finite(d):
+                    return opt.step()  # raises or skips, as eager: nothing is changed yet
+                updates.append((p, d, work, lr, penalty if regularized else None))
+        for p, d, work, lr, penalty in updates:
+            state.setdefault(p, {})
+            w = p.data
+            subtract(w, multiply(d, lr, out=work), out=w)
+            if penalty is not None:
+                shrunk = penalty.prox(w, lr)
+                if shrunk is not w:
+                    copyto(w, shrunk, casting="unsafe")
+        return None
+
+    return step
+
+
+def _accumulate(call: _Call, plan: _Plan) -> list[str] | None:
+    """``Tensor._accumulate(t, grad, unshared=True)`` when ``t.grad`` is None: ``t.grad = grad``.
+
+    That is what it does then for an array ``grad`` of ``t``'s dtype (its
+    ``astype(copy=False)`` is ``grad`` itself); otherwise it is called.
+    """
+    t, grad, unshared = call.args
+    if call.kwargs or unshared is not True or type(grad) is not np.ndarray:
+        return None
+    if grad.dtype != t.data.dtype:
+        return None
+    name, g, line = call.names[0], call.names[1], call.expression()
+    return [f"if {name}.grad is None:", f"    {name}.grad = {g}", "else:", f"    {line}"]
+
+
+def _vjps(op: Op) -> tuple[Any, ...]:
+    """The VJPs ``op.defvjp`` attached (a form is keyed on the very function)."""
+    assert op.vjps is not None
+    return tuple(op.vjps)
+
+
+_FORMS: dict[Any, _Form] = {
+    functional.linear.forward: _linear_forward,
+    _vjps(functional.linear)[0]: _binary("_matmul", 0, 3),  # g @ weight
+    _vjps(functional.linear)[1]: _linear_vjp_weight,
+    _vjps(functional.linear)[2]: _same,  # g
+    ops.relu.forward: _relu_forward,
+    _vjps(ops.relu)[0]: _relu_vjp,
+    ops.mul.forward: _binary("_multiply", 0, 1),
+    _vjps(ops.mul)[0]: _binary("_multiply", 0, 3),  # g * b
+    _vjps(ops.mul)[1]: _binary("_multiply", 0, 2),  # g * a
+    ops.add.forward: _binary("_add", 0, 1),
+    _vjps(ops.add)[0]: _same,
+    _vjps(ops.add)[1]: _same,
+    _vjps(ops.sub)[0]: _same,
+    ops.sub.forward: _binary("_subtract", 0, 1),
+    functional.mse_loss.forward: _mse_forward,
+    _vjps(functional.mse_loss)[0]: _mse_vjp(2),
+    _vjps(functional.mse_loss)[1]: _mse_vjp(-2),
+    autograd.unbroadcast: _unbroadcast_form,
+    functional._dropout_mask: _dropout_mask_form,
+    optim.Optimizer.step: _sgd_step,
+    Tensor._accumulate: _accumulate,
+}
