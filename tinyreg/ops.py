@@ -235,12 +235,19 @@ sign.defvjp(lambda g, out, x: np.zeros(out.shape, dtype=out.dtype))
 
 @op
 def power(a, b):
-    """``a ** b``: d/da = b·a^(b-1), d/db = out·log(a) (needs a > 0)."""
-    return a**b
+    """``a ** b``: d/da = b·a^(b-1), d/db = out·log(a) (needs a > 0).
+
+    A numpy scalar base is taken as the 0-d array it stands for: numpy
+    computes ``np.float64(x) ** 0.5`` and ``np.array(x) ** 0.5`` by
+    different routines (they can differ in the last bit), and a VJP's base
+    is a numpy scalar on arrays but a 0-d array in a tensor, so VJPs raise
+    to a power by this op, never by ``**``.
+    """
+    return (np.asarray(a) if isinstance(a, np.generic) else a) ** b
 
 
 power.defvjp(
-    lambda g, out, a, b: g * b * a ** (b - 1),
+    lambda g, out, a, b: g * b * power(a, b - 1),
     lambda g, out, a, b: g * out * log(a),
 )
 
@@ -819,7 +826,7 @@ def _norm_vjp(g, out, x, *, p, axis, keepdims):
     safe = out + (np.asarray(out) == 0)  # 1 where the norm is 0, and there x = 0: no 0/0
     if p == 2:
         return g * (x / safe)
-    return g * np.sign(np.asarray(x)) * (abs(x) / safe) ** (p - 1)
+    return g * np.sign(np.asarray(x)) * power(abs(x) / safe, p - 1)
 
 
 norm.defvjp(_norm_vjp)
