@@ -115,3 +115,16 @@ def test_benchopt_run_of_tinyreg_on_simulated_data(tmp_path):
         assert (run["objective_value"] - best <= run["objective_duality_gap"] + slack).all()
         for route, curve in run.groupby("p_solver_solver"):
             assert curve.sort_values("stop_val")["objective_duality_gap"].iloc[-1] <= 1e-8, route
+
+    # report.py on the same results: the table's times are those of fits that got there
+    report = _load("report.py")
+    results = report.suboptimality(pandas.read_parquet(saved))
+    table = report.time_to(results, 1e-6)
+    assert list(table.columns) == list(dict.fromkeys(results["solver_name"]))
+    for (dataset, solver), seconds in table.stack().items():
+        fits = results[(results["dataset_name"] == dataset) & (results["solver_name"] == solver)]
+        assert seconds == fits[fits["subopt"] <= 1e-6]["time"].min()
+    assert report.markdown(table, 1e-6).count("\n") == 1 + len(table)
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert report.main([str(saved), "--figure", str(tmp_path / "curves.png")]) == 0
+        assert (tmp_path / "curves.png").stat().st_size > 0
