@@ -33,7 +33,9 @@ Speed: it is first tried by Newton steps (below) alone, on the data
 guess only, and the correlations over W come with the full gap from one
 pass over the data, so G is formed only for features that become active,
 and a step that solves the subproblem leaves the next outer iteration its
-gap. Otherwise (the plain route, which it is tested against) each
+gap. Where it falls short (a singular system, a step that does not lower
+P, or ``_NEWTON_TRIES`` steps), the plain route takes over for the rest of
+the fit -- it is tested against that route alone. There, each
 iteration first tries an *active-set Newton step* (below); when that
 does not lower P, coordinate descent takes over for the iteration: a
 cyclic epoch where a step on j costs O(|W|) (c_W −= δ·G_j), so an epoch
@@ -484,16 +486,19 @@ def _enet_working_set(
     gap = _duality_gap(form.w, *stats, l1, l2, positive)
     gram = _TrackedGram(form)
     Xy = form.q if isinstance(form, _GramForm) else form.X.T @ form.y
-    n_iter = 0
+    n_iter, on_data = 0, True
     while gap > tol_gap and n_iter < max_iter:
         scores = _scores(form, stats[0], l1, positive)
         support = int(np.count_nonzero(form.w))
         size = min(p, max(_FIRST, int(_GROW * support)))
         W = np.argpartition(-scores, size - 1)[:size] if size < p else np.arange(p)
         W = np.sort(W[scores[W] > -np.inf])  # never the all-zero columns
-        w_W, done = _newton_subproblem(
-            form, gram, W, Xy[W], form.w[W], stats[0][W], l1, l2, positive, _INNER * gap
-        )
+        w_W, done = form.w[W], None
+        if on_data:
+            w_W, done = _newton_subproblem(
+                form, gram, W, Xy[W], w_W, stats[0][W], l1, l2, positive, _INNER * gap
+            )
+            on_data = done is not None  # once it falls short, the plain route to the end
         if done is not None:  # form.w is w_W, and done its statistics
             stats = done
         else:
