@@ -229,9 +229,61 @@ def test_working_set_with_and_without_newton_steps_agree(monkeypatch, l1_ratio):
     l1, l2, _ = _penalties(X, y, 0.05, l1_ratio, False)
     tol = 1e-10
     w, gap, _ = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol)
-    monkeypatch.setattr(ws, "_newton_step", lambda *args: None)
+    monkeypatch.setattr(ws, "_NEWTON_TRIES", 0)  # no Newton steps on the data ...
+    monkeypatch.setattr(ws, "_newton_step", lambda *args: None)  # ... nor on the Gram matrix
     w_plain, gap_plain, _ = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol)
     assert_certified_close(X, y, w, gap, w_plain, gap_plain, l2)
+
+
+@pytest.mark.parametrize("gram", [False, True])
+@pytest.mark.parametrize("positive", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+def test_newton_steps_on_the_data_agree_with_the_gram_subproblem(
+    monkeypatch, gram, positive, l1_ratio
+):
+    """The subproblem by Newton steps on the data is a speed path of the Gram-matrix one.
+
+    Same certified minimiser; and where the Newton steps solve every
+    subproblem, the Gram matrix holds only features that were active.
+    """
+    X, y = gaussian_problem(5, 120, 150, n_informative=40)
+    l1, l2, _ = _penalties(X, y, 0.05, l1_ratio, positive)
+    tol = 1e-10
+    tracked = []
+    track = ws._TrackedGram.track
+
+    def recording_track(self, features):
+        tracked.append(features.copy())
+        track(self, features)
+
+    monkeypatch.setattr(ws._TrackedGram, "track", recording_track)
+    w, gap, n_iter = ws._enet_working_set(_form(X, y, gram), l1, l2, 1000, tol, positive)
+    assert_certified_solution(X, y, w, gap, n_iter, l1, l2, positive, tol)
+    monkeypatch.setattr(ws, "_NEWTON_TRIES", 0)
+    w_plain, gap_plain, _ = ws._enet_working_set(_form(X, y, gram), l1, l2, 1000, tol, positive)
+    assert_certified_close(X, y, w, gap, w_plain, gap_plain, l2)
+    assert len(np.unique(np.concatenate(tracked))) < X.shape[1]
+
+
+def test_newton_subproblem_leaves_the_statistics_of_its_point():
+    """When it returns statistics, they are ``form.stats()`` at the point it returns."""
+    X, y = gaussian_problem(6, 60, 80, n_informative=15)
+    l1, l2, _ = _penalties(X, y, 0.1, 1.0, False)
+    form = _form(X, y, False)
+    W = np.sort(np.argsort(-np.abs(X.T @ y))[:10])  # a first working set
+    b = X[:, W].T @ y
+    w, stats = ws._newton_subproblem(
+        form, ws._TrackedGram(form), W, b, np.zeros(W.size), b, l1, l2, False, np.inf
+    )
+    assert stats is not None
+    full = np.zeros(X.shape[1])
+    full[W] = w
+    np.testing.assert_array_equal(form.w, full)
+    R = y - X @ full
+    scale = np.abs(X).sum(axis=0).max() * (np.abs(y).max() + np.abs(X @ full).max())
+    np.testing.assert_allclose(stats[0], X.T @ R, rtol=0, atol=1e-13 * scale)
+    assert stats[1] == pytest.approx(R @ R, rel=1e-12)
+    assert stats[2] == pytest.approx(R @ y, rel=1e-12)
 
 
 def test_anderson_extrapolation_approaches_the_fixed_point_of_a_linear_iteration():
