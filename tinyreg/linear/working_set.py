@@ -19,7 +19,7 @@ w_j = 0 is optimal when |c_j| ≤ l1 (c_j ≤ l1 with w ≥ 0), and the score is
 (|c_j| − l1)/‖X_j‖, the signed distance from the dual point to the j-th
 constraint {|X_jᵀv| ≤ l1} (celer's score; large = violated most). Features
 with w_j ≠ 0 score +∞: they stay. The next working set W is the
-max(10, ⌊1.5·|support|⌋) best-scoring features (all if fewer), so it grows
+max(30, ⌊1.5·|support|⌋) best-scoring features (all if fewer), so it grows
 geometrically while the support does (skglm doubles; 1.5 builds smaller
 Gram blocks, benchmarks/README.md).
 
@@ -89,7 +89,7 @@ from tinyreg.linear.enet_solvers import (
 from tinyreg.linear.homotopy import _TrackedGram
 
 # The first working set has this many features; the next ones _GROW times the support.
-_FIRST = 10
+_FIRST = 30
 _GROW = 1.5
 # Anderson extrapolation every this many epochs, from this many differences.
 _ANDERSON = 5
