@@ -42,6 +42,7 @@ class _Plan:
         self.rec = rec
         self.constants: dict[str, Any] = dict(rec.constants)
         self.buffered = buffered or set()
+        self.known: set[str] = set()  # values the same at every replay as at the trace
 
     def constant(self, value: Any, label: str) -> str:
         name = f"{label}_{len(self.constants)}"
@@ -73,13 +74,19 @@ def fast_program(rec: _Recorder, returned: str) -> tuple[list[str], dict[str, An
     calls, into planned buffers, the others as recorded."""
     probe = _Plan(rec)  # nothing buffered: asks each form whether it applies
     forms: list[_Form | None] = []
+    reads: list[list[str]] = []  # the names each call reads
     for call in rec.calls:
         form = _FORMS.get(getattr(call.fn, "vjp", call.fn))
         computed = [v for v, n in zip(call.args, call.names, strict=True) if n not in rec.constants]
         arrays = not any(isinstance(v, Tensor) for v in (*computed, call.result))  # no tensors
-        forms.append(form if form is not None and arrays and form(call, probe) else None)
+        lines = form(call, probe) if form is not None and arrays else None
+        forms.append(form if lines else None)
+        reads.append(_names_in(" ".join(lines)) if lines else [*call.names, *call.options.values()])
+    kept = _kept(rec.calls, forms, reads, returned)
     escaping = set(_names_in(returned))  # values that a function other than a form receives
-    for call, form in reversed(list(zip(rec.calls, forms, strict=True))):
+    for call, form, keep in reversed(list(zip(rec.calls, forms, kept, strict=True))):
+        if not keep:
+            continue
         if form is None or form is _accumulate:  # _accumulate stores its gradient in .grad
             escaping.update([*call.names, *call.options.values()])
         elif form is _same and call.name in escaping:
@@ -95,9 +102,32 @@ def fast_program(rec: _Recorder, returned: str) -> tuple[list[str], dict[str, An
     }
     plan = _Plan(rec, buffered)
     body = list(rec.prologue)
-    for call, form, line in zip(rec.calls, forms, rec.lines, strict=True):
-        body += form(call, plan) or [line] if form is not None else [line]
+    for call, form, line, keep in zip(rec.calls, forms, rec.lines, kept, strict=True):
+        if keep:
+            body += form(call, plan) or [line] if form is not None else [line]
     return body, {**plan.constants, **_NUMPY}
+
+
+def _kept(
+    calls: list[_Call], forms: list[_Form | None], reads: list[list[str]], returned: str
+) -> list[bool]:
+    """Which calls the fast replay makes: all but the forms whose value nothing reads.
+
+    A form other than those in ``_EFFECTS`` only computes its value (into a
+    buffer or a new array): when no later call that is made reads it and
+    ``fn`` does not return it -- the loss of a step that returns nothing,
+    say, which MSE's VJP receives but does not read -- leaving it out changes
+    no value that anything sees. (Only the floating-point warnings of that
+    computation, an overflow in the loss, say, are not given.)
+    """
+    read = set(_names_in(returned))
+    kept = []
+    for call, form, names in reversed(list(zip(calls, forms, reads, strict=True))):
+        dead = form is not None and form not in _EFFECTS and call.name not in (*read, None)
+        if not dead:
+            read.update(names)
+        kept.append(not dead)
+    return kept[::-1]
 
 
 def _names_in(expression: str) -> list[str]:
@@ -112,7 +142,7 @@ def _names_in(expression: str) -> list[str]:
 _NUMPY = {
     f"_{name}": getattr(np, name)
     for name in ("add", "subtract", "multiply", "matmul", "maximum", "greater", "greater_equal")
-} | {"_asarray": np.asarray, "_resolve_generator": random.resolve_generator}
+} | {"_add_reduce": np.add.reduce, "_asarray": np.asarray, "_copy": np.copy, "_resolve_generator": random.resolve_generator}
 
 
 def _linear_forward(call: _Call, plan: _Plan) -> list[str] | None:
@@ -137,7 +167,27 @@ def _linear_vjp_weight(call: _Call, plan: _Plan) -> list[str] | None:
 
 def _same(call: _Call, plan: _Plan) -> list[str] | None:
     """A VJP that returns ``g`` itself (of a sum, say): another name for the same array."""
-    return [f"{call.name} = {call.names[0]}"] if call.name is not None and not call.kwargs else None
+    if call.name is None or call.kwargs:
+        return None
+    if call.names[0] in plan.known:
+        plan.known.add(call.name)
+    return [f"{call.name} = {call.names[0]}"]
+
+
+def _seed_copy(call: _Call, plan: _Plan) -> list[str] | None:
+    """The seed of the backward pass, ``np.copy(ones)``: the ones themselves when only forms read it.
+
+    The ones are an array that only the plan holds (eager's backward pass
+    received the copy), and a form never writes into its operands: read in
+    place of the copy, they are the same values at every replay, which the
+    forms that read them may use at plan time (``plan.known``).
+    """
+    if call.kwargs or call.name is None or call.names[0] not in plan.rec.constants:
+        return None
+    if call.name not in plan.buffered:  # it escapes (or the probe asks): a fresh copy
+        return [f"{call.name} = _copy({call.names[0]})"]
+    plan.known.add(call.name)
+    return [f"{call.name} = {call.names[0]}"]
 
 
 def _binary(ufunc: str, left: int, right: int) -> _Form:
@@ -197,31 +247,48 @@ def _mse_forward(call: _Call, plan: _Plan) -> list[str] | None:
 
 
 def _mse_vjp(sign: int) -> _Form:
-    """``functional.mse_loss``'s VJPs: ``sign * weight(g) * (input - target)``."""
+    """``functional.mse_loss``'s VJPs: ``sign * weight(g) * (input - target)``.
+
+    When ``g`` is known at plan time (the seed, ones), the weight
+    ``sign * (g / n)`` (``sign * g`` for a sum) is computed then, by the same
+    Python and numpy operations on the same value: the same bits, once. When
+    that weight is exactly 1 and does not change the dtype, the
+    multiplication is left out: x · 1 = x for every x, ±0, ±inf and NaN
+    included.
+    """
 
     def form(call: _Call, plan: _Plan) -> list[str] | None:
         reduction = call.kwargs.get("reduction", "mean")
         if reduction not in ("mean", "sum") or call.name is None:
             return None
         g, _, i, t = call.names[:4]
-        weight = f"({g} / {max(np.size(call.args[2]), 1)})" if reduction == "mean" else g
+        n = max(np.size(call.args[2]), 1)
         r = call.name
-        return [
-            f"{r} = _subtract({i}, {t}{plan.out(call)})",
-            f"_multiply({sign} * {weight}, {r}, {r})",
-        ]
+        lines = [f"{r} = _subtract({i}, {t}{plan.out(call)})"]
+        if g not in plan.known:
+            weight = f"({g} / {n})" if reduction == "mean" else g
+            return [*lines, f"_multiply({sign} * {weight}, {r}, {r})"]
+        value = sign * (call.args[0] / n) if reduction == "mean" else sign * call.args[0]
+        if value == 1 and np.result_type(value, call.result) == call.result.dtype:
+            return lines
+        return [*lines, f"_multiply({plan.constant(value, 'weight')}, {r}, {r})"]
 
     return form
 
 
 def _unbroadcast_form(call: _Call, plan: _Plan) -> list[str] | None:
-    """``autograd.unbroadcast`` when it sums leading axes only: ``grad.sum(axis=...)``."""
+    """``autograd.unbroadcast`` when it sums leading axes only: ``grad.sum(axis=...)``.
+
+    Written ``np.add.reduce(grad, axes, None, out)``: ``ndarray.sum`` is that
+    very reduction (the same loop, the same order), called through Python.
+    """
     grad, shape = call.args[0], call.args[1]
     lead = grad.ndim - len(shape)
     if call.kwargs or lead <= 0 or grad.shape[lead:] != tuple(shape):
         return None
-    axes = tuple(range(lead))
-    return [f"{call.name} = {call.names[0]}.sum(axis={axes}{plan.out(call, keyword=True)})"]
+    axes, out = tuple(range(lead)), plan.out(call)
+    options = f"{axes}, None{out}" if out else f"{axes}"
+    return [f"{call.name} = _add_reduce({call.names[0]}, {options})"]
 
 
 def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
@@ -264,42 +331,50 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     else -- a non-finite direction, momentum, changed groups, a gradient kept
     as a tensor -- is left to ``opt.step()`` itself, which has changed nothing yet.
 
-    :class:`~tinyreg.penalties.L2`'s gradient, ``alpha * w``, is written into
-    a buffer of its own (the same multiplication, without a new array).
+    Three calls are written differently, each with the same result:
+
+    * :class:`~tinyreg.penalties.L2`'s gradient, ``alpha * w``, goes into
+      the work array that the sum ``grad + alpha * w`` then overwrites (the
+      same multiplication and addition, without a new array);
+    * the check, ``all_finite(d)`` for each d, is
+      :func:`~tinyreg.validation.all_finite_arrays` of all of them: the same
+      answer, from one sum per direction (a finite sum proves its direction
+      finite; only a non-finite one is scanned);
+    * L2's prox is the identity (it returns ``w``): it is not called.
     """
     groups = [
-        (g, g["params"], [(p, opt._work_array(p), np.empty_like(p.data)) for p in g["params"]])
+        (g, g["params"], [(p, opt._work_array(p)) for p in g["params"]])
         for g in opt.param_groups
     ]
-    count, state, all_finite = len(groups), opt.state, validation.all_finite
+    count, state, all_finite_arrays = len(groups), opt.state, validation.all_finite_arrays
     multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
 
     def step() -> None:
         if len(opt.param_groups) != count:
             return opt.step()
-        check = opt.nonfinite != "ignore"
         updates = []
         for group, params, items in groups:
             if group["momentum"] or group["params"] is not params or len(params) != len(items):
                 return opt.step()
             penalty, override, lr = group["penalty"], group["regularize"], group["lr"]
-            for p, work, scaled in items:
+            for p, work in items:
                 grad = p.grad
                 if grad is None:
                     continue
                 if type(grad) is not np.ndarray:
                     return opt.step()
                 regularized = getattr(p, "regularize", True) if override is None else override
-                d = grad
-                if penalty is not None and regularized:
-                    w = p.data
-                    if type(penalty) is L2 and w.shape == scaled.shape:
-                        d = add(grad, multiply(penalty.alpha, w, out=scaled), out=work)
-                    else:
-                        d = add(grad, penalty.grad(w), out=work)
-                if check and not all_finite(d):
-                    return opt.step()  # raises or skips, as eager: nothing is changed yet
-                updates.append((p, d, work, lr, penalty if regularized else None))
+                if penalty is None or not regularized:
+                    updates.append((p, grad, work, lr, None))
+                    continue
+                w = p.data
+                if type(penalty) is L2 and w.shape == work.shape:
+                    d = add(grad, multiply(penalty.alpha, w, out=work), out=work)
+                    updates.append((p, d, work, lr, None))  # L2's prox: w itself
+                else:
+                    updates.append((p, add(grad, penalty.grad(w), out=work), work, lr, penalty))
+        if opt.nonfinite != "ignore" and not all_finite_arrays([u[1] for u in updates]):
+            return opt.step()  # raises or skips, as eager: nothing is changed yet
         for p, d, work, lr, penalty in updates:
             state.setdefault(p, {})
             w = p.data
@@ -356,4 +431,8 @@ _FORMS: dict[Any, _Form] = {
     functional._dropout_mask: _dropout_mask_form,
     optim.Optimizer.step: _sgd_step,
     Tensor._accumulate: _accumulate,
+    np.copy: _seed_copy,  # only the seed of the backward pass is recorded as np.copy
 }
+
+#: The forms with an effect other than their value: always made (see _kept).
+_EFFECTS = (_dropout_mask_form, _sgd_step, _accumulate)
