@@ -639,21 +639,19 @@ class Several:
     that one gradient non-finite.
     """
 
-    shapes = [(3, 4), (4,), (1,), (2, 1, 4)]
+    shapes = ((3, 4), (4,), (1,), (2, 1, 4))
 
     def __init__(self, dtype=np.float64):
         rng = np.random.default_rng(0)
-        self.params = [
-            nn.Parameter(rng.standard_normal(s).astype(dtype)) for s in self.shapes
-        ]
+        self.params = [nn.Parameter(rng.standard_normal(s).astype(dtype)) for s in self.shapes]
 
     def parameters(self):
         return self.params
 
 
-def several(nonfinite="raise", dtype=np.float64, scale=None, penalty=penalties.L2(1e-3)):
+def several(nonfinite="raise", dtype=np.float64, scale=None, alpha=1e-3):
     model = Several(dtype)
-    opt = optim.SGD(model.parameters(), lr=0.1, penalty=penalty, nonfinite=nonfinite)
+    opt = optim.SGD(model.parameters(), lr=0.1, penalty=penalties.L2(alpha), nonfinite=nonfinite)
 
     def step(*xs):
         opt.zero_grad()
@@ -699,7 +697,7 @@ def test_finite_directions_whose_sum_overflows_are_finite():
     # d = grad + alpha * w with w = 1e308: each entry finite, their sum overflows; the check
     # must find them finite (as eager does) and update, without a warning
     def build():
-        model, opt, step = several(penalty=penalties.L2(1.5))
+        model, opt, step = several(alpha=1.5)
         big = model.params[0]
         big.data[...] = 1e308
 

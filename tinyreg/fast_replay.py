@@ -142,7 +142,12 @@ def _names_in(expression: str) -> list[str]:
 _NUMPY = {
     f"_{name}": getattr(np, name)
     for name in ("add", "subtract", "multiply", "matmul", "maximum", "greater", "greater_equal")
-} | {"_add_reduce": np.add.reduce, "_asarray": np.asarray, "_copy": np.copy, "_resolve_generator": random.resolve_generator}
+} | {
+    "_add_reduce": np.add.reduce,
+    "_asarray": np.asarray,
+    "_copy": np.copy,
+    "_resolve_generator": random.resolve_generator,
+}
 
 
 def _linear_forward(call: _Call, plan: _Plan) -> list[str] | None:
@@ -175,7 +180,7 @@ def _same(call: _Call, plan: _Plan) -> list[str] | None:
 
 
 def _seed_copy(call: _Call, plan: _Plan) -> list[str] | None:
-    """The seed of the backward pass, ``np.copy(ones)``: the ones themselves when only forms read it.
+    """The backward pass's seed, ``np.copy(ones)``: the ones themselves when only forms read it.
 
     The ones are an array that only the plan holds (eager's backward pass
     received the copy), and a form never writes into its operands: read in
@@ -343,8 +348,7 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     * L2's prox is the identity (it returns ``w``): it is not called.
     """
     groups = [
-        (g, g["params"], [(p, opt._work_array(p)) for p in g["params"]])
-        for g in opt.param_groups
+        (g, g["params"], [(p, opt._work_array(p)) for p in g["params"]]) for g in opt.param_groups
     ]
     count, state, all_finite_arrays = len(groups), opt.state, validation.all_finite_arrays
     multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
