@@ -643,19 +643,27 @@ class Several:
 
     def __init__(self, dtype=np.float64):
         rng = np.random.default_rng(0)
-        self.params = [nn.Parameter(rng.standard_normal(s).astype(dtype)) for s in self.shapes]
+        dtypes = dtype if isinstance(dtype, list) else [dtype] * len(self.shapes)
+        self.params = [
+            nn.Parameter(rng.standard_normal(s).astype(t))
+            for s, t in zip(self.shapes, dtypes, strict=True)
+        ]
 
     def parameters(self):
         return self.params
 
 
-def several(nonfinite="raise", dtype=np.float64, scale=None, alpha=1e-3):
+def several(nonfinite="raise", dtype=np.float64, scale=None, alpha=1e-3, lr=0.1, unused=None):
+    """``Several``, SGD with L2, and its step; parameter ``unused`` gets no gradient."""
     model = Several(dtype)
-    opt = optim.SGD(model.parameters(), lr=0.1, penalty=penalties.L2(alpha), nonfinite=nonfinite)
+    opt = optim.SGD(model.parameters(), lr=lr, penalty=penalties.L2(alpha), nonfinite=nonfinite)
 
     def step(*xs):
         opt.zero_grad()
-        losses = [F.mse_loss(x * p, x) for x, p in zip(xs, model.params, strict=True)]
+        pairs = [
+            (x, p) for k, (x, p) in enumerate(zip(xs, model.params, strict=True)) if k != unused
+        ]
+        losses = [F.mse_loss(x * p, x) for x, p in pairs]
         loss = losses[0]
         for other in losses[1:]:
             loss = loss + other
@@ -693,11 +701,15 @@ def test_a_nonfinite_gradient_of_each_parameter(bad, value, nonfinite):
     assert step.traces == 1  # the bad batch was a replay: it raised or skipped as eager
 
 
-def test_finite_directions_whose_sum_overflows_are_finite():
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # lr * d, with lr = 10
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # then 0 * inf
+@pytest.mark.parametrize("lr", [0.1, 10.0])
+def test_finite_directions_whose_sum_or_step_overflows(lr):
     # d = grad + alpha * w with w = 1e308: each entry finite, their sum overflows; the check
-    # must find them finite (as eager does) and update, without a warning
+    # must find them finite (as eager does) and update, without a warning; with lr = 10,
+    # lr * d overflows: eager's check passes (d is finite) and w becomes -inf
     def build():
-        model, opt, step = several(alpha=1.5)
+        model, opt, step = several(alpha=1.5, lr=lr)
         big = model.params[0]
         big.data[...] = 1e308
 
@@ -707,8 +719,21 @@ def test_finite_directions_whose_sum_overflows_are_finite():
         return model, opt, with_big
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        if lr < 1:
+            warnings.simplefilter("error")
         step = check(build, several_batches(4))
+    assert step.traces == 1
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf in a loss
+@pytest.mark.parametrize("bad", [None, 1, 3])
+@pytest.mark.parametrize("unused", [None, 0, 3])
+@pytest.mark.parametrize("dtype", [np.float64, [np.float64, np.float32, np.float64, np.float32]])
+def test_a_parameter_without_gradient_and_mixed_dtypes(unused, dtype, bad):
+    step = check(
+        lambda: several(dtype=dtype, unused=unused),
+        several_batches(4, np.float64, bad=bad, value=np.inf),
+    )
     assert step.traces == 1
 
 

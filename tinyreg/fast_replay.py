@@ -328,63 +328,80 @@ def _sgd_step(call: _Call, plan: _Plan) -> list[str] | None:
 def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     """SGD's step without momentum as its numpy calls, for ``opt``'s groups as they are.
 
-    For each parameter with a gradient, in the groups' order: the direction
-    d = grad + penalty.grad(w) in the parameter's work array (d = grad without
-    a penalty); all are checked finite before any update; then
-    ``w -= d * lr`` and the penalty's prox, as ``Optimizer.step`` and
-    ``SGD._update`` do. Every hyper-parameter is read when it runs. Anything
-    else -- a non-finite direction, momentum, changed groups, a gradient kept
-    as a tensor -- is left to ``opt.step()`` itself, which has changed nothing yet.
+    For each parameter with a gradient, in the groups' order, eager computes
+    the direction d = grad + penalty.grad(w) (d = grad without a penalty),
+    checks every d finite before any update, then makes ``w -= d * lr`` and
+    the penalty's prox (``Optimizer.step``, ``SGD._update``). Here every
+    hyper-parameter is read when the step runs, and anything else -- a
+    non-finite value, momentum, changed groups, a gradient kept as a tensor
+    -- is left to ``opt.step()`` itself, which has changed nothing yet.
 
-    Three calls are written differently, each with the same result:
+    The same values, with fewer calls:
 
     * :class:`~tinyreg.penalties.L2`'s gradient, ``alpha * w``, goes into
-      the work array that the sum ``grad + alpha * w`` then overwrites (the
-      same multiplication and addition, without a new array);
-    * the check, ``all_finite(d)`` for each d, is
-      :func:`~tinyreg.validation.all_finite_arrays` of all of them: the same
-      answer, from one sum per direction (a finite sum proves its direction
-      finite; only a non-finite one is scanned);
+      the work array that ``grad + alpha * w`` then overwrites (the same
+      multiplication and addition, without a new array);
+    * ``d * lr`` is computed for every parameter before the check, into
+      its work array (parameters are untouched until every one is made);
+    * the check reads ``d * lr``: when every ``d * lr`` is finite, so is
+      every d (a NaN or ±inf times any lr is not finite), and eager's check
+      passes; otherwise -- a non-finite d, or a finite one whose product
+      overflows -- ``opt.step()`` decides, as eager. The work arrays of a
+      group whose parameters share a dtype are views of one flat array
+      (planned here; the optimizer's own work arrays are scratch that
+      nothing reads after a step), so that when each of its parameters has
+      a gradient the check is one sum of the flat array
+      (:func:`~tinyreg.validation.all_finite_arrays`: a finite sum proves
+      its terms finite);
     * L2's prox is the identity (it returns ``w``): it is not called.
     """
-    groups = [
-        (g, g["params"], [(p, opt._work_array(p)) for p in g["params"]]) for g in opt.param_groups
-    ]
+    groups = []
+    for g in opt.param_groups:
+        datas = [p.data for p in g["params"]]
+        if datas and len({w.dtype for w in datas}) == 1:
+            flat = np.empty(sum(w.size for w in datas), datas[0].dtype)
+            ends = np.cumsum([w.size for w in datas]).tolist()
+            works = [flat[e - w.size : e].reshape(w.shape) for w, e in zip(datas, ends)]
+        else:
+            flat, works = None, [np.empty_like(w) for w in datas]
+        groups.append((g, g["params"], flat, list(zip(g["params"], works, strict=True))))
     count, state, all_finite_arrays = len(groups), opt.state, validation.all_finite_arrays
     multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
 
     def step() -> None:
         if len(opt.param_groups) != count:
             return opt.step()
-        updates = []
-        for group, params, items in groups:
+        updates, checked = [], []
+        for group, params, flat, items in groups:
             if group["momentum"] or group["params"] is not params or len(params) != len(items):
                 return opt.step()
             penalty, override, lr = group["penalty"], group["regularize"], group["lr"]
+            written = []
             for p, work in items:
-                grad = p.grad
+                grad, w = p.grad, p.data
                 if grad is None:
                     continue
-                if type(grad) is not np.ndarray:
+                if type(grad) is not np.ndarray or w.shape != work.shape:
                     return opt.step()
                 regularized = getattr(p, "regularize", True) if override is None else override
+                prox = None  # no penalty, or L2's prox: w itself
                 if penalty is None or not regularized:
-                    updates.append((p, grad, work, lr, None))
-                    continue
-                w = p.data
-                if type(penalty) is L2 and w.shape == work.shape:
+                    d = grad
+                elif type(penalty) is L2:
                     d = add(grad, multiply(penalty.alpha, w, out=work), out=work)
-                    updates.append((p, d, work, lr, None))  # L2's prox: w itself
                 else:
-                    updates.append((p, add(grad, penalty.grad(w), out=work), work, lr, penalty))
-        if opt.nonfinite != "ignore" and not all_finite_arrays([u[1] for u in updates]):
-            return opt.step()  # raises or skips, as eager: nothing is changed yet
-        for p, d, work, lr, penalty in updates:
+                    d, prox = add(grad, penalty.grad(w), out=work), penalty
+                written.append(multiply(d, lr, out=work))
+                updates.append((p, work, lr, prox))
+            checked += [flat] if len(written) == len(items) and flat is not None else written
+        if opt.nonfinite != "ignore" and not all_finite_arrays(checked):
+            return opt.step()  # decides, as eager: nothing is changed yet
+        for p, step_, lr, prox in updates:
             state.setdefault(p, {})
             w = p.data
-            subtract(w, multiply(d, lr, out=work), out=w)
-            if penalty is not None:
-                shrunk = penalty.prox(w, lr)
+            subtract(w, step_, out=w)
+            if prox is not None:
+                shrunk = prox.prox(w, lr)
                 if shrunk is not w:
                     copyto(w, shrunk, casting="unsafe")
         return None
