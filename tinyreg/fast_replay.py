@@ -361,7 +361,9 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
         if datas and len({w.dtype for w in datas}) == 1:
             flat = np.empty(sum(w.size for w in datas), datas[0].dtype)
             ends = np.cumsum([w.size for w in datas]).tolist()
-            works = [flat[e - w.size : e].reshape(w.shape) for w, e in zip(datas, ends)]
+            works = [
+                flat[e - w.size : e].reshape(w.shape) for w, e in zip(datas, ends, strict=True)
+            ]
         else:
             flat, works = None, [np.empty_like(w) for w in datas]
         groups.append((g, g["params"], flat, list(zip(g["params"], works, strict=True))))
