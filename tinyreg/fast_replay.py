@@ -13,6 +13,13 @@ A value is written into a buffer only when every call that reads it has a
 form and it is not returned: a value that reaches ``.grad``, the caller or any
 other function is a fresh array at every replay, as in eager.
 
+Bit-identity is with eager's values, not its calls: a form may leave out or
+replace a call when the mathematics guarantees the same bits, and says why.
+A value that no call made reads is not computed (:func:`_kept`); the seed
+of the backward pass is read in place of its copy, and what is computed
+from it alone is computed once (:func:`_seed_copy`, :func:`_mse_vjp`); SGD's
+step checks ``d * lr`` for all parameters at once (:func:`_sgd_update`).
+
 :mod:`tinyreg.tracing` records a step and builds its plain replay;
 :func:`fast_program` plans the fast one from the same recording. Each
 form stands for one recorded function (``_FORMS``, keyed on it).
