@@ -380,7 +380,8 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     def step() -> None:
         if len(opt.param_groups) != count:
             return opt.step()
-        updates, checked = [], []
+        updates: list[tuple[Tensor, np.ndarray, Any, Any]] = []  # (p, d * lr, lr, prox)
+        checked: list[np.ndarray] = []  # the arrays holding every d * lr
         for group, params, flat, items in groups:
             if group["momentum"] or group["params"] is not params or len(params) != len(items):
                 return opt.step()
