@@ -771,3 +771,21 @@ def test_a_loss_that_is_not_returned_is_not_computed(replay):
     quiet, loud = check(build, regression_batches(3)), check(returned, regression_batches(3))
     if replay == "fast":
         assert "_asarray(" not in quiet.fast_code and "_asarray(" in loud.fast_code
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_dropout_and_sgd_l2_in_a_narrower_dtype(dtype):
+    def build():
+        model, opt, step = seed_size()
+        for p in model.parameters():
+            p.data = p.data.astype(dtype)
+        return model, opt, step
+
+    rng = np.random.default_rng(2)
+    batches = [
+        (tinyreg.tensor(rng.standard_normal((100, 1)).astype(dtype)), rng.standard_normal((100, 1)))
+        for _ in range(4)
+    ]
+    batches = [(x, y.astype(dtype)) for x, y in batches]
+    step = check(build, batches)
+    assert step.traces == 1 and not step.fallback_reasons

@@ -308,19 +308,23 @@ def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
 
     The uniform draws go into a buffer (``Generator.random(out=...)`` draws
     the same numbers from the same generator), the generator is resolved at
-    every replay, as eager does.
+    every replay, as eager does. The comparison writes its True and False
+    as ``dtype``'s 1 and 0 -- the very values the multiplication converts
+    the booleans to -- into the mask's own array, where the multiplication
+    by 1/(1 − p) as ``dtype`` follows: the same products, without the
+    booleans' array and its conversion inside the multiplication.
     """
     generator, shape, p, dtype = call.args
     if call.kwargs or p == 1.0 or call.name is None:
         return None
     uniform = plan.buffer(np.empty(shape))
-    keep = plan.buffer(np.empty(shape, bool))
-    source = plan.constant(generator, "generator")
+    mask = plan.buffer(call.result)
+    out = f", {mask}" if call.name in plan.buffered else ""  # else a fresh array (it escapes)
     return [
-        f"_resolve_generator({source}).random(out={uniform})",
-        f"_greater_equal({uniform}, {plan.constant(p, 'p')}, {keep})",
-        f"{call.name} = _multiply({keep}, {plan.constant(1.0 / (1.0 - p), 'scale')}"
-        f"{plan.out(call)}, dtype={plan.constant(dtype, 'dtype')})",
+        f"_resolve_generator({plan.constant(generator, 'generator')}).random(out={uniform})",
+        f"_greater_equal({uniform}, {plan.constant(p, 'p')}, {mask})",
+        f"{call.name} = _multiply({mask}, {plan.constant(1.0 / (1.0 - p), 'scale')}"
+        f"{out}, dtype={plan.constant(dtype, 'dtype')})",
     ]
 
 
