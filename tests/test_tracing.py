@@ -10,6 +10,8 @@ runs, in the same order: the bits must agree, NaN positions included).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -58,6 +60,8 @@ def assert_same(eager, compiled):
             assert a is b
         else:
             np.testing.assert_array_equal(a, b)
+            if isinstance(a, np.ndarray):  # the bits too: the sign of a zero, a NaN's payload
+                assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
 def run(build, batches, compiled, between=None):
@@ -621,3 +625,167 @@ def test_gradients_accumulated_across_calls_without_zero_grad():
         return model, opt, step
 
     check(build, regression_batches(5))
+
+
+# ---------------------------------------------------------------------------
+# The fast replay's rewrites: each leaves out or replaces calls whose values are known
+# ---------------------------------------------------------------------------
+
+
+class Several:
+    """Parameters p_k of several shapes, and loss = Σ_k mse(x_k * p_k, y_k) (``losses`` of them).
+
+    The gradient of p_k depends on x_k alone: a NaN or an inf in x_k makes
+    that one gradient non-finite.
+    """
+
+    shapes = ((3, 4), (4,), (1,), (2, 1, 4))
+
+    def __init__(self, dtype=np.float64):
+        rng = np.random.default_rng(0)
+        dtypes = dtype if isinstance(dtype, list) else [dtype] * len(self.shapes)
+        self.params = [
+            nn.Parameter(rng.standard_normal(s).astype(t))
+            for s, t in zip(self.shapes, dtypes, strict=True)
+        ]
+
+    def parameters(self):
+        return self.params
+
+
+def several(nonfinite="raise", dtype=np.float64, scale=None, alpha=1e-3, lr=0.1, unused=None):
+    """``Several``, SGD with L2, and its step; parameter ``unused`` gets no gradient."""
+    model = Several(dtype)
+    opt = optim.SGD(model.parameters(), lr=lr, penalty=penalties.L2(alpha), nonfinite=nonfinite)
+
+    def step(*xs):
+        opt.zero_grad()
+        pairs = [
+            (x, p) for k, (x, p) in enumerate(zip(xs, model.params, strict=True)) if k != unused
+        ]
+        losses = [F.mse_loss(x * p, x) for x, p in pairs]
+        loss = losses[0]
+        for other in losses[1:]:
+            loss = loss + other
+        if scale is not None:
+            loss = loss * scale
+        loss.backward()
+        opt.step()
+        return loss
+
+    return model, opt, step
+
+
+def several_batches(n, dtype=np.float64, bad=None, value=np.nan, at=2):
+    """Batches for ``several``: x_k shaped as p_k, with ``value`` in x_``bad`` of batch ``at``."""
+    rng = np.random.default_rng(1)
+    batches = [
+        tuple(tinyreg.tensor(rng.standard_normal(s).astype(dtype)) for s in Several.shapes)
+        for _ in range(n)
+    ]
+    if bad is not None:
+        xs = list(batches[at])
+        x = xs[bad].data.copy()
+        x.flat[-1] = value
+        xs[bad] = tinyreg.tensor(x)
+        batches[at] = tuple(xs)
+    return batches
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf in a loss
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("bad", range(len(Several.shapes)))
+@pytest.mark.parametrize("nonfinite", ["raise", "skip"])
+def test_a_nonfinite_gradient_of_each_parameter(bad, value, nonfinite):
+    step = check(lambda: several(nonfinite), several_batches(5, bad=bad, value=value))
+    assert step.traces == 1  # the bad batch was a replay: it raised or skipped as eager
+
+
+@pytest.mark.filterwarnings("ignore:overflow:RuntimeWarning")  # lr * d, with lr = 10
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # then 0 * inf
+@pytest.mark.parametrize("lr", [0.1, 10.0])
+def test_finite_directions_whose_sum_or_step_overflows(lr):
+    # d = grad + alpha * w with w = 1e308: each entry finite, their sum overflows; the check
+    # must find them finite (as eager does) and update, without a warning; with lr = 10,
+    # lr * d overflows: eager's check passes (d is finite) and w becomes -inf
+    def build():
+        model, opt, step = several(alpha=1.5, lr=lr)
+        big = model.params[0]
+        big.data[...] = 1e308
+
+        def with_big(*xs):
+            return step(tinyreg.tensor(np.zeros(big.shape)), *xs[1:])
+
+        return model, opt, with_big
+
+    with warnings.catch_warnings():
+        if lr < 1:
+            warnings.simplefilter("error")
+        step = check(build, several_batches(4))
+    assert step.traces == 1
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf in a loss
+@pytest.mark.parametrize("bad", [None, 1, 3])
+@pytest.mark.parametrize("unused", [None, 0, 3])
+@pytest.mark.parametrize("dtype", [np.float64, [np.float64, np.float32, np.float64, np.float32]])
+def test_a_parameter_without_gradient_and_mixed_dtypes(unused, dtype, bad):
+    step = check(
+        lambda: several(dtype=dtype, unused=unused),
+        several_batches(4, np.float64, bad=bad, value=np.inf),
+    )
+    assert step.traces == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("scale", [None, 3.0])
+def test_losses_summed_scaled_and_in_float32(dtype, scale):
+    step = check(lambda: several(dtype=dtype, scale=scale), several_batches(4, dtype))
+    assert step.traces == 1 and not step.fallback_reasons
+
+
+def test_the_known_seed_weight_is_folded_and_a_weight_of_one_left_out(replay):
+    # the seed's weight for a mean over n entries is 2 * (1 / n): exactly 1 for n = 2
+    batches = {n: regression_batches(3, batch=n) for n in (2, 3)}
+    steps = {n: check(seed_size, batches[n]) for n in (2, 3)}
+    if replay == "fast":
+        for n, step in steps.items():
+            code = step.fast_code
+            assert "_copy(" not in code  # the seed's copy: only forms read it
+            assert ("_multiply(weight_" in code) == (n != 2)
+
+
+def test_a_loss_that_is_not_returned_is_not_computed(replay):
+    def build():
+        model, opt, step = seed_size()
+
+        def quiet(x, y):
+            step(x, y)
+
+        return model, opt, quiet
+
+    def returned():
+        model, opt, step = seed_size()
+        return model, opt, step
+
+    quiet, loud = check(build, regression_batches(3)), check(returned, regression_batches(3))
+    if replay == "fast":
+        assert "_asarray(" not in quiet.fast_code and "_asarray(" in loud.fast_code
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_dropout_and_sgd_l2_in_a_narrower_dtype(dtype):
+    def build():
+        model, opt, step = seed_size()
+        for p in model.parameters():
+            p.data = p.data.astype(dtype)
+        return model, opt, step
+
+    rng = np.random.default_rng(2)
+    batches = [
+        (tinyreg.tensor(rng.standard_normal((100, 1)).astype(dtype)), rng.standard_normal((100, 1)))
+        for _ in range(4)
+    ]
+    batches = [(x, y.astype(dtype)) for x, y in batches]
+    step = check(build, batches)
+    assert step.traces == 1 and not step.fallback_reasons

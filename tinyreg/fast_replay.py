@@ -13,6 +13,13 @@ A value is written into a buffer only when every call that reads it has a
 form and it is not returned: a value that reaches ``.grad``, the caller or any
 other function is a fresh array at every replay, as in eager.
 
+Bit-identity is with eager's values, not its calls: a form may leave out or
+replace a call when the mathematics guarantees the same bits, and says why.
+A value that no call made reads is not computed (:func:`_kept`); the seed
+of the backward pass is read in place of its copy, and what is computed
+from it alone is computed once (:func:`_seed_copy`, :func:`_mse_vjp`); SGD's
+step checks ``d * lr`` for all parameters at once (:func:`_sgd_update`).
+
 :mod:`tinyreg.tracing` records a step and builds its plain replay;
 :func:`fast_program` plans the fast one from the same recording. Each
 form stands for one recorded function (``_FORMS``, keyed on it).
@@ -42,6 +49,7 @@ class _Plan:
         self.rec = rec
         self.constants: dict[str, Any] = dict(rec.constants)
         self.buffered = buffered or set()
+        self.known: set[str] = set()  # values the same at every replay as at the trace
 
     def constant(self, value: Any, label: str) -> str:
         name = f"{label}_{len(self.constants)}"
@@ -73,13 +81,19 @@ def fast_program(rec: _Recorder, returned: str) -> tuple[list[str], dict[str, An
     calls, into planned buffers, the others as recorded."""
     probe = _Plan(rec)  # nothing buffered: asks each form whether it applies
     forms: list[_Form | None] = []
+    reads: list[list[str]] = []  # the names each call reads
     for call in rec.calls:
         form = _FORMS.get(getattr(call.fn, "vjp", call.fn))
         computed = [v for v, n in zip(call.args, call.names, strict=True) if n not in rec.constants]
         arrays = not any(isinstance(v, Tensor) for v in (*computed, call.result))  # no tensors
-        forms.append(form if form is not None and arrays and form(call, probe) else None)
+        lines = form(call, probe) if form is not None and arrays else None
+        forms.append(form if lines else None)
+        reads.append(_names_in(" ".join(lines)) if lines else [*call.names, *call.options.values()])
+    kept = _kept(rec.calls, forms, reads, returned)
     escaping = set(_names_in(returned))  # values that a function other than a form receives
-    for call, form in reversed(list(zip(rec.calls, forms, strict=True))):
+    for call, form, keep in reversed(list(zip(rec.calls, forms, kept, strict=True))):
+        if not keep:
+            continue
         if form is None or form is _accumulate:  # _accumulate stores its gradient in .grad
             escaping.update([*call.names, *call.options.values()])
         elif form is _same and call.name in escaping:
@@ -95,9 +109,32 @@ def fast_program(rec: _Recorder, returned: str) -> tuple[list[str], dict[str, An
     }
     plan = _Plan(rec, buffered)
     body = list(rec.prologue)
-    for call, form, line in zip(rec.calls, forms, rec.lines, strict=True):
-        body += form(call, plan) or [line] if form is not None else [line]
+    for call, form, line, keep in zip(rec.calls, forms, rec.lines, kept, strict=True):
+        if keep:
+            body += form(call, plan) or [line] if form is not None else [line]
     return body, {**plan.constants, **_NUMPY}
+
+
+def _kept(
+    calls: list[_Call], forms: list[_Form | None], reads: list[list[str]], returned: str
+) -> list[bool]:
+    """Which calls the fast replay makes: all but the forms whose value nothing reads.
+
+    A form other than those in ``_EFFECTS`` only computes its value (into a
+    buffer or a new array): when no later call that is made reads it and
+    ``fn`` does not return it -- the loss of a step that returns nothing,
+    say, which MSE's VJP receives but does not read -- leaving it out changes
+    no value that anything sees. (Only the floating-point warnings of that
+    computation, an overflow in the loss, say, are not given.)
+    """
+    read = set(_names_in(returned))
+    kept = []
+    for call, form, names in reversed(list(zip(calls, forms, reads, strict=True))):
+        dead = form is not None and form not in _EFFECTS and call.name not in (*read, None)
+        if not dead:
+            read.update(names)
+        kept.append(not dead)
+    return kept[::-1]
 
 
 def _names_in(expression: str) -> list[str]:
@@ -112,7 +149,12 @@ def _names_in(expression: str) -> list[str]:
 _NUMPY = {
     f"_{name}": getattr(np, name)
     for name in ("add", "subtract", "multiply", "matmul", "maximum", "greater", "greater_equal")
-} | {"_asarray": np.asarray, "_resolve_generator": random.resolve_generator}
+} | {
+    "_add_reduce": np.add.reduce,
+    "_asarray": np.asarray,
+    "_copy": np.copy,
+    "_resolve_generator": random.resolve_generator,
+}
 
 
 def _linear_forward(call: _Call, plan: _Plan) -> list[str] | None:
@@ -137,7 +179,27 @@ def _linear_vjp_weight(call: _Call, plan: _Plan) -> list[str] | None:
 
 def _same(call: _Call, plan: _Plan) -> list[str] | None:
     """A VJP that returns ``g`` itself (of a sum, say): another name for the same array."""
-    return [f"{call.name} = {call.names[0]}"] if call.name is not None and not call.kwargs else None
+    if call.name is None or call.kwargs:
+        return None
+    if call.names[0] in plan.known:
+        plan.known.add(call.name)
+    return [f"{call.name} = {call.names[0]}"]
+
+
+def _seed_copy(call: _Call, plan: _Plan) -> list[str] | None:
+    """The backward pass's seed, ``np.copy(ones)``: the ones themselves when only forms read it.
+
+    The ones are an array that only the plan holds (eager's backward pass
+    received the copy), and a form never writes into its operands: read in
+    place of the copy, they are the same values at every replay, which the
+    forms that read them may use at plan time (``plan.known``).
+    """
+    if call.kwargs or call.name is None or call.names[0] not in plan.rec.constants:
+        return None
+    if call.name not in plan.buffered:  # it escapes (or the probe asks): a fresh copy
+        return [f"{call.name} = _copy({call.names[0]})"]
+    plan.known.add(call.name)
+    return [f"{call.name} = {call.names[0]}"]
 
 
 def _binary(ufunc: str, left: int, right: int) -> _Form:
@@ -197,31 +259,48 @@ def _mse_forward(call: _Call, plan: _Plan) -> list[str] | None:
 
 
 def _mse_vjp(sign: int) -> _Form:
-    """``functional.mse_loss``'s VJPs: ``sign * weight(g) * (input - target)``."""
+    """``functional.mse_loss``'s VJPs: ``sign * weight(g) * (input - target)``.
+
+    When ``g`` is known at plan time (the seed, ones), the weight
+    ``sign * (g / n)`` (``sign * g`` for a sum) is computed then, by the same
+    Python and numpy operations on the same value: the same bits, once. When
+    that weight is exactly 1 and does not change the dtype, the
+    multiplication is left out: x · 1 = x for every x, ±0, ±inf and NaN
+    included.
+    """
 
     def form(call: _Call, plan: _Plan) -> list[str] | None:
         reduction = call.kwargs.get("reduction", "mean")
         if reduction not in ("mean", "sum") or call.name is None:
             return None
         g, _, i, t = call.names[:4]
-        weight = f"({g} / {max(np.size(call.args[2]), 1)})" if reduction == "mean" else g
+        n = max(np.size(call.args[2]), 1)
         r = call.name
-        return [
-            f"{r} = _subtract({i}, {t}{plan.out(call)})",
-            f"_multiply({sign} * {weight}, {r}, {r})",
-        ]
+        lines = [f"{r} = _subtract({i}, {t}{plan.out(call)})"]
+        if g not in plan.known:
+            weight = f"({g} / {n})" if reduction == "mean" else g
+            return [*lines, f"_multiply({sign} * {weight}, {r}, {r})"]
+        value = sign * (call.args[0] / n) if reduction == "mean" else sign * call.args[0]
+        if value == 1 and np.result_type(value, call.result) == call.result.dtype:
+            return lines
+        return [*lines, f"_multiply({plan.constant(value, 'weight')}, {r}, {r})"]
 
     return form
 
 
 def _unbroadcast_form(call: _Call, plan: _Plan) -> list[str] | None:
-    """``autograd.unbroadcast`` when it sums leading axes only: ``grad.sum(axis=...)``."""
+    """``autograd.unbroadcast`` when it sums leading axes only: ``grad.sum(axis=...)``.
+
+    Written ``np.add.reduce(grad, axes, None, out)``: ``ndarray.sum`` is that
+    very reduction (the same loop, the same order), called through Python.
+    """
     grad, shape = call.args[0], call.args[1]
     lead = grad.ndim - len(shape)
     if call.kwargs or lead <= 0 or grad.shape[lead:] != tuple(shape):
         return None
-    axes = tuple(range(lead))
-    return [f"{call.name} = {call.names[0]}.sum(axis={axes}{plan.out(call, keyword=True)})"]
+    axes, out = tuple(range(lead)), plan.out(call)
+    options = f"{axes}, None{out}" if out else f"{axes}"
+    return [f"{call.name} = _add_reduce({call.names[0]}, {options})"]
 
 
 def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
@@ -229,19 +308,23 @@ def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
 
     The uniform draws go into a buffer (``Generator.random(out=...)`` draws
     the same numbers from the same generator), the generator is resolved at
-    every replay, as eager does.
+    every replay, as eager does. The comparison writes its True and False
+    as ``dtype``'s 1 and 0 -- the very values the multiplication converts
+    the booleans to -- into the mask's own array, where the multiplication
+    by 1/(1 − p) as ``dtype`` follows: the same products, without the
+    booleans' array and its conversion inside the multiplication.
     """
     generator, shape, p, dtype = call.args
     if call.kwargs or p == 1.0 or call.name is None:
         return None
     uniform = plan.buffer(np.empty(shape))
-    keep = plan.buffer(np.empty(shape, bool))
-    source = plan.constant(generator, "generator")
+    mask = plan.buffer(call.result)
+    out = f", {mask}" if call.name in plan.buffered else ""  # else a fresh array (it escapes)
     return [
-        f"_resolve_generator({source}).random(out={uniform})",
-        f"_greater_equal({uniform}, {plan.constant(p, 'p')}, {keep})",
-        f"{call.name} = _multiply({keep}, {plan.constant(1.0 / (1.0 - p), 'scale')}"
-        f"{plan.out(call)}, dtype={plan.constant(dtype, 'dtype')})",
+        f"_resolve_generator({plan.constant(generator, 'generator')}).random(out={uniform})",
+        f"_greater_equal({uniform}, {plan.constant(p, 'p')}, {mask})",
+        f"{call.name} = _multiply({mask}, {plan.constant(1.0 / (1.0 - p), 'scale')}"
+        f"{out}, dtype={plan.constant(dtype, 'dtype')})",
     ]
 
 
@@ -256,56 +339,83 @@ def _sgd_step(call: _Call, plan: _Plan) -> list[str] | None:
 def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
     """SGD's step without momentum as its numpy calls, for ``opt``'s groups as they are.
 
-    For each parameter with a gradient, in the groups' order: the direction
-    d = grad + penalty.grad(w) in the parameter's work array (d = grad without
-    a penalty); all are checked finite before any update; then
-    ``w -= d * lr`` and the penalty's prox, as ``Optimizer.step`` and
-    ``SGD._update`` do. Every hyper-parameter is read when it runs. Anything
-    else -- a non-finite direction, momentum, changed groups, a gradient kept
-    as a tensor -- is left to ``opt.step()`` itself, which has changed nothing yet.
+    For each parameter with a gradient, in the groups' order, eager computes
+    the direction d = grad + penalty.grad(w) (d = grad without a penalty),
+    checks every d finite before any update, then makes ``w -= d * lr`` and
+    the penalty's prox (``Optimizer.step``, ``SGD._update``). Here every
+    hyper-parameter is read when the step runs, and anything else -- a
+    non-finite value, momentum, changed groups, a gradient kept as a tensor
+    -- is left to ``opt.step()`` itself, which has changed nothing yet.
 
-    :class:`~tinyreg.penalties.L2`'s gradient, ``alpha * w``, is written into
-    a buffer of its own (the same multiplication, without a new array).
+    The same values, with fewer calls:
+
+    * :class:`~tinyreg.penalties.L2`'s gradient, ``alpha * w``, goes into
+      the work array that ``grad + alpha * w`` then overwrites (the same
+      multiplication and addition, without a new array);
+    * ``d * lr`` is computed for every parameter before the check, into
+      its work array (parameters are untouched until every one is made);
+    * the check reads ``d * lr``: when every ``d * lr`` is finite, so is
+      every d (a NaN or ±inf times any lr is not finite), and eager's check
+      passes; otherwise -- a non-finite d, or a finite one whose product
+      overflows -- ``opt.step()`` decides, as eager. The work arrays of a
+      group whose parameters share a dtype are views of one flat array
+      (planned here; the optimizer's own work arrays are scratch that
+      nothing reads after a step), so that when each of its parameters has
+      a gradient the check is one sum of the flat array
+      (:func:`~tinyreg.validation.all_finite_arrays`: a finite sum proves
+      its terms finite);
+    * L2's prox is the identity (it returns ``w``): it is not called.
     """
-    groups = [
-        (g, g["params"], [(p, opt._work_array(p), np.empty_like(p.data)) for p in g["params"]])
-        for g in opt.param_groups
-    ]
-    count, state, all_finite = len(groups), opt.state, validation.all_finite
+    groups = []
+    for g in opt.param_groups:
+        datas = [p.data for p in g["params"]]
+        if datas and len({w.dtype for w in datas}) == 1:
+            flat = np.empty(sum(w.size for w in datas), datas[0].dtype)
+            ends = np.cumsum([w.size for w in datas]).tolist()
+            works = [
+                flat[e - w.size : e].reshape(w.shape) for w, e in zip(datas, ends, strict=True)
+            ]
+        else:
+            flat, works = None, [np.empty_like(w) for w in datas]
+        groups.append((g, g["params"], flat, list(zip(g["params"], works, strict=True))))
+    count, state, all_finite_arrays = len(groups), opt.state, validation.all_finite_arrays
     multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
 
     def step() -> None:
         if len(opt.param_groups) != count:
             return opt.step()
-        check = opt.nonfinite != "ignore"
-        updates = []
-        for group, params, items in groups:
+        updates: list[tuple[Tensor, np.ndarray, Any, Any]] = []  # (p, d * lr, lr, prox)
+        checked: list[np.ndarray] = []  # the arrays holding every d * lr
+        for group, params, flat, items in groups:
             if group["momentum"] or group["params"] is not params or len(params) != len(items):
                 return opt.step()
             penalty, override, lr = group["penalty"], group["regularize"], group["lr"]
-            for p, work, scaled in items:
-                grad = p.grad
+            written = []
+            for p, work in items:
+                grad, w = p.grad, p.data
                 if grad is None:
                     continue
-                if type(grad) is not np.ndarray:
+                if type(grad) is not np.ndarray or w.shape != work.shape:
                     return opt.step()
                 regularized = getattr(p, "regularize", True) if override is None else override
-                d = grad
-                if penalty is not None and regularized:
-                    w = p.data
-                    if type(penalty) is L2 and w.shape == scaled.shape:
-                        d = add(grad, multiply(penalty.alpha, w, out=scaled), out=work)
-                    else:
-                        d = add(grad, penalty.grad(w), out=work)
-                if check and not all_finite(d):
-                    return opt.step()  # raises or skips, as eager: nothing is changed yet
-                updates.append((p, d, work, lr, penalty if regularized else None))
-        for p, d, work, lr, penalty in updates:
+                prox = None  # no penalty, or L2's prox: w itself
+                if penalty is None or not regularized:
+                    d = grad
+                elif type(penalty) is L2:
+                    d = add(grad, multiply(penalty.alpha, w, out=work), out=work)
+                else:
+                    d, prox = add(grad, penalty.grad(w), out=work), penalty
+                written.append(multiply(d, lr, out=work))
+                updates.append((p, work, lr, prox))
+            checked += [flat] if len(written) == len(items) and flat is not None else written
+        if opt.nonfinite != "ignore" and not all_finite_arrays(checked):
+            return opt.step()  # decides, as eager: nothing is changed yet
+        for p, step_, lr, prox in updates:
             state.setdefault(p, {})
             w = p.data
-            subtract(w, multiply(d, lr, out=work), out=w)
-            if penalty is not None:
-                shrunk = penalty.prox(w, lr)
+            subtract(w, step_, out=w)
+            if prox is not None:
+                shrunk = prox.prox(w, lr)
                 if shrunk is not w:
                     copyto(w, shrunk, casting="unsafe")
         return None
@@ -356,4 +466,8 @@ _FORMS: dict[Any, _Form] = {
     functional._dropout_mask: _dropout_mask_form,
     optim.Optimizer.step: _sgd_step,
     Tensor._accumulate: _accumulate,
+    np.copy: _seed_copy,  # only the seed of the backward pass is recorded as np.copy
 }
+
+#: The forms with an effect other than their value: always made (see _kept).
+_EFFECTS = (_dropout_mask_form, _sgd_step, _accumulate)

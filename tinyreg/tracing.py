@@ -46,9 +46,11 @@ changed. Dropout's mask is drawn by the same function from the same
 generator, in the same order. The fast replay's forms make the numpy calls
 of the functions they stand for, in their order, on the same operands:
 a ufunc or BLAS call writes the same values into a planned array as into a
-new one. Only values that no function other than a form receives are
-planned: what ``fn`` returns and every ``.grad`` are fresh arrays at every
-replay, as in eager, so what a call returned is never overwritten.
+new one; where a form leaves out or replaces a call, the mathematics
+guarantees the same bits, and the form says why (:mod:`tinyreg.fast_replay`).
+Only values that no function other than a form receives are planned: what
+``fn`` returns and every ``.grad`` are fresh arrays at every replay, as in
+eager, so what a call returned is never overwritten.
 
 **Value-dependent Python falls back to eager.** Reading a value outside a
 recorded call -- ``item()``, ``float()``, ``bool()``, a comparison,
