@@ -339,16 +339,21 @@ def test_elastic_net_with_working_sets_matches_the_homotopy(l1_ratio):
         (480, 600, 1.0, "ws"),
         (500, 600, 1.0, "ws"),
         (10000, 100, 1.0, "ws"),
+        (1000, 50, 1.0, "ws"),
+        (1000, 49, 1.0, "homotopy"),
+        (442, 10, 1.0, "homotopy"),
         (10000, 100, 0.0, "cd"),
         (100, 10000, 0.0, "cd"),
     ],
 )
 def test_auto_route_rule(n, p, l1, expected):
-    """Working sets from n ≥ 0.8·p, the homotopy below, coordinate descent without L1."""
+    """Working sets from n ≥ 0.8·p and p ≥ 50, else the homotopy; coordinate descent without L1."""
     assert _auto_solver(n, p, l1) == expected
 
 
-@pytest.mark.parametrize(("shape", "expected"), [((40, 200), "homotopy"), ((200, 40), "ws")])
+@pytest.mark.parametrize(
+    ("shape", "expected"), [((40, 200), "homotopy"), ((200, 40), "homotopy"), ((200, 60), "ws")]
+)
 def test_auto_runs_the_solver_its_rule_picks(shape, expected):
     X, y = gaussian_problem(2, *shape, n_informative=6)
     auto = Lasso(alpha=0.02, tol=1e-10).fit(X, y)  # "auto" is the default

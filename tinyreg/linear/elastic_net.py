@@ -44,23 +44,30 @@ _ENET_SOLVERS = {
 }
 _SOLVER_CHOICES = ("auto", *_ENET_SOLVERS)
 
-# "auto" takes the working sets when n_samples ≥ this fraction of n_features.
+# "auto" takes the working sets when n_samples ≥ this fraction of n_features ...
 _WS_FROM = 0.8
+# ... and there are at least this many features.
+_WS_MIN_FEATURES = 50
 
 
 def _auto_solver(n_samples: int, n_features: int, l1: float) -> str:
     """The solver ``solver="auto"`` runs: the route rule.
 
     No L1 part (l1 = 0): coordinate descent (there is no path to follow).
-    Otherwise the working sets when n ≥ 0.8·p, the homotopy when p is larger.
-    Why: the homotopy's cost grows with the knots of its path, and so with
-    the active features; at p ≫ n there are at most n of them, while coordinate
-    descent slows down as the support approaches n (its Gram block is then
-    nearly singular). benchmarks/README.md has the measurements.
+    Otherwise the working sets when n ≥ 0.8·p and p ≥ 50, the homotopy when
+    p is larger or smaller. Why: the homotopy's cost grows with the knots of
+    its path, and so with the active features; at p ≫ n there are at most n
+    of them, while coordinate descent slows down as the support approaches n
+    (its Gram block is then nearly singular); with fewer than 50 features
+    the path is a handful of knots, which the homotopy walks exactly in less
+    time than the working sets take to certify theirs.
+    benchmarks/README.md has the measurements.
     """
     if l1 == 0:
         return "cd"
-    return "ws" if n_samples >= _WS_FROM * n_features else "homotopy"
+    if n_features >= _WS_MIN_FEATURES and n_samples >= _WS_FROM * n_features:
+        return "ws"
+    return "homotopy"
 
 
 class ElasticNet(_MomentsModel):
@@ -75,8 +82,9 @@ class ElasticNet(_MomentsModel):
     Solvers (``solver=``), all stopping on the same duality-gap test and
     reaching the same minimiser:
 
-    * ``"auto"`` (default): ``"ws"`` when n_samples ≥ 0.8·n_features,
-      ``"homotopy"`` otherwise (``"cd"`` without an L1 part).
+    * ``"auto"`` (default): ``"ws"`` when n_samples ≥ 0.8·n_features and
+      n_features ≥ 50, ``"homotopy"`` otherwise (``"cd"`` without an L1
+      part).
     * ``"homotopy"``: follows the exact, piecewise-linear
       solution path from alpha_max down to alpha, knot by knot, tracking
       only the features likely to become active and checking the whole
