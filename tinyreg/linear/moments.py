@@ -487,7 +487,8 @@ def _shifted_moments(
         y_shift = Y[sample].mean(axis=0, dtype=np.float64)
     else:
         weights = sample_weight[sample].astype(np.float64, copy=False)
-        share = 1.0 / weights.sum() if weights.sum() > 0 else 0.0
+        sampled = float(weights.sum())
+        share = 1.0 / sampled if sampled > 0 else 0.0
         x_shift, y_shift = (weights @ X[sample]) * share, (weights @ Y[sample]) * share
     rows = max(1024, _TILE_BYTES // (8 * (p + k + 1)))
     buffer = np.empty((min(rows, n), p + k + 1))
