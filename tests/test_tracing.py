@@ -789,3 +789,49 @@ def test_dropout_and_sgd_l2_in_a_narrower_dtype(dtype):
     batches = [(x, y.astype(dtype)) for x, y in batches]
     step = check(build, batches)
     assert step.traces == 1 and not step.fallback_reasons
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf times a zero weight
+def test_products_with_one_input_feature_keep_their_signed_zeros(replay):
+    # x @ w1.T and g @ w2 have an inner dimension of 1: products that are -0 exactly, that
+    # underflow to -0, and inf * 0 come out of numpy's matmul as +0, +0 and NaN
+    def build():
+        model = nn.Sequential(nn.Linear(1, 6), nn.ReLU(), nn.Linear(6, 1))
+        w1, b1, w2, _ = (p.data for p in model.parameters())
+        w1[:, 0] = [0.0, -0.0, 1e-200, -1e-200, 2.0, -3.0]
+        b1[...] = [-0.0, 0.0, -0.0, 0.0, -0.0, 1.0]
+        w2[0] = [1e-200, -0.0, 0.0, -1e-200, 1.5, -2.0]
+        opt = optim.SGD(model.parameters(), lr=0.01)
+        return model, opt, training_step(model, opt)
+
+    column = np.array([[-0.0], [0.0], [-1e-200], [1e-200], [-2.5], [4.0]])
+    batches = [
+        (tinyreg.tensor(column), np.full((6, 1), -0.0)),
+        (tinyreg.tensor(column * 1e-150), np.zeros((6, 1))),
+        (tinyreg.tensor(np.vstack([column[:5], [[np.inf]]])), np.zeros((6, 1))),
+    ]
+    step = check(build, batches)
+    if replay == "fast":
+        exact = fast_replay._outer_product_exact(np.ones((6, 1)), np.ones((1, 6)))
+        assert step.fast_code.count(", 0.0, v") == (2 if exact else 0)  # both made so
+
+
+def test_an_outer_product_stays_a_matmul_where_numpy_rounds_it_otherwise(monkeypatch):
+    a, b = np.ones((5, 1)), np.ones((1, 4))
+    assert fast_replay._outer_product_exact(a, b) == _numpy_loop_is_zero_plus_product()
+    matmul = np.matmul
+    for imitation in (  # a fused multiply-add keeps -0 and the -0 of an underflow
+        lambda x, y: np.multiply(x, y),
+        lambda x, y: matmul(x, y) * (1 + np.finfo(x.dtype).eps),  # another rounding
+    ):
+        monkeypatch.setattr(np, "matmul", imitation)
+        assert not fast_replay._outer_product_exact(a, b)
+        monkeypatch.setattr(np, "matmul", matmul)
+    assert not fast_replay._outer_product_exact(a, np.ones((1, 4), np.float32))  # mixed dtypes
+
+
+def _numpy_loop_is_zero_plus_product():
+    """What numpy's matmul of a column and a row gives for -0 products, here."""
+    with np.errstate(under="ignore"):
+        x = np.array([[-0.0], [-1e-200]]) @ np.array([[1e-200, 2e-200]])  # all -0 products
+    return not np.signbit(x).any()

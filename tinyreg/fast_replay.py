@@ -18,7 +18,9 @@ replace a call when the mathematics guarantees the same bits, and says why.
 A value that no call made reads is not computed (:func:`_kept`); the seed
 of the backward pass is read in place of its copy, and what is computed
 from it alone is computed once (:func:`_seed_copy`, :func:`_mse_vjp`); SGD's
-step checks ``d * lr`` for all parameters at once (:func:`_sgd_update`).
+step checks ``d * lr`` for all parameters at once (:func:`_sgd_update`); a
+matrix product with an inner dimension of 1 is a multiplication
+(:func:`_matmul_lines`).
 
 :mod:`tinyreg.tracing` records a step and builds its plain replay;
 :func:`fast_program` plans the fast one from the same recording. Each
@@ -32,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tinyreg import autograd, functional, ops, optim, random, validation
+from tinyreg import autograd, functional, ops, optim, random
 from tinyreg.autograd import Op, Tensor
 from tinyreg.penalties import L2
 
@@ -159,13 +161,76 @@ _NUMPY = {
 
 def _linear_forward(call: _Call, plan: _Plan) -> list[str] | None:
     """``functional.linear``: ``out = x @ weight.T``, then ``out += bias``."""
-    if len(call.args) not in (2, 3) or np.ndim(call.args[1]) != 2 or call.kwargs:
+    if call.name is None or call.kwargs or len(call.args) not in (2, 3):
+        return None
+    if np.ndim(call.args[1]) != 2:
         return None
     r, x, w = call.name, call.names[0], plan.transposed(call.names[1], call.args[1])
-    lines = [f"{r} = _matmul({x}, {w}{plan.out(call)})"]
+    lines = _matmul_lines(r, (x, call.args[0]), (w, call.args[1].T), plan.out(call))
     if len(call.args) == 3:
         lines.append(f"_add({r}, {call.names[2]}, {r})")
     return lines
+
+
+def _linear_vjp_input(call: _Call, plan: _Plan) -> list[str] | None:
+    """``functional.linear``'s VJP for the input: ``g @ weight``."""
+    if call.kwargs or call.name is None:
+        return None
+    g, weight = (call.names[0], call.args[0]), (call.names[3], call.args[3])
+    return _matmul_lines(call.name, g, weight, plan.out(call))
+
+
+def _matmul_lines(r: str, a: tuple[str, Any], b: tuple[str, Any], out: str) -> list[str]:
+    """``r = a @ b`` for operands given as (name, value): as an outer product when it is one.
+
+    A product whose inner dimension is 1 has one term per entry, aᵢ·bⱼ;
+    numpy computes it in a loop of its own (not BLAS) as 0 + aᵢ·bⱼ: one
+    rounding, and the zero it starts from turns a −0 product into +0. A
+    broadcast multiplication then ``+ 0.0`` makes the same values with
+    less work per entry, where :func:`_outer_product_exact` finds that this
+    numpy gives the same bits on operands shaped, typed and laid out as
+    these.
+    """
+    (a_name, a_value), (b_name, b_value) = a, b
+    if _outer_product_exact(a_value, b_value):
+        return [f"{r} = _multiply({a_name}, {b_name}{out})", f"_add({r}, 0.0, {r})"]
+    return [f"{r} = _matmul({a_name}, {b_name}{out})"]
+
+
+def _outer_product_exact(a: Any, b: Any) -> bool:
+    """Whether ``np.matmul(a, b)``, inner dimension 1, is ``np.multiply(a, b) + 0.0`` bit for bit.
+
+    Checked on operands of ``a``'s and ``b``'s shapes, dtype and layout
+    whose entries tell the possible loops apart: products that are exactly
+    −0 (+0 from numpy's loop, −0 from a plain multiplication), that
+    underflow to −0 (+0 from a multiplication then an addition, −0 from a
+    fused multiply-add), ±inf·0 and NaN, and ordinary values (one rounding).
+    """
+    if not (
+        type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim == b.ndim == 2
+        and a.shape[1] == b.shape[0] == 1
+        and a.dtype == b.dtype
+        and a.dtype.kind == "f"
+    ):
+        return False
+    tiny = np.finfo(a.dtype).smallest_subnormal
+    specials = [-0.0, 0.0, np.inf, -np.inf, np.nan, 1.5, -3.0, 0.25]
+    rng = np.random.default_rng(0)
+    probes = [
+        (np.resize(specials, a.shape), np.resize([*specials[::-1], -tiny], b.shape)),
+        (np.full(a.shape, -tiny), np.full(b.shape, 0.25)),
+        (rng.standard_normal(a.shape), rng.standard_normal(b.shape)),
+    ]
+    with np.errstate(all="ignore"):
+        for left, right in probes:
+            x, y = np.empty_like(a), np.empty_like(b)
+            x[...], y[...] = left, right
+            expected = np.add(np.multiply(x, y), 0.0)
+            if np.matmul(x, y).tobytes() != expected.tobytes():
+                return False
+    return True
 
 
 def _linear_vjp_weight(call: _Call, plan: _Plan) -> list[str] | None:
@@ -361,9 +426,8 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
       group whose parameters share a dtype are views of one flat array
       (planned here; the optimizer's own work arrays are scratch that
       nothing reads after a step), so that when each of its parameters has
-      a gradient the check is one sum of the flat array
-      (:func:`~tinyreg.validation.all_finite_arrays`: a finite sum proves
-      its terms finite);
+      a gradient the check is one ``np.isfinite`` of the flat array, into
+      a boolean array planned with it, and one ``all()``;
     * L2's prox is the identity (it returns ``w``): it is not called.
     """
     groups = []
@@ -377,16 +441,18 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
             ]
         else:
             flat, works = None, [np.empty_like(w) for w in datas]
-        groups.append((g, g["params"], flat, list(zip(g["params"], works, strict=True))))
-    count, state, all_finite_arrays = len(groups), opt.state, validation.all_finite_arrays
+        ok = None if flat is None else np.empty(flat.shape, bool)  # the check's output
+        groups.append((g, g["params"], flat, ok, list(zip(g["params"], works, strict=True))))
+    count, state = len(groups), opt.state
     multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
+    isfinite = np.isfinite
 
     def step() -> None:
         if len(opt.param_groups) != count:
             return opt.step()
         updates: list[tuple[Tensor, np.ndarray, Any, Any]] = []  # (p, d * lr, lr, prox)
-        checked: list[np.ndarray] = []  # the arrays holding every d * lr
-        for group, params, flat, items in groups:
+        checked: list[tuple[Any, Any]] = []  # the arrays holding every d * lr, each
+        for group, params, flat, ok, items in groups:  # with its check's output (None: new)
             if group["momentum"] or group["params"] is not params or len(params) != len(items):
                 return opt.step()
             penalty, override, lr = group["penalty"], group["regularize"], group["lr"]
@@ -407,9 +473,12 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
                     d, prox = add(grad, penalty.grad(w), out=work), penalty
                 written.append(multiply(d, lr, out=work))
                 updates.append((p, work, lr, prox))
-            checked += [flat] if len(written) == len(items) and flat is not None else written
-        if opt.nonfinite != "ignore" and not all_finite_arrays(checked):
-            return opt.step()  # decides, as eager: nothing is changed yet
+            whole = len(written) == len(items) and flat is not None
+            checked += [(flat, ok)] if whole else [(d, None) for d in written]
+        if opt.nonfinite != "ignore":
+            for values, out in checked:
+                if not isfinite(values, out=out).all():
+                    return opt.step()  # decides, as eager: nothing is changed yet
         for p, step_, lr, prox in updates:
             state.setdefault(p, {})
             w = p.data
@@ -446,7 +515,7 @@ def _vjps(op: Op) -> tuple[Any, ...]:
 
 _FORMS: dict[Any, _Form] = {
     functional.linear.forward: _linear_forward,
-    _vjps(functional.linear)[0]: _binary("_matmul", 0, 3),  # g @ weight
+    _vjps(functional.linear)[0]: _linear_vjp_input,
     _vjps(functional.linear)[1]: _linear_vjp_weight,
     _vjps(functional.linear)[2]: _same,  # g
     ops.relu.forward: _relu_forward,
