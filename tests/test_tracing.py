@@ -10,6 +10,7 @@ runs, in the same order: the bits must agree, NaN positions included).
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -835,3 +836,29 @@ def _numpy_loop_is_zero_plus_product():
     with np.errstate(under="ignore"):
         x = np.array([[-0.0], [-1e-200]]) @ np.array([[1e-200, 2e-200]])  # all -0 products
     return not np.signbit(x).any()
+
+
+class TwoBranches(nn.Module):
+    """out = a(x) + relu(b(x)) * c: the add's gradient reaches both branches under two names,
+    and the product's inputs are read again by its gradients."""
+
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Linear(3, 5), nn.Linear(3, 5)
+        self.c = nn.Parameter(np.linspace(-1.0, 2.0, 5))
+
+    def forward(self, x):
+        return self.a(x) + F.relu(self.b(x)) * self.c
+
+
+def test_a_buffer_is_reused_only_once_nothing_reads_its_value(replay):
+    def build():
+        model = TwoBranches()
+        opt = optim.SGD(model.parameters(), lr=0.05)
+        return model, opt, training_step(model, opt)
+
+    step = check(build, regression_batches(3, batch=8, n_in=3, n_out=5))
+    if replay == "fast":
+        assert step.traces == 1 and not step.fallback_reasons
+        held = dict(re.findall(r"(v\d+) = _\w+\(.*(buf_\d+)\)", step.fast_code))
+        assert len(set(held.values())) < len(held)  # some value took a dead operand's buffer

@@ -45,13 +45,31 @@ __all__ = ["fast_program"]
 
 
 class _Plan:
-    """The constants of the fast replay, and which values are written into buffers."""
+    """The constants of the fast replay, and which values are written into buffers.
 
-    def __init__(self, rec: _Recorder, buffered: set[str] | None = None) -> None:
+    A value written into a buffer may take the buffer of an operand that no
+    later call reads (:meth:`out` with ``reuse``): an elementwise ufunc
+    writes the same values into one of its operands as into a new array,
+    and fewer buffers keep more of the step in cache. ``last_read`` gives,
+    for each value, the index of the last call made that reads it, and
+    ``roots`` the value that another name stands for (:func:`_same`).
+    """
+
+    def __init__(
+        self,
+        rec: _Recorder,
+        buffered: set[str] | None = None,
+        last_read: dict[str, int] | None = None,
+        roots: dict[str, str] | None = None,
+    ) -> None:
         self.rec = rec
         self.constants: dict[str, Any] = dict(rec.constants)
         self.buffered = buffered or set()
         self.known: set[str] = set()  # values the same at every replay as at the trace
+        self.last_read = last_read or {}
+        self.roots = roots or {}
+        self.held: dict[str, str] = {}  # value -> the buffer it is written into
+        self.index = 0  # of the call being planned
 
     def constant(self, value: Any, label: str) -> str:
         name = f"{label}_{len(self.constants)}"
@@ -62,13 +80,33 @@ class _Plan:
         """A new array shaped and typed as ``like``, allocated once."""
         return self.constant(np.empty_like(like), "buf")
 
-    def out(self, call: _Call, keyword: bool = False) -> str:
+    def out(self, call: _Call, keyword: bool = False, reuse: tuple[str, ...] = ()) -> str:
         """``, buffer`` (``, out=buffer`` with ``keyword``) when ``call`` writes into a buffer,
         else "" (a fresh array at each replay). A ufunc takes ``out`` as its argument after
-        the operands, the cheapest way to pass it (np.maximum and np.minimum want the keyword)."""
+        the operands, the cheapest way to pass it (np.maximum and np.minimum want the keyword).
+
+        The buffer is that of the first of the operands named in ``reuse`` (those an
+        elementwise ufunc may overwrite) which is shaped and typed as the result and not
+        read after this call; else a new one.
+        """
         if call.name not in self.buffered:
             return ""
-        return f", {'out=' if keyword else ''}{self.buffer(call.result)}"
+        buffer = next(
+            (self.held[n] for n in map(self.root, reuse) if self._free(n, call.result)), None
+        )
+        self.held[call.name] = buffer or self.buffer(call.result)
+        return f", {'out=' if keyword else ''}{self.held[call.name]}"
+
+    def root(self, name: str) -> str:
+        """The value ``name`` stands for (itself, unless it is another name for one)."""
+        return self.roots.get(name, name)
+
+    def _free(self, value: str, like: np.ndarray) -> bool:
+        """Whether ``value``'s buffer may take a result like ``like`` at this call."""
+        if value not in self.held or self.last_read.get(value, -1) > self.index:
+            return False
+        buffer = self.constants[self.held[value]]
+        return bool(buffer.shape == like.shape and buffer.dtype == like.dtype)
 
     def transposed(self, name: str, value: np.ndarray) -> str:
         """``value.T`` in the program: a view made once when ``value`` is a constant array."""
@@ -109,9 +147,22 @@ def fast_program(rec: _Recorder, returned: str) -> tuple[list[str], dict[str, An
         and call.name not in escaping
         and type(call.result) is np.ndarray
     }
-    plan = _Plan(rec, buffered)
+    roots: dict[str, str] = {}  # another name for an array -> the value it is (_same)
+    for call, form in zip(rec.calls, forms, strict=True):
+        if form is _same and call.name is not None:
+            roots[call.name] = roots.get(call.names[0], call.names[0])
+    last_read = {
+        roots.get(name, name): i
+        for i, (names, keep) in enumerate(zip(reads, kept, strict=True))
+        if keep
+        for name in names
+    }
+    plan = _Plan(rec, buffered, last_read, roots)
     body = list(rec.prologue)
-    for call, form, line, keep in zip(rec.calls, forms, rec.lines, kept, strict=True):
+    for i, (call, form, line, keep) in enumerate(
+        zip(rec.calls, forms, rec.lines, kept, strict=True)
+    ):
+        plan.index = i
         if keep:
             body += form(call, plan) or [line] if form is not None else [line]
     return body, {**plan.constants, **_NUMPY}
@@ -274,7 +325,7 @@ def _binary(ufunc: str, left: int, right: int) -> _Form:
         if call.kwargs or call.name is None:
             return None
         a, b = call.names[left], call.names[right]
-        return [f"{call.name} = {ufunc}({a}, {b}{plan.out(call)})"]
+        return [f"{call.name} = {ufunc}({a}, {b}{plan.out(call, reuse=(a, b))})"]
 
     return form
 
@@ -292,7 +343,8 @@ def _relu_forward(call: _Call, plan: _Plan) -> list[str] | None:
     """
     if not _floating(call.args[0]):
         return None
-    return [f"{call.name} = _maximum({call.names[0]}, 0.0{plan.out(call, keyword=True)})"]
+    out = plan.out(call, keyword=True, reuse=(call.names[0],))
+    return [f"{call.name} = _maximum({call.names[0]}, 0.0{out})"]
 
 
 def _relu_vjp(call: _Call, plan: _Plan) -> list[str] | None:
@@ -304,7 +356,7 @@ def _relu_vjp(call: _Call, plan: _Plan) -> list[str] | None:
     r = call.name
     return [
         f"_greater({x}, 0.0, {mask})",
-        f"{r} = _multiply({g}, {mask}{plan.out(call)})",
+        f"{r} = _multiply({g}, {mask}{plan.out(call, reuse=(g,))})",
     ]
 
 
@@ -341,7 +393,7 @@ def _mse_vjp(sign: int) -> _Form:
         g, _, i, t = call.names[:4]
         n = max(np.size(call.args[2]), 1)
         r = call.name
-        lines = [f"{r} = _subtract({i}, {t}{plan.out(call)})"]
+        lines = [f"{r} = _subtract({i}, {t}{plan.out(call, reuse=(i, t))})"]
         if g not in plan.known:
             weight = f"({g} / {n})" if reduction == "mean" else g
             return [*lines, f"_multiply({sign} * {weight}, {r}, {r})"]
@@ -377,14 +429,19 @@ def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
     as ``dtype``'s 1 and 0 -- the very values the multiplication converts
     the booleans to -- into the mask's own array, where the multiplication
     by 1/(1 − p) as ``dtype`` follows: the same products, without the
-    booleans' array and its conversion inside the multiplication.
+    booleans' array and its conversion inside the multiplication. The
+    mask's array is the draws' own when ``dtype`` is theirs (float64): the
+    comparison reads each draw before it writes its place.
     """
     generator, shape, p, dtype = call.args
     if call.kwargs or p == 1.0 or call.name is None:
         return None
     uniform = plan.buffer(np.empty(shape))
-    mask = plan.buffer(call.result)
-    out = f", {mask}" if call.name in plan.buffered else ""  # else a fresh array (it escapes)
+    own = plan.constants[uniform].dtype == call.result.dtype
+    mask = uniform if own else plan.buffer(call.result)
+    out = ""  # a fresh array (it escapes), or:
+    if call.name in plan.buffered:
+        plan.held[call.name], out = mask, f", {mask}"
     return [
         f"_resolve_generator({plan.constant(generator, 'generator')}).random(out={uniform})",
         f"_greater_equal({uniform}, {plan.constant(p, 'p')}, {mask})",
