@@ -862,3 +862,45 @@ def test_a_buffer_is_reused_only_once_nothing_reads_its_value(replay):
         assert step.traces == 1 and not step.fallback_reasons
         held = dict(re.findall(r"(v\d+) = _\w+\(.*(buf_\d+)\)", step.fast_code))
         assert len(set(held.values())) < len(held)  # some value took a dead operand's buffer
+
+
+def test_probes_put_each_telling_value_at_every_position():
+    values = fast_replay._specials(np.float32)
+    probes = list(fast_replay._rolled(np.empty((2, 3), np.float32), values))
+    assert all(p.shape == (2, 3) and p.dtype == np.float32 for p in probes)
+    for position in np.ndindex(2, 3):  # compared by bits: -0 is not 0, NaNs differ
+        seen = {p[position].tobytes() for p in probes}
+        assert seen == {np.float32(v).tobytes() for v in values}
+    assert len({np.float32(v).tobytes() for v in values}) == len(values)
+
+
+def test_relu_compares_with_an_array_of_zeros_only_where_numpy_gives_the_same_bits(
+    replay, monkeypatch
+):
+    if replay != "fast":
+        pytest.skip("a form of the fast replay")
+
+    def zeros_in(code):
+        return re.search(r"_maximum\(\w+, zeros_\d+", code) is not None
+
+    _, step = compiled_seed_size()
+    for batch in regression_batches(2):
+        step(*batch)
+    exact = fast_replay._same_bits(
+        lambda v: np.maximum(v, 0),
+        lambda v: np.maximum(v, np.zeros_like(v)),
+        ((v,) for v in fast_replay._rolled(np.empty((100, 64)), fast_replay._specials(float))),
+    )
+    assert zeros_in(step.fast_code) == exact
+    maximum = np.maximum
+
+    def loop_of_its_own(x, y, **kwargs):  # two arrays: y's 0 where x is NaN
+        if np.ndim(y) == 0:
+            return maximum(x, y, **kwargs)
+        return np.where(np.isnan(x), y, maximum(x, y))
+
+    monkeypatch.setattr(np, "maximum", loop_of_its_own)
+    _, step = compiled_seed_size()
+    for batch in regression_batches(2):
+        step(*batch)
+    assert not zeros_in(step.fast_code)

@@ -29,7 +29,8 @@ form stands for one recorded function (``_FORMS``, keyed on it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -251,11 +252,12 @@ def _matmul_lines(r: str, a: tuple[str, Any], b: tuple[str, Any], out: str) -> l
 def _outer_product_exact(a: Any, b: Any) -> bool:
     """Whether ``np.matmul(a, b)``, inner dimension 1, is ``np.multiply(a, b) + 0.0`` bit for bit.
 
-    Checked on operands of ``a``'s and ``b``'s shapes, dtype and layout
-    whose entries tell the possible loops apart: products that are exactly
-    −0 (+0 from numpy's loop, −0 from a plain multiplication), that
-    underflow to −0 (+0 from a multiplication then an addition, −0 from a
-    fused multiply-add), ±inf·0 and NaN, and ordinary values (one rounding).
+    Checked (:func:`_same_bits`) on operands shaped, typed and laid out as
+    ``a`` and ``b`` whose products tell the possible loops apart: products
+    that are exactly −0 (+0 from numpy's loop, −0 from a plain
+    multiplication), that underflow to −0 (+0 from a multiplication then an
+    addition, −0 from a fused multiply-add), ±inf·0, NaN and ordinary
+    values (one rounding).
     """
     if not (
         type(a) is np.ndarray
@@ -267,21 +269,51 @@ def _outer_product_exact(a: Any, b: Any) -> bool:
     ):
         return False
     tiny = np.finfo(a.dtype).smallest_subnormal
-    specials = [-0.0, 0.0, np.inf, -np.inf, np.nan, 1.5, -3.0, 0.25]
-    rng = np.random.default_rng(0)
-    probes = [
-        (np.resize(specials, a.shape), np.resize([*specials[::-1], -tiny], b.shape)),
-        (np.full(a.shape, -tiny), np.full(b.shape, 0.25)),
-        (rng.standard_normal(a.shape), rng.standard_normal(b.shape)),
-    ]
+    columns = itertools.chain(_rolled(a, _specials(a.dtype)), [np.full(a.shape, -tiny)])
+    rows = itertools.chain(_rolled(b, _specials(b.dtype)[::-1]), [np.full(b.shape, 0.25)])
+    return _same_bits(
+        lambda x, y: np.matmul(x, y),
+        lambda x, y: np.add(np.multiply(x, y), 0.0),
+        ((_like(a, x), _like(b, y)) for x, y in zip(columns, rows, strict=True)),
+    )
+
+
+def _same_bits(f: Callable[..., Any], g: Callable[..., Any], probes: Iterable[tuple]) -> bool:
+    """Whether ``f(*args)`` and ``g(*args)`` are the same bytes for every ``args`` of ``probes``.
+
+    How a numpy function computes (which loop, in what order) is numpy's
+    choice, made by shape, dtype and layout, never by values: probes shaped,
+    typed and laid out as the operands of a call, with each telling value
+    at every position (:func:`_rolled`), show whether a rewrite of that call
+    gives its bits here.
+    """
     with np.errstate(all="ignore"):
-        for left, right in probes:
-            x, y = np.empty_like(a), np.empty_like(b)
-            x[...], y[...] = left, right
-            expected = np.add(np.multiply(x, y), 0.0)
-            if np.matmul(x, y).tobytes() != expected.tobytes():
-                return False
-    return True
+        return all(f(*args).tobytes() == g(*args).tobytes() for args in probes)
+
+
+def _specials(dtype: np.dtype) -> list[Any]:
+    """Values of ``dtype`` that tell loops apart: ±0, ±inf, NaNs, subnormals, ordinary ones."""
+    t = np.dtype(dtype).type
+    nan = np.array(np.nan, dtype)
+    bits = nan.view(f"u{nan.itemsize}") if nan.itemsize in (2, 4, 8) else None
+    payload = nan if bits is None else (bits | 0x5).view(dtype)  # a quiet NaN of its own
+    tiny = np.finfo(dtype).smallest_subnormal
+    return [t(-0.0), t(0.0), t(np.inf), t(-np.inf), t(np.nan), -nan, payload, tiny, -tiny,
+            t(1.5), t(-3.0), t(0.25)]  # fmt: skip
+
+
+def _rolled(like: np.ndarray, values: list[Any]) -> Iterator[np.ndarray]:
+    """Arrays shaped as ``like`` in which each of ``values`` takes every position, one by one."""
+    values_, positions = np.array(values, like.dtype), np.arange(like.size)
+    for k in range(len(values)):
+        yield values_[(positions + k) % len(values)].reshape(like.shape)
+
+
+def _like(like: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``values`` in an array laid out as ``like`` (its strides' order)."""
+    out = np.empty_like(like)
+    out[...] = values
+    return out
 
 
 def _linear_vjp_weight(call: _Call, plan: _Plan) -> list[str] | None:
@@ -337,14 +369,25 @@ def _floating(value: Any) -> bool:
 def _relu_forward(call: _Call, plan: _Plan) -> list[str] | None:
     """``ops.relu``: ``np.maximum(x, 0)``, for a floating x.
 
-    The 0 is written 0.0, the value numpy converts it to for a floating x
-    (a Python number takes x's dtype): the same comparisons, without the
+    The 0 is an array of zeros shaped and typed as x, made once and only
+    read, where :func:`_same_bits` finds that this numpy's maximum gives
+    the same bits with it as with 0 (its loop for two arrays can be faster
+    than its loop for an array and a number); else 0.0, the value numpy
+    converts 0 to for a floating x: the same comparisons, without the
     conversion at every call.
     """
-    if not _floating(call.args[0]):
+    x = call.args[0]
+    if not _floating(x):
         return None
+    zeros = np.zeros_like(x)
+    same = _same_bits(
+        lambda v: np.maximum(v, 0),
+        lambda v: np.maximum(v, zeros),
+        ((_like(x, v),) for v in _rolled(x, _specials(x.dtype))),
+    )
+    zero = plan.constant(zeros, "zeros") if same else "0.0"
     out = plan.out(call, keyword=True, reuse=(call.names[0],))
-    return [f"{call.name} = _maximum({call.names[0]}, 0.0{out})"]
+    return [f"{call.name} = _maximum({call.names[0]}, {zero}{out})"]
 
 
 def _relu_vjp(call: _Call, plan: _Plan) -> list[str] | None:
