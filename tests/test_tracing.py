@@ -494,7 +494,7 @@ def test_the_fast_replay_writes_the_hot_calls_into_buffers(replay):
     step = check(seed_size, regression_batches(3))
     if replay == "fast":
         code = step.fast_code
-        assert "_matmul(" in code and "out=buf_" in code and "sgd_step" in code
+        assert "_matmul(" in code and "out=buf_" in code and "_subtract(w_" in code
         assert "dropout_mask" not in code and "linear" not in code  # all made as numpy calls
     assert "dropout_mask" in step.code and "step_" in step.code  # the plain replay as recorded
 
@@ -904,3 +904,46 @@ def test_relu_compares_with_an_array_of_zeros_only_where_numpy_gives_the_same_bi
     for batch in regression_batches(2):
         step(*batch)
     assert not zeros_in(step.fast_code)
+
+
+def _leave_l1(model, opt):
+    model[3].weight.regularize = False  # one weight leaves L1
+
+
+def _biases_by_their_flags(model, opt):
+    opt.param_groups[1]["regularize"] = None  # the biases follow their own flags
+    model[0].bias.regularize = True
+
+
+def _new_group_dict(model, opt):
+    opt.param_groups[0] = dict(opt.param_groups[0], lr=0.01)
+
+
+def _stronger_l1(model, opt):
+    opt.param_groups[0]["penalty"].alpha = 0.2  # read at every replay
+
+
+@pytest.mark.parametrize(
+    "change", [None, _leave_l1, _biases_by_their_flags, _new_group_dict, _stronger_l1]
+)
+def test_sgd_groups_with_proxes_and_a_setting_changed_between_replays(change):
+    # group 0: L1 (a prox with exact zeros); group 1: elastic net, but regularize=False
+    def build():
+        model = mlp(n_in=3, hidden=8, n_out=2, p=0.2)
+        weights = [model[0].weight, model[3].weight]
+        biases = [model[0].bias, model[3].bias]
+        opt = optim.SGD(
+            [
+                {"params": weights, "penalty": penalties.L1(0.05)},
+                {"params": biases, "penalty": penalties.ElasticNet(0.1, 0.5), "regularize": False},
+            ],
+            lr=0.05,
+        )
+        return model, opt, training_step(model, opt)
+
+    def between(i, model, opt):
+        if i == 2 and change is not None:
+            change(model, opt)
+
+    step = check(build, regression_batches(5, batch=16, n_in=3, n_out=2), between)
+    assert step.traces == 1

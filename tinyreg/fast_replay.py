@@ -18,7 +18,7 @@ replace a call when the mathematics guarantees the same bits, and says why.
 A value that no call made reads is not computed (:func:`_kept`); the seed
 of the backward pass is read in place of its copy, and what is computed
 from it alone is computed once (:func:`_seed_copy`, :func:`_mse_vjp`); SGD's
-step checks ``d * lr`` for all parameters at once (:func:`_sgd_update`); a
+step checks ``d * lr`` for all parameters at once (:func:`_sgd_step`); a
 matrix product with an inner dimension of 1 is a multiplication
 (:func:`_matmul_lines`).
 
@@ -71,11 +71,17 @@ class _Plan:
         self.roots = roots or {}
         self.held: dict[str, str] = {}  # value -> the buffer it is written into
         self.index = 0  # of the call being planned
+        self.locals = 0  # local variables named so far
 
     def constant(self, value: Any, label: str) -> str:
         name = f"{label}_{len(self.constants)}"
         self.constants[name] = value
         return name
+
+    def local(self, label: str) -> str:
+        """A name for a local variable of the program, unique in it."""
+        self.locals += 1
+        return f"{label}_l{self.locals}"
 
     def buffer(self, like: np.ndarray) -> str:
         """A new array shaped and typed as ``like``, allocated once."""
@@ -207,6 +213,9 @@ _NUMPY = {
     "_add_reduce": np.add.reduce,
     "_asarray": np.asarray,
     "_copy": np.copy,
+    "_copyto": np.copyto,
+    "_isfinite": np.isfinite,
+    "_ndarray": np.ndarray,
     "_resolve_generator": random.resolve_generator,
 }
 
@@ -494,23 +503,18 @@ def _dropout_mask_form(call: _Call, plan: _Plan) -> list[str] | None:
 
 
 def _sgd_step(call: _Call, plan: _Plan) -> list[str] | None:
-    """``SGD.step()`` without momentum: :func:`_sgd_update` made for this optimizer."""
-    opt = call.args[0] if len(call.args) == 1 and not call.kwargs else None
-    if type(opt) is not optim.SGD or any(g["momentum"] for g in opt.param_groups):
-        return None
-    return [f"{plan.constant(_sgd_update(opt), 'sgd_step')}()"]
-
-
-def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
-    """SGD's step without momentum as its numpy calls, for ``opt``'s groups as they are.
+    """``SGD.step()`` without momentum as its numpy calls, for the groups as they are.
 
     For each parameter with a gradient, in the groups' order, eager computes
     the direction d = grad + penalty.grad(w) (d = grad without a penalty),
     checks every d finite before any update, then makes ``w -= d * lr`` and
-    the penalty's prox (``Optimizer.step``, ``SGD._update``). Here every
-    hyper-parameter is read when the step runs, and anything else -- a
-    non-finite value, momentum, changed groups, a gradient kept as a tensor
-    -- is left to ``opt.step()`` itself, which has changed nothing yet.
+    the penalty's prox (``Optimizer.step``, ``SGD._update``). The lines made
+    here do the same when the groups are as they were at the trace -- the
+    same dicts, parameter lists, parameter arrays, penalties and
+    ``regularize`` settings, no momentum, gradients (arrays) on the same
+    parameters -- and read the learning rates and the penalties' own
+    hyper-parameters at every replay; anything else is left to
+    ``opt.step()`` itself, which has changed nothing yet.
 
     The same values, with fewer calls:
 
@@ -530,66 +534,91 @@ def _sgd_update(opt: optim.SGD) -> Callable[[], None]:
       a boolean array planned with it, and one ``all()``;
     * L2's prox is the identity (it returns ``w``): it is not called.
     """
-    groups = []
-    for g in opt.param_groups:
-        datas = [p.data for p in g["params"]]
-        if datas and len({w.dtype for w in datas}) == 1:
-            flat = np.empty(sum(w.size for w in datas), datas[0].dtype)
-            ends = np.cumsum([w.size for w in datas]).tolist()
-            works = [
-                flat[e - w.size : e].reshape(w.shape) for w, e in zip(datas, ends, strict=True)
-            ]
-        else:
-            flat, works = None, [np.empty_like(w) for w in datas]
-        ok = None if flat is None else np.empty(flat.shape, bool)  # the check's output
-        groups.append((g, g["params"], flat, ok, list(zip(g["params"], works, strict=True))))
-    count, state = len(groups), opt.state
-    multiply, add, subtract, copyto = np.multiply, np.add, np.subtract, np.copyto
-    isfinite = np.isfinite
-
-    def step() -> None:
-        if len(opt.param_groups) != count:
-            return opt.step()
-        updates: list[tuple[Tensor, np.ndarray, Any, Any]] = []  # (p, d * lr, lr, prox)
-        checked: list[tuple[Any, Any]] = []  # the arrays holding every d * lr, each
-        for group, params, flat, ok, items in groups:  # with its check's output (None: new)
-            if group["momentum"] or group["params"] is not params or len(params) != len(items):
-                return opt.step()
-            penalty, override, lr = group["penalty"], group["regularize"], group["lr"]
-            written = []
-            for p, work in items:
-                grad, w = p.grad, p.data
-                if grad is None:
-                    continue
-                if type(grad) is not np.ndarray or w.shape != work.shape:
-                    return opt.step()
-                regularized = getattr(p, "regularize", True) if override is None else override
-                prox = None  # no penalty, or L2's prox: w itself
-                if penalty is None or not regularized:
-                    d = grad
-                elif type(penalty) is L2:
-                    d = add(grad, multiply(penalty.alpha, w, out=work), out=work)
-                else:
-                    d, prox = add(grad, penalty.grad(w), out=work), penalty
-                written.append(multiply(d, lr, out=work))
-                updates.append((p, work, lr, prox))
-            whole = len(written) == len(items) and flat is not None
-            checked += [(flat, ok)] if whole else [(d, None) for d in written]
-        if opt.nonfinite != "ignore":
-            for values, out in checked:
-                if not isfinite(values, out=out).all():
-                    return opt.step()  # decides, as eager: nothing is changed yet
-        for p, step_, lr, prox in updates:
-            state.setdefault(p, {})
-            w = p.data
-            subtract(w, step_, out=w)
-            if prox is not None:
-                shrunk = prox.prox(w, lr)
-                if shrunk is not w:
-                    copyto(w, shrunk, casting="unsafe")
+    opt = call.args[0] if len(call.args) == 1 and not call.kwargs else None
+    if type(opt) is not optim.SGD or any(g["momentum"] for g in opt.param_groups):
         return None
+    o = call.names[0]
+    same = [f"len({o}.param_groups) == {len(opt.param_groups)}"]  # the groups as traced
+    directions: list[str] = []  # d * lr into the work arrays
+    checks: list[str] = []  # the non-finite checks of the work arrays
+    updates: list[str] = []  # w -= d * lr, and the prox
+    for i, group in enumerate(opt.param_groups):
+        g, params = plan.constant(group, "group"), plan.constant(group["params"], "params")
+        penalty, override = group["penalty"], group["regularize"]
+        pen, lr = plan.constant(penalty, "penalty"), plan.local("lr")
+        same += [
+            f"{o}.param_groups[{i}] is {g}",
+            f"{g}['params'] is {params}",
+            f"len({params}) == {len(group['params'])}",
+            f"not {g}['momentum']",
+            f"{g}['penalty'] is {pen}",
+            f"{g}['regularize'] is {plan.constant(override, 'regularize')}",
+        ]
+        directions.append(f"{lr} = {g}['lr']")
+        flat, works = _work_arrays([p.data for p in group["params"]])
+        written = []
+        for p, work in zip(group["params"], works, strict=True):
+            t, w, d = (
+                plan.constant(p, "param"),
+                plan.constant(p.data, "w"),
+                plan.constant(work, "d"),
+            )
+            if p.grad is None:
+                same.append(f"{t}.grad is None")
+                continue
+            same += [f"type({t}.grad) is _ndarray", f"{t}.data is {w}"]
+            regularized = getattr(p, "regularize", True) if override is None else override
+            if penalty is not None and override is None:
+                same.append(f"bool(getattr({t}, 'regularize', True)) is {bool(regularized)}")
+            if penalty is None or not regularized:
+                directions.append(f"_multiply({t}.grad, {lr}, {d})")
+            elif type(penalty) is L2:
+                directions += [
+                    f"_multiply({pen}.alpha, {w}, {d})",
+                    f"_add({t}.grad, {d}, {d})",
+                    f"_multiply({d}, {lr}, {d})",
+                ]
+            else:
+                directions += [
+                    f"_add({t}.grad, {pen}.grad({w}), {d})",
+                    f"_multiply({d}, {lr}, {d})",
+                ]
+            written.append(d)
+            updates += [f"{o}.state.setdefault({t}, {{}})", f"_subtract({w}, {d}, {w})"]
+            if penalty is not None and regularized and type(penalty) is not L2:
+                shrunk = plan.local("shrunk")
+                updates += [
+                    f"{shrunk} = {pen}.prox({w}, {lr})",
+                    f"if {shrunk} is not {w}:",
+                    f"    _copyto({w}, {shrunk}, casting='unsafe')",
+                ]
+        if flat is not None and written and len(written) == len(works):
+            ok = plan.constant(np.empty(flat.shape, bool), "ok")  # the check's output
+            checks.append(f"_isfinite({plan.constant(flat, 'flat')}, out={ok}).all()")
+        else:
+            checks += [f"_isfinite({d}).all()" for d in written]
+    finite = " and ".join(checks) or "True"  # else opt.step() decides (nonfinite="ignore" too)
+    return [
+        "if (",
+        *(f"    {'and ' if k else ''}{condition}" for k, condition in enumerate(same)),
+        "):",
+        *(f"    {line}" for line in directions),
+        f"    if {finite}:",
+        *(f"        {line}" for line in updates or ["pass"]),
+        "    else:",
+        f"        {o}.step()  # decides, as eager: nothing is changed yet",
+        "else:",
+        f"    {o}.step()",
+    ]
 
-    return step
+
+def _work_arrays(datas: list[np.ndarray]) -> tuple[np.ndarray | None, list[np.ndarray]]:
+    """Work arrays shaped as ``datas``: views of one flat array when they share a dtype."""
+    if not datas or len({w.dtype for w in datas}) != 1:
+        return None, [np.empty_like(w) for w in datas]
+    flat = np.empty(sum(w.size for w in datas), datas[0].dtype)
+    ends = np.cumsum([w.size for w in datas]).tolist()
+    return flat, [flat[e - w.size : e].reshape(w.shape) for w, e in zip(datas, ends, strict=True)]
 
 
 def _accumulate(call: _Call, plan: _Plan) -> list[str] | None:
