@@ -288,7 +288,7 @@ def test_newton_subproblem_leaves_the_statistics_of_its_point():
 
 @pytest.mark.parametrize("gram", [False, True])
 def test_full_statistics_from_the_tracked_columns_match_a_pass_over_the_data(gram):
-    """``_full_stats`` (speed path) gives ``form.stats()`` when w's support is tracked, else it."""
+    """``_full_stats`` (speed path) gives ``form.stats()``, from tracked columns or not."""
     X, y = gaussian_problem(9, 40, 90, n_informative=10)
     form = _form(X, y, gram)
     gram_stats = ws._TrackedGram(form)

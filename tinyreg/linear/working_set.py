@@ -458,14 +458,16 @@ def _full_stats(
 ) -> tuple[np.ndarray, float, float]:
     """``form.stats()`` at ``form.w``: (c, ‖y − Xw‖², (y − Xw)ᵀy) of the full problem.
 
-    Speed: when every nonzero of w is tracked, from the tracked Gram
-    statistics and columns (:meth:`~tinyreg.linear.homotopy._TrackedGram.stats_at`):
-    the residual costs O(n·|support|) instead of a pass over the data.
+    Speed: on the residual form, when every nonzero of w is tracked, the
+    residual comes from the tracked columns
+    (:meth:`~tinyreg.linear.homotopy._TrackedGram.stats_at`), O(n·|support|)
+    instead of a pass over X (the Gram form's statistics need none).
     """
-    nonzero = np.flatnonzero(form.w)
-    pos = gram.pos[nonzero]
-    if np.all(pos >= 0):
-        return gram.stats_at(pos, form.w[nonzero])
+    if isinstance(form, _ResidualForm):
+        nonzero = np.flatnonzero(form.w)
+        pos = gram.pos[nonzero]
+        if np.all(pos >= 0):
+            return gram.stats_at(pos, form.w[nonzero])
     return form.stats()
 
 
