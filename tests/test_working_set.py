@@ -286,6 +286,51 @@ def test_newton_subproblem_leaves_the_statistics_of_its_point():
     assert stats[2] == pytest.approx(R @ y, rel=1e-12)
 
 
+@pytest.mark.parametrize("gram", [False, True])
+def test_full_statistics_from_the_tracked_columns_match_a_pass_over_the_data(gram):
+    """``_full_stats`` (speed path) gives ``form.stats()``, from tracked columns or not."""
+    X, y = gaussian_problem(9, 40, 90, n_informative=10)
+    form = _form(X, y, gram)
+    gram_stats = ws._TrackedGram(form)
+    tracked = np.array([3, 17, 42, 60, 88])
+    gram_stats.track(tracked)
+    rng = np.random.default_rng(0)
+    for support in (tracked[[0, 2, 4]], np.array([3, 5])):  # tracked; one feature untracked
+        form.w = np.zeros(X.shape[1])
+        form.w[support] = rng.standard_normal(support.size)
+        fast = ws._full_stats(form, gram_stats)
+        plain = form.stats()
+        R = y - X @ form.w
+        scale = np.abs(X).sum(axis=0).max() * (np.abs(y).max() + np.abs(X @ form.w).max())
+        np.testing.assert_allclose(fast[0], plain[0], rtol=0, atol=1e-13 * scale)
+        for k, exact in ((1, R @ R), (2, R @ y)):
+            assert fast[k] == pytest.approx(plain[k], rel=1e-12)
+            assert fast[k] == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize(("fraction", "l1_ratio"), [(1e-4, 0.5), (1e-6, 0.5), (1e-4, 0.05)])
+def test_working_set_certifies_supports_larger_than_n_with_small_l2(
+    monkeypatch, fraction, l1_ratio
+):
+    """p > n, an L2 part small against ‖X‖² and more active features than rows.
+
+    The Newton systems (G_AA + l2·I, |A| > n) then have condition numbers up
+    to about ‖X‖²/l2; the result is still certified by its duality gap, and
+    the solver with the full statistics from a pass over the data (the plain
+    path of ``_full_stats``) reaches the same minimiser to what the gaps allow.
+    """
+    X, y = gaussian_problem(3, 30, 200, n_informative=10)
+    l1, l2, _ = _penalties(X, y, fraction, l1_ratio, False)
+    tol = 1e-10
+    w, gap, n_iter = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol)
+    assert np.count_nonzero(w) > X.shape[0]
+    assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, tol)
+    monkeypatch.setattr(ws, "_full_stats", lambda form, gram: form.stats())
+    w_plain, gap_plain, n_plain = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol)
+    assert_certified_solution(X, y, w_plain, gap_plain, n_plain, l1, l2, False, tol)
+    assert_certified_close(X, y, w, gap, w_plain, gap_plain, l2)
+
+
 def test_anderson_extrapolation_approaches_the_fixed_point_of_a_linear_iteration():
     """On iterates of a contraction, the extrapolated point is nearer its fixed point."""
     rng = np.random.default_rng(0)
@@ -332,32 +377,45 @@ def test_elastic_net_with_working_sets_matches_the_homotopy(l1_ratio):
 
 
 @pytest.mark.parametrize(
-    ("n", "p", "l1", "expected"),
+    ("n", "p", "l1", "l2", "expected"),
     [
-        (100, 10000, 1.0, "homotopy"),
-        (400, 600, 1.0, "homotopy"),
-        (480, 600, 1.0, "ws"),
-        (500, 600, 1.0, "ws"),
-        (10000, 100, 1.0, "ws"),
-        (1000, 50, 1.0, "ws"),
-        (1000, 49, 1.0, "homotopy"),
-        (442, 10, 1.0, "homotopy"),
-        (10000, 100, 0.0, "cd"),
-        (100, 10000, 0.0, "cd"),
+        (100, 10000, 1.0, 0.0, "homotopy"),
+        (400, 600, 1.0, 0.0, "homotopy"),
+        (480, 600, 1.0, 0.0, "ws"),
+        (500, 600, 1.0, 0.0, "ws"),
+        (10000, 100, 1.0, 0.0, "ws"),
+        (1000, 50, 1.0, 0.0, "ws"),
+        (1000, 49, 1.0, 0.0, "homotopy"),
+        (442, 10, 1.0, 0.0, "homotopy"),
+        (10000, 100, 0.0, 0.0, "cd"),
+        (100, 10000, 0.0, 0.0, "cd"),
+        (100, 10000, 0.0, 1.0, "cd"),
+        (100, 1000, 1.0, 1.0, "ws"),
+        (50, 5000, 1.0, 3.0, "ws"),
+        (100, 1000, 1.0, 0.99, "homotopy"),
+        (40, 49, 1.0, 1.0, "homotopy"),
     ],
 )
-def test_auto_route_rule(n, p, l1, expected):
-    """Working sets from n ≥ 0.8·p and p ≥ 50, else the homotopy; coordinate descent without L1."""
-    assert _auto_solver(n, p, l1) == expected
+def test_auto_route_rule(n, p, l1, l2, expected):
+    """Working sets from p ≥ 50 and n ≥ 0.8·p or l2 ≥ l1, else the homotopy; CD without L1."""
+    assert _auto_solver(n, p, l1, l2) == expected
 
 
 @pytest.mark.parametrize(
-    ("shape", "expected"), [((40, 200), "homotopy"), ((200, 40), "homotopy"), ((200, 60), "ws")]
+    ("shape", "l1_ratio", "expected"),
+    [
+        ((40, 200), 1.0, "homotopy"),
+        ((200, 40), 1.0, "homotopy"),
+        ((200, 60), 1.0, "ws"),
+        ((40, 200), 0.5, "ws"),
+        ((40, 200), 0.9, "homotopy"),
+    ],
 )
-def test_auto_runs_the_solver_its_rule_picks(shape, expected):
+def test_auto_runs_the_solver_its_rule_picks(shape, l1_ratio, expected):
     X, y = gaussian_problem(2, *shape, n_informative=6)
-    auto = Lasso(alpha=0.02, tol=1e-10).fit(X, y)  # "auto" is the default
-    chosen = Lasso(alpha=0.02, tol=1e-10, solver=expected).fit(X, y)
+    settings = {"alpha": 0.02, "l1_ratio": l1_ratio, "tol": 1e-10}
+    auto = ElasticNet(**settings).fit(X, y)  # "auto" is the default
+    chosen = ElasticNet(**settings, solver=expected).fit(X, y)
     assert auto.get_params()["solver"] == "auto"
     assert auto.n_iter_ == chosen.n_iter_
     np.testing.assert_array_equal(auto.coef_, chosen.coef_)

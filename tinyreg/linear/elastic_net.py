@@ -44,28 +44,32 @@ _ENET_SOLVERS = {
 }
 _SOLVER_CHOICES = ("auto", *_ENET_SOLVERS)
 
-# "auto" takes the working sets when n_samples ≥ this fraction of n_features ...
+# "auto" takes the working sets when n_samples ≥ this fraction of n_features, or when the
+# L2 part is at least the L1 part (l2 ≥ l1, l1_ratio ≤ 0.5) ...
 _WS_FROM = 0.8
 # ... and there are at least this many features.
 _WS_MIN_FEATURES = 50
 
 
-def _auto_solver(n_samples: int, n_features: int, l1: float) -> str:
+def _auto_solver(n_samples: int, n_features: int, l1: float, l2: float = 0.0) -> str:
     """The solver ``solver="auto"`` runs: the route rule.
 
     No L1 part (l1 = 0): coordinate descent (there is no path to follow).
-    Otherwise the working sets when n ≥ 0.8·p and p ≥ 50, the homotopy when
-    p is larger or smaller. Why: the homotopy's cost grows with the knots of
-    its path, and so with the active features; at p ≫ n there are at most n
-    of them, while coordinate descent slows down as the support approaches n
-    (its Gram block is then nearly singular); with fewer than 50 features
-    the path is a handful of knots, which the homotopy walks exactly in less
+    Otherwise, with p ≥ 50, the working sets when n ≥ 0.8·p or l2 ≥ l1,
+    the homotopy in the other cases. Why: the homotopy's cost grows with
+    the knots of its path, and so with the active features; for the lasso
+    at p ≫ n there are at most n of them, while coordinate descent slows
+    down as the support approaches n (its Gram block is then nearly
+    singular). An L2 part at least as large as the L1 part lets the support
+    pass n (a long path) and bounds the eigenvalues of the working sets'
+    Newton systems G_AA + l2·I below by l2. With fewer than 50 features the
+    path is a handful of knots, which the homotopy walks exactly in less
     time than the working sets take to certify theirs.
     benchmarks/README.md has the measurements.
     """
     if l1 == 0:
         return "cd"
-    if n_features >= _WS_MIN_FEATURES and n_samples >= _WS_FROM * n_features:
+    if n_features >= _WS_MIN_FEATURES and (n_samples >= _WS_FROM * n_features or l2 >= l1):
         return "ws"
     return "homotopy"
 
@@ -82,9 +86,9 @@ class ElasticNet(_MomentsModel):
     Solvers (``solver=``), all stopping on the same duality-gap test and
     reaching the same minimiser:
 
-    * ``"auto"`` (default): ``"ws"`` when n_samples ≥ 0.8·n_features and
-      n_features ≥ 50, ``"homotopy"`` otherwise (``"cd"`` without an L1
-      part).
+    * ``"auto"`` (default): ``"ws"`` when n_features ≥ 50 and either
+      n_samples ≥ 0.8·n_features or l1_ratio ≤ 0.5, ``"homotopy"``
+      otherwise (``"cd"`` without an L1 part).
     * ``"homotopy"``: follows the exact, piecewise-linear
       solution path from alpha_max down to alpha, knot by knot, tracking
       only the features likely to become active and checking the whole
@@ -180,7 +184,7 @@ class ElasticNet(_MomentsModel):
 
         solver = params["solver"]
         if solver == "auto":
-            solver = _auto_solver(summary.n_samples, p, l1)
+            solver = _auto_solver(summary.n_samples, p, l1, l2)
         elif solver == "homotopy" and l1 == 0:
             solver = "cd"  # no L1 part: no path to follow
         if moments is not None:  # n ≥ p, or data seen in several chunks: the Gram form

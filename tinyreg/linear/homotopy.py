@@ -207,15 +207,18 @@ class _TrackedGram:
             self.Xt = Xt
 
     def check(self, active: _ActiveSet) -> tuple[np.ndarray, float, float]:
-        """The full optimality check at the active set's w: (c, ‖y − Xw‖², (y − Xw)ᵀy).
+        """The full optimality check at the active set's w: :meth:`stats_at` its coefficients."""
+        return self.stats_at(active.pos[: active.m], active.w[: active.m])
 
-        c = Xᵀ(y − Xw) over all p features: one pass over the data. When
-        every feature is tracked, or the statistics are all there is, from
-        them: c = q − G_{:,A}·w_A, (y − Xw)ᵀy = yᵀy − w_Aᵀq_A and
+    def stats_at(self, pos: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, float]:
+        """(c, ‖y − Xw‖², (y − Xw)ᵀy) at w = ``w`` on tracked positions ``pos``, zero elsewhere.
+
+        c = Xᵀ(y − Xw) over all p features: one pass over the data, with the
+        residual y − Xw from the tracked columns alone. When every feature
+        is tracked, or the statistics are all there is, from them:
+        c = q − G_{:,A}·w_A, (y − Xw)ᵀy = yᵀy − w_Aᵀq_A and
         ‖y − Xw‖² = (y − Xw)ᵀy − w_Aᵀc_A.
         """
-        m = active.m
-        pos, w = active.pos[:m], active.w[:m]
         form, u = self.form, self.size
         if isinstance(form, _ResidualForm) and u < self.pos.size:
             assert self.Xt is not None
