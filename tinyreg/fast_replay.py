@@ -18,9 +18,13 @@ replace a call when the mathematics guarantees the same bits, and says why.
 A value that no call made reads is not computed (:func:`_kept`); the seed
 of the backward pass is read in place of its copy, and what is computed
 from it alone is computed once (:func:`_seed_copy`, :func:`_mse_vjp`); SGD's
-step checks ``d * lr`` for all parameters at once (:func:`_sgd_step`); a
-matrix product with an inner dimension of 1 is a multiplication
-(:func:`_matmul_lines`).
+step checks ``d * lr`` for all parameters at once (:func:`_sgd_step`). Two
+rewrites rest on which loop numpy runs for the call's shapes and dtypes,
+and are kept only where a check at trace time finds the same bits
+(:func:`_same_bits`): a matrix product with an inner dimension of 1 as a
+multiplication (:func:`_matmul_lines`), relu's comparison with an array of
+zeros (:func:`_relu_forward`). An elementwise result may take the buffer
+of an operand that nothing reads afterwards (:class:`_Plan`).
 
 :mod:`tinyreg.tracing` records a step and builds its plain replay;
 :func:`fast_program` plans the fast one from the same recording. Each
