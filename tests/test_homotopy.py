@@ -23,7 +23,7 @@ from _linear_reference import (
     positive_kkt_violation,
     rounding,
 )
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso, enet_path, homotopy
@@ -122,8 +122,19 @@ def _lasso_grid(X, y, positive, n_points=12, eps=1e-3):
     return np.geomspace(max(top, 1e-3) * 1.5, max(top, 1e-3) * eps, n_points)
 
 
+def _large_coefficients():
+    """A design with a column of 1/64 next to columns of 1: coefficients near -186 at the end
+    of the path, whose gap terms are far larger than ‖y‖² (see gap_rounding_at)."""
+    X = np.zeros((7, 7))
+    X[0, [2, 6]] = 0.875, 1.0
+    X[1, [1, 2, 4]] = 0.015625, 1.0, 0.75
+    X[2, 2], X[6, 4] = 0.25, 1.0
+    return X, np.eye(7)[2], 0.01, 1.0, False
+
+
 @settings(max_examples=40, deadline=None)
 @given(problem=hard_problems(), gram=st.booleans())
+@example(problem=_large_coefficients(), gram=False)
 def test_lasso_path_read_off_the_knots_agrees_with_the_walk_point_by_point(problem, gram):
     """Speed path: the grid read off the knots and the readable walk reach the same minimisers.
 
