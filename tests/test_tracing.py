@@ -496,6 +496,9 @@ def test_the_fast_replay_writes_the_hot_calls_into_buffers(replay):
         code = step.fast_code
         assert "_matmul(" in code and "out=buf_" in code and "_subtract(w_" in code
         assert "dropout_mask" not in code and "linear" not in code  # all made as numpy calls
+        called = set(re.findall(r"\b([a-z_]+?)_\d+\(", code))  # recorded functions called
+        assert called <= {"zero_grad", "accumulate", "result_tensor"}  # accumulate: .grad set
+        assert code.count("_isfinite(") == 1 and "_isfinite(flat_" in code  # one check
     assert "dropout_mask" in step.code and "step_" in step.code  # the plain replay as recorded
 
 
