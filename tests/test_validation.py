@@ -32,7 +32,6 @@ from tinyreg import (
 )
 from tinyreg.validation import (
     all_finite,
-    all_finite_arrays,
     check_finite_array,
     check_same_samples,
     user_stacklevel,
@@ -160,31 +159,6 @@ def test_all_finite_on_an_array_large_enough_to_be_summed(bad):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert all_finite(array) is (bad in (None, "overflow"))
-
-
-@given(
-    dtypes=st.lists(
-        st.sampled_from([np.float16, np.float32, np.float64, np.longdouble]), max_size=4
-    ),
-    data=st.data(),
-)
-def test_all_finite_arrays_is_isfinite_all_of_each(dtypes, data):
-    arrays = []
-    for dtype in dtypes:
-        shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=4))
-        with np.errstate(all="ignore"):  # drawing huge values into float16/float32 overflows
-            arrays.append(data.draw(hnp.arrays(np.float64, shape, elements=values)).astype(dtype))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert all_finite_arrays(arrays) == all(bool(np.isfinite(a).all()) for a in arrays)
-
-
-def test_all_finite_arrays_whose_sums_overflow_only_together():
-    arrays = [np.array([1e308]), np.array([[1e308, -1e307]]), np.array(1e308)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert all_finite_arrays(arrays)
-        assert not all_finite_arrays([*arrays, np.array([np.inf, -np.inf])])
 
 
 def test_check_finite_array_says_how_many_and_where():

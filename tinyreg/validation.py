@@ -28,14 +28,12 @@ import math
 import os
 import sys
 import warnings
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 __all__ = [
     "all_finite",
-    "all_finite_arrays",
     "as_float_array",
     "check_X",
     "check_X_y",
@@ -151,32 +149,16 @@ def all_finite(array: np.ndarray) -> bool:
 
     Exactly ``bool(np.isfinite(array).all())``, which is what it computes for
     arrays of up to ``SCAN_AT_ONCE`` entries. A larger array (a data set, say)
-    is first summed, as in :func:`all_finite_arrays`.
+    is first summed: NaN and ±inf make the sum non-finite, so a finite sum
+    proves every entry finite without isfinite's boolean array of the same
+    size; only a non-finite sum -- bad entries, or finite ones whose sum
+    overflowed -- is followed by the element-by-element scan.
     """
     if array.size > SCAN_AT_ONCE:
-        return all_finite_arrays((array,))
+        with np.errstate(all="ignore"):  # an overflowing sum is expected, and handled
+            if np.isfinite(array.sum()):
+                return True
     return bool(np.isfinite(array).all())
-
-
-def all_finite_arrays(arrays: Sequence[np.ndarray]) -> bool:
-    """True if no entry of any of the floating-point ``arrays`` is NaN or infinite.
-
-    Exactly ``all(bool(np.isfinite(a).all()) for a in arrays)``, by sums
-    first: NaN and ±inf make an array's sum non-finite, and a non-finite
-    term makes the total of the sums non-finite, so a finite total proves
-    every entry finite, with one call per array and no boolean arrays of
-    their size; only a non-finite total -- bad entries, or finite ones whose
-    sum overflowed -- is followed by the element-by-element scan. The sums
-    share one ``np.errstate``, which silences the overflow and inf − inf
-    that they, not the arrays, may meet.
-    """
-    with np.errstate(all="ignore"):  # an overflowing sum is expected, and handled
-        if math.isfinite(sum([_add_reduce(a, None) for a in arrays])):
-            return True
-    return all(bool(np.isfinite(a).all()) for a in arrays)
-
-
-_add_reduce = np.add.reduce  # ndarray.sum() with no options: the same reduction
 
 
 def as_float_array(name: str, data: Any, *, dtype: Any = None, copy: bool = False) -> np.ndarray:
