@@ -128,11 +128,29 @@ def ridge_normal_equations(X, Y, alphas, s, fit_intercept):
     return np.array(coefs), np.array(intercepts)
 
 
-def assert_close(actual, expected, rtol=1e-10):
-    """Elementwise agreement relative to the scale of ``expected``."""
+def assert_close(actual, expected, rtol=1e-10, floor=0.0):
+    """Elementwise agreement relative to the scale of ``expected``, or within ``floor``.
+
+    ``floor``: the absolute rounding the computation allows where ``expected``
+    is near zero (from the problem, as :func:`ridge_rounding`).
+    """
     expected = np.asarray(expected, float)
     scale = max(np.abs(expected).max(initial=0.0), 1e-6)  # the data are O(1)
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * scale)
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=max(rtol * scale, floor))
+
+
+def ridge_rounding(X, y, alpha):
+    """The absolute rounding of a ridge solution, coefficient by coefficient, to within a constant.
+
+    With H = XᵀX + alpha·I (smallest eigenvalue ≥ alpha), rounding Xᵀy by
+    (n + p)·eps·‖X‖·‖y‖ moves w by that over alpha; the SVD route's factors,
+    each accurate to (n + p)·eps, move w by (n + p)·eps·‖y‖·max σ/(σ² + alpha)
+    ≤ (n + p)·eps·‖y‖/(2√alpha). Four times their sum.
+    """
+    n, p = X.shape
+    gamma = (n + p) * np.finfo(float).eps
+    norm_y = float(np.linalg.norm(y))
+    return 4 * gamma * (np.linalg.norm(X) * norm_y / alpha + norm_y / (2 * np.sqrt(alpha)))
 
 
 # ---------------------------------------------------------------------------

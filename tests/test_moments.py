@@ -23,8 +23,9 @@ from _linear_reference import (
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from tinyreg.linear import Moments, Ridge
+from tinyreg.linear import Lasso, Moments, Ridge
 from tinyreg.linear import moments as moments_module
+from tinyreg.linear.data import data_of
 from tinyreg.linear.moments import (
     _centre,
     _chunk_moments,
@@ -245,6 +246,45 @@ def test_non_finite_values_are_found_through_the_moments():
     y[10] = 0.0
     with pytest.raises(ValueError, match="the moments of X and y overflow"):
         Ridge().fit(X * 1e160, y)
+
+
+def test_non_finite_values_of_fewer_rows_than_features_are_found_through_the_means():
+    """n < p: the chunk is centred, not summed into moments; its means find NaN and infinity."""
+    X, y = gaussian_problem(13, 30, 60)
+    s = np.ones(30)
+    s[25] = 0.0
+    X[25, 40] = np.nan
+    with pytest.raises(ValueError, match=r"X contains 1 non-finite value.*\(25, 40\)"):
+        Lasso(0.1).fit(X, y, s)
+    X[25, 40] = 0.0
+    y[10] = -np.inf
+    with pytest.raises(ValueError, match=r"y contains 1 non-finite value.*-inf at index \(10,\)"):
+        Ridge().fit(X, y)
+    y[10] = 0.0
+    X[:, 0] = 1e307  # finite, but 30 of them sum beyond the largest float
+    with pytest.raises(ValueError, match="the means of X and y overflow"):
+        Ridge().fit(X, y)
+
+
+def test_rows_without_intercept_or_weights_are_the_data_as_given():
+    """The rows a solver gets without intercept are X and y themselves (in float64), not
+    X − x̄ + x̄; the summary an estimator keeps does not hold them; weights scale copies."""
+    X, y = gaussian_problem(3, 20, 50)
+    summary, rows, _ = data_of(X, y).summary()
+    Xr, Yr = rows.rows(False)
+    assert Xr is X
+    assert np.shares_memory(Yr, y) and Yr.shape == (20, 1)
+    assert summary.given is None
+    np.testing.assert_array_equal(summary.X, X - X.mean(axis=0))
+    Xr32, _ = data_of(X.astype(np.float32), y).summary()[1].rows(False)
+    assert Xr32.dtype == np.float64
+    np.testing.assert_array_equal(Xr32, X.astype(np.float32))
+    s = np.linspace(0.5, 2.0, 20)
+    Xw, _ = data_of(X, y, s).summary()[1].rows(False)
+    np.testing.assert_allclose(Xw, np.sqrt(s)[:, None] * X, rtol=1e-14, atol=1e-14)
+    assert not np.shares_memory(Xw, X)
+    X_tall, y_tall = gaussian_problem(4, 60, 5)  # n ≥ p: the summary is the moments
+    assert data_of(X_tall, y_tall).summary()[1].rows(False)[0] is X_tall
 
 
 # ---------------------------------------------------------------------------

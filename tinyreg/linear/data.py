@@ -35,6 +35,7 @@ from tinyreg.linear.moments import (
     _Chunk,
     _chunk_moments,
     _finite_moments,
+    _finite_rows,
     _kfold_edges,
     _RawChunk,
 )
@@ -73,7 +74,8 @@ class InMemory:
         The summary is the data's :class:`Moments`, or, with fewer rows than
         features, their centred rows (:class:`~tinyreg.linear.moments._Chunk`,
         n·p numbers against p²). ``rows`` gives the solvers that need X the
-        rows (None on dask, where they stay). ``expected`` = (number of
+        rows (None on dask, where they stay); unweighted, it also holds them
+        as given, for a fit without intercept. ``expected`` = (number of
         features, estimator's name): checked before any pass over the data.
         """
         X, y, sample_weight = check_X_y(self.X, self.y, self.sample_weight, defer_finite_check=True)
@@ -81,9 +83,8 @@ class InMemory:
             check_n_features(X, *expected)
         Y = y.reshape(y.shape[0], -1)
         if X.shape[0] < X.shape[1]:
-            check_X_y(X, y)  # the NaN/infinity check that was deferred
-            chunk = _centre(X, Y, sample_weight)
-            return chunk, chunk, y.ndim
+            rows = _finite_rows(X, y, sample_weight)
+            return rows._replace(given=None), rows, y.ndim
         return _finite_moments(X, y, sample_weight), _RawChunk(X, Y, sample_weight), y.ndim
 
     def centred(self) -> tuple[_Chunk, int] | None:

@@ -255,6 +255,8 @@ class _Chunk(NamedTuple):
     X: np.ndarray
     Y: np.ndarray
     sqrt_weight: np.ndarray | None  # None: every weight is one
+    # the unweighted rows as given (in float64), for a fit without intercept
+    given: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def n_features(self) -> int:
@@ -278,10 +280,16 @@ class _Chunk(NamedTuple):
         )
 
     def rows(self, fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The weighted rows a solver works on: centred, or (no intercept) √s·X and √s·Y."""
+        """The weighted rows a solver works on: centred, or (no intercept) √s·X and √s·Y.
+
+        Without weights and intercept these are the rows as given when the
+        chunk holds them (``given``), else Xc + x̄.
+        """
         if fit_intercept:
             return self.X, self.Y
         if self.sqrt_weight is None:
+            if self.given is not None:
+                return self.given
             return self.X + self.x_mean, self.Y + self.y_mean
         s = self.sqrt_weight[:, None]
         return self.X + s * self.x_mean, self.Y + s * self.y_mean
@@ -329,6 +337,8 @@ class _RawChunk(NamedTuple):
 
     def rows(self, fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
         """As :meth:`_Chunk.rows` (the SVD fallback of ridge needs them)."""
+        if not fit_intercept and self.sample_weight is None:
+            return _as_float64(self.X, self.Y)
         return _centre(self.X, self.Y, self.sample_weight).rows(fit_intercept)
 
 
@@ -545,6 +555,35 @@ def _chunk_moments(X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | Non
     if moments is None and X.shape[1] >= _SHIFTED_FROM and X.shape[0] > 0:
         moments = _shifted_moments(X, Y, sample_weight)
     return _tiled_moments(X, Y, sample_weight) if moments is None else moments
+
+
+def _finite_rows(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> _Chunk:
+    """:func:`_centre` of a chunk checked by ``check_X_y(..., defer_finite_check=True)``.
+
+    A NaN or an infinity anywhere in X or y makes a weighted mean non-finite
+    (0·NaN is NaN as well; the check refuses all-zero weights), so only then
+    are X and y scanned, for the usual message. Without weights the chunk
+    also holds X and y as given (``given``): the rows of a fit without
+    intercept, with no copy.
+    """
+    with np.errstate(all="ignore"):  # non-finite values are reported below
+        chunk = _centre(X, y.reshape(y.shape[0], -1), sample_weight)
+        total = chunk.x_mean.sum() + chunk.y_mean.sum()
+    if not np.isfinite(total):
+        check_finite_array("X", X)
+        check_finite_array("y", y)
+        raise ValueError(
+            f"the means of X and y overflow: their values are too large to sum "
+            f"(largest |X| {np.abs(X).max():.3g}, largest |y| {np.abs(y).max():.3g})"
+        )
+    if sample_weight is None:
+        chunk = chunk._replace(given=_as_float64(X, y.reshape(y.shape[0], -1)))
+    return chunk
+
+
+def _as_float64(X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """X and Y in float64 (the solvers' dtype), copied only if they are not."""
+    return X.astype(np.float64, copy=False), Y.astype(np.float64, copy=False)
 
 
 def _finite_moments(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None) -> Moments:
