@@ -80,6 +80,16 @@ def hard_problems(draw):
     return X, y, fraction, l1_ratio, draw(st.booleans())
 
 
+def penalties_at(X, y, fraction, l1_ratio, positive):
+    """(l1, l2, top) of the n-scaled elastic net at ``fraction`` of alpha_max (top: max |Xᵀy|,
+    or max Xᵀy with w ≥ 0; alpha_max = top/(n·l1_ratio), with top floored at 1e-3)."""
+    n = X.shape[0]
+    Xy = X.T @ y
+    top = max(Xy.max(), 0.0) if positive else np.abs(Xy).max()
+    alpha = fraction * max(top, 1e-3) / (n * l1_ratio)
+    return n * alpha * l1_ratio, n * alpha * (1 - l1_ratio), top
+
+
 def chunks_of(X, Y, s, bounds, order):
     for i in order:
         rows = slice(bounds[i], bounds[i + 1])

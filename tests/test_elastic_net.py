@@ -35,7 +35,7 @@ from tinyreg.linear import ConvergenceWarning, ElasticNet, Lasso, Ridge, enet_pa
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("solver", ["homotopy", "cd", "fista", "ws"])
+@pytest.mark.parametrize("solver", ["homotopy", "cd", "fista", "ws", "dual"])
 @pytest.mark.parametrize("alpha", [0.0, 0.1, 0.3, 0.5, 2 / 3, 0.9, 2.0])
 def test_lasso_toy_problem(solver, alpha):
     """w* = max(0, 1 − 1.5·alpha). With one column, P(w) − P* ≥ ½‖X‖²(w − w*)² ≤ gap."""
@@ -48,7 +48,7 @@ def test_lasso_toy_problem(solver, alpha):
 
 
 @pytest.mark.parametrize("tol", [1e-8, 1e-12])
-@pytest.mark.parametrize("solver", ["homotopy", "cd", "fista", "ws"])
+@pytest.mark.parametrize("solver", ["homotopy", "cd", "fista", "ws", "dual"])
 @settings(max_examples=15, deadline=None)
 @given(
     seed=st.integers(0, 10**6),
@@ -82,7 +82,7 @@ def test_enet_kkt_conditions_and_duality_gap(tol, solver, seed, shape, fraction,
     assert model.intercept_ == pytest.approx(y.mean() - X.mean(axis=0) @ w)
 
 
-@pytest.mark.parametrize("solver", ["homotopy", "cd", "fista", "ws"])
+@pytest.mark.parametrize("solver", ["homotopy", "cd", "fista", "ws", "dual"])
 @pytest.mark.parametrize("l1_ratio", [0.0, 0.3, 0.8])
 def test_reported_dual_gap_is_the_gap_of_the_fit(solver, l1_ratio):
     """dual_gap_ is the gap of (coef_, intercept_) by its definition, also when stopped early.
@@ -118,7 +118,7 @@ def enet_objective(X, y, w, b, alpha, l1_ratio):
     )
 
 
-@pytest.mark.parametrize("solver", ["homotopy", "cd", "ws"])
+@pytest.mark.parametrize("solver", ["homotopy", "cd", "ws", "dual"])
 @pytest.mark.parametrize("tol", [1e-2, 1e-4])
 def test_reported_gap_bounds_the_suboptimality(tol, solver):
     """(Coordinate descent stops early at a loose tol; the homotopy's result is exact anyway.)"""
@@ -139,7 +139,7 @@ def test_alpha_max_gives_zeros_and_just_below_gives_a_nonzero():
     X, y = gaussian_problem(1, 30, 6)
     Xc, yc, _ = centre(X, y)
     alpha_max = np.abs(Xc.T @ yc).max() / len(y)
-    for solver in ("homotopy", "cd", "fista", "ws"):
+    for solver in ("homotopy", "cd", "fista", "ws", "dual"):
         at_max = Lasso(alpha=alpha_max, solver=solver).fit(X, y)
         assert np.all(at_max.coef_ == 0)
         assert at_max.intercept_ == pytest.approx(y.mean())
@@ -195,7 +195,7 @@ def test_enet_2d_y_fits_each_target():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("solver", ["homotopy", "cd", "ws"])
+@pytest.mark.parametrize("solver", ["homotopy", "cd", "ws", "dual"])
 def test_warm_start(solver):
     """A refit at the solution does no work; a warm start at a nearby alpha does less than cold.
 
@@ -229,7 +229,7 @@ def test_max_iter_must_be_an_integer():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("solver", ["homotopy", "cd", "fista", "ws"])
+@pytest.mark.parametrize("solver", ["homotopy", "cd", "fista", "ws", "dual"])
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.4])
 def test_positive_coefficients_meet_their_optimality_conditions(solver, l1_ratio):
     X, y = gaussian_problem(4, 40, 25, n_informative=8)

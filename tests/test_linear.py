@@ -135,7 +135,10 @@ def test_input_validation_messages(make):
         (Ridge(alpha=[1.0, 2.0, 3.0]), "alpha has 3 values but y has 1 target"),
         (Ridge(solver="lsqr"), "solver must be one of 'auto', 'cholesky', 'svd'"),
         (Lasso(alpha=-0.1), "alpha must be >= 0"),
-        (Lasso(solver="lars"), "solver must be one of 'auto', 'homotopy', 'cd', 'fista', 'ws'"),
+        (
+            Lasso(solver="lars"),
+            "solver must be one of 'auto', 'homotopy', 'cd', 'fista', 'ws', 'dual'",
+        ),
         (Lasso(positive="yes"), "positive must be one of True, False"),
         (Lasso(max_iter=0), "max_iter must be >= 1"),
         (Lasso(tol=0.0), "tol must be > 0"),

@@ -20,6 +20,7 @@ from _linear_reference import (
     gap_from_definition,
     gaussian_problem,
     hard_problems,
+    penalties_at,
     rounding,
 )
 from hypothesis import given, settings
@@ -30,14 +31,6 @@ from tinyreg.linear import working_set as ws
 from tinyreg.linear.elastic_net import _auto_solver
 from tinyreg.linear.enet_solvers import _enet_coordinate_descent, _make_form, _make_gram_form
 from tinyreg.linear.homotopy import _enet_homotopy
-
-
-def _penalties(X, y, fraction, l1_ratio, positive):
-    n = X.shape[0]
-    Xy = X.T @ y
-    top = max(Xy.max(), 0.0) if positive else np.abs(Xy).max()
-    alpha = fraction * max(top, 1e-3) / (n * l1_ratio)
-    return n * alpha * l1_ratio, n * alpha * (1 - l1_ratio), top
 
 
 def _form(X, y, gram):
@@ -57,7 +50,7 @@ def test_working_set_reaches_the_minimiser_of_the_homotopy_and_the_reference(pro
     optimality conditions, and does no work at alpha ≥ alpha_max.
     """
     X, y, fraction, l1_ratio, positive = problem
-    l1, l2, _ = _penalties(X, y, fraction, l1_ratio, positive)
+    l1, l2, _ = penalties_at(X, y, fraction, l1_ratio, positive)
     tol = 1e-10
     w, gap, n_iter = ws._enet_working_set(_form(X, y, gram), l1, l2, 1000, tol, positive)
     w_path, gap_path, _ = _enet_homotopy(_form(X, y, gram), l1, l2, 1000, tol, positive)
@@ -85,7 +78,7 @@ def test_working_set_on_larger_problems_agrees_with_the_homotopy(
 ):
     """p ≫ n, n ≫ p and n = p, with working sets that must grow several times."""
     X, y = gaussian_problem(seed, *shape, n_informative=8)
-    l1, l2, _ = _penalties(X, y, fraction, l1_ratio, positive)
+    l1, l2, _ = penalties_at(X, y, fraction, l1_ratio, positive)
     tol = 1e-10
     w, gap, _ = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol, positive)
     w_path, gap_path, _ = _enet_homotopy(_form(X, y, False), l1, l2, 1000, tol, positive)
@@ -226,7 +219,7 @@ def test_newton_step_on_duplicated_columns_never_raises_the_objective(noise):
 def test_working_set_with_and_without_newton_steps_agree(monkeypatch, l1_ratio):
     """The Newton steps are a speed trick: the plain solver reaches the same certified minimiser."""
     X, y = gaussian_problem(8, 80, 100, n_informative=20)
-    l1, l2, _ = _penalties(X, y, 0.05, l1_ratio, False)
+    l1, l2, _ = penalties_at(X, y, 0.05, l1_ratio, False)
     tol = 1e-10
     w, gap, _ = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol)
     monkeypatch.setattr(ws, "_NEWTON_TRIES", 0)  # no Newton steps on the data ...
@@ -247,7 +240,7 @@ def test_newton_steps_on_the_data_agree_with_the_gram_subproblem(
     subproblem, the Gram matrix holds only features that were active.
     """
     X, y = gaussian_problem(5, 120, 150, n_informative=40)
-    l1, l2, _ = _penalties(X, y, 0.05, l1_ratio, positive)
+    l1, l2, _ = penalties_at(X, y, 0.05, l1_ratio, positive)
     tol = 1e-10
     tracked = []
     track = ws._TrackedGram.track
@@ -268,7 +261,7 @@ def test_newton_steps_on_the_data_agree_with_the_gram_subproblem(
 def test_newton_subproblem_leaves_the_statistics_of_its_point():
     """When it returns statistics, they are ``form.stats()`` at the point it returns."""
     X, y = gaussian_problem(6, 60, 80, n_informative=15)
-    l1, l2, _ = _penalties(X, y, 0.1, 1.0, False)
+    l1, l2, _ = penalties_at(X, y, 0.1, 1.0, False)
     form = _form(X, y, False)
     W = np.sort(np.argsort(-np.abs(X.T @ y))[:10])  # a first working set
     b = X[:, W].T @ y
@@ -320,7 +313,7 @@ def test_working_set_certifies_supports_larger_than_n_with_small_l2(
     path of ``_full_stats``) reaches the same minimiser to what the gaps allow.
     """
     X, y = gaussian_problem(3, 30, 200, n_informative=10)
-    l1, l2, _ = _penalties(X, y, fraction, l1_ratio, False)
+    l1, l2, _ = penalties_at(X, y, fraction, l1_ratio, False)
     tol = 1e-10
     w, gap, n_iter = ws._enet_working_set(_form(X, y, False), l1, l2, 1000, tol)
     assert np.count_nonzero(w) > X.shape[0]
@@ -390,14 +383,16 @@ def test_elastic_net_with_working_sets_matches_the_homotopy(l1_ratio):
         (10000, 100, 0.0, 0.0, "cd"),
         (100, 10000, 0.0, 0.0, "cd"),
         (100, 10000, 0.0, 1.0, "cd"),
-        (100, 1000, 1.0, 1.0, "ws"),
-        (50, 5000, 1.0, 3.0, "ws"),
+        (100, 1000, 1.0, 1.0, "dual"),
+        (50, 5000, 1.0, 3.0, "dual"),
+        (480, 600, 1.0, 1.0, "ws"),
         (100, 1000, 1.0, 0.99, "homotopy"),
         (40, 49, 1.0, 1.0, "homotopy"),
     ],
 )
 def test_auto_route_rule(n, p, l1, l2, expected):
-    """Working sets from p ≥ 50 and n ≥ 0.8·p or l2 ≥ l1, else the homotopy; CD without L1."""
+    """From p ≥ 50: working sets at n ≥ 0.8·p, else the dual's Newton steps when l2 ≥ l1;
+    otherwise the homotopy; CD without L1."""
     assert _auto_solver(n, p, l1, l2) == expected
 
 
@@ -407,7 +402,8 @@ def test_auto_route_rule(n, p, l1, l2, expected):
         ((40, 200), 1.0, "homotopy"),
         ((200, 40), 1.0, "homotopy"),
         ((200, 60), 1.0, "ws"),
-        ((40, 200), 0.5, "ws"),
+        ((40, 200), 0.5, "dual"),
+        ((190, 200), 0.5, "ws"),
         ((40, 200), 0.9, "homotopy"),
     ],
 )

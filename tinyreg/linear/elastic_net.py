@@ -2,8 +2,9 @@
 
 The objective, its duality gap and the reference solvers (coordinate
 descent, FISTA) are in ``enet_solvers.py``; the fast paths in
-``homotopy.py`` (the exact homotopy) and ``working_set.py`` (working-set
-coordinate descent with extrapolation). This module chooses between them
+``homotopy.py`` (the exact homotopy), ``working_set.py`` (working-set
+coordinate descent with extrapolation) and ``dual_newton.py`` (Newton steps
+on the dual, with an L2 part). This module chooses between them
 (:func:`_auto_solver`) and speaks scikit-learn's API.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from tinyreg.linear.base import _check_fit_intercept, _MomentsModel
+from tinyreg.linear.dual_newton import _enet_dual_newton
 from tinyreg.linear.enet_solvers import (
     _enet_coordinate_descent,
     _enet_fista,
@@ -41,11 +43,13 @@ _ENET_SOLVERS = {
     "cd": _enet_coordinate_descent,
     "fista": _enet_fista,
     "ws": _enet_working_set,
+    "dual": _enet_dual_newton,
 }
 _SOLVER_CHOICES = ("auto", *_ENET_SOLVERS)
 
 # "auto" takes the working sets when n_samples ≥ this fraction of n_features, or when the
-# L2 part is at least the L1 part (l2 ≥ l1, l1_ratio ≤ 0.5) ...
+# L2 part is at least the L1 part (l2 ≥ l1, l1_ratio ≤ 0.5) -- then, with fewer samples than
+# features, the Newton steps on the dual ...
 _WS_FROM = 0.8
 # ... and there are at least this many features.
 _WS_MIN_FEATURES = 50
@@ -55,23 +59,26 @@ def _auto_solver(n_samples: int, n_features: int, l1: float, l2: float = 0.0) ->
     """The solver ``solver="auto"`` runs: the route rule.
 
     No L1 part (l1 = 0): coordinate descent (there is no path to follow).
-    Otherwise, with p ≥ 50, the working sets when n ≥ 0.8·p or l2 ≥ l1,
-    the homotopy in the other cases. Why: the homotopy's cost grows with
-    the knots of its path, and so with the active features; for the lasso
-    at p ≫ n there are at most n of them, while coordinate descent slows
-    down as the support approaches n (its Gram block is then nearly
-    singular). An L2 part at least as large as the L1 part lets the support
-    pass n (a long path) and bounds the eigenvalues of the working sets'
-    Newton systems G_AA + l2·I below by l2. With fewer than 50 features the
-    path is a handful of knots, which the homotopy walks exactly in less
-    time than the working sets take to certify theirs.
-    benchmarks/README.md has the measurements.
+    Otherwise, with p ≥ 50: the working sets when n ≥ 0.8·p; when l2 ≥ l1,
+    the Newton steps on the dual at n < 0.8·p; the homotopy in the other
+    cases. Why: the homotopy's cost grows with the knots of its path, and
+    so with the active features; for the lasso at p ≫ n there are at most
+    n of them, while coordinate descent slows down as the support
+    approaches n (its Gram block is then nearly singular). An L2 part at
+    least as large as the L1 part lets the support pass n (a long path);
+    the dual's Newton systems, I + X_AX_Aᵀ/l2, are then at most n × n
+    whatever the support, and one step lands on the minimiser once the
+    active set is right. With fewer than 50 features the path is a handful
+    of knots, which the homotopy walks exactly in less time than the others
+    take to certify theirs. benchmarks/README.md has the measurements.
     """
     if l1 == 0:
         return "cd"
-    if n_features >= _WS_MIN_FEATURES and (n_samples >= _WS_FROM * n_features or l2 >= l1):
+    if n_features < _WS_MIN_FEATURES:
+        return "homotopy"
+    if n_samples >= _WS_FROM * n_features:
         return "ws"
-    return "homotopy"
+    return "dual" if l2 >= l1 else "homotopy"
 
 
 class ElasticNet(_MomentsModel):
@@ -86,9 +93,9 @@ class ElasticNet(_MomentsModel):
     Solvers (``solver=``), all stopping on the same duality-gap test and
     reaching the same minimiser:
 
-    * ``"auto"`` (default): ``"ws"`` when n_features ≥ 50 and either
-      n_samples ≥ 0.8·n_features or l1_ratio ≤ 0.5, ``"homotopy"``
-      otherwise (``"cd"`` without an L1 part).
+    * ``"auto"`` (default): with n_features ≥ 50, ``"ws"`` when
+      n_samples ≥ 0.8·n_features, else ``"dual"`` when l1_ratio ≤ 0.5;
+      ``"homotopy"`` otherwise (``"cd"`` without an L1 part).
     * ``"homotopy"``: follows the exact, piecewise-linear
       solution path from alpha_max down to alpha, knot by knot, tracking
       only the features likely to become active and checking the whole
@@ -104,6 +111,12 @@ class ElasticNet(_MomentsModel):
       of the whole problem certifies the result
       (``tinyreg.linear.working_set``). ``n_iter_`` counts passes over the
       data (outer iterations), as ``max_iter`` does.
+    * ``"dual"``: semismooth Newton steps on the dual, a smooth problem in
+      the n residuals when l1_ratio < 1: each step one linear solve of
+      size min(n, active features) and an exact line search
+      (``tinyreg.linear.dual_newton``). ``n_iter_`` and ``max_iter`` count
+      the steps, each one or two passes over the data. For the lasso
+      (l1_ratio = 1), or data seen in chunks, it runs ``"ws"``.
     * ``"cd"``: cyclic coordinate descent, scikit-learn's algorithm with
       the same iterates; the readable reference. ``n_iter_`` counts sweeps.
       It keeps XᵀX when n ≥ p and the residual y − Xw otherwise.
