@@ -121,7 +121,9 @@ def test_line_search_finds_the_minimiser_of_the_dual_along_the_line(seed, positi
         rt = r + t * delta
         return 0.5 * rt @ rt - y @ rt + (s @ s) / (2 * l2)
 
-    t = dn._line_search(float(delta @ (r - y)), float(delta @ delta), u, v, l1, l2, positive)
+    a0 = float(delta @ (r - y))
+    f0 = a0 + float(v @ dn._shrink(u, l1, positive)) / l2
+    t = dn._line_search(a0, float(delta @ delta), f0, u, v, l1, l2, positive)
     grid = np.linspace(0.0, 10.0, 20001)
     values = np.array([phi(s) for s in grid])
     best = grid[np.argmin(values)]
@@ -138,9 +140,8 @@ def test_line_search_along_an_ascent_direction_stays_put():
     l1, l2 = 0.3 * np.abs(X.T @ y).max(), 1.0
     r = np.zeros(6)
     delta = -y  # φ(t·(−y)) rises from r = 0: its slope there is yᵀy > 0
-    t = dn._line_search(
-        float(delta @ (r - y)), float(delta @ delta), X.T @ r, X.T @ delta, l1, l2, False
-    )
+    a0 = float(delta @ (r - y))
+    t = dn._line_search(a0, float(delta @ delta), a0, X.T @ r, X.T @ delta, l1, l2, False)
     assert t == 0.0
 
 

@@ -105,14 +105,22 @@ def _certified(
 
 
 def _line_search(
-    a0: float, a1: float, u: np.ndarray, v: np.ndarray, l1: float, l2: float, positive: bool
+    a0: float,
+    a1: float,
+    f0: float,
+    u: np.ndarray,
+    v: np.ndarray,
+    l1: float,
+    l2: float,
+    positive: bool,
 ) -> float:
     """The t ≥ 0 that minimises φ(r + t·Δ), given its derivative's pieces.
 
     With a0 = Δᵀ(r − y), a1 = ΔᵀΔ, u = Xᵀr and v = XᵀΔ, the derivative is
     f(t) = a0 + a1·t + vᵀS(u + t·v)/l2: increasing (φ is convex along the
     line, and strongly: a1 > 0) and linear wherever no u_j + t·v_j crosses
-    ±l1. 0 if f(0) ≥ 0 (no descent along Δ). As vᵀS(u + t·v) does not
+    ±l1. f0 = f(0) = Δᵀ∇φ(r) = a0 + vᵀw(r) (the caller knows w(r)).
+    0 if f0 ≥ 0 (no descent along Δ). As vᵀS(u + t·v) does not
     decrease, f(t) ≥ f(0) + a1·t, so the root is at most T = −f(0)/a1, and
     only the features active somewhere on [0, T] take part (at either end:
     u_j + t·v_j is monotone in t). Newton's method on f, from min(1, T),
@@ -132,7 +140,6 @@ def _line_search(
         value = a0 + a1 * t + float(_shrink(u[on] + t * v[on], l1, positive) @ v[on]) / l2
         return value, a1 + float(v[on] @ v[on]) / l2, piece
 
-    f0 = slope_at(0.0)[0]
     if f0 >= 0:
         return 0.0
     hi = -f0 / a1
@@ -188,7 +195,8 @@ def _enet_dual_newton(
     # start: the best multiple t·R₀ of the residual of form.w (the line search from r = 0)
     R0 = form.R
     v0 = X.T @ R0
-    t0 = _line_search(-float(R0 @ y), float(R0 @ R0), np.zeros(p), v0, l1, l2, positive)
+    a0 = -float(R0 @ y)  # from r = 0, where w(r) = 0
+    t0 = _line_search(a0, float(R0 @ R0), a0, np.zeros(p), v0, l1, l2, positive)
     r, u = t0 * R0, t0 * v0  # u = Xᵀr throughout
     gram = _TrackedGram(form)
     gap = np.inf
@@ -224,7 +232,8 @@ def _enet_dual_newton(
             H.flat[:: n + 1] += 1.0
             delta = -np.linalg.solve(H, grad)
         v = X.T @ delta
-        t = _line_search(float(delta @ (r - y)), float(delta @ delta), u, v, l1, l2, positive)
+        a0 = float(delta @ (r - y))
+        t = _line_search(a0, float(delta @ delta), a0 + float(v[A] @ w[A]), u, v, l1, l2, positive)
         if t == 0.0:  # no descent along Δ (rounding, near the minimiser): the working sets finish
             form.w = w
             w, gap, more = _enet_working_set(form, l1, l2, max_iter - n_iter, tol, positive)
