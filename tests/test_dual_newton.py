@@ -87,12 +87,13 @@ def test_the_gram_of_the_active_features_kept_across_steps_agrees_with_forming_i
 
     class Formed:  # X_A and X_AᵀX_A formed afresh at every step
         def __init__(self, form):
-            self.X = form.X
+            self.X, self.y = form.X, form.y
 
         def track(self, features):
             formed.append(features.size)
             self.Xt = self.X[:, features].T
             self.G = self.Xt @ self.Xt.T
+            self.q = self.Xt @ self.y
             self.size = features.size
             self.pos = np.full(self.X.shape[1], -1)
             self.pos[features] = np.arange(features.size)
@@ -205,3 +206,16 @@ def test_a_step_without_descent_leaves_the_rest_to_the_working_sets(monkeypatch)
     w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 50, 1e-10)
     assert len(finished) == 1 and finished[0][3] == 50  # max_iter left: no Newton step was made
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, 1e-10)
+
+
+def test_the_gap_is_taken_at_the_minimiser_for_the_active_set_and_signs():
+    """Once P(w(r)) − D(r) is small and S(Xᵀr) has the minimiser's support and signs, the
+    point that solves the optimality conditions for them is the minimiser: the reported gap
+    is rounding, far below a loose tol (at w(r) itself it is of the order of tol)."""
+    X, y = gaussian_problem(11, 60, 300, n_informative=10)
+    l1, l2, _ = penalties_at(X, y, 0.3, 0.5, False)
+    tol = 1e-3
+    w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 100, tol)
+    assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, tol)
+    assert 0 < np.count_nonzero(w) < X.shape[0]  # the |A| × |A| route, where this applies
+    assert gap <= 1e-12 * (y @ y)

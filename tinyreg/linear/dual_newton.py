@@ -40,8 +40,12 @@ R = y − X·w(r) = r − ∇φ(r); its duality gap, computed by the gap functio
 all the solvers stop on (:func:`~tinyreg.linear.enet_solvers._duality_gap`),
 is at most ``tol·‖y‖²`` at the end. As l2 > 0, every r is a point of the
 dual, and P(w(r)) − D(r) needs no pass over the data (:func:`_certified`):
-the reported gap, one pass (Xᵀ∇φ), is computed once that one is small. A
-step costs one pass (XᵀΔ, for the line search) and one linear solve.
+the reported gap, one pass, is computed once that one is small. It is
+computed at the point that solves the primal's optimality conditions for
+A and the signs of S(Xᵀr), (X_AᵀX_A + l2·I)·w_A = X_Aᵀy − l1·s_A, when its
+signs are those (then, A and s being right, it is the minimiser itself,
+where w(r) is only near it), else at w(r). A step costs one pass (XᵀΔ, for
+the line search) and one linear solve.
 
 **Speed.** With |A| < n, X_A and X_AᵀX_A are read from columns (as rows)
 and Gram rows kept across the steps
@@ -211,19 +215,29 @@ def _enet_dual_newton(
             assert gram.Xt is not None  # the residual form keeps the tracked columns
             rows, pos = gram.Xt[: gram.size], gram.pos[A]  # the tracked columns, as rows
             Xw = _spread(w[A], pos, gram.size) @ rows
+            K = gram.G[pos][:, pos]  # l2·I + X_AᵀX_A
+            K.flat[:: A.size + 1] += l2
         else:
             X_A = X[:, A]
             Xw = X_A @ w[A]
         R = y - Xw
         grad = r - R
         if _certified(r, y, R, w, l1, l2, tol_gap) or n_iter == max_iter:
-            c = u - X.T @ grad  # Xᵀ(y − X·w(r))
-            gap = _duality_gap(w, c, float(R @ R), float(R @ y), l1, l2, positive)
+            point, R_point = w, R
+            if tracked:  # speed: the minimiser for A and the signs of S(Xᵀr), if they hold there
+                signs = np.ones(A.size) if positive else np.sign(u[A])
+                w_A = np.linalg.solve(K, gram.q[pos] - l1 * signs)
+                if np.array_equal(np.sign(w_A), signs):
+                    point = _spread(w_A, A, p)
+                    R_point = y - _spread(w_A, pos, gram.size) @ rows
+            c = X.T @ R_point
+            gap = _duality_gap(
+                point, c, float(R_point @ R_point), float(R_point @ y), l1, l2, positive
+            )
             if gap <= tol_gap or n_iter == max_iter:
+                w = point
                 break
         if tracked:  # Woodbury: H⁻¹g = g − X_A·(l2·I + X_AᵀX_A)⁻¹·X_Aᵀg
-            K = gram.G[pos][:, pos]
-            K.flat[:: A.size + 1] += l2
             solved = np.linalg.solve(K, (rows @ grad)[pos])
             delta = _spread(solved, pos, gram.size) @ rows - grad
         else:
