@@ -219,3 +219,48 @@ def test_the_gap_is_taken_at_the_minimiser_for_the_active_set_and_signs():
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, tol)
     assert 0 < np.count_nonzero(w) < X.shape[0]  # the |A| × |A| route, where this applies
     assert gap <= 1e-12 * (y @ y)
+
+
+def test_the_outer_products_of_the_active_columns_kept_across_steps_agree_with_forming_them(
+    monkeypatch,
+):
+    """Speed path: X_AX_Aᵀ changed by the columns entering and leaving; plain: formed afresh."""
+    X, y = gaussian_problem(12, 30, 300, n_informative=12)
+    l1, l2, _ = penalties_at(X, y, 0.01, 0.2, False)  # more active features than rows
+    tol = 1e-12
+    w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol)
+    assert np.count_nonzero(w) > X.shape[0]
+    formed = []
+
+    class Formed:  # X_AX_Aᵀ formed afresh at every step
+        def __init__(self, X):
+            self.X = X
+
+        def at(self, A):
+            formed.append(A.size)
+            return self.X[:, A] @ self.X[:, A].T
+
+    monkeypatch.setattr(dn, "_ActiveOuter", Formed)
+    w_plain, gap_plain, n_plain = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol)
+    assert formed
+    assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, tol)
+    assert_certified_solution(X, y, w_plain, gap_plain, n_plain, l1, l2, False, tol)
+    assert_certified_close(X, y, w, gap, w_plain, gap_plain, l2)
+
+
+def test_active_outer_products_follow_the_active_set():
+    """After any sequence of active sets, ``at(A)`` is X_AX_Aᵀ to rounding."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((7, 40))
+    outer = dn._ActiveOuter(X)
+    for A in (
+        [1, 2, 3, 4, 5, 6, 7, 8],
+        [1, 2, 3, 4, 5, 6, 7, 9],
+        [2, 3, 4, 5, 6, 7, 9, 10],
+        [0, 39],
+    ):
+        A = np.array(A)
+        scale = np.abs(X[:, A]).sum(axis=1).max() ** 2
+        np.testing.assert_allclose(
+            outer.at(A), X[:, A] @ X[:, A].T, rtol=0, atol=64 * 2.2e-16 * scale
+        )

@@ -47,11 +47,12 @@ signs are those (then, A and s being right, it is the minimiser itself,
 where w(r) is only near it), else at w(r). A step costs one pass (XᵀΔ, for
 the line search) and one linear solve.
 
-**Speed.** With |A| < n, X_A and X_AᵀX_A are read from columns (as rows)
-and Gram rows kept across the steps
-(:class:`~tinyreg.linear.homotopy._TrackedGram`; active sets change little
-from one step to the next), not formed at each step; tested against
-forming them.
+**Speed.** Active sets change little from one step to the next. With
+|A| < n, X_A and X_AᵀX_A are read from columns (as rows) and Gram rows
+kept across the steps (:class:`~tinyreg.linear.homotopy._TrackedGram`);
+with |A| ≥ n, X_AX_Aᵀ is kept and changed by the columns that enter and
+leave (:class:`_ActiveOuter`). Both are tested against forming them at
+each step.
 """
 
 from __future__ import annotations
@@ -77,6 +78,38 @@ def _shrink(u: np.ndarray, l1: float, positive: bool) -> np.ndarray:
 def _active(u: np.ndarray, l1: float, positive: bool) -> np.ndarray:
     """The indices j where S(u)_j ≠ 0."""
     return np.flatnonzero(u > l1) if positive else np.flatnonzero(np.abs(u) > l1)
+
+
+class _ActiveOuter:
+    """Speed: M = X_A·X_Aᵀ (n × n) for the last active set A, kept across steps.
+
+    From one A to the next, the outer products of the columns that enter
+    are added and those of the columns that leave subtracted, n²·(|N| + |R|)
+    flops instead of n²·|A|; M is formed afresh when that is not fewer
+    columns. Tested against forming it at every step.
+    """
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+        self.held = np.zeros(X.shape[1], dtype=bool)
+        self.M: np.ndarray | None = None
+
+    def at(self, A: np.ndarray) -> np.ndarray:
+        """X_A·X_Aᵀ (the array kept: not to be changed by the caller)."""
+        wanted = np.zeros_like(self.held)
+        wanted[A] = True
+        enter = np.flatnonzero(wanted & ~self.held)
+        leave = np.flatnonzero(self.held & ~wanted)
+        if self.M is None or enter.size + leave.size >= A.size:
+            X_A = self.X[:, A]
+            self.M = X_A @ X_A.T
+        else:
+            for columns, sign in ((enter, 1.0), (leave, -1.0)):
+                if columns.size:
+                    X_C = self.X[:, columns]
+                    self.M += sign * (X_C @ X_C.T)
+        self.held = wanted
+        return self.M
 
 
 def _spread(values: np.ndarray, pos: np.ndarray, size: int) -> np.ndarray:
@@ -202,7 +235,7 @@ def _enet_dual_newton(
     a0 = -float(R0 @ y)  # from r = 0, where w(r) = 0
     t0 = _line_search(a0, float(R0 @ R0), a0, np.zeros(p), v0, l1, l2, positive)
     r, u = t0 * R0, t0 * v0  # u = Xᵀr throughout
-    gram = _TrackedGram(form)
+    gram, outer = _TrackedGram(form), _ActiveOuter(X)
     gap = np.inf
     n_iter = 0
     while True:
@@ -217,9 +250,8 @@ def _enet_dual_newton(
             Xw = _spread(w[A], pos, gram.size) @ rows
             K = gram.G[pos][:, pos]  # l2·I + X_AᵀX_A
             K.flat[:: A.size + 1] += l2
-        else:
-            X_A = X[:, A]
-            Xw = X_A @ w[A]
+        else:  # speed: X_AX_Aᵀ changed by the columns that enter and leave A
+            Xw = X @ w
         R = y - Xw
         grad = r - R
         if _certified(r, y, R, w, l1, l2, tol_gap) or n_iter == max_iter:
@@ -239,12 +271,11 @@ def _enet_dual_newton(
                 break
         if tracked:  # Woodbury: H⁻¹g = g − X_A·(l2·I + X_AᵀX_A)⁻¹·X_Aᵀg
             solved = np.linalg.solve(K, (rows @ grad)[pos])
-            delta = _spread(solved, pos, gram.size) @ rows - grad
+            delta: np.ndarray = _spread(solved, pos, gram.size) @ rows - grad
         else:
-            H = X_A @ X_A.T
-            H /= l2
+            H = outer.at(A) / l2
             H.flat[:: n + 1] += 1.0
-            delta = -np.linalg.solve(H, grad)
+            delta = np.linalg.solve(H, -grad)
         v = X.T @ delta
         a0 = float(delta @ (r - y))
         t = _line_search(a0, float(delta @ delta), a0 + float(v[A] @ w[A]), u, v, l1, l2, positive)
