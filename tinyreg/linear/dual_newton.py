@@ -80,38 +80,6 @@ def _active(u: np.ndarray, l1: float, positive: bool) -> np.ndarray:
     return np.flatnonzero(u > l1) if positive else np.flatnonzero(np.abs(u) > l1)
 
 
-class _ActiveOuter:
-    """Speed: M = X_A·X_Aᵀ (n × n) for the last active set A, kept across steps.
-
-    From one A to the next, the outer products of the columns that enter
-    are added and those of the columns that leave subtracted, n²·(|N| + |R|)
-    flops instead of n²·|A|; M is formed afresh when that is not fewer
-    columns. Tested against forming it at every step.
-    """
-
-    def __init__(self, X: np.ndarray) -> None:
-        self.X = X
-        self.held = np.zeros(X.shape[1], dtype=bool)
-        self.M: np.ndarray | None = None
-
-    def at(self, A: np.ndarray) -> np.ndarray:
-        """X_A·X_Aᵀ (the array kept: not to be changed by the caller)."""
-        wanted = np.zeros_like(self.held)
-        wanted[A] = True
-        enter = np.flatnonzero(wanted & ~self.held)
-        leave = np.flatnonzero(self.held & ~wanted)
-        if self.M is None or enter.size + leave.size >= A.size:
-            X_A = self.X[:, A]
-            self.M = X_A @ X_A.T
-        else:
-            for columns, sign in ((enter, 1.0), (leave, -1.0)):
-                if columns.size:
-                    X_C = self.X[:, columns]
-                    self.M += sign * (X_C @ X_C.T)
-        self.held = wanted
-        return self.M
-
-
 def _spread(values: np.ndarray, pos: np.ndarray, size: int) -> np.ndarray:
     """A vector of ``size`` zeros with ``values`` at ``pos``."""
     out = np.zeros(size)
@@ -290,3 +258,40 @@ def _enet_dual_newton(
         _warn_not_converged(gap, tol_gap, max_iter)
     form.w = w
     return w, gap, n_iter
+
+
+# ---------------------------------------------------------------------------
+# Speed: the n × n matrix of the Newton steps kept across them
+# ---------------------------------------------------------------------------
+
+
+class _ActiveOuter:
+    """Speed: M = X_A·X_Aᵀ (n × n) for the last active set A, kept across steps.
+
+    From one A to the next, the outer products of the columns that enter
+    are added and those of the columns that leave subtracted, n²·(|N| + |R|)
+    flops instead of n²·|A|; M is formed afresh when that is not fewer
+    columns. Tested against forming it at every step.
+    """
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+        self.held = np.zeros(X.shape[1], dtype=bool)
+        self.M: np.ndarray | None = None
+
+    def at(self, A: np.ndarray) -> np.ndarray:
+        """X_A·X_Aᵀ (the array kept: not to be changed by the caller)."""
+        wanted = np.zeros_like(self.held)
+        wanted[A] = True
+        enter = np.flatnonzero(wanted & ~self.held)
+        leave = np.flatnonzero(self.held & ~wanted)
+        if self.M is None or enter.size + leave.size >= A.size:
+            X_A = self.X[:, A]
+            self.M = X_A @ X_A.T
+        else:
+            for columns, sign in ((enter, 1.0), (leave, -1.0)):
+                if columns.size:
+                    X_C = self.X[:, columns]
+                    self.M += sign * (X_C @ X_C.T)
+        self.held = wanted
+        return self.M
