@@ -33,6 +33,15 @@ def _form(X, y, start=None):
     return _make_form(X, y, np.zeros(X.shape[1]) if start is None else start, None)
 
 
+def _dual_alone(monkeypatch):
+    """Make the working sets, the dual route's fallback, fail the test if they run."""
+
+    def fallback(*args):
+        raise AssertionError("the dual route fell back to the working sets")
+
+    monkeypatch.setattr(dn, "_enet_working_set", fallback)
+
+
 @settings(max_examples=40, deadline=None)
 @given(problem=hard_problems())
 def test_dual_newton_reaches_the_minimiser_of_the_homotopy_and_the_reference(problem):
@@ -46,7 +55,9 @@ def test_dual_newton_reaches_the_minimiser_of_the_homotopy_and_the_reference(pro
     l1_ratio = min(l1_ratio, 0.6)  # an L2 part: the dual is smooth
     l1, l2, _ = penalties_at(X, y, fraction, l1_ratio, positive)
     tol = 1e-10
-    w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol, positive)
+    with pytest.MonkeyPatch.context() as patch:
+        _dual_alone(patch)
+        w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol, positive)
     w_path, gap_path, _ = _enet_homotopy(_form(X, y), l1, l2, 1000, tol, positive)
     with warnings.catch_warnings():  # the reference may stop short here; its gap says where
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -67,11 +78,16 @@ def test_dual_newton_reaches_the_minimiser_of_the_homotopy_and_the_reference(pro
 def test_dual_newton_on_larger_problems_agrees_with_the_homotopy(
     seed, shape, l1_ratio, positive, fraction
 ):
-    """p ≫ n (supports past n at small alpha), n ≫ p and n = p; both of its linear systems."""
+    """p ≫ n (supports past n at small alpha), n ≫ p and n = p; both of its linear systems.
+
+    Its own steps get there (the fallback to the working sets would hide a wrong step).
+    """
     X, y = gaussian_problem(seed, *shape, n_informative=8)
     l1, l2, _ = penalties_at(X, y, fraction, l1_ratio, positive)
     tol = 1e-10
-    w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol, positive)
+    with pytest.MonkeyPatch.context() as patch:
+        _dual_alone(patch)
+        w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol, positive)
     w_path, gap_path, _ = _enet_homotopy(_form(X, y), l1, l2, 1000, tol, positive)
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, positive, tol)
     assert_certified_close(X, y, w, gap, w_path, gap_path, l2)
@@ -82,6 +98,7 @@ def test_the_gram_of_the_active_features_kept_across_steps_agrees_with_forming_i
     X, y = gaussian_problem(5, 80, 300, n_informative=12)
     l1, l2, _ = penalties_at(X, y, 0.1, 0.5, False)  # fewer active features than rows
     tol = 1e-12
+    _dual_alone(monkeypatch)
     w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol)
     formed = []
 
@@ -208,13 +225,14 @@ def test_a_step_without_descent_leaves_the_rest_to_the_working_sets(monkeypatch)
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, 1e-10)
 
 
-def test_the_gap_is_taken_at_the_minimiser_for_the_active_set_and_signs():
+def test_the_gap_is_taken_at_the_minimiser_for_the_active_set_and_signs(monkeypatch):
     """Once P(w(r)) − D(r) is small and S(Xᵀr) has the minimiser's support and signs, the
     point that solves the optimality conditions for them is the minimiser: the reported gap
     is rounding, far below a loose tol (at w(r) itself it is of the order of tol)."""
     X, y = gaussian_problem(11, 60, 300, n_informative=10)
     l1, l2, _ = penalties_at(X, y, 0.3, 0.5, False)
     tol = 1e-3
+    _dual_alone(monkeypatch)
     w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 100, tol)
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, tol)
     assert 0 < np.count_nonzero(w) < X.shape[0]  # the |A| × |A| route, where this applies
@@ -228,6 +246,7 @@ def test_the_outer_products_of_the_active_columns_kept_across_steps_agree_with_f
     X, y = gaussian_problem(12, 30, 300, n_informative=12)
     l1, l2, _ = penalties_at(X, y, 0.01, 0.2, False)  # more active features than rows
     tol = 1e-12
+    _dual_alone(monkeypatch)
     w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol)
     assert np.count_nonzero(w) > X.shape[0]
     formed = []
