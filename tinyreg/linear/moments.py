@@ -570,12 +570,7 @@ def _finite_rows(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None)
         chunk = _centre(X, y.reshape(y.shape[0], -1), sample_weight)
         total = chunk.x_mean.sum() + chunk.y_mean.sum()
     if not np.isfinite(total):
-        check_finite_array("X", X)
-        check_finite_array("y", y)
-        raise ValueError(
-            f"the means of X and y overflow: their values are too large to sum "
-            f"(largest |X| {np.abs(X).max():.3g}, largest |y| {np.abs(y).max():.3g})"
-        )
+        _report_non_finite(X, y, "the means of X and y overflow: their values are too large to sum")
     if sample_weight is None:
         chunk = chunk._replace(given=_as_float64(X, y.reshape(y.shape[0], -1)))
     return chunk
@@ -597,13 +592,24 @@ def _finite_moments(X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | No
         m = _chunk_moments(X, y.reshape(y.shape[0], -1), sample_weight)
         total = np.trace(m.XtX) + m.yty.sum() + m.x_mean.sum() + m.y_mean.sum()
     if not np.isfinite(total):
-        check_finite_array("X", X)
-        check_finite_array("y", y)
-        raise ValueError(
-            "the moments of X and y overflow: their values are too large to square "
-            f"(largest |X| {np.abs(X).max():.3g}, largest |y| {np.abs(y).max():.3g})"
+        _report_non_finite(
+            X, y, "the moments of X and y overflow: their values are too large to square"
         )
     return m
+
+
+def _report_non_finite(X: np.ndarray, y: np.ndarray, overflow: str) -> None:
+    """Raise ValueError for a summary of X and y that came out non-finite.
+
+    Names the first NaN or infinity of X or y (the usual message); if there
+    is none, the summary overflowed: ``overflow`` says how, with the largest
+    values.
+    """
+    check_finite_array("X", X)
+    check_finite_array("y", y)
+    raise ValueError(
+        f"{overflow} (largest |X| {np.abs(X).max():.3g}, largest |y| {np.abs(y).max():.3g})"
+    )
 
 
 # ---------------------------------------------------------------------------
