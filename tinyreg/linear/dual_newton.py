@@ -65,7 +65,7 @@ from tinyreg.linear.enet_solvers import (
     _ResidualForm,
     _warn_not_converged,
 )
-from tinyreg.linear.homotopy import _TrackedGram
+from tinyreg.linear.homotopy import _excess, _TrackedGram
 from tinyreg.linear.working_set import _enet_working_set
 from tinyreg.prox import soft_threshold
 
@@ -77,7 +77,7 @@ def _shrink(u: np.ndarray, l1: float, positive: bool) -> np.ndarray:
 
 def _active(u: np.ndarray, l1: float, positive: bool) -> np.ndarray:
     """The indices j where S(u)_j ≠ 0."""
-    return np.flatnonzero(u > l1) if positive else np.flatnonzero(np.abs(u) > l1)
+    return np.flatnonzero(_excess(u, positive) > l1)
 
 
 def _spread(values: np.ndarray, pos: np.ndarray, size: int) -> np.ndarray:
@@ -139,21 +139,21 @@ def _line_search(
         s = u + t * v
         return np.sign(s) * (np.abs(s) > l1) if not positive else (s > l1).astype(float)
 
-    def slope_at(t: float) -> tuple[float, float, np.ndarray]:
-        piece = pieces(t)
+    def slope_at(t: float, piece: np.ndarray) -> tuple[float, float]:
+        """f(t) and its slope, on ``piece`` = pieces(t)."""
         on = piece != 0
         value = a0 + a1 * t + float(_shrink(u[on] + t * v[on], l1, positive) @ v[on]) / l2
-        return value, a1 + float(v[on] @ v[on]) / l2, piece
+        return value, a1 + float(v[on] @ v[on]) / l2
 
     if f0 >= 0:
         return 0.0
     hi = -f0 / a1
-    ends = (u, u + hi * v) if positive else (np.abs(u), np.abs(u + hi * v))
-    somewhere = (ends[0] > l1) | (ends[1] > l1)
+    somewhere = (_excess(u, positive) > l1) | (_excess(u + hi * v, positive) > l1)
     u, v = u[somewhere], v[somewhere]
     lo, t = 0.0, min(1.0, hi)
+    piece = pieces(t)
     for _ in range(100):
-        f, slope, piece = slope_at(t)
+        f, slope = slope_at(t, piece)
         if f == 0:
             return t
         if f < 0:
@@ -161,13 +161,15 @@ def _line_search(
         else:
             hi = t
         step = t - f / slope
-        if not lo < step < hi:  # Newton would leave the bracket: halve it
+        newton = lo < step < hi
+        if not newton:  # Newton would leave the bracket: halve it
             step = 0.5 * (lo + hi)
         if step == t:
             return t
-        if np.array_equal(pieces(step), piece) and step == t - f / slope:
+        following = pieces(step)
+        if newton and np.array_equal(following, piece):
             return step  # on the piece f was linearised on: the root
-        t = step
+        t, piece = step, following
     return t
 
 

@@ -86,7 +86,7 @@ from tinyreg.linear.enet_solvers import (
     _ResidualForm,
     _warn_not_converged,
 )
-from tinyreg.linear.homotopy import _TrackedGram
+from tinyreg.linear.homotopy import _excess, _TrackedGram
 
 # The first working set has this many features; the next ones _GROW times the support.
 _FIRST = 30
@@ -273,7 +273,7 @@ def _newton_move(
     also if no point of the segment is lower than w.
     """
     z = c + diag * w
-    A = np.flatnonzero(z > l1) if positive else np.flatnonzero(np.abs(z) > l1)
+    A = np.flatnonzero(_excess(z, positive) > l1)
     target = np.zeros_like(w)
     if A.size:
         try:
