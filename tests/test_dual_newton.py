@@ -33,13 +33,16 @@ def _form(X, y, start=None):
     return _make_form(X, y, np.zeros(X.shape[1]) if start is None else start, None)
 
 
-def _dual_alone(monkeypatch):
-    """Make the working sets, the dual route's fallback, fail the test if they run."""
+def _solve_alone(X, y, l1, l2, tol, positive=False, max_iter=1000):
+    """The dual route from zero, (w, gap, n_iter), failing the test if it falls back to the
+    working sets (which would hide a wrong Newton step)."""
 
     def fallback(*args):
         raise AssertionError("the dual route fell back to the working sets")
 
-    monkeypatch.setattr(dn, "_enet_working_set", fallback)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dn, "_enet_working_set", fallback)
+        return dn._enet_dual_newton(_form(X, y), l1, l2, max_iter, tol, positive)
 
 
 @settings(max_examples=40, deadline=None)
@@ -55,9 +58,7 @@ def test_dual_newton_reaches_the_minimiser_of_the_homotopy_and_the_reference(pro
     l1_ratio = min(l1_ratio, 0.6)  # an L2 part: the dual is smooth
     l1, l2, _ = penalties_at(X, y, fraction, l1_ratio, positive)
     tol = 1e-10
-    with pytest.MonkeyPatch.context() as patch:
-        _dual_alone(patch)
-        w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol, positive)
+    w, gap, n_iter = _solve_alone(X, y, l1, l2, tol, positive)
     w_path, gap_path, _ = _enet_homotopy(_form(X, y), l1, l2, 1000, tol, positive)
     with warnings.catch_warnings():  # the reference may stop short here; its gap says where
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -85,9 +86,7 @@ def test_dual_newton_on_larger_problems_agrees_with_the_homotopy(
     X, y = gaussian_problem(seed, *shape, n_informative=8)
     l1, l2, _ = penalties_at(X, y, fraction, l1_ratio, positive)
     tol = 1e-10
-    with pytest.MonkeyPatch.context() as patch:
-        _dual_alone(patch)
-        w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol, positive)
+    w, gap, n_iter = _solve_alone(X, y, l1, l2, tol, positive)
     w_path, gap_path, _ = _enet_homotopy(_form(X, y), l1, l2, 1000, tol, positive)
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, positive, tol)
     assert_certified_close(X, y, w, gap, w_path, gap_path, l2)
@@ -98,8 +97,7 @@ def test_the_gram_of_the_active_features_kept_across_steps_agrees_with_forming_i
     X, y = gaussian_problem(5, 80, 300, n_informative=12)
     l1, l2, _ = penalties_at(X, y, 0.1, 0.5, False)  # fewer active features than rows
     tol = 1e-12
-    _dual_alone(monkeypatch)
-    w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol)
+    w, gap, n_iter = _solve_alone(X, y, l1, l2, tol)
     formed = []
 
     class Formed:  # X_A and X_AᵀX_A formed afresh at every step
@@ -116,7 +114,7 @@ def test_the_gram_of_the_active_features_kept_across_steps_agrees_with_forming_i
             self.pos[features] = np.arange(features.size)
 
     monkeypatch.setattr(dn, "_TrackedGram", Formed)
-    w_plain, gap_plain, n_plain = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol)
+    w_plain, gap_plain, n_plain = _solve_alone(X, y, l1, l2, tol)
     assert formed  # the plain computation ran
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, tol)
     assert_certified_solution(X, y, w_plain, gap_plain, n_plain, l1, l2, False, tol)
@@ -225,15 +223,14 @@ def test_a_step_without_descent_leaves_the_rest_to_the_working_sets(monkeypatch)
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, 1e-10)
 
 
-def test_the_gap_is_taken_at_the_minimiser_for_the_active_set_and_signs(monkeypatch):
+def test_the_gap_is_taken_at_the_minimiser_for_the_active_set_and_signs():
     """Once P(w(r)) − D(r) is small and S(Xᵀr) has the minimiser's support and signs, the
     point that solves the optimality conditions for them is the minimiser: the reported gap
     is rounding, far below a loose tol (at w(r) itself it is of the order of tol)."""
     X, y = gaussian_problem(11, 60, 300, n_informative=10)
     l1, l2, _ = penalties_at(X, y, 0.3, 0.5, False)
     tol = 1e-3
-    _dual_alone(monkeypatch)
-    w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 100, tol)
+    w, gap, n_iter = _solve_alone(X, y, l1, l2, tol, max_iter=100)
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, tol)
     assert 0 < np.count_nonzero(w) < X.shape[0]  # the |A| × |A| route, where this applies
     assert gap <= 1e-12 * (y @ y)
@@ -246,8 +243,7 @@ def test_the_outer_products_of_the_active_columns_kept_across_steps_agree_with_f
     X, y = gaussian_problem(12, 30, 300, n_informative=12)
     l1, l2, _ = penalties_at(X, y, 0.01, 0.2, False)  # more active features than rows
     tol = 1e-12
-    _dual_alone(monkeypatch)
-    w, gap, n_iter = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol)
+    w, gap, n_iter = _solve_alone(X, y, l1, l2, tol)
     assert np.count_nonzero(w) > X.shape[0]
     formed = []
 
@@ -260,7 +256,7 @@ def test_the_outer_products_of_the_active_columns_kept_across_steps_agree_with_f
             return self.X[:, A] @ self.X[:, A].T
 
     monkeypatch.setattr(dn, "_ActiveOuter", Formed)
-    w_plain, gap_plain, n_plain = dn._enet_dual_newton(_form(X, y), l1, l2, 1000, tol)
+    w_plain, gap_plain, n_plain = _solve_alone(X, y, l1, l2, tol)
     assert formed
     assert_certified_solution(X, y, w, gap, n_iter, l1, l2, False, tol)
     assert_certified_solution(X, y, w_plain, gap_plain, n_plain, l1, l2, False, tol)
