@@ -214,7 +214,9 @@ class _TrackedGram:
         """(c, ‖y − Xw‖², (y − Xw)ᵀy) at w = ``w`` on tracked positions ``pos``, zero elsewhere.
 
         c = Xᵀ(y − Xw) over all p features: one pass over the data, with the
-        residual y − Xw from the tracked columns alone. When every feature
+        residual y − Xw from the tracked columns alone (speed: as one product
+        with all u tracked rows, w scattered to them, which costs less than
+        gathering the rows of ``pos`` first). When every feature
         is tracked, or the statistics are all there is, from them:
         c = q − G_{:,A}·w_A, (y − Xw)ᵀy = yᵀy − w_Aᵀq_A and
         ‖y − Xw‖² = (y − Xw)ᵀy − w_Aᵀc_A.
@@ -222,7 +224,9 @@ class _TrackedGram:
         form, u = self.form, self.size
         if isinstance(form, _ResidualForm) and u < self.pos.size:
             assert self.Xt is not None
-            R = form.y - w @ self.Xt[pos]
+            scattered = np.zeros(u)
+            scattered[pos] = w
+            R = form.y - scattered @ self.Xt[:u]
             return form.X.T @ R, float(R @ R), float(R @ form.y)
         if u == self.pos.size:
             c = np.empty(u)
