@@ -193,6 +193,46 @@ def test_newton_step_lands_on_the_minimiser_from_nearby(positive):
     assert ws._subproblem_gap(G, b, yy, stepped, b - G @ stepped, l1, l2, positive) <= 1e-12 * yy
 
 
+def test_newton_step_drops_a_feature_whose_guessed_sign_fails(monkeypatch):
+    """Two nearly collinear features both look active at 0, but their joint fit flips one sign.
+
+    y leans on x₁ and away from the direction u that separates x₂ from x₁,
+    so at w = 0 both correlations exceed l1 with sign +, while the target
+    solved on {x₁, x₂} with signs (+, +) gives x₂ a negative coefficient:
+    P is higher there. Solving again without x₂ gives the minimiser (its
+    gap is zero to rounding), with no line search.
+    """
+    rng = np.random.default_rng(0)
+    n = 20
+    x1 = rng.standard_normal(n)
+    u = rng.standard_normal(n)
+    u -= x1 * (x1 @ u) / (x1 @ x1)
+    u /= np.linalg.norm(u)
+    X = np.column_stack([x1, x1 + 0.3 * np.linalg.norm(x1) * u, rng.standard_normal(n)])
+    y = 2.0 * x1 - 0.5 * np.linalg.norm(x1) * u + 0.1 * rng.standard_normal(n)
+    G, b, yy = X.T @ X, X.T @ y, float(y @ y)
+    l1 = 0.3 * np.abs(b).max()
+    w = np.zeros(3)
+    now = ws._objective(G, b, yy, w, l1, 0.0)
+    # the premises: the guess at 0 is {0, 1} with signs (+, +), and its target flips x₂'s sign
+    assert np.array_equal(np.flatnonzero(np.abs(b) > l1), [0, 1]) and np.all(b[:2] > 0)
+    first = np.linalg.solve(G[:2, :2], b[:2] - l1)
+    assert first[1] < 0 < first[0]
+    assert ws._objective(G, b, yy, np.append(first, 0.0), l1, 0.0) >= now
+
+    def no_line_search(*args):
+        raise AssertionError("the corrected target should have been taken")
+
+    monkeypatch.setattr(ws, "_line_search", no_line_search)
+    newton = ws._newton_step(G, b, yy, w, b - G @ w, now, l1, 0.0, False)
+    assert newton is not None
+    stepped, c, value = newton
+    assert np.flatnonzero(stepped).tolist() == [0]
+    assert stepped[0] == pytest.approx((b[0] - l1) / G[0, 0], rel=1e-12)
+    assert value < now
+    assert ws._subproblem_gap(G, b, yy, stepped, c, l1, 0.0, False) <= 1e-12 * yy
+
+
 @pytest.mark.parametrize("noise", [0.0, 1e-13, 1e-9])
 def test_newton_step_on_duplicated_columns_never_raises_the_objective(noise):
     """Duplicated columns, no l2: the active-set system is singular, exactly or to rounding.
