@@ -495,13 +495,16 @@ def _full_stats(
     return form.stats()
 
 
-def _scores(form: _GramForm | _ResidualForm, c: np.ndarray, l1: float, positive: bool):
-    """The violation score of every feature (see the module docstring)."""
-    norms = np.sqrt(form.col_sq)
-    excess = c if positive else np.abs(c)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scores = np.where(norms > 0, (excess - l1) / np.where(norms > 0, norms, 1.0), -np.inf)
-    scores[form.w != 0] = np.inf
+def _scores(
+    c: np.ndarray, w: np.ndarray, inverse_norms: np.ndarray, l1: float, positive: bool
+) -> np.ndarray:
+    """The violation score of every feature (see the module docstring).
+
+    ``inverse_norms`` holds 1/‖X_j‖, and −∞ for the all-zero columns.
+    """
+    scores = ((c if positive else np.abs(c)) - l1) * inverse_norms
+    scores[inverse_norms == -np.inf] = -np.inf  # the all-zero columns, whatever their c
+    scores[w != 0] = np.inf
     return scores
 
 
@@ -527,10 +530,16 @@ def _enet_working_set(
     stats = form.stats()
     gap = _duality_gap(form.w, *stats, l1, l2, positive)
     gram = _TrackedGram(form)
-    Xy = form.q if isinstance(form, _GramForm) else form.X.T @ form.y
+    if isinstance(form, _GramForm):
+        Xy = form.q
+    else:  # at w = 0 the correlation c is Xᵀy
+        Xy = stats[0].copy() if not form.w.any() else form.X.T @ form.y
+    norms = np.sqrt(form.col_sq)
+    with np.errstate(divide="ignore"):
+        inverse_norms = np.where(norms > 0, 1.0 / norms, -np.inf)
     n_iter, on_data = 0, True
     while gap > tol_gap and n_iter < max_iter:
-        scores = _scores(form, stats[0], l1, positive)
+        scores = _scores(stats[0], form.w, inverse_norms, l1, positive)
         support = int(np.count_nonzero(form.w))
         size = min(p, max(_FIRST, int(_GROW * support)))
         W = np.argpartition(-scores, size - 1)[:size] if size < p else np.arange(p)
