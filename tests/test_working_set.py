@@ -233,6 +233,37 @@ def test_newton_step_drops_a_feature_whose_guessed_sign_fails(monkeypatch):
     assert ws._subproblem_gap(G, b, yy, stepped, c, l1, 0.0, False) <= 1e-12 * yy
 
 
+def test_subproblem_stops_at_the_rounding_of_its_gap():
+    """Columns 6.1e-5 apart, coefficients near ±8700: the gap's rounding is far above tol_gap.
+
+    From the minimiser of the active set (one solve), the subproblem's gap is
+    at its rounding floor (the gap of a point computed at 8700 cannot be
+    certified below about 1e-7 here): the subproblem stops at once instead
+    of running its epochs out against a gap it cannot reach, and the bound
+    holds the gap computed at the point it returns.
+    """
+    X, y = np.array([[1.0, 1.0], [0.0, 6.1e-05]]), np.array([0.0, 1.0])
+    G, b, yy = X.T @ X, X.T @ y, float(y @ y)
+    l1 = 1.43e-5
+    start = np.linalg.solve(G, b - l1 * np.array([-1.0, 1.0]))
+    assert start[0] < -8000 and start[1] > 8000  # the signs solved with
+    w, iterations = ws._solve_subproblem(G, b, yy, start, l1, 0.0, False, tol_gap=0.0)
+    assert iterations <= 2
+    c = b - G @ w
+    floor = ws._gap_rounding(np.abs(G), b, yy, w, c, l1, 0.0)
+    assert 0.0 < ws._subproblem_gap(G, b, yy, w, c, l1, 0.0, False) <= floor
+    assert floor > 1e-12 * yy  # where tol = 1e-12 cannot be met
+
+
+def test_gap_rounding_is_negligible_on_a_well_conditioned_subproblem():
+    """On an ordinary subproblem (correlated columns, coefficients of order 1) the floor is
+    (m + 2)·eps times the terms of the gap, a few hundred ulps of ‖y‖²: far below the
+    tolerance 1e-10 of the solver tests, so it never stops a subproblem there."""
+    G, b, yy, l1, l2 = _subproblem(3, 20, 0.3)
+    w, _ = ws._solve_subproblem(G, b, yy, np.zeros(20), l1, l2, False, 1e-12 * yy)
+    assert ws._gap_rounding(np.abs(G), b, yy, w, b - G @ w, l1, l2) < 1e-11 * yy
+
+
 @pytest.mark.parametrize("noise", [0.0, 1e-13, 1e-9])
 def test_newton_step_on_duplicated_columns_never_raises_the_objective(noise):
     """Duplicated columns, no l2: the active-set system is singular, exactly or to rounding.

@@ -27,7 +27,10 @@ Gram blocks, benchmarks/README.md).
 coefficients at zero, from the Gram statistics of W alone, G = X_WᵀX_W and
 b = X_Wᵀy. G is grown on demand and reused across outer iterations
 (:class:`~tinyreg.linear.homotopy._TrackedGram`). The subproblem stops when
-its own duality gap is at most a fraction ``_INNER`` of the last full gap.
+its own duality gap is at most a fraction ``_INNER`` of the last full gap,
+or at most that gap's own rounding (large coefficients on nearly collinear
+columns: no point can be certified closer, and the outer loop goes on to
+``max_iter`` and warns with the gap it reached).
 Speed: it is first tried by Newton steps (below) alone, on the data
 (:func:`_newton_subproblem`): a step needs the Gram block of its active
 guess only, and the correlations over W come with the full gap from one
@@ -130,6 +133,34 @@ def _subproblem_gap(G, b, yy, w, c, l1, l2, positive) -> float:
     """The duality gap of P restricted to W at w, given c = b − Gw."""
     Ry = yy - float(w @ b)
     return _duality_gap(w, c, Ry - float(w @ c), Ry, l1, l2, positive)
+
+
+def _gap_rounding(
+    abs_G: np.ndarray, b: np.ndarray, yy: float, w: np.ndarray, c: np.ndarray, l1: float, l2: float
+) -> float:
+    """A bound on the rounding of :func:`_subproblem_gap` at w (``abs_G`` = |G|, c = b − Gw).
+
+    With γ = (m + 2)·eps for m = |W|: each computed c_j is off by at most
+    δ_j = γ·(|b_j| + (|G||w|)_j) + l2·γ·|w_j|, and (y − Xw)ᵀy and
+    ‖y − Xw‖² = (y − Xw)ᵀy − wᵀc by at most γ·(yᵀy + 2|b|ᵀ|w| + |w|ᵀ|G||w|).
+    The dual point scales the residual by s = l1/‖c − l2·w‖∞ (when below 1);
+    a correlation off by max δ moves s by at most max δ/l1 and the dual
+    objective by (‖w‖₁ + (1 − s)·‖y − Xw‖²/l1)·max δ. Large coefficients on
+    nearly collinear columns make this far larger than tol·‖y‖²: no point
+    can then be certified closer, and the subproblem stops there.
+    """
+    gamma = (w.size + 2) * _EPS
+    aw = np.abs(w)
+    Gw = abs_G @ aw
+    delta = gamma * (np.abs(b) + Gw + l2 * aw)
+    sums = gamma * (yy + 2 * float(np.abs(b) @ aw) + float(aw @ Gw))
+    if l1 == 0:
+        return sums
+    RR = yy - float(w @ b) - float(w @ c) + l2 * float(w @ w)
+    top = float(np.max(np.abs(c - l2 * w), initial=0.0))
+    s = min(1.0, l1 / top) if top > 0 else 1.0
+    moved = float(aw.sum()) + (1.0 - s) * max(RR, 0.0) / l1
+    return sums + moved * float(np.max(delta, initial=0.0))
 
 
 def _cd_epoch(
@@ -386,7 +417,9 @@ def _solve_subproblem(
     after every ``_ANDERSON`` epochs without an accepted step, an Anderson
     step (:func:`_anderson`). Every step is accepted only if it lowers P,
     so P decreases at every iteration. Returns (w, iterations); stops when
-    the subproblem's gap is at most ``tol_gap``.
+    the subproblem's gap is at most ``tol_gap``, or at most its own
+    rounding (:func:`_gap_rounding`): no point can be certified closer, and
+    the outer loop's gap says how far w is from the minimiser.
     """
     diag = np.diag(G).tolist()
     w = w.copy()
@@ -395,6 +428,7 @@ def _solve_subproblem(
     iterates[0] = w
     count = 0
     best = _objective(G, b, yy, w, l1, l2)
+    abs_G = np.abs(G)
     for epoch in range(1, _MAX_EPOCHS + 1):
         newton = _newton_step(G, b, yy, w, c, best, l1, l2, positive)
         if newton is not None and newton[2] < best:
@@ -419,7 +453,8 @@ def _solve_subproblem(
             if jumped or count == _ANDERSON:
                 iterates[0], count = w, 0
             c = b - G @ w  # also clears the rounding of the rank-one updates
-        if _subproblem_gap(G, b, yy, w, c, l1, l2, positive) <= tol_gap:
+        gap = _subproblem_gap(G, b, yy, w, c, l1, l2, positive)
+        if gap <= tol_gap or gap <= _gap_rounding(abs_G, b, yy, w, c, l1, l2):
             return w, epoch
     return w, _MAX_EPOCHS
 
