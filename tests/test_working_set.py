@@ -255,6 +255,27 @@ def test_subproblem_stops_at_the_rounding_of_its_gap():
     assert floor > 1e-12 * yy  # where tol = 1e-12 cannot be met
 
 
+@pytest.mark.parametrize("l1", [0.0, 0.4])
+def test_gap_rounding_is_the_bound_its_docstring_states(l1):
+    """The floor term by term, on a point with l2 > 0 and a dual scale s < 1 (every term counts)."""
+    G = np.array([[4.0, -1.0, 0.5], [-1.0, 3.0, 2.0], [0.5, 2.0, 5.0]])
+    b, yy, l2 = np.array([1.0, -2.0, 0.5]), 9.0, 0.3
+    w = np.array([0.7, -1.1, 0.0])
+    c = b - G @ w
+    gamma = (3 + 2) * np.finfo(float).eps
+    aw = np.abs(w)
+    G_aw = [sum(abs(G[j, k]) * aw[k] for k in range(3)) for j in range(3)]
+    delta = [gamma * (abs(b[j]) + G_aw[j] + l2 * aw[j]) for j in range(3)]
+    sums = gamma * (yy + 2 * sum(abs(b[j]) * aw[j] for j in range(3)) + sum(aw * G_aw))
+    expected = sums
+    if l1 > 0:
+        RR = yy - w @ b - w @ c + l2 * (w @ w)
+        s = min(1.0, l1 / np.abs(c - l2 * w).max())
+        assert s < 1 and RR > 0
+        expected += (aw.sum() + (1 - s) * RR / l1) * max(delta)
+    assert ws._gap_rounding(np.abs(G), b, yy, w, c, l1, l2) == pytest.approx(expected, rel=1e-12)
+
+
 def test_gap_rounding_is_negligible_on_a_well_conditioned_subproblem():
     """On an ordinary subproblem (correlated columns, coefficients of order 1) the floor is
     (m + 2)·eps times the terms of the gap, a few hundred ulps of ‖y‖²: far below the
