@@ -273,7 +273,9 @@ def test_gap_rounding_is_the_bound_its_docstring_states(l1):
         s = min(1.0, l1 / np.abs(c - l2 * w).max())
         assert s < 1 and RR > 0
         expected += (aw.sum() + (1 - s) * RR / l1) * max(delta)
-    assert ws._gap_rounding(np.abs(G), b, yy, w, c, l1, l2) == pytest.approx(expected, rel=1e-12)
+    assert ws._gap_rounding(np.abs(G), b, yy, w, c, l1, l2) == pytest.approx(
+        expected, rel=1e-12, abs=0.0
+    )
 
 
 def test_gap_rounding_is_negligible_on_a_well_conditioned_subproblem():
