@@ -105,6 +105,17 @@ def test_working_set_stopped_by_max_iter_warns_with_the_gap():
     assert model.dual_gap_ > 1e-4 * (yc @ yc) / len(y)
 
 
+@pytest.mark.parametrize("l1_ratio", [0.0, 1.0])
+def test_all_zero_column_scores_lowest_without_a_warning(l1_ratio):
+    """An all-zero column is never chosen, and its score (0·∞ when l1 = 0) warns of nothing."""
+    X, y = gaussian_problem(4, 30, 60, n_informative=5)
+    X[:, 3] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = ElasticNet(alpha=0.1, l1_ratio=l1_ratio, solver="ws").fit(X, y)
+    assert model.coef_[3] == 0.0
+
+
 # ---------------------------------------------------------------------------
 # The extrapolation steps never raise the objective
 # ---------------------------------------------------------------------------

@@ -531,14 +531,20 @@ def _full_stats(
 
 
 def _scores(
-    c: np.ndarray, w: np.ndarray, inverse_norms: np.ndarray, l1: float, positive: bool
+    c: np.ndarray,
+    w: np.ndarray,
+    inverse_norms: np.ndarray,
+    dead: np.ndarray,
+    l1: float,
+    positive: bool,
 ) -> np.ndarray:
     """The violation score of every feature (see the module docstring).
 
-    ``inverse_norms`` holds 1/‖X_j‖, and −∞ for the all-zero columns.
+    ``inverse_norms`` holds 1/‖X_j‖ (0 where X_j = 0), ``dead`` marks the
+    all-zero columns: they score −∞.
     """
     scores = ((c if positive else np.abs(c)) - l1) * inverse_norms
-    scores[inverse_norms == -np.inf] = -np.inf  # the all-zero columns, whatever their c
+    scores[dead] = -np.inf
     scores[w != 0] = np.inf
     return scores
 
@@ -570,11 +576,12 @@ def _enet_working_set(
     else:  # at w = 0 the correlation c is Xᵀy
         Xy = stats[0].copy() if not form.w.any() else form.X.T @ form.y
     norms = np.sqrt(form.col_sq)
-    with np.errstate(divide="ignore"):
-        inverse_norms = np.where(norms > 0, 1.0 / norms, -np.inf)
+    dead = norms == 0
+    inverse_norms = 1.0 / np.where(dead, 1.0, norms)
+    inverse_norms[dead] = 0.0
     n_iter, on_data = 0, True
     while gap > tol_gap and n_iter < max_iter:
-        scores = _scores(stats[0], form.w, inverse_norms, l1, positive)
+        scores = _scores(stats[0], form.w, inverse_norms, dead, l1, positive)
         support = int(np.count_nonzero(form.w))
         size = min(p, max(_FIRST, int(_GROW * support)))
         W = np.argpartition(-scores, size - 1)[:size] if size < p else np.arange(p)
