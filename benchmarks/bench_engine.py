@@ -16,10 +16,13 @@ Engines, each timed in its own subprocess in the same run:
 * ``numpy``    -- the same step written by hand with in-place updates: the
   floor for any numpy-based engine;
 * ``matmul``   -- the step's five matrix products alone: the floor of floors;
+* ``matmul + sgd`` -- the five products, then the numpy calls of SGD + L2's
+  update on their results (interleaved table only): the floor of any
+  replay that makes eager's calls, which the compiled step is;
 * ``torch``    -- PyTorch on the CPU, if it is installed.
 
-A second table takes ``tinyreg``, ``tinyreg compiled``, ``numpy`` and
-``matmul`` again, in one process and in interleaved rounds
+A second table takes ``tinyreg``, ``tinyreg compiled``, ``numpy``,
+``matmul`` and ``matmul + sgd`` again, in one process and in interleaved rounds
 (``_common.time_interleaved``), so that a change of load on a shared machine
 hits them alike: the ratios to compare with targets.
 
@@ -142,6 +145,49 @@ def make_matmul(size):
     return step
 
 
+def make_matmul_sgd(size):
+    """The five products, then SGD + L2's numpy calls on the gradients they give.
+
+    The calls of the compiled step's update (``fast_replay._sgd_step``):
+    d = alpha·w, d += grad, d *= lr (d = lr·grad for the biases, which L2
+    leaves out), one ``isfinite`` over all the d, then w −= d. It updates
+    copies of the parameters, so that the products' operands stay as they
+    are. A replay that makes eager's calls makes at least these: this is
+    its floor, as ``matmul`` is eager's.
+    """
+    x, _, (w1, b1, w2, b2) = _data(size)
+    a = np.maximum(x @ w1.T, 0)
+    g = np.ones((x.shape[0], w2.shape[0]))
+    params = [w1.copy(), b1.copy(), w2.copy(), b2.copy()]
+    flat = np.empty(sum(p.size for p in params))
+    ends = np.cumsum([p.size for p in params]).tolist()
+    works = [flat[e - p.size : e].reshape(p.shape) for p, e in zip(params, ends, strict=True)]
+    ok = np.empty(flat.shape, bool)
+
+    def update(grads):
+        for k, (p, grad, d) in enumerate(zip(params, grads, works, strict=True)):
+            if k % 2 == 0:  # a weight (the biases are not penalized)
+                np.multiply(ALPHA, p, d)
+                np.add(grad, d, d)
+                np.multiply(d, LR, d)
+            else:
+                np.multiply(grad, LR, d)
+        if np.isfinite(flat, out=ok).all():
+            for p, d in zip(params, works, strict=True):
+                np.subtract(p, d, p)
+
+    def step():
+        a_ = x @ w1.T
+        a_ @ w2.T
+        gw2 = g.T @ a
+        ga = g @ w2
+        gw1 = ga.T @ x
+        update((gw1, ga.sum(axis=0), gw2, g.sum(axis=0)))
+
+    step.params, step.update = params, update  # for the test that it is SGD's update
+    return step
+
+
 def make_torch(size):
     import torch
 
@@ -215,6 +261,7 @@ ENGINES = {
     "tinyreg compiled": lambda size: make_tinyreg(size, compiled=True),
     "numpy": make_numpy,
     "matmul": make_matmul,
+    "matmul + sgd": make_matmul_sgd,
     "torch": make_torch,
 }
 OPTIMIZER_ENGINES = ["sgd", "sgd unchecked", "adam", "adam unchecked", "adam with temporaries"]
@@ -256,7 +303,7 @@ def measure_optimizers(repeats, number):
     return {name: {"min": min(t), "median": float(np.median(t))} for name, t in times.items()}
 
 
-INTERLEAVED = ["tinyreg", "tinyreg compiled", "numpy", "matmul"]
+INTERLEAVED = ["tinyreg", "tinyreg compiled", "numpy", "matmul", "matmul + sgd"]
 
 
 def measure_interleaved(size, budget):

@@ -95,6 +95,30 @@ def test_the_compiled_engine_steps_as_the_eager_one():
         np.testing.assert_array_equal(p.data, q.data)
 
 
+def test_the_floor_of_a_replay_makes_sgds_update(monkeypatch):
+    """bench_engine's ``matmul + sgd`` updates the parameters as tinyreg's SGD + L2, bit for bit."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    bench = _load("bench_engine")
+    sgd = bench.make_optimizer_step("sgd")  # on the MNIST-size parameters
+    sgd_params = [p for group in sgd.__self__.param_groups for p in group["params"]]
+    for bias in sgd_params[1::2]:
+        bias.regularize = False  # as nn.Linear's biases: L2 leaves them out
+    floor = bench.make_matmul_sgd("mnist")
+    for p, q in zip(floor.params, sgd_params, strict=True):
+        p[...] = q.data
+    for _ in range(2):
+        floor.update([p.grad for p in sgd_params])
+        sgd()
+    for p, q in zip(floor.params, sgd_params, strict=True):
+        np.testing.assert_array_equal(p, q.data)
+    grads = [p.grad.copy() for p in sgd_params]
+    grads[0][0, 0] = np.nan  # a non-finite gradient: neither changes anything
+    before = [p.copy() for p in floor.params]
+    floor.update(grads)
+    for p, b in zip(floor.params, before, strict=True):
+        np.testing.assert_array_equal(p, b)
+
+
 def test_bench_house_prices_prints_its_table_and_writes_json(tmp_path):
     stdout, stderr, results = run_quick("bench_house_prices", tmp_path)
     assert "seed 2 of 2" in stderr  # progress
