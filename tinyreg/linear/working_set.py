@@ -491,7 +491,8 @@ def _newton_subproblem(
     def solve(A: np.ndarray, signs: np.ndarray) -> np.ndarray:
         features = W[A]
         gram.track(features)
-        return _solve_block(gram.G, gram.pos[features], l2, b[A] - l1 * signs)
+        tracked = gram.G[: gram.size, : gram.size]  # speed: rows as long as the tracked ones
+        return _solve_block(tracked, gram.pos[features], l2, b[A] - l1 * signs)
 
     def correlation(x: np.ndarray) -> np.ndarray:
         nonlocal last
