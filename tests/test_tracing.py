@@ -929,8 +929,21 @@ def _stronger_l1(model, opt):
     opt.param_groups[0]["penalty"].alpha = 0.2  # read at every replay
 
 
+def _another_tensor_in_the_list(model, opt):
+    # the same list, another tensor in it: eager steps that one, not the model's weight
+    opt.param_groups[0]["params"][0] = nn.Parameter(np.zeros_like(model[0].weight.data))
+
+
 @pytest.mark.parametrize(
-    "change", [None, _leave_l1, _biases_by_their_flags, _new_group_dict, _stronger_l1]
+    "change",
+    [
+        None,
+        _leave_l1,
+        _biases_by_their_flags,
+        _new_group_dict,
+        _stronger_l1,
+        _another_tensor_in_the_list,
+    ],
 )
 def test_sgd_groups_with_proxes_and_a_setting_changed_between_replays(change):
     # group 0: L1 (a prox with exact zeros); group 1: elastic net, but regularize=False

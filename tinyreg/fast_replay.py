@@ -514,9 +514,9 @@ def _sgd_step(call: _Call, plan: _Plan) -> list[str] | None:
     checks every d finite before any update, then makes ``w -= d * lr`` and
     the penalty's prox (``Optimizer.step``, ``SGD._update``). The lines made
     here do the same when the groups are as they were at the trace -- the
-    same dicts, parameter lists, parameter arrays, penalties and
-    ``regularize`` settings, no momentum, gradients (arrays) on the same
-    parameters -- and read the learning rates and the penalties' own
+    same dicts, parameter lists and tensors in them, parameter arrays,
+    penalties and ``regularize`` settings, no momentum, gradients (arrays)
+    on the same parameters -- and read the learning rates and the penalties' own
     hyper-parameters at every replay; anything else is left to
     ``opt.step()`` itself, which has changed nothing yet.
 
@@ -561,12 +561,13 @@ def _sgd_step(call: _Call, plan: _Plan) -> list[str] | None:
         directions.append(f"{lr} = {g}['lr']")
         flat, works = _work_arrays([p.data for p in group["params"]])
         written = []
-        for p, work in zip(group["params"], works, strict=True):
+        for k, (p, work) in enumerate(zip(group["params"], works, strict=True)):
             t, w, d = (
                 plan.constant(p, "param"),
                 plan.constant(p.data, "w"),
                 plan.constant(work, "d"),
             )
+            same.append(f"{params}[{k}] is {t}")  # the list may have been changed in place
             if p.grad is None:
                 same.append(f"{t}.grad is None")
                 continue
