@@ -563,6 +563,49 @@ def test_a_parameter_rebound_by_load_state_dict_matches_eager():
     assert step.traces == 2
 
 
+def _new_weight(model):
+    model[0].weight = nn.Parameter(np.full((64, 1), 0.1))  # the optimizer keeps the old one
+
+
+def _new_dropout_probability(model):
+    model[2].p = 0.1
+
+
+def _new_dropout_generator(model):
+    model[2].generator = np.random.default_rng(5)
+
+
+@pytest.mark.parametrize("change", [_new_weight, _new_dropout_probability, _new_dropout_generator])
+def test_a_module_attribute_changed_between_replays_retraces(change):
+    """What a module's forward reads -- a parameter, a probability, a generator -- is guarded."""
+
+    def between(i, model, opt):
+        if i == 2:
+            change(model)
+
+    step = check(seed_size, regression_batches(5), between)
+    assert step.traces == 2
+
+
+def test_a_module_attribute_deleted_between_replays_retraces():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = 2.0
+
+        def forward(self, x):
+            return x * getattr(self, "scale", 1.0)
+
+    module = Scaled()
+    forward = tinyreg.compile(lambda x: module(x))
+    x = tinyreg.tensor([1.0, -3.0])
+    for _ in range(2):
+        np.testing.assert_array_equal(forward(x).data, [2.0, -6.0])
+    del module.scale
+    np.testing.assert_array_equal(forward(x).data, [1.0, -3.0])
+    assert forward.traces == 2
+
+
 def test_momentum_set_after_the_trace_is_honoured():
     def between(i, model, opt):
         if i == 3:

@@ -2,9 +2,10 @@
 
 ``step = tinyreg.compile(fn)`` runs ``fn`` eagerly the first time it is
 called with a given *guard* (the shapes and dtypes of its arguments, the
-train/eval flags of the modules it calls, the parameter arrays and whether
-they require grad, the gradient mode) and records, in order, every call
-that computes something:
+attributes of the modules it calls -- the train/eval flag, a value such as
+dropout's ``p``, the parameter, submodule or generator an attribute holds
+--, the parameter arrays and whether they require grad, the gradient mode)
+and records, in order, every call that computes something:
 
 * each op's forward, ``op.forward(*arrays, **options)``;
 * each VJP the backward pass runs, ``vjp(g, out, *arrays, **options)``, and
@@ -260,13 +261,17 @@ class _Recorder:
         body, constants = fast_replay.fast_program(self, returned)
         return (*plain, *_function(self.inputs, body, returned, constants))
 
-    def _guard(self) -> tuple[Callable[[], tuple], tuple]:
+    def _guard(self) -> tuple[Callable[[], tuple | None], tuple | None]:
         """What the guard reads of the leaves, modules and gradient mode, and its traced value.
 
         One generated function returns one tuple -- the gradient mode, then
         for each leaf the id of its array (the trace holds the array, so the
         id cannot be reused) and its ``requires_grad``, then each module's
-        ``training`` flag -- so that checking the guard is one tuple comparison.
+        attributes (its ``__dict__`` but the registries, whose members are
+        attributes too): a Python value (``training``, ``p``, a kernel size)
+        itself, any other object (a parameter, a submodule, a generator) by
+        its id, the trace holding it -- so that checking the guard is one
+        tuple comparison. An attribute deleted since makes it None: a miss.
         """
         namespace: dict[str, Any] = {"_mode": _mode, "_id": id}
         parts = ["_mode.enabled", "_mode.numpy_backward"]
@@ -274,12 +279,34 @@ class _Recorder:
             namespace[f"t{i}"], namespace[f"held{i}"] = t, t.data  # held: ids stay unique
             parts += [f"_id(t{i}.data)", f"t{i}.requires_grad"]
         for i, m in enumerate(self.modules.values()):
-            namespace[f"m{i}"] = m
-            parts.append(f"m{i}.training")
-        code = f"def state():\n    return ({', '.join(parts)},)\n"
-        exec(code, namespace)  # code built above from variable names only
+            namespace[f"m{i}"] = attributes = vars(m)
+            for j, (name, value) in enumerate(attributes.items()):
+                if name in _REGISTRIES:
+                    continue
+                if _plain(value):
+                    parts.append(f"m{i}[{name!r}]")
+                else:
+                    namespace[f"held{i}_{j}"] = value
+                    parts.append(f"_id(m{i}[{name!r}])")
+        code = (
+            "def state():\n"
+            f"    try:\n        return ({', '.join(parts)},)\n"
+            "    except KeyError:\n        return None\n"
+        )
+        exec(code, namespace)  # code built above from variable names and str literals only
         state = namespace["state"]
         return state, state()
+
+
+#: A module's registries: their members are its attributes too, which the guard reads.
+_REGISTRIES = frozenset({"_parameters", "_buffers", "_non_persistent_buffers", "_modules"})
+
+
+def _plain(value: Any) -> bool:
+    """Whether the guard compares ``value`` itself (a Python value), not its identity."""
+    if value is None or isinstance(value, (bool, int, float, str, np.generic)):
+        return True
+    return type(value) is tuple and all(_plain(v) for v in value)
 
 
 def _function(
