@@ -606,6 +606,59 @@ def test_a_module_attribute_deleted_between_replays_retraces():
     assert forward.traces == 2
 
 
+TEMPERATURE = 2.0  # a global that a compiled function reads
+
+
+def test_a_global_the_function_reads_changed_between_replays_retraces(monkeypatch):
+    layer = nn.Linear(2, 1)
+
+    def forward(x):
+        return layer(x) / TEMPERATURE
+
+    compiled = tinyreg.compile(forward)
+    x = tinyreg.tensor([[1.0, 2.0]])
+    for temperature in (2.0, 2.0, 4.0):
+        monkeypatch.setattr(f"{__name__}.TEMPERATURE", temperature)
+        np.testing.assert_array_equal(compiled(x).data, forward(x).data)
+    assert compiled.traces == 2
+
+
+def test_a_closure_variable_rebound_between_replays_retraces():
+    x = tinyreg.tensor([[1.0, 2.0]])
+    first, second = nn.Linear(2, 1), nn.Linear(2, 1)
+    layer, scale = first, 3.0
+
+    def forward(x):
+        return layer(x) * scale
+
+    compiled = tinyreg.compile(forward)
+    outputs = [compiled(x).data.copy() for _ in range(2)]
+    scale = 5.0  # a value: compared itself
+    outputs.append(compiled(x).data.copy())
+    layer = second  # an object: compared by identity
+    outputs.append(compiled(x).data.copy())
+    expected = [first(x).data * 3.0] * 2 + [first(x).data * 5.0, second(x).data * 5.0]
+    for out, want in zip(outputs, expected, strict=True):
+        np.testing.assert_array_equal(out, want)
+    assert compiled.traces == 3
+
+
+def test_a_closure_cell_filled_or_emptied_after_the_trace():
+    x = tinyreg.tensor([1.0, 2.0])
+
+    def forward(x):
+        return x * factor if use else x  # noqa: F821 (factor is bound, then deleted, below)
+
+    use = False
+    compiled = tinyreg.compile(forward)
+    np.testing.assert_array_equal(compiled(x).data, [1.0, 2.0])  # factor's cell still empty
+    factor, use = 3.0, True
+    np.testing.assert_array_equal(compiled(x).data, [3.0, 6.0])
+    del factor
+    with pytest.raises(NameError):  # as eager: a miss, and the trace runs forward itself
+        compiled(x)
+
+
 def test_momentum_set_after_the_trace_is_honoured():
     def between(i, model, opt):
         if i == 3:

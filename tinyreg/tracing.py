@@ -4,8 +4,9 @@
 called with a given *guard* (the shapes and dtypes of its arguments, the
 attributes of the modules it calls -- the train/eval flag, a value such as
 dropout's ``p``, the parameter, submodule or generator an attribute holds
---, the parameter arrays and whether they require grad, the gradient mode)
-and records, in order, every call that computes something:
+--, the globals and closure variables ``fn``'s code reads, the parameter
+arrays and whether they require grad, the gradient mode) and records, in
+order, every call that computes something:
 
 * each op's forward, ``op.forward(*arrays, **options)``;
 * each VJP the backward pass runs, ``vjp(g, out, *arrays, **options)``, and
@@ -68,7 +69,10 @@ backward pass through a graph recorded before the call.
 What ``fn`` must keep to: compute with tinyreg (tensors, ops, modules,
 optimizers), not with numpy on its inputs' values or on a tensor's
 ``.data``; draw randomness through tinyreg's dropout; have no Python side
-effect other than the recorded calls (they alone run at replay). A tensor
+effect other than the recorded calls (they alone run at replay); read the
+Python values that steer it (a global, a closure variable) in its own
+code, where the guard sees them: a value read inside another function it
+calls is fixed at the trace. A tensor
 ``fn`` returns comes back from a replay as a new tensor holding the values,
 detached from any graph.
 
@@ -261,45 +265,72 @@ class _Recorder:
         body, constants = fast_replay.fast_program(self, returned)
         return (*plain, *_function(self.inputs, body, returned, constants))
 
-    def _guard(self) -> tuple[Callable[[], tuple | None], tuple | None]:
-        """What the guard reads of the leaves, modules and gradient mode, and its traced value.
+    def _guard(self, fn: Callable[..., Any]) -> tuple[Callable[[], tuple | None], tuple | None]:
+        """What the guard reads of the leaves, modules, ``fn`` and gradient mode, and its value now.
 
         One generated function returns one tuple -- the gradient mode, then
         for each leaf the id of its array (the trace holds the array, so the
         id cannot be reused) and its ``requires_grad``, then each module's
         attributes (its ``__dict__`` but the registries, whose members are
-        attributes too): a Python value (``training``, ``p``, a kernel size)
-        itself, any other object (a parameter, a submodule, a generator) by
-        its id, the trace holding it -- so that checking the guard is one
-        tuple comparison. An attribute deleted since makes it None: a miss.
+        attributes too), then what ``fn``'s code reads from outside (the
+        globals it names, its closure's cells) -- so that checking the guard
+        is one tuple comparison. A Python value (``training``, dropout's
+        ``p``, a global ``temperature``) is compared itself, any other object
+        (a parameter, a submodule, a generator, the model) by its id, the
+        trace holding it. An attribute or a global deleted since, or a cell
+        emptied, makes the tuple None: a miss.
         """
         namespace: dict[str, Any] = {"_mode": _mode, "_id": id}
         parts = ["_mode.enabled", "_mode.numpy_backward"]
+
+        def read(expression: str, value: Any) -> None:
+            if _plain(value):
+                parts.append(expression)
+            else:
+                namespace[f"held_{len(parts)}"] = value  # held: its id stays unique
+                parts.append(f"_id({expression})")
+
         for i, t in enumerate(self.leaves.values()):
-            namespace[f"t{i}"], namespace[f"held{i}"] = t, t.data  # held: ids stay unique
+            namespace[f"t{i}"], namespace[f"held{i}"] = t, t.data
             parts += [f"_id(t{i}.data)", f"t{i}.requires_grad"]
         for i, m in enumerate(self.modules.values()):
             namespace[f"m{i}"] = attributes = vars(m)
-            for j, (name, value) in enumerate(attributes.items()):
-                if name in _REGISTRIES:
+            for name, value in attributes.items():
+                if name not in _REGISTRIES:
+                    read(f"m{i}[{name!r}]", value)
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            namespace["g"] = names = fn.__globals__
+            for name in sorted(_names_read(code)):
+                if name in names:
+                    read(f"g[{name!r}]", names[name])
+            for j, cell in enumerate(fn.__closure__ or ()):
+                namespace[f"c{j}"] = cell
+                try:
+                    read(f"c{j}.cell_contents", cell.cell_contents)
+                except ValueError:  # an empty cell: a name fn binds later
                     continue
-                if _plain(value):
-                    parts.append(f"m{i}[{name!r}]")
-                else:
-                    namespace[f"held{i}_{j}"] = value
-                    parts.append(f"_id(m{i}[{name!r}])")
-        code = (
+        source = (
             "def state():\n"
             f"    try:\n        return ({', '.join(parts)},)\n"
-            "    except KeyError:\n        return None\n"
+            "    except (KeyError, ValueError):\n        return None\n"
         )
-        exec(code, namespace)  # code built above from variable names and str literals only
+        exec(source, namespace)  # code built above from variable names and str literals only
         state = namespace["state"]
         return state, state()
 
 
 #: A module's registries: their members are its attributes too, which the guard reads.
 _REGISTRIES = frozenset({"_parameters", "_buffers", "_non_persistent_buffers", "_modules"})
+
+
+def _names_read(code: Any) -> set[str]:
+    """The names ``code`` (and the functions and comprehensions inside it) looks up."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if hasattr(constant, "co_names"):
+            names |= _names_read(constant)
+    return names
 
 
 def _plain(value: Any) -> bool:
@@ -502,9 +533,9 @@ class _Entry:
     replay of the recorded calls themselves (both bit-identical to eager).
     """
 
-    def __init__(self, key: Any, rec: _Recorder, result: Any) -> None:
+    def __init__(self, key: Any, rec: _Recorder, result: Any, fn: Callable[..., Any]) -> None:
         self.key, self.reason = key, rec.reason
-        self.state, self.traced = rec._guard()
+        self.state, self.traced = rec._guard(fn)
         self.replay: Callable[..., Any] | None = None
         self.plain: Callable[..., Any] | None = None
         self.code = self.fast_code = ""
@@ -550,7 +581,7 @@ class Compiled:
     def _trace(self, key: Any, inputs: list[Any], args: tuple, kwargs: dict) -> Any:
         self.traces += 1
         result, rec = _trace(self.fn, inputs, args, kwargs)
-        entry = _Entry(key, rec, result)
+        entry = _Entry(key, rec, result, self.fn)
         if entry.reason is not None:
             name = getattr(self.fn, "__name__", repr(self.fn))
             self.fallback_reasons.append(f"{name}: runs eagerly: {entry.reason}")
