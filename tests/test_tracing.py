@@ -606,6 +606,68 @@ def test_a_module_attribute_deleted_between_replays_retraces():
     assert forward.traces == 2
 
 
+@pytest.mark.parametrize("clip", ["norm", "value"])
+def test_gradient_clipping_in_the_step_is_replayed(clip):
+    """nn.utils' clipping between backward() and step(): recorded, and clipped at every replay."""
+
+    def build():
+        model = mlp(n_in=3, hidden=8, n_out=1, p=0.2)
+        opt = optim.SGD(model.parameters(), lr=0.05, penalty=penalties.L2(1e-3))
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            if clip == "norm":
+                nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
+            else:
+                nn.utils.clip_grad_value_(model.parameters(), 0.05)
+            opt.step()
+            return loss
+
+        return model, opt, step
+
+    # large targets: the gradients are clipped; then small ones: (mostly) not
+    batches = [(x, 10 * y) for x, y in regression_batches(3, batch=16, n_in=3)]
+    batches += [(x, 0.01 * y) for x, y in regression_batches(3, batch=16, n_in=3, seed=4)]
+    step = check(build, batches)
+    assert step.traces == 1 and not step.fallback_reasons
+
+
+def _update_data_by_hand(model):  # micrograd's loop
+    for p in model.parameters():
+        p.data -= 0.1 * p.grad
+
+
+def _set_grads_to_none_by_hand(model):
+    for p in model.parameters():
+        p.grad = None
+
+
+@pytest.mark.parametrize(
+    "by_hand, reason",
+    [(_update_data_by_hand, "reads a tensor's .data"), (_set_grads_to_none_by_hand, "sets")],
+)
+def test_numpy_on_a_tensors_data_or_grad_in_the_step_runs_eagerly(by_hand, reason):
+    """What fn's own code does to .data or .grad is not recorded: such a trace is not kept."""
+
+    def build():
+        model = mlp(p=0.0)
+        opt = optim.SGD(model.parameters(), lr=0.1)  # only snapshot() reads it
+
+        def step(x, y):
+            model.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            by_hand(model)
+            return loss
+
+        return model, opt, step
+
+    step = check(build, regression_batches(4))
+    assert step.traces == 1 and reason in step.fallback_reasons[0]
+
+
 TEMPERATURE = 2.0  # a global that a compiled function reads
 
 

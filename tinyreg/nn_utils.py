@@ -30,12 +30,17 @@ from tinyreg.validation import check_nonnegative
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
 
-def _grads(parameters: Any) -> list[np.ndarray]:
-    """The gradient arrays of ``parameters`` (a Tensor or an iterable of them) that have one."""
+def _tensors(parameters: Any) -> list[Tensor]:
+    """``parameters`` (a Tensor or an iterable of them) as a list; TypeError for anything else."""
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for p in params:
         if not isinstance(p, Tensor):
             raise TypeError(f"parameters must be tensors, got {type(p).__name__}")
+    return params
+
+
+def _grads(params: list[Tensor]) -> list[np.ndarray]:
+    """The gradient arrays that ``params`` hold now (those without one left out)."""
     return [g for g in (grad_array(p) for p in params) if g is not None]
 
 
@@ -78,7 +83,18 @@ def clip_grad_norm_(
         p = math.nan
     if not p > 0:
         raise ValueError(f"norm_type must be a positive number or inf, got {norm_type!r}")
-    grads = _grads(parameters)
+    return _clip_norm(_tensors(parameters), max_norm, p, norm_type, error_if_nonfinite)
+
+
+def _clip_norm(
+    params: list[Tensor], max_norm: float, p: float, norm_type: Any, error_if_nonfinite: bool
+) -> Tensor:
+    """:func:`clip_grad_norm_` on checked arguments, with the gradients ``params`` hold now.
+
+    One function from the gradients to the clipped gradients and the norm:
+    what ``tinyreg.compile`` records of a clipping, and calls again at replay.
+    """
+    grads = _grads(params)
     if not grads:
         return Tensor(np.array(0.0))
     dtype = np.result_type(*grads)
@@ -104,5 +120,13 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
         clip_value: the largest magnitude allowed, ≥ 0.
     """
     clip_value = check_nonnegative("clip_value", clip_value)
-    for g in _grads(parameters):
+    _clip_value(_tensors(parameters), clip_value)
+
+
+def _clip_value(params: list[Tensor], clip_value: float) -> None:
+    """:func:`clip_grad_value_` on checked arguments, with the gradients ``params`` hold now.
+
+    What ``tinyreg.compile`` records of a clipping, and calls again at replay.
+    """
+    for g in _grads(params):
         np.clip(g, -clip_value, clip_value, out=g)

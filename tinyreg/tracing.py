@@ -15,8 +15,9 @@ order, every call that computes something:
   the seed (a fresh copy of the ones), ``Tensor._accumulate`` into ``.grad``;
 * ``Tensor(data)``'s conversion of its data, and dropout's mask, drawn from
   its generator (``_dropout_mask``);
-* ``Tensor.zero_grad``, ``Optimizer.zero_grad``, ``Optimizer.step`` and
-  ``LRScheduler.step``, each as one call.
+* ``Tensor.zero_grad``, ``Optimizer.zero_grad``, ``Optimizer.step``,
+  ``LRScheduler.step`` and the gradient clipping of ``nn.utils`` (its
+  clipping of the gradients the parameters hold), each as one call.
 
 Each argument of a recorded call is either the result of an earlier
 recorded call, an argument of ``fn`` (an *input*), or a constant held by
@@ -63,7 +64,10 @@ traces that use what the replay could not reproduce: ``create_graph=True``,
 ``backward(gradient=...)``, a gradient accumulated into a tensor made inside
 ``fn``, batch norm in training mode (its running statistics are updated
 outside the recorded calls), an input that no recorded call reads, a
-backward pass through a graph recorded before the call.
+backward pass through a graph recorded before the call, ``fn``'s own code
+reading or setting a tensor's ``.data`` or ``.grad`` (numpy on the values:
+while tracing, these slots are properties that tell tinyreg's code from
+the caller's).
 ``Compiled.fallback_reasons`` says why.
 
 What ``fn`` must keep to: compute with tinyreg (tensors, ops, modules,
@@ -86,13 +90,14 @@ from __future__ import annotations
 
 import functools
 import operator
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from tinyreg import autograd, fast_replay, functional, layers, lr_scheduler, nn, optim
+from tinyreg import autograd, fast_replay, functional, layers, lr_scheduler, nn, nn_utils, optim
 from tinyreg.autograd import Op, Tensor
 from tinyreg.grad_mode import _Backward, _mode
 
@@ -320,6 +325,12 @@ class _Recorder:
         return state, state()
 
 
+def _in_tinyreg(frame: Any) -> bool:
+    """Whether ``frame`` runs tinyreg's own code (which reaches ``.data`` to compute, recorded)."""
+    module = frame.f_globals.get("__name__", "")
+    return bool(module == "tinyreg" or module.startswith("tinyreg."))
+
+
 #: A module's registries: their members are its attributes too, which the guard reads.
 _REGISTRIES = frozenset({"_parameters", "_buffers", "_non_persistent_buffers", "_modules"})
 
@@ -456,6 +467,22 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
 
         return read
 
+    def watched(name: str) -> property:
+        """Tensor's slot ``name`` as a property: reached outside tinyreg, the trace falls back."""
+        slot = Tensor.__dict__[name]
+
+        def get(t: Tensor) -> Any:
+            if rec.recording() and not _in_tinyreg(sys._getframe(1)):
+                rec.fall_back(f"the function reads a tensor's .{name} (numpy is not recorded)")
+            return slot.__get__(t, Tensor)
+
+        def set_(t: Tensor, value: Any) -> None:
+            if rec.recording() and not _in_tinyreg(sys._getframe(1)):
+                rec.fall_back(f"the function sets a tensor's .{name}")
+            slot.__set__(t, value)
+
+        return property(get, set_)
+
     def recorded(fn: Callable[..., Any]) -> Callable[..., Any]:
         def method(*args: Any, **kwargs: Any) -> Any:  # a function: it binds as a method
             return rec.call(fn, *args, **kwargs)
@@ -475,8 +502,12 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         (autograd, "_as_gradient", recorded(autograd._as_gradient)),
         (autograd, "as_float_array", converting),
         (functional, "_dropout_mask", recorded(functional._dropout_mask)),
+        (nn_utils, "_clip_norm", recorded(nn_utils._clip_norm)),
+        (nn_utils, "_clip_value", recorded(nn_utils._clip_value)),
         (Tensor, "_accumulate", accumulate_),
         (nn.Module, "__call__", module_call_),
+        (Tensor, "data", watched("data")),
+        (Tensor, "grad", watched("grad")),
     ]
     for owner, name in [
         (Tensor, "zero_grad"),
