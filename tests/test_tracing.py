@@ -668,6 +668,39 @@ def test_numpy_on_a_tensors_data_or_grad_in_the_step_runs_eagerly(by_hand, reaso
     assert step.traces == 1 and reason in step.fallback_reasons[0]
 
 
+def _running_average(average, loss):
+    average *= 0.9
+    average += 0.1 * loss.detach()
+
+
+def _copied(average, loss):
+    average.copy_(loss.detach())
+
+
+def _zeroed(average, loss):
+    average.zero_()
+
+
+@pytest.mark.parametrize("update", [_running_average, _copied, _zeroed])
+def test_a_tensor_changed_in_place_in_the_step_runs_eagerly(update):
+    """In-place arithmetic, copy_() and zero_() are numpy on .data: such a trace is not kept."""
+
+    def build():
+        model = mlp(p=0.0)
+        opt = optim.SGD(model.parameters(), lr=0.01)
+        average = tinyreg.tensor([5.0])
+        train = training_step(model, opt)
+
+        def step(x, y):
+            update(average, train(x, y))
+            return average
+
+        return model, opt, step
+
+    step = check(build, regression_batches(4))
+    assert step.traces == 1 and "in place" in step.fallback_reasons[0]
+
+
 TEMPERATURE = 2.0  # a global that a compiled function reads
 
 

@@ -67,7 +67,8 @@ outside the recorded calls), an input that no recorded call reads, a
 backward pass through a graph recorded before the call, ``fn``'s own code
 reading or setting a tensor's ``.data`` or ``.grad`` (numpy on the values:
 while tracing, these slots are properties that tell tinyreg's code from
-the caller's).
+the caller's), a tensor changed in place outside a recorded call
+(``t *= 0.9``, ``copy_``, ``zero_``, ``fill_`` under ``no_grad``).
 ``Compiled.fallback_reasons`` says why.
 
 What ``fn`` must keep to: compute with tinyreg (tensors, ops, modules,
@@ -97,7 +98,17 @@ from typing import Any
 
 import numpy as np
 
-from tinyreg import autograd, fast_replay, functional, layers, lr_scheduler, nn, nn_utils, optim
+from tinyreg import (
+    autograd,
+    fast_replay,
+    functional,
+    layers,
+    lr_scheduler,
+    nn,
+    nn_utils,
+    optim,
+    sugar,
+)
 from tinyreg.autograd import Op, Tensor
 from tinyreg.grad_mode import _Backward, _mode
 
@@ -407,6 +418,7 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
     receive, seed, accumulate = autograd._receive, autograd._seed, Tensor._accumulate
     as_float_array = autograd.as_float_array
     call, module_call = Op.__call__, nn.Module.__call__
+    check_in_place = sugar._check_in_place
 
     def forward(op: Op, arrays: list, options: dict) -> tuple[np.ndarray, Any]:
         if not rec.recording():
@@ -483,6 +495,10 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
 
         return property(get, set_)
 
+    def in_place(t: Tensor, what: str, instead: str) -> None:
+        rec.fall_back(f"{what} changes a tensor's values in place (numpy is not recorded)")
+        check_in_place(t, what, instead)
+
     def recorded(fn: Callable[..., Any]) -> Callable[..., Any]:
         def method(*args: Any, **kwargs: Any) -> Any:  # a function: it binds as a method
             return rec.call(fn, *args, **kwargs)
@@ -506,6 +522,7 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         (nn_utils, "_clip_value", recorded(nn_utils._clip_value)),
         (Tensor, "_accumulate", accumulate_),
         (nn.Module, "__call__", module_call_),
+        (sugar, "_check_in_place", in_place),
         (Tensor, "data", watched("data")),
         (Tensor, "grad", watched("grad")),
     ]
