@@ -701,6 +701,60 @@ def test_a_tensor_changed_in_place_in_the_step_runs_eagerly(update):
     assert step.traces == 1 and "in place" in step.fallback_reasons[0]
 
 
+def _gaussian_noise(x, y):
+    return x + 0.1 * tinyreg.randn(*x.shape), y
+
+
+def _uniform_scale(x, y):
+    return x * tinyreg.rand_like(x), y
+
+
+def _normal_noise(x, y):
+    return x + tinyreg.normal(0.0, 0.1, x.shape), y
+
+
+def _random_rows(x, y):
+    rows = tinyreg.randint(0, x.shape[0], (x.shape[0],))
+    return x[rows], tinyreg.tensor(y)[rows]
+
+
+def _shuffled_rows(x, y):
+    rows = tinyreg.randperm(x.shape[0])
+    return x[rows], tinyreg.tensor(y)[rows]
+
+
+@pytest.mark.parametrize(
+    "draw", [_gaussian_noise, _uniform_scale, _normal_noise, _random_rows, _shuffled_rows]
+)
+def test_random_draws_in_the_step_are_drawn_again_at_every_replay(draw):
+    """tinyreg.random's draws are recorded: a replay draws from the same generator, in order."""
+
+    def build():
+        model = mlp(p=0.3)
+        opt = optim.SGD(model.parameters(), lr=0.05)
+        train = training_step(model, opt)
+        return model, opt, lambda x, y: train(*draw(x, y))
+
+    step = check(build, regression_batches(5))
+    assert step.traces == 1 and not step.fallback_reasons
+
+
+def test_nn_init_in_the_step_runs_eagerly():
+    def build():
+        model = mlp(p=0.0)
+        opt = optim.SGD(model.parameters(), lr=0.05)
+        train = training_step(model, opt)
+
+        def step(x, y):
+            nn.init.normal_(model[3].bias, std=0.1)  # numpy on the values: not recorded
+            return train(x, y)
+
+        return model, opt, step
+
+    step = check(build, regression_batches(3))
+    assert step.traces == 1 and "nn.init" in step.fallback_reasons[0]
+
+
 TEMPERATURE = 2.0  # a global that a compiled function reads
 
 

@@ -66,6 +66,19 @@ def resolve_generator(generator: GeneratorLike) -> np.random.Generator:
     return generator
 
 
+def _draw(
+    generator: GeneratorLike, method: str, *args: Any, cast: Any = None, **kwargs: Any
+) -> Any:
+    """``resolve_generator(generator).<method>(*args, **kwargs)``, as ``cast`` if given.
+
+    Every draw of this module's functions is this one call, so that
+    :mod:`tinyreg.tracing` records it and a replay draws again, from the
+    same generator in the same order.
+    """
+    values = getattr(resolve_generator(generator), method)(*args, **kwargs)
+    return values if cast is None else np.asarray(values, dtype=cast)
+
+
 def randn(
     *shape: Any,
     requires_grad: bool = False,
@@ -73,7 +86,7 @@ def randn(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """A tensor of standard normal samples: ``randn(2, 3)`` or ``randn((2, 3))``."""
-    data = resolve_generator(generator).standard_normal(check_shape("randn", shape), dtype=dtype)
+    data = _draw(generator, "standard_normal", check_shape("randn", shape), dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -84,7 +97,7 @@ def rand(
     generator: np.random.Generator | None = None,
 ) -> Tensor:
     """A tensor of samples uniform on [0, 1): ``rand(2, 3)`` or ``rand((2, 3))``."""
-    data = resolve_generator(generator).random(check_shape("rand", shape), dtype=dtype)
+    data = _draw(generator, "random", check_shape("rand", shape), dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -99,7 +112,7 @@ def randn_like(
     return randn(
         np.shape(input),
         requires_grad=requires_grad,
-        dtype=dtype or float_dtype(input),
+        dtype=dtype or float_dtype(input.data if isinstance(input, Tensor) else input),
         generator=generator,
     )
 
@@ -115,7 +128,7 @@ def rand_like(
     return rand(
         np.shape(input),
         requires_grad=requires_grad,
-        dtype=dtype or float_dtype(input),
+        dtype=dtype or float_dtype(input.data if isinstance(input, Tensor) else input),
         generator=generator,
     )
 
@@ -132,8 +145,8 @@ def normal(
     """Normal samples of mean ``mean`` and standard deviation ``std`` (numbers, or arrays that
     broadcast together): of shape ``size``, or of the broadcast shape of the two."""
     shape = None if size is None else check_shape("normal", (size,))
-    data = resolve_generator(generator).normal(np.asarray(mean), np.asarray(std), shape)
-    return Tensor(np.asarray(data, dtype=dtype), requires_grad=requires_grad)
+    data = _draw(generator, "normal", np.asarray(mean), np.asarray(std), shape, cast=dtype)
+    return Tensor(data, requires_grad=requires_grad)
 
 
 def randint(
@@ -154,13 +167,13 @@ def randint(
     if high is None or size is None:
         raise TypeError("randint() takes (low, high, size) or (high, size): size is missing")
     shape = check_shape("randint", (size,))
-    return resolve_generator(generator).integers(low, high, shape, dtype=np.int64)
+    return _draw(generator, "integers", low, high, shape, dtype=np.int64)
 
 
 def randperm(n: int, *, generator: np.random.Generator | None = None) -> np.ndarray:
     """A random permutation of 0, ..., n − 1, as a numpy int64 array (see :func:`randint`)."""
     n = check_int("n", n, minimum=0)
-    return resolve_generator(generator).permutation(n).astype(np.int64)
+    return _draw(generator, "permutation", n, cast=np.int64)
 
 
 def seed_alias(function: Callable[_P, _R]) -> Callable[_P, _R]:

@@ -13,8 +13,9 @@ order, every call that computes something:
   the engine's own arithmetic between them: the sum of the gradients
   meeting at a tensor used twice, :func:`~tinyreg.autograd.unbroadcast`,
   the seed (a fresh copy of the ones), ``Tensor._accumulate`` into ``.grad``;
-* ``Tensor(data)``'s conversion of its data, and dropout's mask, drawn from
-  its generator (``_dropout_mask``);
+* ``Tensor(data)``'s conversion of its data, dropout's mask, drawn from
+  its generator (``_dropout_mask``), and every draw of :mod:`tinyreg.random`
+  (``randn``, ``rand``, ``normal``, ``randint``, ``randperm``: ``random._draw``);
 * ``Tensor.zero_grad``, ``Optimizer.zero_grad``, ``Optimizer.step``,
   ``LRScheduler.step`` and the gradient clipping of ``nn.utils`` (its
   clipping of the gradients the parameters hold), each as one call.
@@ -73,8 +74,9 @@ the caller's), a tensor changed in place outside a recorded call
 
 What ``fn`` must keep to: compute with tinyreg (tensors, ops, modules,
 optimizers), not with numpy on its inputs' values or on a tensor's
-``.data``; draw randomness through tinyreg's dropout; have no Python side
-effect other than the recorded calls (they alone run at replay); read the
+``.data``; draw randomness through tinyreg (dropout,
+:mod:`tinyreg.random`); have no Python side effect other than the
+recorded calls (they alone run at replay); read the
 Python values that steer it (a global, a closure variable) in its own
 code, where the guard sees them: a value read inside another function it
 calls is fixed at the trace. A tensor
@@ -105,8 +107,10 @@ from tinyreg import (
     layers,
     lr_scheduler,
     nn,
+    nn_init,
     nn_utils,
     optim,
+    random,
     sugar,
 )
 from tinyreg.autograd import Op, Tensor
@@ -418,7 +422,7 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
     receive, seed, accumulate = autograd._receive, autograd._seed, Tensor._accumulate
     as_float_array = autograd.as_float_array
     call, module_call = Op.__call__, nn.Module.__call__
-    check_in_place = sugar._check_in_place
+    check_in_place, fill = sugar._check_in_place, nn_init._fill
 
     def forward(op: Op, arrays: list, options: dict) -> tuple[np.ndarray, Any]:
         if not rec.recording():
@@ -499,6 +503,10 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         rec.fall_back(f"{what} changes a tensor's values in place (numpy is not recorded)")
         check_in_place(t, what, instead)
 
+    def filled(t: Tensor, values: Any) -> Tensor:
+        rec.fall_back("nn.init changes a tensor's values in place (numpy is not recorded)")
+        return fill(t, values)
+
     def recorded(fn: Callable[..., Any]) -> Callable[..., Any]:
         def method(*args: Any, **kwargs: Any) -> Any:  # a function: it binds as a method
             return rec.call(fn, *args, **kwargs)
@@ -523,6 +531,8 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         (Tensor, "_accumulate", accumulate_),
         (nn.Module, "__call__", module_call_),
         (sugar, "_check_in_place", in_place),
+        (nn_init, "_fill", filled),
+        (random, "_draw", recorded(random._draw)),
         (Tensor, "data", watched("data")),
         (Tensor, "grad", watched("grad")),
     ]
