@@ -10,6 +10,7 @@ runs, in the same order: the bits must agree, NaN positions included).
 
 from __future__ import annotations
 
+import collections
 import re
 import warnings
 
@@ -753,6 +754,60 @@ def test_nn_init_in_the_step_runs_eagerly():
 
     step = check(build, regression_batches(3))
     assert step.traces == 1 and "nn.init" in step.fallback_reasons[0]
+
+
+Losses = collections.namedtuple("Losses", "loss output")
+
+
+class Report:
+    def __init__(self, loss):
+        self.loss = loss
+
+
+@pytest.mark.parametrize(
+    "pack",
+    [
+        lambda loss, out: {"loss": loss, "output": out, 3: None},
+        lambda loss, out: Losses(loss, out),
+        lambda loss, out: [loss, (out, 1.5)],
+    ],
+    ids=["dict", "namedtuple", "nested"],
+)
+def test_what_the_step_returns_is_rebuilt_at_every_replay(pack):
+    tinyreg.manual_seed(0)
+    model = mlp(p=0.0)
+    opt = optim.SGD(model.parameters(), lr=0.05)
+
+    def step(x, y):
+        opt.zero_grad()
+        out = model(x)
+        loss = F.mse_loss(out, y)
+        loss.backward()
+        opt.step()
+        return pack(loss, out)
+
+    compiled = tinyreg.compile(step)
+    results = [compiled(*batch) for batch in regression_batches(3)]
+    assert compiled.traces == 1 and not compiled.fallback_reasons
+    tinyreg.manual_seed(0)
+    model2 = mlp(p=0.0)
+    opt2 = optim.SGD(model2.parameters(), lr=0.05)
+    eager = training_step(model2, opt2)
+    for result, batch in zip(results, regression_batches(3), strict=True):
+        assert type(result) is type(pack(None, None))
+        loss = result["loss"] if isinstance(result, dict) else result[0]
+        np.testing.assert_array_equal(loss.data, eager(*batch).data)  # each its own step's loss
+
+
+def test_a_returned_object_a_replay_cannot_rebuild_runs_eagerly():
+    tinyreg.manual_seed(0)
+    model = mlp(p=0.0)
+    opt = optim.SGD(model.parameters(), lr=0.05)
+    train = training_step(model, opt)
+    compiled = tinyreg.compile(lambda x, y: Report(train(x, y)))
+    reports = [compiled(*batch) for batch in regression_batches(3)]
+    assert "returns a Report" in compiled.fallback_reasons[0]
+    assert len({id(r) for r in reports}) == 3 and reports[0].loss is not reports[2].loss
 
 
 TEMPERATURE = 2.0  # a global that a compiled function reads

@@ -79,9 +79,10 @@ optimizers), not with numpy on its inputs' values or on a tensor's
 recorded calls (they alone run at replay); read the
 Python values that steer it (a global, a closure variable) in its own
 code, where the guard sees them: a value read inside another function it
-calls is fixed at the trace. A tensor
-``fn`` returns comes back from a replay as a new tensor holding the values,
-detached from any graph.
+calls is fixed at the trace. A tensor ``fn`` returns comes back from a
+replay as a new tensor holding the values, detached from any graph;
+tuples, named tuples, lists and dicts are rebuilt around what they hold;
+any other object returned makes the trace run eagerly.
 
 Tracing patches the recorded functions for the duration of the eager call,
 in the tracing thread only: eager code, untraced, runs exactly as without
@@ -258,10 +259,23 @@ class _Recorder:
 
     # -- the program ----------------------------------------------------------
     def output(self, value: Any) -> str:
-        """The expression that rebuilds ``fn``'s result at replay."""
-        if isinstance(value, (tuple, list)):
+        """The expression that rebuilds ``fn``'s result at replay.
+
+        Tuples (named ones too), lists and dicts are rebuilt around their
+        items, a tensor computed by the recorded calls is a new tensor
+        holding the value, an array is the variable holding it; anything
+        else but Python values and tensors made before the call cannot be
+        rebuilt, and makes the trace run eagerly.
+        """
+        kind = type(value)
+        if kind in (tuple, list) or (issubclass(kind, tuple) and hasattr(kind, "_fields")):
             items = "".join(f"{self.output(v)}, " for v in value)
-            return f"({items})" if isinstance(value, tuple) else f"[{items}]"
+            if kind is list:
+                return f"[{items}]"
+            return f"({items})" if kind is tuple else f"{self._constant(kind)}({items})"
+        if kind is dict:
+            pairs = "".join(f"{self._constant(k)}: {self.output(v)}, " for k, v in value.items())
+            return f"{{{pairs}}}"
         if isinstance(value, Tensor) and id(value) not in self.names:
             if value._created < self.start:
                 return self._constant(value)
@@ -270,6 +284,8 @@ class _Recorder:
             return f"{self._constant(_result_tensor)}({self._argument(value.data)})"
         if value is None or isinstance(value, (bool, int, float, str)):
             return repr(value)
+        if not isinstance(value, (np.ndarray, Tensor)):
+            raise _Fallback(f"the function returns a {kind.__name__}: a replay cannot rebuild it")
         return self._argument(value)
 
     def program(self, result: Any) -> tuple[Callable[..., Any], str, Callable[..., Any], str]:
