@@ -810,6 +810,46 @@ def test_a_returned_object_a_replay_cannot_rebuild_runs_eagerly():
     assert len({id(r) for r in reports}) == 3 and reports[0].loss is not reports[2].loss
 
 
+class Batch:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+@pytest.mark.parametrize("container", ["tuple", "list reused", "dict", "object"])
+def test_a_batch_passed_in_a_container_is_read_afresh_at_every_call(container):
+    """The tensors inside a tuple, list or dict argument are inputs; another object is guarded
+    by identity (the trace holds it, so that a new object is never taken for it)."""
+
+    def unpack(batch):
+        if isinstance(batch, Batch):
+            return batch.x, batch.y
+        return (batch["x"], batch["y"]) if isinstance(batch, dict) else batch
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.01, penalty=penalties.L2(1e-4))
+        train = training_step(model, opt)
+        return model, opt, lambda batch: train(*unpack(batch))
+
+    data = [(x, tinyreg.tensor(y)) for x, y in regression_batches(5)]
+    between = None
+    if container == "tuple":
+        batches = [((x, y),) for x, y in data]
+    elif container == "dict":
+        batches = [({"x": x, "y": y},) for x, y in data]
+    elif container == "object":
+        batches = [(Batch(x, y),) for x, y in data]
+    else:  # the same list at every call, refilled with the call's tensors
+        reused: list = []
+        batches = [(reused,)] * len(data)
+
+        def between(i, model, opt):
+            reused[:] = data[i]
+
+    step = check(build, batches, between)
+    assert step.traces == (5 if container == "object" else 1)
+
+
 TEMPERATURE = 2.0  # a global that a compiled function reads
 
 

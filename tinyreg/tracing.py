@@ -1,12 +1,14 @@
 """Tracing a training step: record its numpy-level calls once, replay them bit for bit.
 
 ``step = tinyreg.compile(fn)`` runs ``fn`` eagerly the first time it is
-called with a given *guard* (the shapes and dtypes of its arguments, the
-attributes of the modules it calls -- the train/eval flag, a value such as
-dropout's ``p``, the parameter, submodule or generator an attribute holds
---, the globals and closure variables ``fn``'s code reads, the parameter
-arrays and whether they require grad, the gradient mode) and records, in
-order, every call that computes something:
+called with a given *guard* and records, in order, every call that
+computes something. The guard: the shapes and dtypes of its arguments (and
+of the tensors inside tuple, list and dict arguments, which are inputs
+too); the attributes of the modules it calls (the train/eval flag, a value
+such as dropout's ``p``, the parameter, submodule or generator an
+attribute holds); the globals and closure variables ``fn``'s code reads;
+the parameter arrays and whether they require grad; the gradient mode.
+The calls recorded:
 
 * each op's forward, ``op.forward(*arrays, **options)``;
 * each VJP the backward pass runs, ``vjp(g, out, *arrays, **options)``, and
@@ -589,14 +591,34 @@ def _trace(fn: Callable[..., Any], inputs: list[Any], args: tuple, kwargs: dict)
 
 
 def _signature(value: Any) -> Any:
-    """What the guard compares of one argument: type, shape and dtype; a Python value itself."""
+    """What the guard compares of one argument: type, shape and dtype; a Python value itself.
+
+    Any other object by its id: the trace holds its arguments (``_Entry.held``),
+    so that the id of one is never another object's.
+    """
     if isinstance(value, Tensor):
         return (Tensor, value.data.shape, value.data.dtype, value.requires_grad)
     if isinstance(value, np.ndarray):
         return (np.ndarray, value.shape, value.dtype)
-    if value is None or isinstance(value, (bool, int, float, str)):
+    if _plain(value):
         return (type(value), value)
     return (object, id(value))
+
+
+def _flatten(value: Any, leaves: list[Any]) -> Any:
+    """The guard's view of an argument that holds others: a tuple, a list, a dict with str keys.
+
+    Its structure, with each item's :func:`_signature`; the items themselves
+    are appended to ``leaves``, the replay's inputs (so that a tensor inside
+    a batch tuple is an input, read afresh at every call).
+    """
+    kind = type(value)
+    if kind is tuple or kind is list:
+        return (kind, tuple(_flatten(v, leaves) for v in value))
+    if kind is dict and all(type(k) is str for k in value):
+        return (dict, tuple((k, _flatten(v, leaves)) for k, v in value.items()))
+    leaves.append(value)
+    return _signature(value)
 
 
 class _Entry:
@@ -609,6 +631,7 @@ class _Entry:
 
     def __init__(self, key: Any, rec: _Recorder, result: Any, fn: Callable[..., Any]) -> None:
         self.key, self.reason = key, rec.reason
+        self.held: list[Any] = []
         self.state, self.traced = rec._guard(fn)
         self.replay: Callable[..., Any] | None = None
         self.plain: Callable[..., Any] | None = None
@@ -642,7 +665,12 @@ class Compiled:
         if getattr(_tracer, "active", False):
             return self.fn(*args, **kwargs)  # inside another trace, which records these calls
         inputs = (*args, *kwargs.values()) if kwargs else args
-        key = (tuple(map(_signature, inputs)), tuple(kwargs))
+        if any(type(v) in (tuple, list, dict) for v in inputs):
+            leaves: list[Any] = []
+            key = (tuple(_flatten(v, leaves) for v in inputs), tuple(kwargs))
+            inputs = tuple(leaves)
+        else:
+            key = (tuple(map(_signature, inputs)), tuple(kwargs))
         for i, entry in enumerate(self._entries):
             if entry.key == key and entry.state() == entry.traced:
                 if i:
@@ -656,6 +684,7 @@ class Compiled:
         self.traces += 1
         result, rec = _trace(self.fn, inputs, args, kwargs)
         entry = _Entry(key, rec, result, self.fn)
+        entry.held = inputs  # the ids in the key stay theirs
         if entry.reason is not None:
             name = getattr(self.fn, "__name__", repr(self.fn))
             self.fallback_reasons.append(f"{name}: runs eagerly: {entry.reason}")
