@@ -850,6 +850,23 @@ def test_a_batch_passed_in_a_container_is_read_afresh_at_every_call(container):
     assert step.traces == (5 if container == "object" else 1)
 
 
+def test_an_attribute_of_a_bound_methods_instance_changed_between_replays_retraces():
+    class Scaled:
+        def __init__(self):
+            self.layer, self.temperature = nn.Linear(2, 1), 2.0
+
+        def forward(self, x):
+            return self.layer(x) / self.temperature
+
+    scaled = Scaled()
+    compiled = tinyreg.compile(scaled.forward)
+    x = tinyreg.tensor([[1.0, 2.0]])
+    for temperature in (2.0, 2.0, 4.0):
+        scaled.temperature = temperature
+        np.testing.assert_array_equal(compiled(x).data, scaled.forward(x).data)
+    assert compiled.traces == 2
+
+
 TEMPERATURE = 2.0  # a global that a compiled function reads
 
 

@@ -6,9 +6,9 @@ computes something. The guard: the shapes and dtypes of its arguments (and
 of the tensors inside tuple, list and dict arguments, which are inputs
 too); the attributes of the modules it calls (the train/eval flag, a value
 such as dropout's ``p``, the parameter, submodule or generator an
-attribute holds); the globals and closure variables ``fn``'s code reads;
-the parameter arrays and whether they require grad; the gradient mode.
-The calls recorded:
+attribute holds), and of the instance if ``fn`` is a bound method; the
+globals and closure variables ``fn``'s code reads; the parameter arrays
+and whether they require grad; the gradient mode. The calls recorded:
 
 * each op's forward, ``op.forward(*arrays, **options)``;
 * each VJP the backward pass runs, ``vjp(g, out, *arrays, **options)``, and
@@ -98,6 +98,7 @@ import functools
 import operator
 import sys
 import threading
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -310,8 +311,9 @@ class _Recorder:
         for each leaf the id of its array (the trace holds the array, so the
         id cannot be reused) and its ``requires_grad``, then each module's
         attributes (its ``__dict__`` but the registries, whose members are
-        attributes too), then what ``fn``'s code reads from outside (the
-        globals it names, its closure's cells) -- so that checking the guard
+        attributes too), then those of the instance ``fn`` is a bound method
+        of, then what ``fn``'s code reads from outside (the globals it
+        names, its closure's cells) -- so that checking the guard
         is one tuple comparison. A Python value (``training``, dropout's
         ``p``, a global ``temperature``) is compared itself, any other object
         (a parameter, a submodule, a generator, the model) by its id, the
@@ -336,6 +338,12 @@ class _Recorder:
             for name, value in attributes.items():
                 if name not in _REGISTRIES:
                     read(f"m{i}[{name!r}]", value)
+        owner = getattr(fn, "__self__", None)  # a bound method's instance: as a module's
+        if hasattr(owner, "__dict__") and not isinstance(owner, types.ModuleType):
+            namespace["s"] = attributes = vars(owner)
+            for name, value in attributes.items():
+                if name not in _REGISTRIES:
+                    read(f"s[{name!r}]", value)
         code = getattr(fn, "__code__", None)
         if code is not None:
             namespace["g"] = names = fn.__globals__
