@@ -867,6 +867,27 @@ def test_an_attribute_of_a_bound_methods_instance_changed_between_replays_retrac
     assert compiled.traces == 2
 
 
+def test_a_module_appended_to_a_container_after_the_trace_retraces():
+    class Blocks(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(2, 2)])
+
+        def forward(self, x):
+            for block in self.blocks:  # the list is iterated, never called
+                x = block(x)
+            return x
+
+    sequential, blocks = nn.Sequential(nn.Linear(2, 2), nn.ReLU()), Blocks()
+    x = tinyreg.tensor([[1.0, -2.0]])
+    for model in (sequential, blocks):
+        compiled = tinyreg.compile(lambda x, model=model: model(x))
+        compiled(x)
+        (model if model is sequential else model.blocks).append(nn.Linear(2, 2))
+        np.testing.assert_array_equal(compiled(x).data, model(x).data)
+        assert compiled.traces == 2
+
+
 TEMPERATURE = 2.0  # a global that a compiled function reads
 
 

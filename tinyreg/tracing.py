@@ -310,11 +310,12 @@ class _Recorder:
         One generated function returns one tuple -- the gradient mode, then
         for each leaf the id of its array (the trace holds the array, so the
         id cannot be reused) and its ``requires_grad``, then each module's
-        attributes (its ``__dict__`` but the registries, whose members are
-        attributes too), then those of the instance ``fn`` is a bound method
-        of, then what ``fn``'s code reads from outside (the globals it
-        names, its closure's cells) -- so that checking the guard
-        is one tuple comparison. A Python value (``training``, dropout's
+        attributes and those of its submodules (how many, and each of its
+        ``__dict__`` but the registries, whose members are attributes too),
+        then those of the instance ``fn`` is a bound method of, then what
+        ``fn``'s code reads from outside (the globals it names, its
+        closure's cells) -- so that checking the guard is one tuple
+        comparison. A Python value (``training``, dropout's
         ``p``, a global ``temperature``) is compared itself, any other object
         (a parameter, a submodule, a generator, the model) by its id, the
         trace holding it. An attribute or a global deleted since, or a cell
@@ -333,17 +334,18 @@ class _Recorder:
         for i, t in enumerate(self.leaves.values()):
             namespace[f"t{i}"], namespace[f"held{i}"] = t, t.data
             parts += [f"_id(t{i}.data)", f"t{i}.requires_grad"]
-        for i, m in enumerate(self.modules.values()):
-            namespace[f"m{i}"] = attributes = vars(m)
+        instances: dict[int, Any] = {}
+        for module in self.modules.values():  # and what they hold: a ModuleList iterated
+            instances.update((id(m), m) for m in module.modules())
+        owner = getattr(fn, "__self__", None)  # a bound method's instance: as a module's
+        if hasattr(owner, "__dict__") and not isinstance(owner, types.ModuleType):
+            instances[id(owner)] = owner
+        for i, instance in enumerate(instances.values()):
+            namespace[f"m{i}"] = attributes = vars(instance)
+            parts.append(f"len(m{i})")  # an attribute added (a module appended) is a miss
             for name, value in attributes.items():
                 if name not in _REGISTRIES:
                     read(f"m{i}[{name!r}]", value)
-        owner = getattr(fn, "__self__", None)  # a bound method's instance: as a module's
-        if hasattr(owner, "__dict__") and not isinstance(owner, types.ModuleType):
-            namespace["s"] = attributes = vars(owner)
-            for name, value in attributes.items():
-                if name not in _REGISTRIES:
-                    read(f"s[{name!r}]", value)
         code = getattr(fn, "__code__", None)
         if code is not None:
             namespace["g"] = names = fn.__globals__
