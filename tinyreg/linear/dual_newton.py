@@ -135,15 +135,18 @@ def _line_search(
     every step inside it, halving it when Newton's step would leave.
     """
 
-    def pieces(t: float) -> np.ndarray:
+    def pieces(t: float) -> tuple[np.ndarray, np.ndarray]:
+        """The piece t is on -- each feature's sign where active, else 0 -- and u + t·v."""
         s = u + t * v
-        return np.sign(s) * (np.abs(s) > l1) if not positive else (s > l1).astype(float)
+        piece = np.sign(s) * (np.abs(s) > l1) if not positive else (s > l1).astype(float)
+        return piece, s
 
-    def slope_at(t: float, piece: np.ndarray) -> tuple[float, float]:
-        """f(t) and its slope, on ``piece`` = pieces(t)."""
+    def slope_at(t: float, piece: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+        """f(t) and its slope, on ``piece``, ``s`` = pieces(t): S(s) = s − l1·sign(s) there."""
         on = piece != 0
-        value = a0 + a1 * t + float(_shrink(u[on] + t * v[on], l1, positive) @ v[on]) / l2
-        return value, a1 + float(v[on] @ v[on]) / l2
+        v_on = v[on]
+        value = a0 + a1 * t + float(v_on @ (s[on] - l1 * piece[on])) / l2
+        return value, a1 + float(v_on @ v_on) / l2
 
     if f0 >= 0:
         return 0.0
@@ -151,9 +154,9 @@ def _line_search(
     somewhere = (_excess(u, positive) > l1) | (_excess(u + hi * v, positive) > l1)
     u, v = u[somewhere], v[somewhere]
     lo, t = 0.0, min(1.0, hi)
-    piece = pieces(t)
+    piece, s = pieces(t)
     for _ in range(100):
-        f, slope = slope_at(t, piece)
+        f, slope = slope_at(t, piece, s)
         if f == 0:
             return t
         if f < 0:
@@ -166,7 +169,7 @@ def _line_search(
             step = 0.5 * (lo + hi)
         if step == t:
             return t
-        following = pieces(step)
+        following, s = pieces(step)
         if newton and np.array_equal(following, piece):
             return step  # on the piece f was linearised on: the root
         t, piece = step, following
