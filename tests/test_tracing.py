@@ -888,6 +888,30 @@ def test_a_module_appended_to_a_container_after_the_trace_retraces():
         assert compiled.traces == 2
 
 
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda out: tinyreg.argmax(out, dim=1),
+        lambda out: tinyreg.argmin(out, dim=1),
+        lambda out: tinyreg.allclose(out, out * 0.5),
+    ],
+    ids=["argmax", "argmin", "allclose"],
+)
+def test_a_function_that_reads_values_in_the_step_runs_eagerly(read):
+    """argmax and the like are numpy on the values, not recorded calls: such a trace is not kept."""
+    tinyreg.manual_seed(0)
+    model = mlp(n_out=3, p=0.0).eval()
+
+    def predict(x):
+        with tinyreg.no_grad():
+            return read(model(x))
+
+    compiled = tinyreg.compile(predict)
+    for x, _ in regression_batches(3):
+        np.testing.assert_array_equal(compiled(x), predict(x))
+    assert "reads a tensor's values" in compiled.fallback_reasons[0]
+
+
 TEMPERATURE = 2.0  # a global that a compiled function reads
 
 

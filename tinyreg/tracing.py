@@ -71,7 +71,9 @@ backward pass through a graph recorded before the call, ``fn``'s own code
 reading or setting a tensor's ``.data`` or ``.grad`` (numpy on the values:
 while tracing, these slots are properties that tell tinyreg's code from
 the caller's), a tensor changed in place outside a recorded call
-(``t *= 0.9``, ``copy_``, ``zero_``, ``fill_`` under ``no_grad``).
+(``t *= 0.9``, ``copy_``, ``zero_``, ``fill_`` under ``no_grad``), a
+tensor's values read by tinyreg's functions that compute on them with
+numpy (``argmax``, ``argmin``, ``allclose``).
 ``Compiled.fallback_reasons`` says why.
 
 What ``fn`` must keep to: compute with tinyreg (tensors, ops, modules,
@@ -450,7 +452,7 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
     receive, seed, accumulate = autograd._receive, autograd._seed, Tensor._accumulate
     as_float_array = autograd.as_float_array
     call, module_call = Op.__call__, nn.Module.__call__
-    check_in_place, fill = sugar._check_in_place, nn_init._fill
+    check_in_place, fill, data_of = sugar._check_in_place, nn_init._fill, sugar._data
 
     def forward(op: Op, arrays: list, options: dict) -> tuple[np.ndarray, Any]:
         if not rec.recording():
@@ -531,6 +533,11 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         rec.fall_back(f"{what} changes a tensor's values in place (numpy is not recorded)")
         check_in_place(t, what, instead)
 
+    def valued(x: Any) -> Any:
+        if isinstance(x, Tensor):  # argmax, argmin, allclose, ...: numpy on the values
+            rec.fall_back("a tinyreg function reads a tensor's values (numpy is not recorded)")
+        return data_of(x)
+
     def filled(t: Tensor, values: Any) -> Tensor:
         rec.fall_back("nn.init changes a tensor's values in place (numpy is not recorded)")
         return fill(t, values)
@@ -559,6 +566,7 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         (Tensor, "_accumulate", accumulate_),
         (nn.Module, "__call__", module_call_),
         (sugar, "_check_in_place", in_place),
+        (sugar, "_data", valued),
         (nn_init, "_fill", filled),
         (random, "_draw", recorded(random._draw)),
         (Tensor, "data", watched("data")),
