@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 
-from tinyreg.autograd import Tensor
+from tinyreg.autograd import Tensor, _data
 from tinyreg.validation import check_int, check_shape, float_dtype, user_stacklevel
 
 __all__ = [
@@ -112,7 +112,7 @@ def randn_like(
     return randn(
         np.shape(input),
         requires_grad=requires_grad,
-        dtype=dtype or float_dtype(input.data if isinstance(input, Tensor) else input),
+        dtype=dtype or float_dtype(_data(input)),
         generator=generator,
     )
 
@@ -128,7 +128,7 @@ def rand_like(
     return rand(
         np.shape(input),
         requires_grad=requires_grad,
-        dtype=dtype or float_dtype(input.data if isinstance(input, Tensor) else input),
+        dtype=dtype or float_dtype(_data(input)),
         generator=generator,
     )
 
