@@ -317,11 +317,11 @@ class _Recorder:
         then those of the instance ``fn`` is a bound method of, then what
         ``fn``'s code reads from outside (the globals it names, its
         closure's cells) -- so that checking the guard is one tuple
-        comparison. A Python value (``training``, dropout's
-        ``p``, a global ``temperature``) is compared itself, any other object
-        (a parameter, a submodule, a generator, the model) by its id, the
-        trace holding it. An attribute or a global deleted since, or a cell
-        emptied, makes the tuple None: a miss.
+        comparison. A Python value (``training``, dropout's ``p``, a global
+        ``temperature``) is compared itself, any other object (a parameter,
+        a submodule, a generator, the model) by its id, the trace holding
+        it. An attribute or a global deleted since, or a cell emptied, makes
+        the tuple None: a miss.
         """
         namespace: dict[str, Any] = {"_mode": _mode, "_id": id}
         parts = ["_mode.enabled", "_mode.numpy_backward"]
@@ -334,7 +334,7 @@ class _Recorder:
                 parts.append(f"_id({expression})")
 
         for i, t in enumerate(self.leaves.values()):
-            namespace[f"t{i}"], namespace[f"held{i}"] = t, t.data
+            namespace[f"t{i}"], namespace[f"held{i}"] = t, t.data  # held: ids stay unique
             parts += [f"_id(t{i}.data)", f"t{i}.requires_grad"]
         instances: dict[int, Any] = {}
         for module in self.modules.values():  # and what they hold: a ModuleList iterated
@@ -452,7 +452,7 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
     receive, seed, accumulate = autograd._receive, autograd._seed, Tensor._accumulate
     as_float_array = autograd.as_float_array
     call, module_call = Op.__call__, nn.Module.__call__
-    check_in_place, fill, data_of = sugar._check_in_place, nn_init._fill, sugar._data
+    check_in_place, data_of, fill = sugar._check_in_place, sugar._data, nn_init._fill
 
     def forward(op: Op, arrays: list, options: dict) -> tuple[np.ndarray, Any]:
         if not rec.recording():
@@ -506,12 +506,14 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
                 rec.fall_back("batch norm in training mode (its running statistics)")
         return module_call(module, *args, **kwargs)
 
-    def value_read(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-        def read(self: Tensor, *args: Any) -> Any:
-            rec.fall_back(f"{name} reads a value, which may steer Python")
-            return method(self, *args)
+    def falls_back(reason: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """``fn`` itself, which makes the trace fall back with ``reason`` (binds as a method)."""
 
-        return read
+        def hook(*args: Any, **kwargs: Any) -> Any:
+            rec.fall_back(reason)
+            return fn(*args, **kwargs)
+
+        return hook
 
     def watched(name: str) -> property:
         """Tensor's slot ``name`` as a property: reached outside tinyreg, the trace falls back."""
@@ -538,10 +540,6 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
             rec.fall_back("a tinyreg function reads a tensor's values (numpy is not recorded)")
         return data_of(x)
 
-    def filled(t: Tensor, values: Any) -> Tensor:
-        rec.fall_back("nn.init changes a tensor's values in place (numpy is not recorded)")
-        return fill(t, values)
-
     def recorded(fn: Callable[..., Any]) -> Callable[..., Any]:
         def method(*args: Any, **kwargs: Any) -> Any:  # a function: it binds as a method
             return rec.call(fn, *args, **kwargs)
@@ -567,7 +565,11 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         (nn.Module, "__call__", module_call_),
         (sugar, "_check_in_place", in_place),
         (sugar, "_data", valued),
-        (nn_init, "_fill", filled),
+        (
+            nn_init,
+            "_fill",
+            falls_back("nn.init changes a tensor's values in place (numpy is not recorded)", fill),
+        ),
         (random, "_draw", recorded(random._draw)),
         (Tensor, "data", watched("data")),
         (Tensor, "grad", watched("grad")),
@@ -581,7 +583,8 @@ def _hooks(rec: _Recorder) -> list[tuple[Any, str, Any]]:
         hooks.append((owner, name, recorded(getattr(owner, name))))
     for name in _VALUE_READS:
         if name in Tensor.__dict__:
-            hooks.append((Tensor, name, value_read(f"{name}()", getattr(Tensor, name))))
+            reason = f"{name}() reads a value, which may steer Python"
+            hooks.append((Tensor, name, falls_back(reason, getattr(Tensor, name))))
     return hooks
 
 
@@ -624,11 +627,12 @@ def _signature(value: Any) -> Any:
 
 
 def _flatten(value: Any, leaves: list[Any]) -> Any:
-    """The guard's view of an argument that holds others: a tuple, a list, a dict with str keys.
+    """The guard's view of an argument, its leaves appended to ``leaves`` (the replay's inputs).
 
-    Its structure, with each item's :func:`_signature`; the items themselves
-    are appended to ``leaves``, the replay's inputs (so that a tensor inside
-    a batch tuple is an input, read afresh at every call).
+    A tuple, a list or a dict with str keys is its structure with each
+    item's view, so that a tensor inside a batch tuple is an input, read
+    afresh at every call; anything else is a leaf, seen as its
+    :func:`_signature`.
     """
     kind = type(value)
     if kind is tuple or kind is list:
@@ -647,9 +651,11 @@ class _Entry:
     replay of the recorded calls themselves (both bit-identical to eager).
     """
 
-    def __init__(self, key: Any, rec: _Recorder, result: Any, fn: Callable[..., Any]) -> None:
+    def __init__(
+        self, key: Any, rec: _Recorder, result: Any, fn: Callable[..., Any], inputs: list[Any]
+    ) -> None:
         self.key, self.reason = key, rec.reason
-        self.held: list[Any] = []
+        self.held = inputs  # the ids in the key stay theirs
         self.state, self.traced = rec._guard(fn)
         self.replay: Callable[..., Any] | None = None
         self.plain: Callable[..., Any] | None = None
@@ -682,13 +688,12 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if getattr(_tracer, "active", False):
             return self.fn(*args, **kwargs)  # inside another trace, which records these calls
-        inputs = (*args, *kwargs.values()) if kwargs else args
-        if any(type(v) in (tuple, list, dict) for v in inputs):
-            leaves: list[Any] = []
-            key = (tuple(_flatten(v, leaves) for v in inputs), tuple(kwargs))
-            inputs = tuple(leaves)
-        else:
-            key = (tuple(map(_signature, inputs)), tuple(kwargs))
+        leaves: list[Any] = []  # the inputs, those inside tuples, lists and dicts too
+        key = (
+            tuple(_flatten(v, leaves) for v in (*args, *kwargs.values())),
+            tuple(kwargs),
+        )
+        inputs = tuple(leaves)
         for i, entry in enumerate(self._entries):
             if entry.key == key and entry.state() == entry.traced:
                 if i:
@@ -701,8 +706,7 @@ class Compiled:
     def _trace(self, key: Any, inputs: list[Any], args: tuple, kwargs: dict) -> Any:
         self.traces += 1
         result, rec = _trace(self.fn, inputs, args, kwargs)
-        entry = _Entry(key, rec, result, self.fn)
-        entry.held = inputs  # the ids in the key stay theirs
+        entry = _Entry(key, rec, result, self.fn, inputs)
         if entry.reason is not None:
             name = getattr(self.fn, "__name__", repr(self.fn))
             self.fallback_reasons.append(f"{name}: runs eagerly: {entry.reason}")
