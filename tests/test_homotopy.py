@@ -268,6 +268,24 @@ def test_active_set_inverse_after_entering_and_leaving(l2):
     )
 
 
+def test_homotopy_stretches_track_a_share_of_the_features(monkeypatch):
+    """At p ≫ n a stretch tracks p/25 candidates: fewer passes over X, the same minimiser."""
+    X, y = gaussian_problem(3, 40, 5000, n_informative=30)
+    p = X.shape[1]
+    l1 = 0.05 * np.abs(X.T @ y).max()
+    tol = 1e-10
+
+    def fit():
+        return _enet_homotopy(_make_form(X, y, np.zeros(p), None), l1, 0.0, 1000, tol)
+
+    w_share, gap_share, passes_share = fit()
+    monkeypatch.setattr(homotopy, "_CANDIDATE_SHARE", p + 1)  # 100 candidates, as many as active
+    w_floor, gap_floor, passes_floor = fit()
+    assert passes_share < passes_floor
+    assert_certified_solution(X, y, w_share, gap_share, passes_share, l1, 0.0, False, tol)
+    assert_certified_close(X, y, w_share, gap_share, w_floor, gap_floor, 0.0)
+
+
 @pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
 def test_homotopy_with_a_large_active_set(l1_ratio):
     """More than 64 active features (H⁻¹'s changes are then batched): still optimal."""

@@ -93,8 +93,12 @@ _DEPENDENT = 1e-10
 # of optimality in the full check; below it they are rounding.
 _SLACK = 1e-9
 # A stretch of the single-fit path tracks the active features plus at least
-# this many candidates (and as many as there are active features).
+# this many candidates, as many as there are active features, and one in
+# _CANDIDATE_SHARE of all features. Speed: at p ≫ n a pass over X reads all
+# n·p values, while a candidate costs one Gram column (a BLAS product); more
+# candidates make the stretches longer and the passes fewer (benchmarks/README.md).
 _MIN_CANDIDATES = 100
+_CANDIDATE_SHARE = 25
 # With candidates c_(1) ≥ c_(2) ≥ ... the strong rule makes tracking the top
 # K safe down to l1 = (lam + c_(K+1))/2; this goes a little further
 # (violations are caught by the check and cost a redone stretch).
@@ -611,7 +615,7 @@ def _stretch_tracking(
     """Features to track for the next stretch of a single fit, where it ends, and whether to jump.
 
     The active features plus the K inactive ones with the largest
-    correlations, K = max(100, number active). Going down, the stretch ends
+    correlations, K = max(100, number active, p/25). Going down, the stretch ends
     at max(l1, lam − 0.8·(lam − c_(K+1))), c_(K+1) the largest correlation
     left untracked; going up (a warm start from a smaller l1), at l1. When
     that leaves nothing untracked, the stretch goes to l1 directly -- or,
@@ -620,7 +624,7 @@ def _stretch_tracking(
     """
     score = _excess(c, positive).copy()
     score[gram.ids[active.pos[: active.m]]] = np.inf
-    K = active.m + max(_MIN_CANDIDATES, active.m)
+    K = active.m + max(_MIN_CANDIDATES, active.m, score.size // _CANDIDATE_SHARE)
     if score.size <= K:
         if l1 < lam and np.count_nonzero(score > l1) >= _MANY:
             return np.arange(score.size), max(l1, _STEP * lam), True
