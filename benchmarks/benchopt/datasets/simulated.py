@@ -1,15 +1,22 @@
-"""Correlated Gaussian designs: rows with covariance ρ^|i−j| (Toeplitz), a sparse truth.
+"""Correlated Gaussian designs, drawn as benchopt's public Lasso benchmark draws them.
 
-Each row of X is N(0, Σ) with Σᵢⱼ = ρ^|i−j|, drawn as an AR(1) sequence
-across the features: x₁ = z₁, xⱼ = ρ·xⱼ₋₁ + √(1 − ρ²)·zⱼ. The true w has
-10% nonzero coefficients (at least one), ±1 at random places; y = Xw + ε
-with ε Gaussian, scaled so that ‖Xw‖ = 3‖ε‖ (signal-to-noise ratio 3).
+The data are benchopt's ``make_correlated_data(n, p, rho=rho)`` with the
+public benchmark's seed (``np.random.RandomState(27)``), so that these are
+its ``Simulated`` designs value for value. Each row of X is N(0, Σ) with
+Σᵢⱼ = ρ^|i−j| (an AR(1) sequence across the features; for ρ > 0 X comes in
+Fortran order), the true w has 20% nonzero coefficients drawn N(0, 1), and
+y = Xw + ε with ε Gaussian, scaled so that ‖Xw‖ = 3‖ε‖ (signal-to-noise
+ratio 3).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from benchopt import BaseDataset
+from benchopt.datasets.simulated import make_correlated_data
+
+# The seed of the public benchmark's simulated datasets.
+SEED = 27
 
 
 class Dataset(BaseDataset):
@@ -22,15 +29,8 @@ class Dataset(BaseDataset):
     test_parameters = {"n_samples, n_features": [(50, 80)], "rho": [0.6]}
 
     def get_data(self) -> dict:
-        rng = np.random.default_rng(self.get_seed(use_repetition=True))
-        n, p, rho = self.n_samples, self.n_features, self.rho
-        X = rng.standard_normal((n, p))
-        for j in range(1, p):  # AR(1) across the columns: corr(xᵢ, xⱼ) = ρ^|i−j|
-            X[:, j] = rho * X[:, j - 1] + np.sqrt(1.0 - rho**2) * X[:, j]
-        w = np.zeros(p)
-        support = rng.choice(p, size=max(1, p // 10), replace=False)
-        w[support] = rng.choice([-1.0, 1.0], size=support.size)
-        signal = X @ w
-        noise = rng.standard_normal(n)
-        y = signal + noise * np.linalg.norm(signal) / (3.0 * np.linalg.norm(noise))
+        rng = np.random.RandomState(SEED)
+        X, y, _ = make_correlated_data(
+            self.n_samples, self.n_features, rho=self.rho, random_state=rng
+        )
         return {"X": X, "y": y}
